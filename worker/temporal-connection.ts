@@ -1,0 +1,81 @@
+/**
+ * One place that turns Temporal's environment configuration (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
+ * TEMPORAL_API_KEY, TEMPORAL_TLS*, TEMPORAL_PROFILE and the temporal.toml profiles) into connections, so
+ * Temporal Cloud and self-hosted clusters work unchanged. With nothing configured it points at the
+ * embedded dev server on 127.0.0.1:7233. Failures become ConfigError / UnreachableError with a fix.
+ */
+import { Client, Connection } from '@temporalio/client';
+import { loadClientConnectConfig, type ClientConnectConfig } from '@temporalio/envconfig';
+import { NativeConnection } from '@temporalio/worker';
+
+export const DEFAULT_TEMPORAL_ADDRESS = '127.0.0.1:7233';
+
+/** Bad input or configuration: exit code 2. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** A dependency we could not reach: exit code 3. */
+export class UnreachableError extends Error {
+  override name = 'UnreachableError';
+}
+
+export interface TemporalSettings {
+  address: string;
+  namespace: string;
+  connectionOptions: ClientConnectConfig['connectionOptions'];
+  /** Where the settings came from, for messages (never includes credentials). */
+  source: string;
+}
+
+export function loadTemporalSettings(env: NodeJS.ProcessEnv = process.env): TemporalSettings {
+  let config: ClientConnectConfig;
+  try {
+    config = loadClientConnectConfig({ overrideEnvVars: env as Record<string, string> });
+  } catch (err) {
+    const profile = env.TEMPORAL_PROFILE;
+    throw new ConfigError(
+      `Could not load Temporal connection settings${profile ? ` for TEMPORAL_PROFILE='${profile}'` : ''}: ` +
+        `${err instanceof Error ? err.message : String(err)}\n` +
+        `Fix the profile name or the file named by TEMPORAL_CONFIG_FILE (default ~/.config/temporalio/temporal.toml), ` +
+        `or unset TEMPORAL_PROFILE to use TEMPORAL_ADDRESS / the embedded dev server.`,
+    );
+  }
+  const address = config.connectionOptions.address ?? DEFAULT_TEMPORAL_ADDRESS;
+  if (!/^[^\s:/]+(:\d{1,5})?$/.test(address) && !/^\[[0-9a-f:]+\](:\d{1,5})?$/i.test(address)) {
+    throw new ConfigError(
+      `TEMPORAL_ADDRESS '${address}' is not host:port. Use for example 127.0.0.1:7233 or <ns>.<account>.tmprl.cloud:7233.`,
+    );
+  }
+  return {
+    address,
+    namespace: config.namespace ?? 'default',
+    connectionOptions: { ...config.connectionOptions, address },
+    source: env.TEMPORAL_PROFILE ? `profile ${env.TEMPORAL_PROFILE}` : env.TEMPORAL_ADDRESS ? 'TEMPORAL_ADDRESS' : 'default',
+  };
+}
+
+function unreachable(settings: TemporalSettings, err: unknown): UnreachableError {
+  return new UnreachableError(
+    `Could not reach Temporal at ${settings.address} (namespace '${settings.namespace}', from ${settings.source}): ` +
+      `${err instanceof Error ? err.message : String(err)}\n` +
+      `Start the embedded dev server with 'npm run temporal', or point TEMPORAL_ADDRESS (and TEMPORAL_API_KEY / TEMPORAL_TLS for Temporal Cloud) at your cluster.`,
+  );
+}
+
+export async function connectClient(settings = loadTemporalSettings()): Promise<Client> {
+  try {
+    const connection = await Connection.connect({ ...settings.connectionOptions, connectTimeout: '10s' });
+    return new Client({ connection, namespace: settings.namespace });
+  } catch (err) {
+    throw unreachable(settings, err);
+  }
+}
+
+export async function connectWorkerConnection(settings = loadTemporalSettings()): Promise<NativeConnection> {
+  try {
+    return await NativeConnection.connect(settings.connectionOptions);
+  } catch (err) {
+    throw unreachable(settings, err);
+  }
+}
