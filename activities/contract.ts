@@ -1,0 +1,240 @@
+/**
+ * The contract between workflows and activities: input and result types only, no runtime code with I/O.
+ * Workflows import this file with `import type` (or the constants below, which are plain data), so it must
+ * stay free of Node built-ins. Everything here is what lands in Temporal history: never put credentials,
+ * tokens or secrets in any of these types — carry references (`credentialRef`) instead.
+ *
+ * Changes must be additive (new optional fields, new members) unless both sides change together.
+ */
+
+/** Which tenant, and which of the worker's configured credentials reaches it. No secrets. */
+export interface TenantRef {
+  /** Entra tenant id (GUID). */
+  tenantId: string;
+  /** Name of a credential profile configured on the worker; default 'default'. */
+  credentialRef?: string;
+}
+
+// ---------------------------------------------------------------- consent
+
+export type ConsentState = 'notConsented' | 'propagating' | 'consented' | 'partial' | 'revoked';
+
+export interface CheckConsentInput {
+  tenant: TenantRef;
+  /** Graph application permissions the integration needs; default Calendars.ReadWrite, User.ReadBasic.All. */
+  requiredRoles?: string[];
+  /** True once consent was seen before: a later absence is then `revoked`, not `notConsented`. */
+  everConsented?: boolean;
+  /** When consent was (claimed to be) granted, ISO; inside the grace period a missing role is `propagating`. */
+  consentedAt?: string;
+  /** Grace period for consent propagation in seconds (real tenants lag up to an hour). Default 3600. */
+  propagationGraceSeconds?: number;
+  /** A user id (or UPN) whose calendar the check reads to prove access end to end. */
+  probeUser?: string;
+}
+
+export interface GraphCallEvidence {
+  ok: boolean;
+  status?: number;
+  code?: string;
+  requestId?: string;
+  message?: string;
+}
+
+export interface ConsentCheckResult {
+  tenantId: string;
+  state: ConsentState;
+  checkedAt: string;
+  servicePrincipal?: { id: string; enabled: boolean };
+  grantedRoles: string[];
+  missingRoles: string[];
+  evidence: {
+    tokenRoles?: string[];
+    assignmentRoles?: string[];
+    calendarCall?: GraphCallEvidence;
+    tokenError?: { code: string; message: string };
+  };
+}
+
+// ---------------------------------------------------------------- sampling
+
+export type SampleSource = { kind: 'all' } | { kind: 'group'; groupId: string };
+
+export interface SampleUsersInput {
+  tenant: TenantRef;
+  size: number;
+  source: SampleSource;
+  /** Same seed + same directory ⇒ same sample. */
+  seed: string;
+}
+
+export interface SampledUser {
+  id: string;
+  userPrincipalName?: string;
+  displayName?: string;
+  mail?: string | null;
+  userType?: string | null;
+}
+
+export interface SampleUsersResult {
+  users: SampledUser[];
+  /** Enabled users seen while sampling (the population the sample is drawn from). */
+  population: number;
+  skippedDisabled: number;
+  graphRequests: number;
+}
+
+// ---------------------------------------------------------------- probing
+
+export type ProbeReason =
+  | 'ok'
+  | 'mailboxUnavailable'
+  | 'outsideScope'
+  | 'accessDenied'
+  | 'userNotFound'
+  | 'throttled'
+  | 'error';
+
+/** Refinement of `mailboxUnavailable` when the granted data allows it. */
+export type MailboxUnavailableDetail = 'guest' | 'onPremises' | 'unlicensed' | 'unknown';
+
+export interface UserProbeResult {
+  userId: string;
+  userPrincipalName?: string;
+  reason: ProbeReason;
+  detail?: MailboxUnavailableDetail;
+  /** Graph's error code, e.g. MailboxNotEnabledForRESTAPI, ErrorAccessDenied. */
+  code?: string;
+  requestId?: string;
+  status?: number;
+  /** Free/busy through getSchedule: ok, or Graph's per-schedule error code. */
+  freeBusy?: 'ok' | 'error' | 'skipped';
+  freeBusyCode?: string;
+}
+
+export interface ProbeCalendarsInput {
+  tenant: TenantRef;
+  users: SampledUser[];
+  options?: {
+    /** Overall concurrent Graph requests. Default 4. */
+    concurrency?: number;
+    /** Retries for throttled or transient failures per request. Default 4. */
+    maxRetries?: number;
+    /** Also check free/busy via getSchedule. Default true. */
+    freeBusy?: boolean;
+  };
+}
+
+export interface ProbeCalendarsResult {
+  results: UserProbeResult[];
+  graphRequests: number;
+  throttledRetries: number;
+}
+
+export interface CapabilityProbeInput {
+  tenant: TenantRef;
+  /** UPN or id of a designated probe mailbox. */
+  mailbox: string;
+}
+
+export interface CapabilityProbeResult {
+  mailbox: string;
+  ok: boolean;
+  teamsJoinUrl: boolean;
+  organizerIsMailbox: boolean;
+  responseStatusReadable: boolean;
+  cleanedUp: boolean;
+  steps: { step: 'create' | 'read' | 'delete'; ok: boolean; code?: string; requestId?: string }[];
+}
+
+// ---------------------------------------------------------------- notifications
+
+export type NotificationKind =
+  | 'consentReminder'
+  | 'consentExpired'
+  | 'onboarded'
+  | 'incidentOpened'
+  | 'incidentReminder'
+  | 'incidentResolved'
+  | 'credentialExpiring';
+
+export interface Notification {
+  /** Unique per incident and kind (e.g. `${tenantId}:${incidentId}:incidentOpened`): a retry never sends twice. */
+  idempotencyKey: string;
+  kind: NotificationKind;
+  tenantId: string;
+  /** Integration owner's email. */
+  to: string;
+  /** ISO time the problem started. */
+  since?: string;
+  /** One line: what failed. */
+  summary: string;
+  /** What it affects, in words. */
+  impact?: string;
+  fix?: {
+    consentUrl?: string;
+    exchangeScopingScript?: string;
+    credentialExpiresAt?: string;
+    steps?: string[];
+  };
+  /** Figures to show, e.g. { reachable: 180, sampled: 200 }. */
+  facts?: Record<string, string | number | boolean>;
+}
+
+export interface NotifyResult {
+  idempotencyKey: string;
+  /** False when this key was already delivered before (a retry): nothing was sent again. */
+  sent: boolean;
+  channels: ('email' | 'webhook')[];
+}
+
+// ---------------------------------------------------------------- credentials (publisher)
+
+export interface CredentialExpiry {
+  kind: 'certificate' | 'secret';
+  keyId: string;
+  displayName?: string;
+  endDateTime: string;
+  daysLeft: number;
+  severity: 'ok' | 'warning' | 'urgent' | 'expired';
+}
+
+export interface CheckCredentialExpiryResult {
+  appId: string;
+  credentials: CredentialExpiry[];
+  /** The worst severity among them. */
+  severity: CredentialExpiry['severity'];
+}
+
+// ---------------------------------------------------------------- failures
+
+/**
+ * ApplicationFailure types. Permanent ones are thrown non-retryable; workflows may also list them in
+ * `nonRetryableErrorTypes`.
+ */
+export const FailureTypes = {
+  Configuration: 'ConfigurationError',
+  ConsentMissing: 'ConsentMissingError',
+  UnknownTenant: 'UnknownTenantError',
+  CredentialRejected: 'CredentialRejectedError',
+  Transient: 'TransientGraphError',
+} as const;
+
+export const PERMANENT_FAILURE_TYPES: string[] = [
+  FailureTypes.Configuration,
+  FailureTypes.ConsentMissing,
+  FailureTypes.UnknownTenant,
+  FailureTypes.CredentialRejected,
+];
+
+export const DEFAULT_REQUIRED_ROLES = ['Calendars.ReadWrite', 'User.ReadBasic.All'];
+
+/** The activity functions the worker registers (implemented in activities/, created with dependencies). */
+export interface GraphActivities {
+  checkConsent(input: CheckConsentInput): Promise<ConsentCheckResult>;
+  sampleUsers(input: SampleUsersInput): Promise<SampleUsersResult>;
+  probeCalendars(input: ProbeCalendarsInput): Promise<ProbeCalendarsResult>;
+  capabilityProbe(input: CapabilityProbeInput): Promise<CapabilityProbeResult>;
+  notifyOwner(notification: Notification): Promise<NotifyResult>;
+  checkCredentialExpiry(): Promise<CheckCredentialExpiryResult>;
+}
