@@ -1,0 +1,53 @@
+/**
+ * Worker settings that are not Temporal connection settings (those come from @temporalio/envconfig,
+ * see temporal-connection.ts). Validated once at start-up; a bad value names the variable and the fix.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+import { ConfigError } from './temporal-connection';
+
+export const DEFAULT_TASK_QUEUE = 'together-o365';
+
+const schema = z.object({
+  TOGETHER_TASK_QUEUE: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,200}$/, 'letters, digits, dot, dash or underscore, at most 200 characters')
+    .default(DEFAULT_TASK_QUEUE),
+  TOGETHER_WORKFLOW_BUNDLE: z.string().optional(),
+  TOGETHER_WORKER_METRICS: z
+    .string()
+    .regex(/^[^\s:]+:\d{1,5}$/, 'host:port, e.g. 127.0.0.1:9464')
+    .optional(),
+  TOGETHER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).max(1000).default(20),
+  NODE_ENV: z.string().optional(),
+});
+
+export interface WorkerSettings {
+  taskQueue: string;
+  /** Pre-built workflow bundle (npm run build); required when NODE_ENV=production. */
+  workflowBundlePath?: string;
+  /** Bind address of the Prometheus /metrics endpoint, if enabled. */
+  metricsBindAddress?: string;
+  maxConcurrentActivities: number;
+  production: boolean;
+}
+
+export const DEFAULT_BUNDLE_PATH = path.resolve(__dirname, '..', 'dist', 'workflow-bundle.js');
+
+export function loadWorkerSettings(env: NodeJS.ProcessEnv = process.env): WorkerSettings {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const key = String(issue.path[0]);
+    throw new ConfigError(`${key}='${env[key]}' is invalid: ${issue.message}.`);
+  }
+  const v = parsed.data;
+  const production = v.NODE_ENV === 'production';
+  return {
+    taskQueue: v.TOGETHER_TASK_QUEUE,
+    workflowBundlePath: v.TOGETHER_WORKFLOW_BUNDLE ?? (production ? DEFAULT_BUNDLE_PATH : undefined),
+    metricsBindAddress: v.TOGETHER_WORKER_METRICS,
+    maxConcurrentActivities: v.TOGETHER_MAX_CONCURRENT_ACTIVITIES,
+    production,
+  };
+}

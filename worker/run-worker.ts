@@ -1,0 +1,83 @@
+/**
+ * Starts a worker: connection from Temporal's environment configuration, the task queue and namespace
+ * passed everywhere, workflows from the pre-built bundle (production) or bundled at start-up (dev),
+ * all activities registered, graceful shutdown on SIGINT/SIGTERM (in-flight activities finish or are
+ * cancelled within the grace time; Temporal retries anything unfinished on another worker).
+ */
+import { Worker } from '@temporalio/worker';
+import { loadWorkerSettings, type WorkerSettings } from './config';
+import { createLogger, type Logger } from './logger';
+import { createActivityRegistry } from './registry';
+import { installRuntime } from './runtime';
+import { connectClient, connectWorkerConnection, loadTemporalSettings, type TemporalSettings } from './temporal-connection';
+import { workflowSource } from './workflow-source';
+
+export interface RunningWorker {
+  worker: Worker;
+  settings: WorkerSettings;
+  temporal: TemporalSettings;
+  /** Resolves when the worker has stopped. */
+  done: Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+export async function startWorker(
+  options: { env?: NodeJS.ProcessEnv; logger?: Logger; handleSignals?: boolean } = {},
+): Promise<RunningWorker> {
+  const env = options.env ?? process.env;
+  const logger = options.logger ?? createLogger('worker');
+  const settings = loadWorkerSettings(env);
+  const temporal = loadTemporalSettings(env);
+  const source = workflowSource(settings.workflowBundlePath);
+  installRuntime(logger, settings.metricsBindAddress);
+
+  const connection = await connectWorkerConnection(temporal);
+  const client = await connectClient(temporal);
+  const worker = await Worker.create({
+    connection,
+    namespace: temporal.namespace,
+    taskQueue: settings.taskQueue,
+    ...source,
+    activities: createActivityRegistry({ taskQueue: settings.taskQueue, logger, client, env }),
+    maxConcurrentActivityTaskExecutions: settings.maxConcurrentActivities,
+    shutdownGraceTime: '10 seconds',
+  });
+
+  const done = worker
+    .run()
+    .finally(async () => {
+      await client.connection.close();
+      await connection.close();
+      logger.info({ taskQueue: settings.taskQueue }, 'worker stopped');
+    });
+
+  if (options.handleSignals) {
+    const stop = (signal: NodeJS.Signals) => {
+      logger.info({ signal }, 'shutting down worker');
+      worker.shutdown();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  }
+
+  logger.info(
+    {
+      address: temporal.address,
+      namespace: temporal.namespace,
+      taskQueue: settings.taskQueue,
+      workflows: 'workflowBundle' in source ? source.workflowBundle.codePath : 'bundled at start-up',
+      metrics: settings.metricsBindAddress ? `http://${settings.metricsBindAddress}/metrics` : 'off',
+    },
+    'worker started',
+  );
+  return {
+    worker,
+    settings,
+    temporal,
+    done,
+    async shutdown() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await done;
+    },
+  };
+}
