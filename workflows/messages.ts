@@ -1,0 +1,147 @@
+/**
+ * The public face of the workflows: ids, inputs, status shapes, and the signals, queries and updates that
+ * the CLI and the console use. Plain definitions only (safe in the workflow sandbox and in client code).
+ * Nothing here may carry a secret: the consent `state` travels only as its SHA-256 hash.
+ *
+ * Changes must be additive unless workflows, CLI and console change together.
+ */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { ConsentState, ProbeReason, SampleSource, TenantRef } from '../activities/contract';
+
+// ---------------------------------------------------------------- ids
+
+export const onboardingWorkflowId = (tenantId: string): string => `onboard-${tenantId}`;
+export const monitorWorkflowId = (tenantId: string): string => `monitor-${tenantId}`;
+export const healthScheduleId = (tenantId: string): string => `health-${tenantId}`;
+
+// ---------------------------------------------------------------- settings and inputs
+
+export interface TenantSettings {
+  /** Integration owner's email: hears about failures. */
+  owner: string;
+  /** Users probed per sample test. */
+  sampleSize: number;
+  /** Share of sampled users that must be reachable for `pass` (0–1); below it `degraded`, far below `fail`. */
+  threshold: number;
+  /** Minutes between scheduled health checks. */
+  scheduleIntervalMinutes: number;
+  /** Users in a health check's small sample test. */
+  healthSampleSize?: number;
+  sampleSource?: SampleSource;
+}
+
+export const DEFAULT_SETTINGS: Omit<TenantSettings, 'owner'> = {
+  sampleSize: 50,
+  threshold: 0.9,
+  scheduleIntervalMinutes: 360,
+  healthSampleSize: 10,
+  sampleSource: { kind: 'all' },
+};
+
+export interface OnboardTenantInput {
+  tenant: TenantRef;
+  /** Admin consent URL without `state` (the console appends one per attempt). */
+  consentUrl: string;
+  settings: TenantSettings;
+  /** How long to wait for consent before `expired`; default 14 days. */
+  consentWaitDays?: number;
+  /** Reminders to the owner while waiting, in hours after the start; default [24, 72]. */
+  reminderAfterHours?: number[];
+  /** Publisher mode: also watch the app's credential expiry in health checks. */
+  publisherMode?: boolean;
+}
+
+// ---------------------------------------------------------------- reports
+
+export type Verdict = 'pass' | 'degraded' | 'fail' | 'inconclusive';
+
+export interface InaccessibleUser {
+  user: { id: string; userPrincipalName?: string; displayName?: string };
+  reason: Exclude<ProbeReason, 'ok'>;
+  detail?: string;
+  code?: string;
+  requestId?: string;
+}
+
+export interface SampleTestReport {
+  tenantId: string;
+  sampled: number;
+  accessible: number;
+  inaccessible: InaccessibleUser[];
+  byReason: Partial<Record<ProbeReason, number>>;
+  startedAt: string;
+  durationMs: number;
+  graphRequests: number;
+  verdict: Verdict;
+  /** Why the verdict is what it is, in one sentence. */
+  verdictReason?: string;
+}
+
+// ---------------------------------------------------------------- onboarding
+
+export type OnboardingPhase = 'awaitingConsent' | 'verifying' | 'testing' | 'active' | 'failing' | 'expired';
+
+export interface OnboardingStatus {
+  tenantId: string;
+  phase: OnboardingPhase;
+  phaseSince: string;
+  consentUrl: string;
+  /** When waiting for consent ends with `expired`. */
+  consentDeadline?: string;
+  consent?: { state: ConsentState; checkedAt: string; missingRoles: string[] };
+  progress: { total: number; probed: number; accessible: number };
+  lastReport?: SampleTestReport;
+  settings: TenantSettings;
+  scheduleId?: string;
+  /** Callbacks refused because their state was unknown, used, expired or for another tenant. */
+  rejectedCallbacks: number;
+}
+
+/** Sent by the console when it hands an admin a consent link (`/consent/start`). */
+export interface ConsentStateRegistration {
+  /** Hex SHA-256 of the one-time state (the state itself never enters history). */
+  stateHash: string;
+  expiresAt: string;
+}
+
+/** Sent by the console after it validated Entra's redirect to `/consent/callback`. */
+export interface ConsentCallback {
+  stateHash: string;
+  /** `tenant` as the redirect claimed it (never trusted on its own: the workflow verifies by calling Graph). */
+  tenant?: string;
+  adminConsent: boolean;
+  error?: string;
+  errorDescription?: string;
+}
+
+export const registerConsentStateSignal = defineSignal<[ConsentStateRegistration]>('registerConsentState');
+export const consentCallbackSignal = defineSignal<[ConsentCallback]>('consentCallback');
+export const statusQuery = defineQuery<OnboardingStatus>('status');
+/** Runs a sample test now; resolves with its report. Rejected (validator) unless the tenant is consented. */
+export const retestUpdate = defineUpdate<SampleTestReport, []>('retest');
+/** Validated; a bad value is rejected without touching history. Resolves with the new settings. */
+export const updateSettingsUpdate = defineUpdate<TenantSettings, [Partial<TenantSettings>]>('updateSettings');
+
+// ---------------------------------------------------------------- health monitor
+
+export type MonitorStatus = 'active' | 'degraded' | 'failing' | 'recovered';
+
+export interface HealthPoint {
+  at: string;
+  verdict: Verdict;
+  accessible: number;
+  sampled: number;
+  consent: ConsentState;
+  status: MonitorStatus;
+}
+
+export interface MonitorState {
+  tenantId: string;
+  status: MonitorStatus;
+  since: string;
+  incident?: { id: string; openedAt: string; reason: string; notified: string[] };
+  /** Most recent last; bounded (carried across continue-as-new). */
+  history: HealthPoint[];
+}
+
+export const monitorStateQuery = defineQuery<MonitorState>('monitorState');
