@@ -38,7 +38,8 @@ export default tseslint.config(
             {
               group: ['**/activities', '**/activities/*'],
               allowTypeImports: true,
-              message: 'Workflows import only types from activities (import type …); activities run in the worker.',
+              message:
+                'Workflows import only types from activities (import type …); activities run in the worker.',
             },
           ],
         },
@@ -47,7 +48,15 @@ export default tseslint.config(
   },
   {
     files: ['**/*.cjs', '**/*.mjs'],
-    languageOptions: { globals: { require: 'readonly', process: 'readonly', console: 'readonly', module: 'writable', __dirname: 'readonly' } },
+    languageOptions: {
+      globals: {
+        require: 'readonly',
+        process: 'readonly',
+        console: 'readonly',
+        module: 'writable',
+        __dirname: 'readonly',
+      },
+    },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );

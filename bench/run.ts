@@ -33,7 +33,9 @@ async function main(): Promise<void> {
       for (const row of await mod.default()) rows.push({ ...row, bench });
     } catch (err) {
       failed++;
-      console.error(`benchmark ${bench} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      console.error(
+        `benchmark ${bench} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+      );
     }
   }
   const header = ['bench', 'measure', 'ours', 'unit', 'baseline', 'ratio', 'target', 'met'];
@@ -48,7 +50,11 @@ async function main(): Promise<void> {
     r.met === undefined ? '' : r.met ? 'yes' : 'NO',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   console.log(line(header));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const row of table) console.log(line(row));

@@ -8,7 +8,9 @@ async function main(): Promise<void> {
   const { code } = await buildWorkflowBundle();
   fs.mkdirSync(path.dirname(DEFAULT_BUNDLE_PATH), { recursive: true });
   fs.writeFileSync(DEFAULT_BUNDLE_PATH, code);
-  console.log(`Wrote ${path.relative(process.cwd(), DEFAULT_BUNDLE_PATH)} (${(code.length / 1024).toFixed(0)} KiB)`);
+  console.log(
+    `Wrote ${path.relative(process.cwd(), DEFAULT_BUNDLE_PATH)} (${(code.length / 1024).toFixed(0)} KiB)`,
+  );
 }
 
 main().catch((err: unknown) => {

@@ -108,7 +108,9 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     ]);
   } catch (err) {
     child.kill('SIGKILL');
-    throw err instanceof DevServerError ? err : new DevServerError(`Temporal dev server did not start: ${String(err)}. See ${logFile}.`);
+    throw err instanceof DevServerError
+      ? err
+      : new DevServerError(`Temporal dev server did not start: ${String(err)}. See ${logFile}.`);
   }
 
   return {
@@ -143,6 +145,8 @@ if (require.main === module) {
     await new Promise<void>((resolve) => server.process.once('exit', () => resolve()));
   })().catch((err: unknown) => {
     console.error(err instanceof Error ? err.message : String(err));
-    process.exit(err instanceof DevServerError || (err instanceof Error && err.name === 'ToolNotFoundError') ? 2 : 1);
+    process.exit(
+      err instanceof DevServerError || (err instanceof Error && err.name === 'ToolNotFoundError') ? 2 : 1,
+    );
   });
 }

@@ -13,7 +13,9 @@ export interface ActivityDeps {
   env: NodeJS.ProcessEnv;
 }
 
-export function createActivityRegistry(deps: ActivityDeps): Record<string, (...args: never[]) => Promise<unknown>> {
+export function createActivityRegistry(
+  deps: ActivityDeps,
+): Record<string, (...args: never[]) => Promise<unknown>> {
   return {
     ...createSelfTestActivities(deps.taskQueue),
   };

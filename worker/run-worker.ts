@@ -9,7 +9,12 @@ import { loadWorkerSettings, type WorkerSettings } from './config';
 import { createLogger, type Logger } from './logger';
 import { createActivityRegistry } from './registry';
 import { installRuntime } from './runtime';
-import { connectClient, connectWorkerConnection, loadTemporalSettings, type TemporalSettings } from './temporal-connection';
+import {
+  connectClient,
+  connectWorkerConnection,
+  loadTemporalSettings,
+  type TemporalSettings,
+} from './temporal-connection';
 import { workflowSource } from './workflow-source';
 
 export interface RunningWorker {
@@ -43,13 +48,11 @@ export async function startWorker(
     shutdownGraceTime: '10 seconds',
   });
 
-  const done = worker
-    .run()
-    .finally(async () => {
-      await client.connection.close();
-      await connection.close();
-      logger.info({ taskQueue: settings.taskQueue }, 'worker stopped');
-    });
+  const done = worker.run().finally(async () => {
+    await client.connection.close();
+    await connection.close();
+    logger.info({ taskQueue: settings.taskQueue }, 'worker stopped');
+  });
 
   if (options.handleSignals) {
     const stop = (signal: NodeJS.Signals) => {

@@ -13,7 +13,16 @@ export function installRuntime(logger: Logger, metricsBindAddress?: string): voi
   installed = true;
   const sdkLogger = new DefaultLogger('INFO', (entry) => {
     const level = entry.level.toLowerCase() as Lowercase<LogLevel>;
-    const fn = level === 'trace' ? 'trace' : level === 'debug' ? 'debug' : level === 'warn' ? 'warn' : level === 'error' ? 'error' : 'info';
+    const fn =
+      level === 'trace'
+        ? 'trace'
+        : level === 'debug'
+          ? 'debug'
+          : level === 'warn'
+            ? 'warn'
+            : level === 'error'
+              ? 'error'
+              : 'info';
     logger[fn]({ sdk: true, ...entry.meta }, entry.message);
   });
   Runtime.install({

@@ -51,7 +51,11 @@ export function loadTemporalSettings(env: NodeJS.ProcessEnv = process.env): Temp
     address,
     namespace: config.namespace ?? 'default',
     connectionOptions: { ...config.connectionOptions, address },
-    source: env.TEMPORAL_PROFILE ? `profile ${env.TEMPORAL_PROFILE}` : env.TEMPORAL_ADDRESS ? 'TEMPORAL_ADDRESS' : 'default',
+    source: env.TEMPORAL_PROFILE
+      ? `profile ${env.TEMPORAL_PROFILE}`
+      : env.TEMPORAL_ADDRESS
+        ? 'TEMPORAL_ADDRESS'
+        : 'default',
   };
 }
 

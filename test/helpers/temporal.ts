@@ -6,7 +6,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import {
+  DefaultLogger,
+  Runtime,
+  bundleWorkflowCode,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
 import { resolveTemporalCli, resolveTestServer } from '../../scripts/temporal-cli';
 import { TENANT_ID } from '../../workflows/search-attributes';
 import { WORKFLOWS_PATH } from '../../worker/workflow-source';

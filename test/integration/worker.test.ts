@@ -13,7 +13,11 @@ import { createLocalTestEnv, uniqueTaskQueue } from '../helpers/temporal';
 const root = path.resolve(__dirname, '..', '..');
 const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
 
-function runWorker(env: Record<string, string>): { child: ChildProcess; output: () => string; exit: Promise<number | null> } {
+function runWorker(env: Record<string, string>): {
+  child: ChildProcess;
+  output: () => string;
+  exit: Promise<number | null>;
+} {
   let output = '';
   const child = spawn(tsx, ['worker/main.ts'], { cwd: root, env: { ...process.env, ...env } });
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
@@ -44,7 +48,11 @@ describe('worker process', () => {
 
   it('runs a workflow end to end on the dev server and stops cleanly on SIGTERM', async () => {
     const taskQueue = uniqueTaskQueue('worker');
-    const worker = runWorker({ TEMPORAL_ADDRESS: env.address, TEMPORAL_NAMESPACE: namespace, TOGETHER_TASK_QUEUE: taskQueue });
+    const worker = runWorker({
+      TEMPORAL_ADDRESS: env.address,
+      TEMPORAL_NAMESPACE: namespace,
+      TOGETHER_TASK_QUEUE: taskQueue,
+    });
     try {
       await waitFor(() => worker.output().includes('worker started'), 60_000, 'the worker to start');
       const client = new Client({ connection: env.connection, namespace });
@@ -67,12 +75,15 @@ describe('worker process', () => {
     const worker = runWorker({ TEMPORAL_ADDRESS: '127.0.0.1:1', TEMPORAL_NAMESPACE: namespace });
     expect(await worker.exit).toBe(3);
     expect(worker.output()).toContain('Could not reach Temporal at 127.0.0.1:1');
-    expect(worker.output()).toContain("npm run temporal");
+    expect(worker.output()).toContain('npm run temporal');
     expect(worker.output()).not.toMatch(/^\s+at /m);
   });
 
   it('rejects an unknown TEMPORAL_PROFILE with a message naming it and exits 2', async () => {
-    const worker = runWorker({ TEMPORAL_PROFILE: 'no-such-profile', TEMPORAL_CONFIG_FILE: '/nonexistent/temporal.toml' });
+    const worker = runWorker({
+      TEMPORAL_PROFILE: 'no-such-profile',
+      TEMPORAL_CONFIG_FILE: '/nonexistent/temporal.toml',
+    });
     expect(await worker.exit).toBe(2);
     expect(worker.output()).toContain("TEMPORAL_PROFILE='no-such-profile'");
   });
