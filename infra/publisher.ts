@@ -1,0 +1,226 @@
+/**
+ * Mode `publisher`: Together (or anyone self-hosting the app) in its home tenant.
+ *
+ * - the multi-tenant app registration with the Graph application permissions it requests (role ids read from
+ *   Graph's service principal), web redirect URIs for the consent callback, owners; its service principal;
+ * - the worker's credential: a federated identity credential trusting the worker's user-assigned managed
+ *   identity (default, no secret exists), a certificate's public key, or a client secret with an end date
+ *   (kept in Key Vault, a Pulumi secret in state);
+ * - the Azure runtime (azure-native, submodules only): resource group, the worker's user-assigned identity,
+ *   a Key Vault (RBAC authorization, purge protection) and "Key Vault Secrets User" for the identity.
+ */
+import * as authorization from '@pulumi/azure-native/authorization';
+import * as keyvault from '@pulumi/azure-native/keyvault';
+import * as managedidentity from '@pulumi/azure-native/managedidentity';
+import * as resources from '@pulumi/azure-native/resources';
+import * as azuread from '@pulumi/azuread';
+import * as pulumi from '@pulumi/pulumi';
+import { type Credential } from './config';
+import {
+  GRAPH_APP_ID,
+  KEY_VAULT_SECRET_NAMES,
+  KEY_VAULT_SECRETS_USER_ROLE_ID,
+  TOKEN_EXCHANGE_AUDIENCE,
+  type GraphPermission,
+} from './constants';
+import { type PublisherWorkerConfig } from './workerConfig';
+
+export interface TogetherPublisherArgs {
+  displayName: string;
+  /** Web redirect URIs for the admin-consent callback. */
+  redirectUris: string[];
+  /** Owner object ids; empty means the deploying principal. */
+  owners: string[];
+  permissions: GraphPermission[];
+  credential: Credential;
+  /** Azure region for the runtime resources. */
+  location: string;
+  resourceGroupName?: string;
+  keyVaultName?: string;
+}
+
+export const PUBLISHER_COMPONENT_TYPE = 'together:o365:Publisher';
+
+export class TogetherPublisher extends pulumi.ComponentResource {
+  readonly appId: pulumi.Output<string>;
+  readonly homeTenantId: pulumi.Output<string>;
+  readonly servicePrincipalObjectId: pulumi.Output<string>;
+  readonly workerIdentityClientId: pulumi.Output<string>;
+  readonly keyVaultUri: pulumi.Output<string>;
+  readonly workerConfig: pulumi.Output<PublisherWorkerConfig>;
+  readonly resources: pulumi.Resource[] = [];
+
+  constructor(name: string, args: TogetherPublisherArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(PUBLISHER_COMPONENT_TYPE, name, {}, opts);
+    const child = <R extends pulumi.Resource>(r: R): R => {
+      this.resources.push(r);
+      return r;
+    };
+
+    const client = azuread.getClientConfigOutput({ parent: this });
+    const graph = azuread.getServicePrincipalOutput({ clientId: GRAPH_APP_ID }, { parent: this });
+    const arm = authorization.getClientConfigOutput({ parent: this });
+    const owners: pulumi.Input<string[]> = args.owners.length > 0 ? args.owners : client.objectId.apply((o) => [o]);
+
+    const app = child(
+      new azuread.Application(
+        `${name}-app`,
+        {
+          displayName: args.displayName,
+          signInAudience: 'AzureADMultipleOrgs',
+          owners,
+          preventDuplicateNames: true,
+          requiredResourceAccesses: [
+            {
+              resourceAppId: GRAPH_APP_ID,
+              resourceAccesses: graph.appRoleIds.apply((ids) =>
+                args.permissions.map((p) => {
+                  const id = ids[p];
+                  if (!id) throw new Error(`Microsoft Graph's service principal has no application permission ${p}`);
+                  return { id, type: 'Role' };
+                }),
+              ),
+            },
+          ],
+          web: {
+            redirectUris: args.redirectUris,
+            implicitGrant: { accessTokenIssuanceEnabled: false, idTokenIssuanceEnabled: false },
+          },
+        },
+        { parent: this },
+      ),
+    );
+    const sp = child(
+      new azuread.ServicePrincipal(`${name}-sp`, { clientId: app.clientId, owners }, { parent: this }),
+    );
+
+    const rg = child(
+      new resources.ResourceGroup(
+        `${name}-rg`,
+        { location: args.location, ...(args.resourceGroupName ? { resourceGroupName: args.resourceGroupName } : {}) },
+        { parent: this },
+      ),
+    );
+    const identity = child(
+      new managedidentity.UserAssignedIdentity(
+        `${name}-worker-identity`,
+        { resourceGroupName: rg.name, location: args.location },
+        { parent: this },
+      ),
+    );
+    const vault = child(
+      new keyvault.Vault(
+        `${name}-kv`,
+        {
+          resourceGroupName: rg.name,
+          location: args.location,
+          ...(args.keyVaultName ? { vaultName: args.keyVaultName } : {}),
+          properties: {
+            tenantId: arm.tenantId,
+            sku: { family: 'A', name: 'standard' },
+            enableRbacAuthorization: true,
+            enablePurgeProtection: true,
+            enableSoftDelete: true,
+            softDeleteRetentionInDays: 90,
+          },
+        },
+        { parent: this },
+      ),
+    );
+    child(
+      new authorization.RoleAssignment(
+        `${name}-worker-kv-secrets-user`,
+        {
+          principalId: identity.principalId,
+          principalType: 'ServicePrincipal',
+          roleDefinitionId: pulumi.interpolate`/subscriptions/${arm.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${KEY_VAULT_SECRETS_USER_ROLE_ID}`,
+          scope: vault.id,
+          description: 'Together worker reads integration settings and credentials',
+        },
+        { parent: this },
+      ),
+    );
+
+    const cred = args.credential;
+    if (cred.kind === 'federated') {
+      // Managed identity as the app's credential: the MI's token (audience api://AzureADTokenExchange) is the
+      // client assertion. Only user-assigned identities in the app's own tenant are supported.
+      const issuer = pulumi.all([client.tenantId, identity.tenantId]).apply(([home, miTenant]) => {
+        if (home !== miTenant) {
+          throw new Error(`The worker identity's tenant ${miTenant} differs from the app's home tenant ${home}`);
+        }
+        return `https://login.microsoftonline.com/${home}/v2.0`;
+      });
+      child(
+        new azuread.ApplicationFederatedIdentityCredential(
+          `${name}-worker-fic`,
+          {
+            applicationId: app.id,
+            displayName: 'together-worker-managed-identity',
+            description: 'The Together worker signs in as this app with its user-assigned managed identity',
+            audiences: [TOKEN_EXCHANGE_AUDIENCE],
+            issuer,
+            subject: identity.principalId,
+          },
+          { parent: this },
+        ),
+      );
+    } else if (cred.kind === 'certificate') {
+      child(
+        new azuread.ApplicationCertificate(
+          `${name}-certificate`,
+          { applicationId: app.id, type: 'AsymmetricX509Cert', encoding: 'pem', value: cred.certificate },
+          { parent: this },
+        ),
+      );
+    } else {
+      const password = child(
+        new azuread.ApplicationPassword(
+          `${name}-secret`,
+          { applicationId: app.id, displayName: 'together-worker', endDate: cred.secretEndDate },
+          { parent: this, additionalSecretOutputs: ['value'] },
+        ),
+      );
+      child(
+        new keyvault.Secret(
+          `${name}-client-secret`,
+          {
+            resourceGroupName: rg.name,
+            vaultName: vault.name,
+            secretName: KEY_VAULT_SECRET_NAMES.clientSecret,
+            properties: {
+              value: pulumi.secret(password.value),
+              contentType: 'text/plain',
+              attributes: { enabled: true, expires: Math.floor(Date.parse(cred.secretEndDate) / 1000) },
+            },
+          },
+          { parent: this },
+        ),
+      );
+    }
+
+    this.appId = app.clientId;
+    this.homeTenantId = client.tenantId;
+    this.servicePrincipalObjectId = sp.objectId;
+    this.workerIdentityClientId = identity.clientId;
+    this.keyVaultUri = vault.properties.vaultUri;
+    this.workerConfig = pulumi
+      .all([app.clientId, client.tenantId, identity.clientId, vault.properties.vaultUri])
+      .apply(([appId, homeTenantId, managedIdentityClientId, keyVaultUri]) => ({
+        mode: 'publisher' as const,
+        appId,
+        homeTenantId,
+        credential: { kind: cred.kind, managedIdentityClientId, keyVaultUri },
+        redirectUris: [...args.redirectUris],
+      }));
+
+    this.registerOutputs({
+      appId: this.appId,
+      homeTenantId: this.homeTenantId,
+      servicePrincipalObjectId: this.servicePrincipalObjectId,
+      workerIdentityClientId: this.workerIdentityClientId,
+      keyVaultUri: this.keyVaultUri,
+      workerConfig: this.workerConfig,
+    });
+  }
+}

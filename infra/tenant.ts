@@ -1,0 +1,209 @@
+/**
+ * Mode `tenant`: what a customer's platform engineer declares in their own tenant.
+ *
+ * - the enterprise app: the service principal of Together's multi-tenant app (adopted if it already exists);
+ * - admin consent as code: app role assignments from it to Microsoft Graph's service principal, role ids read
+ *   from Graph's `appRoleIds` (never hard-coded);
+ * - sign-in gating: `appRoleAssignmentRequired` plus a group assigned to the app (this does NOT limit which
+ *   mailboxes the app reaches);
+ * - mailbox scoping: the Exchange Online script, and no tenant-wide calendar grant when scoped.
+ */
+import * as azuread from '@pulumi/azuread';
+import * as pulumi from '@pulumi/pulumi';
+import { type Assignment, type MailboxScope } from './config';
+import {
+  CALENDAR_PERMISSIONS,
+  DEFAULT_ACCESS_ROLE_ID,
+  GRAPH_APP_ID,
+  GRAPH_DEFAULT_SCOPE,
+  type GraphPermission,
+} from './constants';
+import { exchangeScopingScript } from './exchange';
+import { type TenantWorkerConfig } from './workerConfig';
+
+export interface TogetherTenantArgs {
+  /** Application (client) id of Together's multi-tenant app registration. */
+  appId: string;
+  /** Email of the person who hears about integration failures. */
+  integrationOwner: string;
+  /** The console's consent callback, registered on Together's app. */
+  redirectUri: string;
+  /** Graph application permissions Together needs (validated against the allow-list by config.ts). */
+  permissions: GraphPermission[];
+  assignment: Assignment;
+  mailboxScope: MailboxScope;
+  /** Required when mailboxScope is `group`. */
+  scopeGroup?: string;
+  /** Display name used for the Exchange service principal pointer. */
+  displayName?: string;
+}
+
+export const TENANT_COMPONENT_TYPE = 'together:o365:Tenant';
+
+/** `v2.0/adminconsent` without `state` (the console appends a one-time nonce). */
+export function adminConsentUrl(tenantId: string, appId: string, redirectUri: string): string {
+  return (
+    `https://login.microsoftonline.com/${tenantId}/v2.0/adminconsent` +
+    `?client_id=${appId}&scope=${GRAPH_DEFAULT_SCOPE}&redirect_uri=${encodeURIComponent(redirectUri)}`
+  );
+}
+
+/** Which permissions are granted tenant-wide in Entra: with mailbox scoping, none of the calendar ones. */
+export function tenantWideGrants(permissions: GraphPermission[], mailboxScope: MailboxScope): GraphPermission[] {
+  return mailboxScope === 'group' ? permissions.filter((p) => !CALENDAR_PERMISSIONS.includes(p)) : [...permissions];
+}
+
+export class TogetherTenant extends pulumi.ComponentResource {
+  readonly tenantId: pulumi.Output<string>;
+  readonly appId: pulumi.Output<string>;
+  readonly servicePrincipalObjectId: pulumi.Output<string>;
+  readonly grantedPermissions: pulumi.Output<string[]>;
+  readonly adminConsentUrl: pulumi.Output<string>;
+  readonly assignmentGroupId: pulumi.Output<string | undefined>;
+  readonly exchangeScopingScript: pulumi.Output<string | undefined>;
+  readonly workerConfig: pulumi.Output<TenantWorkerConfig>;
+  /** Every child resource, for tests and for `dependsOn` by callers. */
+  readonly resources: pulumi.Resource[] = [];
+
+  constructor(name: string, args: TogetherTenantArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(TENANT_COMPONENT_TYPE, name, {}, opts);
+    const child = <R extends pulumi.Resource>(r: R): R => {
+      this.resources.push(r);
+      return r;
+    };
+
+    const client = azuread.getClientConfigOutput({ parent: this });
+    // Read-only lookup: Graph's service principal is never adopted into state, so a destroy can't touch it.
+    const graph = azuread.getServicePrincipalOutput({ clientId: GRAPH_APP_ID }, { parent: this });
+
+    const requiresAssignment = args.assignment.mode !== 'all';
+    // The enterprise app. useExisting adopts it when an earlier consent (or run) already created it.
+    const sp = child(
+      new azuread.ServicePrincipal(
+        `${name}-enterprise-app`,
+        {
+          clientId: args.appId,
+          useExisting: true,
+          appRoleAssignmentRequired: requiresAssignment,
+          notificationEmailAddresses: [args.integrationOwner],
+        },
+        { parent: this },
+      ),
+    );
+
+    // Admin consent as code.
+    const granted = tenantWideGrants(args.permissions, args.mailboxScope);
+    for (const permission of granted) {
+      child(
+        new azuread.AppRoleAssignment(
+          `${name}-graph-${permission}`,
+          {
+            appRoleId: graph.appRoleIds.apply((ids) => {
+              const id = ids[permission];
+              if (!id) throw new Error(`Microsoft Graph's service principal has no application permission ${permission}`);
+              return id;
+            }),
+            principalObjectId: sp.objectId,
+            resourceObjectId: graph.objectId,
+          },
+          { parent: this },
+        ),
+      );
+    }
+
+    // Sign-in gating.
+    let groupId: pulumi.Output<string> | undefined;
+    const a = args.assignment;
+    if (a.mode === 'group') {
+      groupId = pulumi.output(a.groupObjectId);
+    } else if (a.mode === 'newGroup') {
+      groupId = child(
+        new azuread.Group(
+          `${name}-sign-in-group`,
+          {
+            displayName: a.groupName,
+            securityEnabled: true,
+            mailEnabled: false,
+            preventDuplicateNames: true,
+            members: a.groupMembers,
+            description: 'Users who may sign in to Together Platform (managed by Pulumi)',
+          },
+          { parent: this },
+        ),
+      ).objectId;
+    } else if (a.mode === 'dynamicGroup') {
+      groupId = child(
+        new azuread.Group(
+          `${name}-sign-in-group`,
+          {
+            displayName: a.groupName,
+            securityEnabled: true,
+            mailEnabled: false,
+            preventDuplicateNames: true,
+            types: ['DynamicMembership'],
+            dynamicMembership: { enabled: true, rule: a.dynamicRule },
+            description: 'Users who may sign in to Together Platform (dynamic membership, managed by Pulumi)',
+          },
+          { parent: this },
+        ),
+      ).objectId;
+    }
+    if (groupId) {
+      child(
+        new azuread.AppRoleAssignment(
+          `${name}-sign-in-assignment`,
+          { appRoleId: DEFAULT_ACCESS_ROLE_ID, principalObjectId: groupId, resourceObjectId: sp.objectId },
+          { parent: this },
+        ),
+      );
+    }
+
+    this.tenantId = client.tenantId;
+    this.appId = pulumi.output(args.appId);
+    this.servicePrincipalObjectId = sp.objectId;
+    this.grantedPermissions = pulumi.output(granted as string[]);
+    this.adminConsentUrl = client.tenantId.apply((t) => adminConsentUrl(t, args.appId, args.redirectUri));
+    this.assignmentGroupId = groupId ?? pulumi.output(undefined);
+    const calendar = args.permissions.filter((p) => CALENDAR_PERMISSIONS.includes(p));
+    const scopeGroup = args.scopeGroup;
+    this.exchangeScopingScript =
+      args.mailboxScope === 'group' && scopeGroup
+        ? sp.objectId.apply((objectId) =>
+            exchangeScopingScript({
+              appId: args.appId,
+              servicePrincipalObjectId: objectId,
+              displayName: args.displayName ?? 'Together Platform',
+              scopeGroup,
+              calendarPermissions: calendar,
+            }),
+          )
+        : pulumi.output(undefined);
+
+    this.workerConfig = pulumi
+      .all([this.tenantId, sp.objectId, this.adminConsentUrl, this.assignmentGroupId, this.exchangeScopingScript])
+      .apply(([tenantId, objectId, consentUrl, assignmentGroupId, script]) => ({
+        tenantId,
+        appId: args.appId,
+        integrationOwner: args.integrationOwner,
+        adminConsentUrl: consentUrl,
+        redirectUri: args.redirectUri,
+        servicePrincipalObjectId: objectId,
+        grantedPermissions: [...granted],
+        mailboxScope: args.mailboxScope,
+        ...(scopeGroup && args.mailboxScope === 'group' ? { scopeGroup } : {}),
+        ...(assignmentGroupId ? { assignmentGroupId } : {}),
+        ...(script ? { exchangeScopingScript: script } : {}),
+      }));
+
+    this.registerOutputs({
+      tenantId: this.tenantId,
+      appId: this.appId,
+      servicePrincipalObjectId: this.servicePrincipalObjectId,
+      grantedPermissions: this.grantedPermissions,
+      adminConsentUrl: this.adminConsentUrl,
+      assignmentGroupId: this.assignmentGroupId,
+      exchangeScopingScript: this.exchangeScopingScript,
+      workerConfig: this.workerConfig,
+    });
+  }
+}
