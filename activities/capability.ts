@@ -1,0 +1,130 @@
+/**
+ * capabilityProbe: on a designated probe mailbox, create a private 5-minute event as a Teams online meeting,
+ * check that a join URL came back (Graph can answer 201 without one: microsoft-graph-docs#9741), read the
+ * organizer and response fields, and delete the event — in `finally`, so nothing is left behind even when a
+ * step fails. A deterministic `transactionId` (from the activity's identity) makes a retried create return the
+ * event of the earlier attempt instead of a duplicate, which the retry then deletes.
+ */
+import { createHash } from 'node:crypto';
+import type { CapabilityProbeInput, CapabilityProbeResult } from './contract';
+import { FailureTypes } from './contract';
+import { GraphCaller } from './graph/caller';
+import { failureForGraph, permanentFailure } from './graph/errors';
+import { KeyedLimiter } from './graph/limiter';
+import { cancellationSignal, currentContext, type ActivityDeps } from './runtime';
+
+interface EventOut {
+  id: string;
+  isOnlineMeeting?: boolean;
+  onlineMeeting?: { joinUrl?: string | null } | null;
+  organizer?: { emailAddress?: { address?: string; name?: string } };
+  responseStatus?: { response?: string; time?: string };
+}
+
+export const PROBE_SUBJECT = 'Together capability check (deleted automatically)';
+
+export async function capabilityProbe(deps: ActivityDeps, input: CapabilityProbeInput): Promise<CapabilityProbeResult> {
+  const allowed = deps.config.probeMailboxes.map((m) => m.toLowerCase());
+  if (allowed.length > 0 && !allowed.includes(input.mailbox.toLowerCase())) {
+    throw permanentFailure(
+      FailureTypes.Configuration,
+      `${input.mailbox} is not a designated probe mailbox (TOGETHER_PROBE_MAILBOXES): the capability probe writes only to designated mailboxes.`,
+    );
+  }
+  const graph = deps.clients!.forTenant(input.tenant);
+  await graph.token();
+  const signal = cancellationSignal();
+  const caller = new GraphCaller(graph.client, {
+    maxRetries: deps.config.probe.maxRetries,
+    limiter: new KeyedLimiter(deps.config.probe.perMailboxConcurrency),
+    maxRetryAfterMs: deps.config.probe.maxRetryAfterSeconds * 1000,
+    ...(signal ? { signal } : {}),
+  });
+  const mbx = encodeURIComponent(input.mailbox);
+  const info = currentContext()?.info;
+  const txSource = info ? `${info.workflowExecution?.workflowId}/${info.workflowExecution?.runId}/${info.activityId}` : `${Date.now()}-${Math.random()}`;
+  const transactionId = createHash('sha256').update(txSource).digest('hex').slice(0, 32);
+
+  const steps: CapabilityProbeResult['steps'] = [];
+  const result: CapabilityProbeResult = {
+    mailbox: input.mailbox,
+    ok: false,
+    teamsJoinUrl: false,
+    organizerIsMailbox: false,
+    responseStatusReadable: false,
+    cleanedUp: false,
+    steps,
+  };
+  const now = deps.now?.() ?? new Date();
+  const start = new Date(Math.ceil(now.getTime() / 300_000) * 300_000 + 24 * 3600_000); // tomorrow, on a 5-min boundary
+  const end = new Date(start.getTime() + 5 * 60_000);
+  const fmt = (d: Date) => d.toISOString().slice(0, 19);
+
+  let eventId: string | undefined;
+  try {
+    const created = await caller.call<EventOut>({
+      method: 'POST',
+      url: `/users/${mbx}/calendar/events`,
+      mailboxes: [input.mailbox],
+      body: {
+        subject: PROBE_SUBJECT,
+        sensitivity: 'private',
+        showAs: 'free',
+        isReminderOn: false,
+        responseRequested: false,
+        start: { dateTime: fmt(start), timeZone: 'UTC' },
+        end: { dateTime: fmt(end), timeZone: 'UTC' },
+        isOnlineMeeting: true,
+        onlineMeetingProvider: 'teamsForBusiness',
+        transactionId,
+      },
+    });
+    if (!created.ok) {
+      steps.push({ step: 'create', ok: false, ...(created.failure.code ? { code: created.failure.code } : {}), ...(created.failure.requestId ? { requestId: created.failure.requestId } : {}) });
+      if (created.failure.status === 0 || created.failure.status >= 500 || created.failure.status === 429) {
+        throw failureForGraph(input.tenant.tenantId, 'Creating the probe event', created.failure);
+      }
+      return result;
+    }
+    eventId = created.value.id;
+    result.teamsJoinUrl = Boolean(created.value.onlineMeeting?.joinUrl);
+    steps.push({ step: 'create', ok: true, ...(result.teamsJoinUrl ? {} : { code: 'NoJoinUrl' }) });
+
+    const read = await caller.call<EventOut>({
+      method: 'GET',
+      url: `/users/${mbx}/events/${encodeURIComponent(eventId)}?$select=id,organizer,responseStatus,isOnlineMeeting,onlineMeeting`,
+      mailboxes: [input.mailbox],
+    });
+    if (read.ok) {
+      const org = read.value.organizer?.emailAddress?.address?.toLowerCase();
+      const addresses = new Set([input.mailbox.toLowerCase()]);
+      if (!input.mailbox.includes('@')) {
+        // Given as an object id: learn its addresses (basic profile fields only).
+        const who = await caller.call<{ mail?: string | null; userPrincipalName?: string }>({ method: 'GET', url: `/users/${mbx}?$select=mail,userPrincipalName` });
+        if (who.ok) for (const a of [who.value.mail, who.value.userPrincipalName]) if (a) addresses.add(a.toLowerCase());
+      }
+      result.organizerIsMailbox = org !== undefined && addresses.has(org);
+      result.responseStatusReadable = typeof read.value.responseStatus?.response === 'string';
+      if (!result.teamsJoinUrl) result.teamsJoinUrl = Boolean(read.value.onlineMeeting?.joinUrl);
+      steps.push({ step: 'read', ok: true });
+    } else {
+      steps.push({ step: 'read', ok: false, ...(read.failure.code ? { code: read.failure.code } : {}), ...(read.failure.requestId ? { requestId: read.failure.requestId } : {}) });
+    }
+  } finally {
+    if (eventId) {
+      const del = await caller.call({ method: 'DELETE', url: `/users/${mbx}/events/${encodeURIComponent(eventId)}`, mailboxes: [input.mailbox] });
+      const gone = del.ok || del.failure.status === 404;
+      result.cleanedUp = gone;
+      steps.push({ step: 'delete', ok: gone, ...(!del.ok && del.failure.code ? { code: del.failure.code } : {}), ...(!del.ok && del.failure.requestId ? { requestId: del.failure.requestId } : {}) });
+      if (!gone) deps.logger?.error({ tenantId: input.tenant.tenantId, mailbox: input.mailbox, eventId }, 'capability probe could not delete its event');
+    } else {
+      result.cleanedUp = true; // nothing was created
+    }
+  }
+  result.ok = result.teamsJoinUrl && result.organizerIsMailbox && result.responseStatusReadable && result.cleanedUp && steps.every((s) => s.ok);
+  if (!result.cleanedUp) {
+    // Leaving an event behind must not go unnoticed: a retry deletes it (same transactionId ⇒ same event).
+    throw failureForGraph(input.tenant.tenantId, 'Deleting the probe event', { status: 503, code: steps.at(-1)?.code ?? 'DeleteFailed' });
+  }
+  return result;
+}

@@ -1,0 +1,212 @@
+/**
+ * Worker-side configuration of the Graph activities. It comes from the environment (or an object the worker
+ * builds), never from workflow input, so no secret ever lands in Temporal history. `loadGraphConfig(env)` is the
+ * only place that reads environment variables; everything else receives a validated `GraphConfig`.
+ *
+ * Credential kinds, in the order we recommend them:
+ *  - `managedIdentity`: a user-assigned managed identity (or workload identity) whose token for
+ *    `api://AzureADTokenExchange` is the federated assertion for the app (no secret at all);
+ *  - `certificate`: a PEM file with the private key and certificate registered on the app;
+ *  - `secret`: a client secret (development, or when nothing else is possible; monitor its end date).
+ * Emulator mode is configuration only: an https authority host, `disableInstanceDiscovery`, a Graph base URL
+ * whose host goes into the Graph client's `customHosts`. The code path is the production one.
+ */
+import { z } from 'zod';
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const httpsUrl = z
+  .string()
+  .url()
+  .refine((u) => u.startsWith('https://'), 'must be an https:// URL (MSAL and the Graph client refuse http)');
+
+export const credentialProfileSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('certificate'),
+    /** PEM file holding the private key and the certificate (what ClientCertificateCredential reads). */
+    certificatePath: z.string().min(1),
+    certificatePassword: z.string().optional(),
+    /** Send the x5c chain (subject name + issuer auth). */
+    sendCertificateChain: z.boolean().optional(),
+  }),
+  z.object({
+    kind: z.literal('managedIdentity'),
+    /** Client id of the user-assigned managed identity whose token is the federated assertion. */
+    managedIdentityClientId: z.string().min(1),
+    /** Audience of the assertion; public cloud default. */
+    assertionAudience: z.string().default('api://AzureADTokenExchange'),
+  }),
+  z.object({
+    kind: z.literal('workloadIdentity'),
+    /** File with the federated token (AKS workload identity); AZURE_FEDERATED_TOKEN_FILE. */
+    tokenFilePath: z.string().min(1),
+  }),
+  z.object({
+    kind: z.literal('secret'),
+    clientSecret: z.string().min(1),
+  }),
+]);
+export type CredentialProfile = z.infer<typeof credentialProfileSchema>;
+
+export const graphConfigSchema = z.object({
+  /** Application (client) id of Together's multi-tenant app. */
+  appId: z.string().regex(GUID, 'must be a GUID (the app registration client id)'),
+  /** Credential profiles by name; TenantRef.credentialRef picks one ('default' if absent). */
+  credentials: z
+    .record(z.string(), credentialProfileSchema)
+    .refine((c) => Object.keys(c).length > 0, 'at least one credential profile is required'),
+  /** Entra authority host; default https://login.microsoftonline.com. Set to the emulator's origin for tests. */
+  authorityHost: httpsUrl.optional(),
+  /** Skip instance discovery and authority validation (required for the emulator or a private cloud). */
+  disableInstanceDiscovery: z.boolean().default(false),
+  /** Graph base URL (origin, optionally with a trailing path); default https://graph.microsoft.com/. */
+  graphBaseUrl: httpsUrl.default('https://graph.microsoft.com/'),
+  /** The publisher's own tenant (home of the app registration and of the sender mailbox). */
+  publisherTenantId: z.string().regex(GUID, 'must be a GUID').optional(),
+  /** Mailbox (UPN or id) in the publisher tenant that sends owner notifications. */
+  senderMailbox: z.string().min(3).optional(),
+  /** Optional signed webhook for notifications. */
+  webhookUrl: z.string().url().optional(),
+  webhookSecret: z.string().min(16, 'webhook secret must be at least 16 characters').optional(),
+  /** Designated probe mailboxes for the capability probe (UPNs or ids). */
+  probeMailboxes: z.array(z.string().min(3)).default([]),
+  /** Directory for durable worker-local state (the notification idempotency records). */
+  stateDir: z.string().min(1).default('.data/activities'),
+  /** Probe defaults (workflow input may override concurrency/retries per call). */
+  probe: z
+    .object({
+      concurrency: z.number().int().min(1).max(64).default(4),
+      maxRetries: z.number().int().min(0).max(10).default(4),
+      perMailboxConcurrency: z.number().int().min(1).max(4).default(4),
+      /** Upper bound for one Retry-After wait, seconds; longer waits end the retries (item is `throttled`). */
+      maxRetryAfterSeconds: z.number().min(0).default(120),
+    })
+    .prefault({}),
+});
+export type GraphConfig = z.infer<typeof graphConfigSchema>;
+export type GraphConfigInput = z.input<typeof graphConfigSchema>;
+
+/** The environment variables `loadGraphConfig` reads (documented in docs/activities.md). */
+export const ENV = {
+  appId: 'TOGETHER_APP_ID',
+  authorityHost: 'TOGETHER_AUTHORITY_HOST',
+  disableInstanceDiscovery: 'TOGETHER_DISABLE_INSTANCE_DISCOVERY',
+  graphBaseUrl: 'TOGETHER_GRAPH_BASE_URL',
+  certificatePath: 'TOGETHER_CLIENT_CERTIFICATE_PATH',
+  certificatePassword: 'TOGETHER_CLIENT_CERTIFICATE_PASSWORD',
+  clientSecret: 'TOGETHER_CLIENT_SECRET',
+  federatedMiClientId: 'TOGETHER_FEDERATED_MI_CLIENT_ID',
+  federatedTokenFile: 'TOGETHER_FEDERATED_TOKEN_FILE',
+  senderMailbox: 'TOGETHER_SENDER_MAILBOX',
+  publisherTenantId: 'TOGETHER_PUBLISHER_TENANT_ID',
+  webhookUrl: 'TOGETHER_WEBHOOK_URL',
+  webhookSecret: 'TOGETHER_WEBHOOK_SECRET',
+  probeMailboxes: 'TOGETHER_PROBE_MAILBOXES',
+  stateDir: 'TOGETHER_STATE_DIR',
+  probeConcurrency: 'TOGETHER_PROBE_CONCURRENCY',
+} as const;
+
+export class ConfigurationError extends Error {
+  override name = 'ConfigurationError';
+}
+
+function bool(v: string | undefined): boolean | undefined {
+  if (v === undefined || v === '') return undefined;
+  return /^(1|true|yes|on)$/i.test(v);
+}
+
+/**
+ * Build the configuration from environment variables. Credential precedence when several are set:
+ * federated managed identity > workload identity token file > certificate > secret (the most secure wins).
+ * If the authority host is not Microsoft's, instance discovery is disabled unless explicitly set.
+ * Throws ConfigurationError naming the variable (never its value).
+ */
+export function loadGraphConfig(env: Record<string, string | undefined> = process.env): GraphConfig {
+  const get = (k: keyof typeof ENV) => {
+    const v = env[ENV[k]];
+    return v === undefined || v.trim() === '' ? undefined : v.trim();
+  };
+  let credential: CredentialProfile | undefined;
+  if (get('federatedMiClientId')) {
+    credential = {
+      kind: 'managedIdentity',
+      managedIdentityClientId: get('federatedMiClientId')!,
+      assertionAudience: 'api://AzureADTokenExchange',
+    };
+  } else if (get('federatedTokenFile')) {
+    credential = { kind: 'workloadIdentity', tokenFilePath: get('federatedTokenFile')! };
+  } else if (get('certificatePath')) {
+    credential = {
+      kind: 'certificate',
+      certificatePath: get('certificatePath')!,
+      ...(get('certificatePassword') ? { certificatePassword: get('certificatePassword')! } : {}),
+    };
+  } else if (get('clientSecret')) {
+    credential = { kind: 'secret', clientSecret: get('clientSecret')! };
+  }
+  if (!credential) {
+    throw new ConfigurationError(
+      `No credential configured: set ${ENV.certificatePath} (preferred), ${ENV.federatedMiClientId}, ` +
+        `${ENV.federatedTokenFile} or ${ENV.clientSecret}.`,
+    );
+  }
+  const authorityHost = get('authorityHost');
+  const explicitDisable = bool(get('disableInstanceDiscovery'));
+  const nonMicrosoftAuthority =
+    authorityHost !== undefined && !/^https:\/\/login\.(microsoftonline\.(com|us)|chinacloudapi\.cn|partner\.microsoftonline\.cn)\/?$/i.test(authorityHost);
+  const probeConcurrency = get('probeConcurrency');
+  const input: GraphConfigInput = {
+    appId: get('appId') ?? '',
+    credentials: { default: credential },
+    authorityHost,
+    disableInstanceDiscovery: explicitDisable ?? nonMicrosoftAuthority,
+    graphBaseUrl: get('graphBaseUrl'),
+    publisherTenantId: get('publisherTenantId'),
+    senderMailbox: get('senderMailbox'),
+    webhookUrl: get('webhookUrl'),
+    webhookSecret: get('webhookSecret'),
+    probeMailboxes: (get('probeMailboxes') ?? '')
+      .split(/[,\s]+/)
+      .map((s) => s.trim())
+      .filter(Boolean),
+    stateDir: get('stateDir'),
+    probe: probeConcurrency ? { concurrency: Number(probeConcurrency) } : {},
+  };
+  return parseGraphConfig(input, (path) => envNameFor(path));
+}
+
+function envNameFor(path: string): string {
+  const map: Record<string, string> = {
+    appId: ENV.appId,
+    authorityHost: ENV.authorityHost,
+    graphBaseUrl: ENV.graphBaseUrl,
+    publisherTenantId: ENV.publisherTenantId,
+    senderMailbox: ENV.senderMailbox,
+    webhookUrl: ENV.webhookUrl,
+    webhookSecret: ENV.webhookSecret,
+    'probe.concurrency': ENV.probeConcurrency,
+  };
+  return map[path] ?? path;
+}
+
+/** Validate a configuration object (the worker may build one itself, e.g. with several credential profiles). */
+export function parseGraphConfig(input: GraphConfigInput, name: (path: string) => string = (p) => p): GraphConfig {
+  const parsed = graphConfigSchema.safeParse(input);
+  if (!parsed.success) {
+    // Issue messages name the field and the rule; zod does not echo input values for these checks.
+    const problems = parsed.error.issues.map((i) => `${name(i.path.join('.')) || '(root)'}: ${i.message}`);
+    throw new ConfigurationError(`Invalid Graph activities configuration — ${problems.join('; ')}`);
+  }
+  const cfg = parsed.data;
+  if (cfg.webhookUrl && !cfg.webhookSecret) {
+    throw new ConfigurationError(`${name('webhookUrl')} is set but ${name('webhookSecret')} is not: webhooks are always signed.`);
+  }
+  return cfg;
+}
+
+/** The Graph host names to pass as the Graph client's `customHosts` (empty for Microsoft's own hosts). */
+export function customHostsFor(graphBaseUrl: string): Set<string> | undefined {
+  const host = new URL(graphBaseUrl).hostname;
+  const known = ['graph.microsoft.com', 'graph.microsoft.us', 'dod-graph.microsoft.us', 'microsoftgraph.chinacloudapi.cn', 'canary.graph.microsoft.com'];
+  return known.includes(host) ? undefined : new Set([host]);
+}

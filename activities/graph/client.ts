@@ -1,0 +1,166 @@
+/**
+ * The one module that owns credentials and Graph clients. One credential and one Graph client per
+ * (credential profile, tenant), cached: the publisher's multi-tenant app reaches many customer tenants, each with
+ * its own token. Emulator mode differs only in configuration (authority host, instance discovery, base URL,
+ * custom hosts).
+ *
+ * Retries are not left to the SDK's RetryHandler: it retries the outer HTTP status only (429 items inside a
+ * `$batch` are invisible to it) and would hide requests from our counters and per-mailbox limiter. The client's
+ * middleware chain is Authentication → Telemetry → HTTPMessage; `GraphCaller` below retries with Retry-After.
+ */
+import fs from 'node:fs';
+import {
+  ClientAssertionCredential,
+  ClientCertificateCredential,
+  ClientSecretCredential,
+  ManagedIdentityCredential,
+  type TokenCredential,
+} from '@azure/identity';
+import {
+  AuthenticationHandler,
+  Client,
+  HTTPMessageHandler,
+  TelemetryHandler,
+} from '@microsoft/microsoft-graph-client';
+import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials';
+import type { TenantRef } from '../contract';
+import { FailureTypes } from '../contract';
+import { customHostsFor, type CredentialProfile, type GraphConfig } from '../config';
+import { classifyTokenError, failureForToken, permanentFailure, registerSecret } from './errors';
+
+export const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export interface TenantGraph {
+  tenantId: string;
+  client: Client;
+  credential: TokenCredential;
+  /** An access token (cached by MSAL) — for decoding the `roles` claim only; never log or return it. */
+  token(): Promise<string>;
+}
+
+export interface GraphClientFactory {
+  forTenant(tenant: TenantRef): TenantGraph;
+  /** Drop the cached credential (and MSAL's token cache) so the next call gets a fresh token. */
+  invalidate(tenant: TenantRef): void;
+}
+
+/** Build an @azure/identity credential for one tenant from a profile. Exported for tests. */
+export function createCredential(config: GraphConfig, profile: CredentialProfile, tenantId: string): TokenCredential {
+  const common = {
+    ...(config.authorityHost ? { authorityHost: config.authorityHost } : {}),
+    disableInstanceDiscovery: config.disableInstanceDiscovery,
+    // Refuse to be steered to another tenant than the one asked for.
+    additionallyAllowedTenants: [] as string[],
+  };
+  switch (profile.kind) {
+    case 'certificate': {
+      if (!fs.existsSync(profile.certificatePath)) {
+        throw permanentFailure(FailureTypes.Configuration, `Client certificate file not found (TOGETHER_CLIENT_CERTIFICATE_PATH).`);
+      }
+      return new ClientCertificateCredential(
+        tenantId,
+        config.appId,
+        { certificatePath: profile.certificatePath, ...(profile.certificatePassword ? { certificatePassword: profile.certificatePassword } : {}) },
+        { ...common, sendCertificateChain: profile.sendCertificateChain ?? false },
+      );
+    }
+    case 'secret':
+      registerSecret(profile.clientSecret);
+      return new ClientSecretCredential(tenantId, config.appId, profile.clientSecret, common);
+    case 'managedIdentity': {
+      // The managed identity lives in the publisher tenant; its token for api://AzureADTokenExchange is the
+      // federated assertion for the app registration, which is then used in any tenant the app is installed in.
+      const mi = new ManagedIdentityCredential({ clientId: profile.managedIdentityClientId });
+      const audience = `${profile.assertionAudience}/.default`;
+      return new ClientAssertionCredential(
+        tenantId,
+        config.appId,
+        async () => {
+          const t = await mi.getToken(audience);
+          if (!t) throw new Error('Managed identity returned no token for the federated assertion');
+          return t.token;
+        },
+        common,
+      );
+    }
+    case 'workloadIdentity': {
+      const file = profile.tokenFilePath;
+      return new ClientAssertionCredential(tenantId, config.appId, async () => (await fs.promises.readFile(file, 'utf8')).trim(), common);
+    }
+  }
+}
+
+export function createGraphClientFactory(config: GraphConfig): GraphClientFactory {
+  const cache = new Map<string, TenantGraph>();
+  const customHosts = customHostsFor(config.graphBaseUrl);
+  const baseUrl = config.graphBaseUrl.endsWith('/') ? config.graphBaseUrl : `${config.graphBaseUrl}/`;
+
+  function key(tenant: TenantRef): string {
+    return `${tenant.credentialRef ?? 'default'}|${tenant.tenantId.toLowerCase()}`;
+  }
+
+  return {
+    forTenant(tenant) {
+      if (!tenant?.tenantId || !GUID.test(tenant.tenantId)) {
+        throw permanentFailure(FailureTypes.Configuration, `tenantId must be a tenant GUID (got ${JSON.stringify(String(tenant?.tenantId ?? '')).slice(0, 60)}).`);
+      }
+      const k = key(tenant);
+      const hit = cache.get(k);
+      if (hit) return hit;
+      const profileName = tenant.credentialRef ?? 'default';
+      const profile = config.credentials[profileName];
+      if (!profile) {
+        throw permanentFailure(FailureTypes.Configuration, `No credential profile named '${profileName}' is configured on this worker.`);
+      }
+      const credential = createCredential(config, profile, tenant.tenantId);
+      const authProvider = new TokenCredentialAuthenticationProvider(credential, { scopes: [GRAPH_SCOPE] });
+      const client = Client.initWithMiddleware({
+        middleware: chain(new AuthenticationHandler(authProvider), new TelemetryHandler(), new HTTPMessageHandler()),
+        baseUrl,
+        defaultVersion: 'v1.0',
+        ...(customHosts ? { customHosts } : {}),
+      });
+      const entry: TenantGraph = {
+        tenantId: tenant.tenantId,
+        client,
+        credential,
+        async token() {
+          try {
+            const t = await credential.getToken(GRAPH_SCOPE);
+            if (!t) throw new Error('no token');
+            return t.token;
+          } catch (err) {
+            throw failureForToken(tenant.tenantId, classifyTokenError(err));
+          }
+        },
+      };
+      cache.set(k, entry);
+      return entry;
+    },
+    invalidate(tenant) {
+      cache.delete(key(tenant));
+    },
+  };
+}
+
+/** HTTPClient chains an array itself; passing the array keeps types simple. */
+function chain(...m: (AuthenticationHandler | TelemetryHandler | HTTPMessageHandler)[]) {
+  return m;
+}
+
+/**
+ * Best-effort decode of the `roles` claim of an app-only token. Microsoft warns that tokens for its APIs are
+ * opaque; this is a diagnostic, never the verdict (the functional calendar call is).
+ */
+export function tokenRoles(accessToken: string): string[] | undefined {
+  const parts = accessToken.split('.');
+  if (parts.length !== 3 || !parts[1]) return undefined;
+  try {
+    const payload = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')) as { roles?: unknown };
+    if (payload.roles === undefined) return [];
+    return Array.isArray(payload.roles) ? payload.roles.filter((r): r is string => typeof r === 'string') : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * The Graph activities. The worker registers them with
+ *   `createActivities({ config: loadGraphConfig(process.env), logger })`.
+ * Every function here is a Temporal activity implementing `GraphActivities` from ./contract.
+ */
+import { capabilityProbe } from './capability';
+import { parseGraphConfig, type GraphConfig, type GraphConfigInput } from './config';
+import { checkConsent } from './consent';
+import type { GraphActivities } from './contract';
+import { checkCredentialExpiry } from './credentials';
+import { createGraphClientFactory } from './graph/client';
+import { registerSecret } from './graph/errors';
+import { notifyOwner } from './notify/notify';
+import { FileIdempotencyStore, type IdempotencyStore } from './notify/store';
+import { probeCalendars, type ProbeOverrides } from './probe/probe';
+import { silentLogger, type ActivityDeps } from './runtime';
+import { sampleUsers } from './sample';
+
+export interface CreateActivitiesDeps extends Omit<ActivityDeps, 'config'> {
+  /** A validated config (loadGraphConfig) or an input object to validate. */
+  config: GraphConfig | GraphConfigInput;
+  /** Where notification idempotency records live; default: files under config.stateDir. */
+  idempotencyStore?: IdempotencyStore;
+  /** Test hooks for the probe (fast backoff, shared limiter). */
+  probeOverrides?: ProbeOverrides;
+}
+
+export function createActivities(deps: CreateActivitiesDeps): GraphActivities {
+  const config = parseGraphConfig(deps.config as GraphConfigInput);
+  for (const p of Object.values(config.credentials)) if (p.kind === 'secret') registerSecret(p.clientSecret);
+  registerSecret(config.webhookSecret);
+  const full: ActivityDeps = {
+    ...deps,
+    config,
+    logger: deps.logger ?? silentLogger,
+    clients: deps.clients ?? createGraphClientFactory(config),
+  };
+  const store = deps.idempotencyStore ?? new FileIdempotencyStore(config.stateDir);
+  return {
+    checkConsent: (input) => checkConsent(full, input),
+    sampleUsers: (input) => sampleUsers(full, input),
+    probeCalendars: (input) => probeCalendars(full, input, deps.probeOverrides),
+    capabilityProbe: (input) => capabilityProbe(full, input),
+    notifyOwner: (n) => notifyOwner(full, store, n),
+    checkCredentialExpiry: () => checkCredentialExpiry(full),
+  };
+}
+
+export { loadGraphConfig, parseGraphConfig, ENV, ConfigurationError, type GraphConfig, type GraphConfigInput } from './config';
+export { createGraphClientFactory, type GraphClientFactory } from './graph/client';
+export { FileIdempotencyStore, MemoryIdempotencyStore, type IdempotencyStore } from './notify/store';
+export { PROBE_REASONS, MAILBOX_DETAILS, CONSENT_STATES, describeProbe } from './probe/reasons';
+export { verifyWebhook, signWebhook, SIGNATURE_HEADER, IDEMPOTENCY_HEADER } from './notify/notify';
+export type { Logger } from './runtime';
+export * from './contract';

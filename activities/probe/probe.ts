@@ -1,0 +1,227 @@
+/**
+ * probeCalendars: for each user a read check — `GET /users/{id}/calendar/events?$top=1&$select=id,start,end`,
+ * 20 users per `$batch` — and free/busy through getSchedule (≤20 schedules per call). Never selects subject,
+ * body, attendees or location. Progress is heartbeated per chunk of 20 users with the finished chunks' results,
+ * so a retried activity resumes where the last attempt stopped.
+ */
+import { createHash } from 'node:crypto';
+import pLimit from 'p-limit';
+import type { ProbeCalendarsInput, ProbeCalendarsResult, SampledUser, UserProbeResult } from '../contract';
+import { BATCH_LIMIT, GraphCaller, type BatchItemSpec, type CallerOptions } from '../graph/caller';
+import { tokenRoles } from '../graph/client';
+import { KeyedLimiter } from '../graph/limiter';
+import { cancellationSignal, heartbeat, heartbeatDetails, type ActivityDeps } from '../runtime';
+import {
+  canReadFullProfile,
+  classifyReadFailure,
+  hasCalendarRole,
+  refineMailboxUnavailable,
+  resolveDenied,
+  type DirectoryFacts,
+} from './classify';
+
+/** The only fields a calendar read may select (data minimisation; checked by the request-log test). */
+export const EVENT_SELECT = 'id,start,end';
+export const readCheckUrl = (userId: string) => `/users/${encodeURIComponent(userId)}/calendar/events?$top=1&$select=${EVENT_SELECT}`;
+
+/** What a chunk's results look like inside heartbeat details (UPN dropped: restored from the input). */
+type StoredResult = Omit<UserProbeResult, 'userPrincipalName'> & { denied?: 'mailbox' | 'permission' };
+
+export interface ProbeHeartbeat {
+  v: 1;
+  /** Hash of the (deduplicated) user ids: details from another input are ignored. */
+  fingerprint: string;
+  total: number;
+  /** Finished chunks: index → results. */
+  done: Record<string, StoredResult[]>;
+  graphRequests: number;
+  throttledRetries: number;
+}
+
+export interface ProbeOverrides {
+  /** Test hooks: faster backoff, fake sleep. */
+  caller?: Partial<Pick<CallerOptions, 'backoffBaseMs' | 'sleep' | 'maxRetryAfterMs'>>;
+  /** Share one limiter across activities (tests inspect its peaks). */
+  limiter?: KeyedLimiter;
+  /** Called after each finished chunk (tests simulate crashes here). */
+  onChunk?: (details: ProbeHeartbeat) => void;
+}
+
+function fingerprint(users: SampledUser[]): string {
+  const h = createHash('sha256');
+  for (const u of users) h.update(u.id.toLowerCase()).update('\n');
+  return h.digest('hex').slice(0, 32);
+}
+
+function dedupe(users: SampledUser[]): SampledUser[] {
+  const seen = new Set<string>();
+  const out: SampledUser[] = [];
+  for (const u of users) {
+    const k = u.id.toLowerCase();
+    if (!seen.has(k)) {
+      seen.add(k);
+      out.push(u);
+    }
+  }
+  return out;
+}
+
+export async function probeCalendars(deps: ActivityDeps, input: ProbeCalendarsInput, overrides: ProbeOverrides = {}): Promise<ProbeCalendarsResult> {
+  const cfg = deps.config.probe;
+  const concurrency = Math.max(1, Math.min(64, input.options?.concurrency ?? cfg.concurrency));
+  const maxRetries = Math.max(0, Math.min(10, input.options?.maxRetries ?? cfg.maxRetries));
+  const freeBusy = input.options?.freeBusy ?? true;
+  const graph = deps.clients!.forTenant(input.tenant);
+  const roles = tokenRoles(await graph.token()); // typed failure if no token (consent missing, unknown tenant…)
+  const calendarRoleGranted = hasCalendarRole(roles);
+  const fullProfile = canReadFullProfile(roles);
+
+  const users = dedupe(input.users);
+  const fp = fingerprint(users);
+  const chunks: SampledUser[][] = [];
+  for (let i = 0; i < users.length; i += BATCH_LIMIT) chunks.push(users.slice(i, i + BATCH_LIMIT));
+
+  const prior = heartbeatDetails<ProbeHeartbeat>();
+  const resumed = prior && prior.v === 1 && prior.fingerprint === fp ? prior : undefined;
+  const state: ProbeHeartbeat = {
+    v: 1,
+    fingerprint: fp,
+    total: users.length,
+    done: { ...(resumed?.done ?? {}) },
+    graphRequests: resumed?.graphRequests ?? 0,
+    throttledRetries: resumed?.throttledRetries ?? 0,
+  };
+  if (resumed) {
+    deps.logger?.info({ tenantId: input.tenant.tenantId, resumedChunks: Object.keys(resumed.done).length, chunks: chunks.length }, 'probe resuming from heartbeat');
+  }
+
+  const signal = cancellationSignal();
+  const caller = new GraphCaller(graph.client, {
+    maxRetries,
+    limiter: overrides.limiter ?? new KeyedLimiter(cfg.perMailboxConcurrency),
+    maxRetryAfterMs: overrides.caller?.maxRetryAfterMs ?? cfg.maxRetryAfterSeconds * 1000,
+    ...(overrides.caller?.backoffBaseMs !== undefined ? { backoffBaseMs: overrides.caller.backoffBaseMs } : {}),
+    ...(overrides.caller?.sleep ? { sleep: overrides.caller.sleep } : {}),
+    ...(signal ? { signal } : {}),
+    onWait: () => beat(),
+  });
+  const base = { requests: state.graphRequests, throttled: state.throttledRetries };
+  const beat = () => {
+    state.graphRequests = base.requests + caller.requests;
+    state.throttledRetries = base.throttled + caller.throttledRetries;
+    heartbeat(state);
+  };
+
+  const probeChunk = async (chunk: SampledUser[]): Promise<StoredResult[]> => {
+    const items: BatchItemSpec[] = chunk.map((u, i) => ({ id: String(i + 1), method: 'GET', url: readCheckUrl(u.id), mailboxes: [u.id] }));
+    const read = await caller.batch(items);
+    const results: StoredResult[] = chunk.map((u, i) => {
+      const r = read.get(String(i + 1));
+      if (!r) return { userId: u.id, reason: 'error', code: 'NoResponse' };
+      if (r.ok) return { userId: u.id, reason: 'ok', status: r.status };
+      const c = classifyReadFailure(r.failure);
+      return {
+        userId: u.id,
+        reason: c.reason,
+        ...(c.denied ? { denied: c.denied } : {}),
+        status: r.failure.status,
+        ...(r.failure.code ? { code: r.failure.code } : {}),
+        ...(r.failure.requestId ? { requestId: r.failure.requestId } : {}),
+      };
+    });
+
+    // Refine mailboxUnavailable with what the granted permissions can read.
+    const unavailable = results.map((r, i) => ({ r, u: chunk[i]! })).filter(({ r }) => r.reason === 'mailboxUnavailable');
+    for (const { r, u } of unavailable) {
+      const d = refineMailboxUnavailable({ userPrincipalName: u.userPrincipalName, userType: u.userType });
+      r.detail = d;
+    }
+    const toLookUp = unavailable.filter(({ r }) => r.detail === 'unknown');
+    if (fullProfile && toLookUp.length > 0) {
+      const facts = await caller.batch(
+        toLookUp.map(({ u }, i) => ({
+          id: String(i + 1),
+          method: 'GET' as const,
+          url: `/users/${encodeURIComponent(u.id)}?$select=id,userType,onPremisesSyncEnabled,assignedLicenses`,
+        })),
+      );
+      toLookUp.forEach(({ r, u }, i) => {
+        const f = facts.get(String(i + 1));
+        if (f?.ok) r.detail = refineMailboxUnavailable({ ...(f.value as DirectoryFacts), userPrincipalName: u.userPrincipalName });
+      });
+    }
+
+    // Free/busy for the readable ones, routed through a readable mailbox of the chunk.
+    for (const r of results) r.freeBusy = 'skipped';
+    if (freeBusy) {
+      const readable = chunk.filter((_, i) => results[i]!.reason === 'ok').filter((u) => u.mail || u.userPrincipalName);
+      if (readable.length > 0) {
+        const route = readable[0]!;
+        const start = new Date();
+        const end = new Date(start.getTime() + 24 * 3600_000);
+        const res = await caller.call<{ value?: { scheduleId?: string; error?: { responseCode?: string } }[] }>({
+          method: 'POST',
+          url: `/users/${encodeURIComponent(route.id)}/calendar/getSchedule`,
+          mailboxes: [route.id],
+          body: {
+            schedules: readable.map((u) => u.mail || u.userPrincipalName),
+            startTime: { dateTime: start.toISOString().slice(0, 19), timeZone: 'UTC' },
+            endTime: { dateTime: end.toISOString().slice(0, 19), timeZone: 'UTC' },
+            availabilityViewInterval: 60,
+          },
+        });
+        const byAddress = new Map<string, { error?: { responseCode?: string } }>();
+        if (res.ok) for (const s of res.value?.value ?? []) if (s.scheduleId) byAddress.set(s.scheduleId.toLowerCase(), s);
+        for (const u of readable) {
+          const r = results[chunk.indexOf(u)]!;
+          if (!res.ok) {
+            r.freeBusy = 'error';
+            r.freeBusyCode = res.failure.code ?? String(res.failure.status);
+            continue;
+          }
+          const s = byAddress.get((u.mail || u.userPrincipalName)!.toLowerCase());
+          if (!s) {
+            r.freeBusy = 'error';
+            r.freeBusyCode = 'MissingSchedule';
+          } else if (s.error) {
+            r.freeBusy = 'error';
+            r.freeBusyCode = s.error.responseCode ?? 'error';
+          } else {
+            r.freeBusy = 'ok';
+          }
+        }
+      }
+    }
+    return results;
+  };
+
+  const limit = pLimit(concurrency);
+  beat();
+  await Promise.all(
+    chunks.map((chunk, index) =>
+      state.done[String(index)]
+        ? Promise.resolve()
+        : limit(async () => {
+            const results = await probeChunk(chunk);
+            state.done[String(index)] = results;
+            beat();
+            overrides.onChunk?.(state);
+          }),
+    ),
+  );
+
+  const upn = new Map(users.map((u) => [u.id.toLowerCase(), u.userPrincipalName]));
+  const flat = chunks.flatMap((_, i) => state.done[String(i)] ?? []);
+  const anyOk = flat.some((r) => r.reason === 'ok');
+  const byId = new Map<string, UserProbeResult>();
+  for (const s of flat) {
+    const { denied, ...rest } = s;
+    const reason = denied ? resolveDenied(denied, { calendarRoleGranted, anyOk }) : rest.reason;
+    const u = upn.get(s.userId.toLowerCase());
+    byId.set(s.userId.toLowerCase(), { ...rest, reason, ...(u ? { userPrincipalName: u } : {}) });
+  }
+  // One result per input user, in input order (duplicates share the result of the one probe).
+  const results = input.users.map((u) => ({ ...byId.get(u.id.toLowerCase())!, userId: u.id }));
+  beat();
+  return { results, graphRequests: state.graphRequests, throttledRetries: state.throttledRetries };
+}

@@ -1,0 +1,48 @@
+/**
+ * Access to the Temporal activity context when there is one (the activities also run outside Temporal: in the
+ * benchmark and the CLI's direct mode), and the dependencies every activity receives.
+ */
+import { Context } from '@temporalio/activity';
+import type { GraphConfig } from './config';
+import type { GraphClientFactory } from './graph/client';
+
+/** Minimal structured logger (pino satisfies it). Never pass secrets or tokens. */
+export interface Logger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+  debug?(obj: object, msg?: string): void;
+}
+
+export const silentLogger: Logger = { info() {}, warn() {}, error() {}, debug() {} };
+
+export interface ActivityDeps {
+  config: GraphConfig;
+  logger?: Logger;
+  /** Override the Graph client factory (tests). */
+  clients?: GraphClientFactory;
+  /** Override the clock (tests). */
+  now?: () => Date;
+  /** Override fetch for webhooks (tests). */
+  fetch?: typeof fetch;
+}
+
+export function currentContext(): Context | undefined {
+  try {
+    return Context.current();
+  } catch {
+    return undefined;
+  }
+}
+
+export function heartbeat(details?: unknown): void {
+  currentContext()?.heartbeat(details);
+}
+
+export function heartbeatDetails<T>(): T | undefined {
+  return currentContext()?.info.heartbeatDetails as T | undefined;
+}
+
+export function cancellationSignal(): AbortSignal | undefined {
+  return currentContext()?.cancellationSignal;
+}
