@@ -1,0 +1,347 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { BackendError } from './backend';
+import { renderHealthChart } from './chart';
+import { CSRF_COOKIE, Csrf, parseCookies } from './csrf';
+import { adviseConsentError } from './entra-errors';
+import { buildConsole, isLoopback, parseSettingsForm } from './server';
+import { ConsentStateStore, hashState } from './state-store';
+import { FAKE_TENANT, FakeBackend, fakeReport } from './testing/fake-backend';
+
+const OTHER_TENANT = '99999999-8888-7777-6666-555555555555';
+
+describe('ConsentStateStore', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'states-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('issues unguessable one-time states bound to a tenant, storing only hashes', () => {
+    const file = path.join(dir, 'states.json');
+    const store = new ConsentStateStore({ file });
+    const a = store.issue(FAKE_TENANT);
+    const b = store.issue(FAKE_TENANT);
+    expect(a.state).not.toBe(b.state);
+    expect(a.stateHash).toBe(hashState(a.state));
+    const onDisk = fs.readFileSync(file, 'utf8');
+    expect(onDisk).toContain(a.stateHash);
+    expect(onDisk).not.toContain(a.state);
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+  });
+
+  it('accepts a known, unexpired, unused state for the same tenant once', () => {
+    const store = new ConsentStateStore({ file: null });
+    const { state, stateHash } = store.issue(FAKE_TENANT);
+    const first = store.check(state, FAKE_TENANT);
+    expect(first).toMatchObject({ ok: true, stateHash });
+    expect(store.consume(stateHash)).toBe(true);
+    expect(store.check(state, FAKE_TENANT)).toMatchObject({ ok: false, reason: 'used' });
+    expect(store.consume(stateHash)).toBe(false);
+  });
+
+  it('rejects missing, malformed, unknown, expired and other-tenant states', () => {
+    let now = new Date('2026-11-25T09:00:00Z');
+    const store = new ConsentStateStore({ file: null, ttlMs: 60_000, now: () => now });
+    const { state } = store.issue(FAKE_TENANT);
+    expect(store.check(undefined)).toMatchObject({ ok: false, reason: 'missing' });
+    expect(store.check('short')).toMatchObject({ ok: false, reason: 'malformed' });
+    expect(store.check('A'.repeat(43))).toMatchObject({ ok: false, reason: 'unknown' });
+    expect(store.check(state, OTHER_TENANT)).toMatchObject({ ok: false, reason: 'wrongTenant' });
+    now = new Date(now.getTime() + 61_000);
+    expect(store.check(state, FAKE_TENANT)).toMatchObject({ ok: false, reason: 'expired' });
+  });
+
+  it('survives a restart (pending states persisted) and remembers used ones', () => {
+    const file = path.join(dir, 'states.json');
+    const first = new ConsentStateStore({ file });
+    const pending = first.issue(FAKE_TENANT);
+    const used = first.issue(FAKE_TENANT);
+    first.consume(used.stateHash);
+    const second = new ConsentStateStore({ file });
+    expect(second.check(pending.state, FAKE_TENANT).ok).toBe(true);
+    expect(second.check(used.state, FAKE_TENANT)).toMatchObject({ ok: false, reason: 'used' });
+  });
+
+  it('sets a corrupt store aside instead of crashing', () => {
+    const file = path.join(dir, 'states.json');
+    fs.writeFileSync(file, '{not json');
+    const store = new ConsentStateStore({ file });
+    expect(store.check('A'.repeat(43))).toMatchObject({ reason: 'unknown' });
+    expect(fs.readdirSync(dir).some((f) => f.startsWith('states.json.corrupt-'))).toBe(true);
+  });
+});
+
+describe('CSRF tokens', () => {
+  it('verify only the HMAC of the cookie value', () => {
+    const csrf = new Csrf(Buffer.alloc(32, 7));
+    const cookie = csrf.newCookieValue();
+    expect(csrf.verify(cookie, csrf.tokenFor(cookie))).toBe(true);
+    expect(csrf.verify(cookie, csrf.tokenFor('other'))).toBe(false);
+    expect(csrf.verify(undefined, csrf.tokenFor(cookie))).toBe(false);
+    expect(csrf.verify(cookie, undefined)).toBe(false);
+    expect(new Csrf(Buffer.alloc(32, 8)).verify(cookie, csrf.tokenFor(cookie))).toBe(false);
+  });
+  it('parses cookies', () => {
+    expect(parseCookies('a=1; b="x%20y"; a=2')).toEqual({ a: '1', b: 'x y' });
+  });
+});
+
+describe('health chart', () => {
+  it('renders points coloured by verdict with a threshold line', () => {
+    const svg = renderHealthChart(
+      [
+        { at: '2026-11-25T00:00:00Z', verdict: 'pass', accessible: 9, sampled: 10, consent: 'consented', status: 'active' },
+        { at: '2026-11-25T06:00:00Z', verdict: 'fail', accessible: 2, sampled: 10, consent: 'revoked', status: 'failing' },
+      ],
+      { threshold: 0.9 },
+    );
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect(svg.match(/<circle/g)).toHaveLength(2);
+    expect(svg).toContain('data-verdict="fail"');
+    expect(svg).toContain('threshold 90%');
+    expect(svg).toContain('<polyline');
+  });
+  it('says when there is no history and escapes text', () => {
+    expect(renderHealthChart([])).toContain('No health checks yet');
+    const svg = renderHealthChart([
+      { at: '2026-11-25T00:00:00Z', verdict: 'pass', accessible: 1, sampled: 1, consent: '<x>' as never, status: 'active' },
+    ]);
+    expect(svg).not.toContain('<x>');
+    expect(svg).toContain('&lt;x&gt;');
+  });
+});
+
+describe('Entra consent errors', () => {
+  it('explains who can grant for AADSTS90094 and AADSTS65001', () => {
+    for (const code of ['AADSTS90094', 'AADSTS65001']) {
+      const advice = adviseConsentError('access_denied', `${code}: The grant requires admin permission.`);
+      expect(advice.code).toBe(code);
+      expect(advice.explanation).toContain('Global Administrator or a Privileged Role Administrator');
+    }
+  });
+  it('falls back to the OAuth error, then to a generic page', () => {
+    expect(adviseConsentError('access_denied').title).toBe('Consent was cancelled');
+    expect(adviseConsentError('weird_error').explanation).toContain('weird_error');
+  });
+});
+
+describe('settings form', () => {
+  it('converts the threshold from percent and skips blanks', () => {
+    expect(parseSettingsForm({ thresholdPercent: '85', sampleSize: '', owner: ' a@b.co ' })).toEqual({
+      settings: { threshold: 0.85, owner: 'a@b.co' },
+    });
+    expect(parseSettingsForm({ sampleSize: '1.5' })).toHaveProperty('error');
+    expect(parseSettingsForm({ owner: 'nope' })).toHaveProperty('error');
+    expect(parseSettingsForm({})).toHaveProperty('error');
+  });
+});
+
+describe('isLoopback', () => {
+  it('accepts only loopback addresses', () => {
+    expect(isLoopback('127.0.0.1')).toBe(true);
+    expect(isLoopback('::1')).toBe(true);
+    expect(isLoopback('localhost')).toBe(true);
+    expect(isLoopback('0.0.0.0')).toBe(false);
+    expect(isLoopback('::')).toBe(false);
+    expect(isLoopback('192.168.1.2')).toBe(false);
+  });
+});
+
+describe('console routes', () => {
+  let app: FastifyInstance;
+  let backend: FakeBackend;
+  let states: ConsentStateStore;
+  let now: Date;
+
+  beforeEach(async () => {
+    backend = new FakeBackend();
+    now = new Date('2026-11-25T09:00:00Z');
+    states = new ConsentStateStore({ file: null, ttlMs: 60 * 60_000, now: () => now });
+    app = await buildConsole({ backend, states, csrf: new Csrf(Buffer.alloc(32, 1)) });
+  });
+  afterEach(() => app.close());
+
+  async function startConsent(tenant = FAKE_TENANT): Promise<string> {
+    const res = await app.inject({ method: 'GET', url: `/consent/start?tenant=${tenant}` });
+    expect(res.statusCode).toBe(302);
+    const location = new URL(res.headers.location as string);
+    return location.searchParams.get('state')!;
+  }
+
+  it('/consent/start registers the state hash and redirects to the consent URL with state', async () => {
+    backend.addTenant();
+    const res = await app.inject({ method: 'GET', url: `/consent/start?tenant=${FAKE_TENANT}` });
+    expect(res.statusCode).toBe(302);
+    const location = new URL(res.headers.location as string);
+    expect(location.origin).toBe('https://login.example.test');
+    expect(location.searchParams.get('client_id')).toBe('app');
+    const state = location.searchParams.get('state')!;
+    expect(backend.registrations).toHaveLength(1);
+    expect(backend.registrations[0]!.registration.stateHash).toBe(hashState(state));
+    expect(JSON.stringify(backend.registrations)).not.toContain(state);
+  });
+
+  it('/consent/start refuses unknown tenants, bad ids and expired onboardings', async () => {
+    expect((await app.inject(`/consent/start?tenant=${FAKE_TENANT}`)).statusCode).toBe(404);
+    expect((await app.inject('/consent/start')).statusCode).toBe(400);
+    expect((await app.inject('/consent/start?tenant=%3Cscript%3E')).statusCode).toBe(400);
+    backend.addTenant(FAKE_TENANT, { phase: 'expired' });
+    expect((await app.inject(`/consent/start?tenant=${FAKE_TENANT}`)).statusCode).toBe(409);
+    expect(backend.registrations).toHaveLength(0);
+  });
+
+  it('/consent/start discards the state when the workflow cannot be told', async () => {
+    backend.addTenant();
+    backend.failNext = undefined;
+    const orig = backend.registerConsentState.bind(backend);
+    backend.registerConsentState = async () => {
+      throw new BackendError('unreachable', 'Temporal is down');
+    };
+    const res = await app.inject(`/consent/start?tenant=${FAKE_TENANT}`);
+    expect(res.statusCode).toBe(503);
+    backend.registerConsentState = orig;
+  });
+
+  it('a valid callback signals the workflow with the hash, once', async () => {
+    backend.addTenant();
+    const state = await startConsent();
+    const url = `/consent/callback?admin_consent=True&tenant=${FAKE_TENANT}&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default&state=${state}`;
+    const ok = await app.inject(url);
+    expect(ok.statusCode).toBe(200);
+    expect(ok.body).toContain('consent received');
+    expect(backend.callbacks).toEqual([
+      { tenantId: FAKE_TENANT, callback: { stateHash: hashState(state), tenant: FAKE_TENANT, adminConsent: true } },
+    ]);
+    expect(ok.headers['referrer-policy']).toBe('no-referrer');
+    // replay
+    const replay = await app.inject(url);
+    expect(replay.statusCode).toBe(400);
+    expect(replay.body).toContain('already used');
+    expect(backend.callbacks).toHaveLength(1);
+  });
+
+  it('forged, missing, expired and other-tenant states get a 400 and no signal', async () => {
+    backend.addTenant();
+    const forged = await app.inject(`/consent/callback?admin_consent=True&tenant=${FAKE_TENANT}&state=${'B'.repeat(43)}`);
+    expect(forged.statusCode).toBe(400);
+    const missing = await app.inject(`/consent/callback?admin_consent=True&tenant=${FAKE_TENANT}`);
+    expect(missing.statusCode).toBe(400);
+    const state = await startConsent();
+    const other = await app.inject(`/consent/callback?admin_consent=True&tenant=${OTHER_TENANT}&state=${state}`);
+    expect(other.statusCode).toBe(400);
+    expect(other.body).toContain('does not match');
+    now = new Date(now.getTime() + 61 * 60_000);
+    const expired = await app.inject(`/consent/callback?admin_consent=True&tenant=${FAKE_TENANT}&state=${state}`);
+    expect(expired.statusCode).toBe(400);
+    expect(expired.body).toContain('expired');
+    expect(backend.callbacks).toHaveLength(0);
+  });
+
+  it("Entra's error parameters give a page that says what to do (and the workflow hears of it)", async () => {
+    backend.addTenant();
+    const state = await startConsent();
+    const res = await app.inject(
+      `/consent/callback?admin_consent=True&error=access_denied&error_description=${encodeURIComponent('AADSTS90094: The grant requires admin permission.')}&state=${state}`,
+    );
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('Global Administrator or a Privileged Role Administrator');
+    expect(res.body).toContain('/consent/start?tenant=');
+    expect(backend.callbacks[0]!.callback).toMatchObject({ adminConsent: false, error: 'access_denied' });
+  });
+
+  it('the status page shows the report, reasons and fixes, the chart and CSRF-protected forms, escaped', async () => {
+    backend.addTenant(FAKE_TENANT, { phase: 'active', lastReport: fakeReport(), scheduleId: `health-${FAKE_TENANT}` });
+    backend.monitors.set(FAKE_TENANT, {
+      tenantId: FAKE_TENANT,
+      status: 'active',
+      since: '2026-11-25T09:00:00Z',
+      history: [{ at: '2026-11-25T09:00:00Z', verdict: 'pass', accessible: 9, sampled: 10, consent: 'consented', status: 'active' }],
+    });
+    const res = await app.inject(`/tenants/${FAKE_TENANT}`);
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('46 of 50 sampled users reachable');
+    expect(res.body).toContain('Move the mailbox to Exchange Online');
+    expect(res.body).toContain('<svg');
+    expect(res.body).not.toContain('<script>alert(1)</script>');
+    expect(res.body).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(res.body).toMatch(/name="_csrf" value="[A-Za-z0-9_-]{43}"/);
+    expect(res.headers['set-cookie']).toContain(`${CSRF_COOKIE}=`);
+    expect(res.headers['content-security-policy']).toContain("default-src 'none'");
+  });
+
+  async function formSession(): Promise<{ cookie: string; token: string }> {
+    const page = await app.inject(`/tenants/${FAKE_TENANT}`);
+    const cookie = (page.headers['set-cookie'] as string).split(';')[0]!;
+    const token = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!;
+    return { cookie, token };
+  }
+
+  it('re-test requires the CSRF token and goes through the update', async () => {
+    backend.addTenant(FAKE_TENANT, { phase: 'active', lastReport: fakeReport() });
+    const { cookie, token } = await formSession();
+    const without = await app.inject({
+      method: 'POST',
+      url: `/tenants/${FAKE_TENANT}/retest`,
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: '',
+    });
+    expect(without.statusCode).toBe(403);
+    const wrongCookie = await app.inject({
+      method: 'POST',
+      url: `/tenants/${FAKE_TENANT}/retest`,
+      headers: { cookie: `${CSRF_COOKIE}=abcdefghijklmnopqrstuvwx`, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: `_csrf=${token}`,
+    });
+    expect(wrongCookie.statusCode).toBe(403);
+    expect(backend.retests).toHaveLength(0);
+    const ok = await app.inject({
+      method: 'POST',
+      url: `/tenants/${FAKE_TENANT}/retest`,
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: `_csrf=${token}`,
+    });
+    expect(ok.statusCode).toBe(303);
+    expect(ok.headers.location).toBe(`/tenants/${FAKE_TENANT}?notice=retested`);
+    expect(backend.retests).toEqual([FAKE_TENANT]);
+  });
+
+  it('settings go through the update; a rejected value shows the reason', async () => {
+    backend.addTenant(FAKE_TENANT, { phase: 'active' });
+    const { cookie, token } = await formSession();
+    const post = (payload: string) =>
+      app.inject({
+        method: 'POST',
+        url: `/tenants/${FAKE_TENANT}/settings`,
+        headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+        payload: `_csrf=${token}&${payload}`,
+      });
+    const ok = await post('thresholdPercent=80&sampleSize=20');
+    expect(ok.statusCode).toBe(303);
+    expect(backend.settingsUpdates[0]!.partial).toEqual({ threshold: 0.8, sampleSize: 20 });
+    const rejected = await post('sampleSize=5000');
+    expect(rejected.statusCode).toBe(400);
+    expect(rejected.body).toContain('at most 1000');
+  });
+
+  it('the index lists tenants; Temporal down gives a 503 that says what to do', async () => {
+    backend.addTenant(FAKE_TENANT, { phase: 'active', lastReport: fakeReport() });
+    const res = await app.inject('/');
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain(FAKE_TENANT);
+    expect(res.body).toContain('46 of 50');
+    backend.failNext = new BackendError('unreachable', 'Could not reach Temporal at 127.0.0.1:7233');
+    const down = await app.inject('/');
+    expect(down.statusCode).toBe(503);
+    expect(down.body).toContain('Could not reach Temporal');
+  });
+
+  it('unknown pages are 404 pages', async () => {
+    const res = await app.inject('/nope');
+    expect(res.statusCode).toBe(404);
+    expect(res.body).toContain('There is no page at this address.');
+  });
+});
