@@ -28,6 +28,7 @@ export function parseRetryAfter(value: string | null | undefined, now: number = 
   const v = value.trim();
   if (v === '') return undefined;
   if (/^\d+(\.\d+)?$/.test(v)) return Math.round(Number(v) * 1000);
+  if (!/[a-z]{3}/i.test(v)) return undefined; // an HTTP-date names its day and month
   const at = Date.parse(v);
   if (Number.isNaN(at)) return undefined;
   return Math.max(0, at - now);

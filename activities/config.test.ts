@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigurationError, customHostsFor, loadGraphConfig } from './config';
+
+const APP = 'd8f05fd0-69d0-4d7e-b9b9-893d02a3f619';
+
+describe('loadGraphConfig', () => {
+  it('prefers managed identity > certificate > secret', () => {
+    const env = { TOGETHER_APP_ID: APP, TOGETHER_CLIENT_SECRET: 's3cret-value-123', TOGETHER_CLIENT_CERTIFICATE_PATH: '/x.pem' };
+    expect(loadGraphConfig(env).credentials.default!.kind).toBe('certificate');
+    expect(loadGraphConfig({ ...env, TOGETHER_FEDERATED_MI_CLIENT_ID: 'mi' }).credentials.default!.kind).toBe('managedIdentity');
+    expect(loadGraphConfig({ TOGETHER_APP_ID: APP, TOGETHER_CLIENT_SECRET: 'x' }).credentials.default!.kind).toBe('secret');
+  });
+
+  it('emulator mode is configuration: a non-Microsoft authority disables instance discovery; custom host from the base URL', () => {
+    const c = loadGraphConfig({
+      TOGETHER_APP_ID: APP,
+      TOGETHER_CLIENT_SECRET: 'x',
+      TOGETHER_AUTHORITY_HOST: 'https://127.0.0.1:8443',
+      TOGETHER_GRAPH_BASE_URL: 'https://127.0.0.1:8443/',
+      TOGETHER_PROBE_MAILBOXES: 'a@x.com, b@x.com',
+    });
+    expect(c.disableInstanceDiscovery).toBe(true);
+    expect([...customHostsFor(c.graphBaseUrl)!]).toEqual(['127.0.0.1']);
+    expect(c.probeMailboxes).toEqual(['a@x.com', 'b@x.com']);
+    expect(loadGraphConfig({ TOGETHER_APP_ID: APP, TOGETHER_CLIENT_SECRET: 'x' }).disableInstanceDiscovery).toBe(false);
+    expect(customHostsFor('https://graph.microsoft.com/')).toBeUndefined();
+  });
+
+  it('refuses bad configuration naming the variable, never echoing secrets', () => {
+    expect(() => loadGraphConfig({ TOGETHER_APP_ID: APP })).toThrow(ConfigurationError);
+    try {
+      loadGraphConfig({ TOGETHER_APP_ID: 'nope', TOGETHER_CLIENT_SECRET: 'super-secret-value', TOGETHER_AUTHORITY_HOST: 'http://127.0.0.1:8443' });
+      expect.unreachable();
+    } catch (e) {
+      const m = (e as Error).message;
+      expect(m).toContain('TOGETHER_APP_ID');
+      expect(m).toContain('TOGETHER_AUTHORITY_HOST');
+      expect(m).not.toContain('super-secret-value');
+    }
+    expect(() =>
+      loadGraphConfig({ TOGETHER_APP_ID: APP, TOGETHER_CLIENT_SECRET: 'x', TOGETHER_WEBHOOK_URL: 'https://h.example.com' }),
+    ).toThrow(/TOGETHER_WEBHOOK_SECRET/);
+  });
+});

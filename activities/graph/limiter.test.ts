@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { KeyedLimiter } from './limiter';
+
+const tick = (ms = 1) => new Promise((r) => setTimeout(r, ms));
+
+describe('KeyedLimiter', () => {
+  it('never lets more than perKey run for one key, and others proceed', async () => {
+    const l = new KeyedLimiter(4);
+    let active = 0;
+    let peak = 0;
+    const jobs = Array.from({ length: 25 }, () =>
+      l.run(['Adele@Contoso'], async () => {
+        active++;
+        peak = Math.max(peak, active);
+        await tick(2);
+        active--;
+      }),
+    );
+    let otherRan = false;
+    jobs.push(l.run(['other'], async () => void (otherRan = true)));
+    await Promise.all(jobs);
+    expect(peak).toBe(4);
+    expect(otherRan).toBe(true);
+    expect(l.peak.get('adele@contoso')).toBe(4);
+    expect(l.inFlight('adele@contoso')).toBe(0);
+  });
+
+  it('multi-key acquisition in sorted order does not deadlock', async () => {
+    const l = new KeyedLimiter(1);
+    const runs = Array.from({ length: 20 }, (_, i) => l.run(i % 2 ? ['a', 'b', 'c'] : ['c', 'b', 'a'], () => tick(1)));
+    await expect(Promise.all(runs)).resolves.toHaveLength(20);
+  });
+
+  it('releases slots when the function throws', async () => {
+    const l = new KeyedLimiter(1);
+    await expect(l.run(['k'], async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    expect(l.inFlight('k')).toBe(0);
+    await expect(l.run(['k'], async () => 1)).resolves.toBe(1);
+  });
+});
