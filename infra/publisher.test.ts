@@ -16,7 +16,7 @@ import {
 const recorder = installMocks();
 let m: typeof PublisherModule;
 beforeAll(async () => {
-  m = await import('./publisher');
+  m = await import('./publisher.js');
 });
 
 const T = {

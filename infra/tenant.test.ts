@@ -15,7 +15,7 @@ import {
 const recorder = installMocks();
 let m: typeof TenantModule;
 beforeAll(async () => {
-  m = await import('./tenant');
+  m = await import('./tenant.js');
 });
 
 const SP = 'azuread:index/servicePrincipal:ServicePrincipal';
