@@ -1,0 +1,133 @@
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { describe, expect, it } from 'vitest';
+import { parseGraphConfig } from '../config';
+import type { SampledUser } from '../contract';
+import type { GraphClientFactory } from '../graph/client';
+import { fakeClient, type FakeHandler } from '../test-support/fake-graph';
+import { probeCalendars, type ProbeHeartbeat } from './probe';
+
+const TENANT = '489b6456-9a48-45dd-8b21-086d092d8c11';
+const config = parseGraphConfig({
+  appId: 'd8f05fd0-69d0-4d7e-b9b9-893d02a3f619',
+  credentials: { default: { kind: 'secret', clientSecret: 'unused-secret-xx' } },
+});
+// A token whose payload carries roles (header and signature are irrelevant: we only decode).
+const token = (roles: string[]) => `x.${Buffer.from(JSON.stringify({ roles })).toString('base64url')}.x`;
+
+const users: SampledUser[] = Array.from({ length: 45 }, (_, i) => ({
+  id: `u${i}`,
+  userPrincipalName: i === 3 ? `guest${i}_x.com#EXT#@contoso.onmicrosoft.com` : `user${i}@contoso.onmicrosoft.com`,
+  mail: `user${i}@contoso.onmicrosoft.com`,
+}));
+
+/** u3 guest (404 MailboxNotEnabled), u5 outside scope (403 ErrorAccessDenied), u7 missing, the rest ok. */
+const tenantBehaviour: FakeHandler = ({ url, body }) => {
+  if (url === '/$batch') {
+    const reqs = (body as { requests: { id: string; url: string }[] }).requests;
+    return {
+      status: 200,
+      body: {
+        responses: reqs.map((r) => {
+          const user = decodeURIComponent(/\/users\/([^/?]+)/.exec(r.url)![1]!);
+          const err = (status: number, code: string) => ({ id: r.id, status, body: { error: { code, message: 'm', innerError: { 'request-id': `rq-${user}` } } } });
+          if (user === 'u3') return err(404, 'MailboxNotEnabledForRESTAPI');
+          if (user === 'u5') return err(403, 'ErrorAccessDenied');
+          if (user === 'u7') return err(404, 'ErrorInvalidUser');
+          return { id: r.id, status: 200, body: { value: [] } };
+        }),
+      },
+    };
+  }
+  if (url.endsWith('/calendar/getSchedule')) {
+    const schedules = (body as { schedules: string[] }).schedules;
+    return { status: 200, body: { value: schedules.map((s) => (s === 'user9@contoso.onmicrosoft.com' ? { scheduleId: s, error: { responseCode: '5009' } } : { scheduleId: s, availabilityView: '0' })) } };
+  }
+  return { status: 404, body: { error: { code: 'NotFound' } } };
+};
+
+function deps(handler: FakeHandler, roles = ['Calendars.ReadWrite', 'User.ReadBasic.All']) {
+  const client = fakeClient(handler);
+  const clients: GraphClientFactory = {
+    forTenant: (t) => ({ tenantId: t.tenantId, client, credential: { getToken: async () => null }, token: async () => token(roles) }),
+    invalidate() {},
+  };
+  return { d: { config, clients }, client };
+}
+
+describe('probeCalendars (fake Graph)', () => {
+  it('batches 20 per $batch, classifies each user, checks free/busy, selects only id,start,end', async () => {
+    const { d, client } = deps(tenantBehaviour);
+    const r = await probeCalendars(d, { tenant: { tenantId: TENANT }, users });
+    const by = new Map(r.results.map((x) => [x.userId, x]));
+    expect(by.get('u0')).toMatchObject({ reason: 'ok', freeBusy: 'ok' });
+    expect(by.get('u3')).toMatchObject({ reason: 'mailboxUnavailable', detail: 'guest', code: 'MailboxNotEnabledForRESTAPI', requestId: 'rq-u3', freeBusy: 'skipped' });
+    expect(by.get('u5')).toMatchObject({ reason: 'outsideScope', code: 'ErrorAccessDenied', status: 403 });
+    expect(by.get('u7')).toMatchObject({ reason: 'userNotFound' });
+    expect(by.get('u9')).toMatchObject({ reason: 'ok', freeBusy: 'error', freeBusyCode: '5009' });
+    const batches = client.calls.filter((c) => c.url === '/$batch');
+    expect(batches).toHaveLength(3);
+    const itemUrls = batches.flatMap((b) => (b.body as { requests: { url: string }[] }).requests.map((q) => q.url));
+    expect(itemUrls).toHaveLength(45);
+    for (const u of itemUrls) expect(u).toMatch(/\/calendar\/events\?\$top=1&\$select=id,start,end$/);
+    const schedules = client.calls.filter((c) => c.url.endsWith('getSchedule'));
+    expect(schedules).toHaveLength(3);
+    for (const s of schedules) expect((s.body as { schedules: string[] }).schedules.length).toBeLessThanOrEqual(20);
+    expect(r.graphRequests).toBe(6);
+  });
+
+  it('without any calendar access a mailbox 403 stays accessDenied', async () => {
+    const { d } = deps(({ url, body }) =>
+      url === '/$batch'
+        ? { status: 200, body: { responses: (body as { requests: { id: string }[] }).requests.map((q) => ({ id: q.id, status: 403, body: { error: { code: 'ErrorAccessDenied' } } })) } }
+        : { status: 500 },
+      ['User.ReadBasic.All'],
+    );
+    const r = await probeCalendars(d, { tenant: { tenantId: TENANT }, users: users.slice(0, 3) });
+    expect(r.results.map((x) => x.reason)).toEqual(['accessDenied', 'accessDenied', 'accessDenied']);
+  });
+
+  it('resumes from heartbeat details: finished chunks are not probed again', async () => {
+    // First attempt: crash after the first finished chunk.
+    const first = deps(tenantBehaviour);
+    const env1 = new MockActivityEnvironment();
+    let saved: ProbeHeartbeat | undefined;
+    env1.on('heartbeat', (d: ProbeHeartbeat) => (saved = structuredClone(d)));
+    await expect(
+      env1.run(() =>
+        probeCalendars(first.d, { tenant: { tenantId: TENANT }, users, options: { concurrency: 1, freeBusy: false } }, {
+          onChunk: () => {
+            throw new Error('worker crashed');
+          },
+        }),
+      ),
+    ).rejects.toThrow('worker crashed');
+    expect(Object.keys(saved!.done)).toEqual(['0']);
+
+    // Retry: same input, heartbeat details from the first attempt.
+    const second = deps(tenantBehaviour);
+    const env2 = new MockActivityEnvironment({ heartbeatDetails: saved });
+    const r = await env2.run(() => probeCalendars(second.d, { tenant: { tenantId: TENANT }, users, options: { concurrency: 1, freeBusy: false } }));
+    const probed = second.client.calls.flatMap((c) => (c.body as { requests?: { url: string }[] }).requests?.map((q) => q.url) ?? []);
+    expect(probed).toHaveLength(25); // chunks 1 and 2 only
+    expect(r.results).toHaveLength(45);
+    expect(r.results[3]).toMatchObject({ userId: 'u3', reason: 'mailboxUnavailable', userPrincipalName: users[3]!.userPrincipalName });
+    expect(r.graphRequests).toBe(3);
+  });
+
+  it('ignores heartbeat details of another input', async () => {
+    const { d, client } = deps(tenantBehaviour);
+    const stale: ProbeHeartbeat = { v: 1, fingerprint: 'other', total: 1, done: { '0': [] }, graphRequests: 9, throttledRetries: 0 };
+    const env = new MockActivityEnvironment({ heartbeatDetails: stale });
+    const r = await env.run(() => probeCalendars(d, { tenant: { tenantId: TENANT }, users: users.slice(0, 5), options: { freeBusy: false } }));
+    expect(r.results).toHaveLength(5);
+    expect(client.calls).toHaveLength(1);
+  });
+
+  it('deduplicates users: one probe per mailbox, one result per input entry', async () => {
+    const { d, client } = deps(tenantBehaviour);
+    const dup = [users[0]!, users[0]!, users[1]!];
+    const r = await probeCalendars(d, { tenant: { tenantId: TENANT }, users: dup, options: { freeBusy: false } });
+    expect(r.results.map((x) => x.userId)).toEqual(['u0', 'u0', 'u1']);
+    expect((client.calls[0]!.body as { requests: unknown[] }).requests).toHaveLength(2);
+  });
+});
