@@ -106,7 +106,7 @@ describe('probeCalendars (fake Graph)', () => {
     // Retry: same input, heartbeat details from the first attempt.
     const second = deps(tenantBehaviour);
     const env2 = new MockActivityEnvironment({ heartbeatDetails: saved });
-    const r = await env2.run(() => probeCalendars(second.d, { tenant: { tenantId: TENANT }, users, options: { concurrency: 1, freeBusy: false } }));
+    const r: ProbeCalendarsResult = await env2.run(() => probeCalendars(second.d, { tenant: { tenantId: TENANT }, users, options: { concurrency: 1, freeBusy: false } }));
     const probed = second.client.calls.flatMap((c) => (c.body as { requests?: { url: string }[] }).requests?.map((q) => q.url) ?? []);
     expect(probed).toHaveLength(25); // chunks 1 and 2 only
     expect(r.results).toHaveLength(45);
@@ -118,7 +118,7 @@ describe('probeCalendars (fake Graph)', () => {
     const { d, client } = deps(tenantBehaviour);
     const stale: ProbeHeartbeat = { v: 1, fingerprint: 'other', total: 1, done: { '0': [] }, graphRequests: 9, throttledRetries: 0 };
     const env = new MockActivityEnvironment({ heartbeatDetails: stale });
-    const r = await env.run(() => probeCalendars(d, { tenant: { tenantId: TENANT }, users: users.slice(0, 5), options: { freeBusy: false } }));
+    const r: ProbeCalendarsResult = await env.run(() => probeCalendars(d, { tenant: { tenantId: TENANT }, users: users.slice(0, 5), options: { freeBusy: false } }));
     expect(r.results).toHaveLength(5);
     expect(client.calls).toHaveLength(1);
   });
