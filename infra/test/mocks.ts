@@ -218,3 +218,15 @@ export function unsecret(v: unknown): { secret: boolean; value: unknown } {
   }
   return { secret: false, value: v };
 }
+
+/**
+ * Waits until no new resource has been registered for a while. For the entry point, whose module exports
+ * outputs only (its resources are not reachable to await their URNs).
+ */
+export async function quiesce(recorder: Recorder, quietMs = 100): Promise<void> {
+  let last = -1;
+  while (last !== recorder.resources.length) {
+    last = recorder.resources.length;
+    await new Promise((r) => setTimeout(r, quietMs));
+  }
+}

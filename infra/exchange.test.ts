@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { assignmentNameFor, exchangeScopingScript, psQuote, scopeNameFor } from './exchange';
+
+const APP_ID = 'e3b7a1c5-9d2f-4e8a-b6c4-1f0d3e5a7b92';
+const SP_ID = '7b1d3f5a-9c2e-4b6d-8f0a-2c4e6a8b0d1f';
+const args = {
+  appId: APP_ID,
+  servicePrincipalObjectId: SP_ID,
+  displayName: 'Together Platform',
+  scopeGroup: 'together-mailboxes@contoso.com',
+  calendarPermissions: ['Calendars.ReadWrite' as const],
+};
+
+/** Index of the first line containing `needle`, for ordering assertions. */
+const at = (script: string, needle: string) => {
+  const i = script.indexOf(needle);
+  expect(i, needle).toBeGreaterThanOrEqual(0);
+  return i;
+};
+
+describe('Exchange scoping script', () => {
+  const script = exchangeScopingScript(args);
+
+  it('interpolates the real app id, enterprise-app object id and scope group', () => {
+    expect(script).toContain(`$AppId = '${APP_ID}'`);
+    expect(script).toContain(`$ServicePrincipalObjectId = '${SP_ID}'`);
+    expect(script).toContain(`$ScopeGroup = 'together-mailboxes@contoso.com'`);
+    expect(script).toContain(`$ScopeName = '${scopeNameFor(APP_ID)}'`);
+  });
+
+  it('creates the service principal pointer, the group scope and the scoped role assignment, then tests authorization, in that order', () => {
+    const sp = at(script, 'New-ServicePrincipal -AppId $AppId -ObjectId $ServicePrincipalObjectId -DisplayName $DisplayName');
+    const scope = at(script, 'New-ManagementScope -Name $ScopeName -RecipientRestrictionFilter $filter');
+    const role = at(script, 'New-ManagementRoleAssignment -Name $a.Name -App $ServicePrincipalObjectId -Role $a.Role -CustomResourceScope $ScopeName');
+    const test = at(script, 'Test-ServicePrincipalAuthorization -Identity $ServicePrincipalObjectId');
+    expect(sp).toBeLessThan(scope);
+    expect(scope).toBeLessThan(role);
+    expect(role).toBeLessThan(test);
+    expect(script).toContain(`$filter = "MemberOfGroup -eq '$($group.DistinguishedName)'"`);
+    expect(script).toContain(`@{ Role = 'Application Calendars.ReadWrite'; Name = '${assignmentNameFor(APP_ID, 'Calendars.ReadWrite')}' }`);
+  });
+
+  it('is safe to run twice: every New-* is guarded by a Get-* of the same object', () => {
+    expect(at(script, 'Get-ServicePrincipal -Identity $ServicePrincipalObjectId')).toBeLessThan(at(script, 'New-ServicePrincipal'));
+    expect(at(script, 'Get-ManagementScope -Identity $ScopeName')).toBeLessThan(at(script, 'New-ManagementScope'));
+    expect(at(script, 'Get-ManagementRoleAssignment -Identity $a.Name')).toBeLessThan(at(script, 'New-ManagementRoleAssignment'));
+    expect(script).toContain('Set-ManagementScope -Identity $ScopeName -RecipientRestrictionFilter $filter');
+    expect(script).toContain("$ErrorActionPreference = 'Stop'");
+  });
+
+  it('states its requirements, and that a tenant-wide Entra calendar grant would defeat the scope', () => {
+    expect(script).toMatch(/^#Requires -Version 7\.0\n#Requires -Modules @\{ ModuleName = 'ExchangeOnlineManagement'/);
+    expect(script).toContain('Organization Management role group');
+    expect(script).toContain('must NOT hold a tenant-wide Calendars.ReadWrite grant');
+    expect(script).toContain('nested members are out of scope');
+    expect(script).toContain('30 minutes to 2 hours');
+  });
+
+  it('looks a group given by object id up by ExternalDirectoryObjectId', () => {
+    const byId = exchangeScopingScript({ ...args, scopeGroup: '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d' });
+    expect(byId).toContain(`-Filter "ExternalDirectoryObjectId -eq '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d'"`);
+    expect(script).toContain('$group = Get-Recipient -Identity $ScopeGroup');
+  });
+
+  it('grants one Exchange role per calendar permission', () => {
+    const both = exchangeScopingScript({ ...args, calendarPermissions: ['Calendars.Read', 'Calendars.ReadWrite'] });
+    expect(both).toContain("Role = 'Application Calendars.Read';");
+    expect(both).toContain("Role = 'Application Calendars.ReadWrite';");
+  });
+
+  it('quotes values as PowerShell single-quoted literals', () => {
+    expect(psQuote("O'Brien mentors")).toBe("'O''Brien mentors'");
+    expect(exchangeScopingScript({ ...args, displayName: "Together's app" })).toContain("$DisplayName = 'Together''s app'");
+  });
+});
