@@ -46,7 +46,12 @@ describe('config: valid stacks', () => {
     expect(a).toEqual(b);
     expect(a.mode === 'tenant' && a.permissions).toEqual(['Calendars.Read', 'User.Read.All']);
     const g = parseConfig(
-      { ...tenant, assignment: 'newGroup', groupName: 'Mentors', groupMembers: '11111111-2222-4333-8444-555555555555' },
+      {
+        ...tenant,
+        assignment: 'newGroup',
+        groupName: 'Mentors',
+        groupMembers: '11111111-2222-4333-8444-555555555555',
+      },
       NOW,
     );
     expect(g.mode === 'tenant' && g.assignment).toEqual({
@@ -88,19 +93,26 @@ describe('config: valid stacks', () => {
 
   it('publisher mode accepts a secret ending within 180 days and normalises the date', () => {
     const c = parseConfig({ ...publisher, credential: 'secret', secretEndDate: '2027-03-01' }, NOW);
-    expect(c.mode === 'publisher' && c.credential).toEqual({ kind: 'secret', secretEndDate: '2027-03-01T00:00:00.000Z' });
+    expect(c.mode === 'publisher' && c.credential).toEqual({
+      kind: 'secret',
+      secretEndDate: '2027-03-01T00:00:00.000Z',
+    });
   });
 });
 
 describe('config: each error names the key, the bad value and the expected form', () => {
   it('mode missing or unknown', () => {
     expect(problems({})).toEqual(['together:mode is not set; expected tenant | publisher']);
-    expect(problems({ mode: 'customer' })).toEqual(['together:mode is "customer"; expected tenant | publisher']);
+    expect(problems({ mode: 'customer' })).toEqual([
+      'together:mode is "customer"; expected tenant | publisher',
+    ]);
   });
 
   it('appId that is not a GUID', () => {
     expect(problems({ ...tenant, appId: 'together-platform' })).toEqual([
-      expect.stringMatching(/^together:appId is "together-platform"; expected the application \(client\) id .* a GUID/),
+      expect.stringMatching(
+        /^together:appId is "together-platform"; expected the application \(client\) id .* a GUID/,
+      ),
     ]);
   });
 
@@ -115,7 +127,9 @@ describe('config: each error names the key, the bad value and the expected form'
 
   it('redirectUri over plain http to a real host', () => {
     expect(problems({ ...tenant, redirectUri: 'http://together.example/cb' })).toEqual([
-      expect.stringMatching(/^together:redirectUri is "http:\/\/together.example\/cb"; expected .*https URL \(http only for localhost\)/),
+      expect.stringMatching(
+        /^together:redirectUri is "http:\/\/together.example\/cb"; expected .*https URL \(http only for localhost\)/,
+      ),
     ]);
   });
 
@@ -126,8 +140,12 @@ describe('config: each error names the key, the bad value and the expected form'
   });
 
   it('permissions that are malformed JSON or empty', () => {
-    expect(problems({ ...tenant, permissions: '["Calendars.Read"' })[0]).toMatch(/^together:permissions is "\[\\"Calendars.Read\\"";/);
-    expect(problems({ ...tenant, permissions: '[]' })[0]).toMatch(/^together:permissions is "\[\]"; expected a non-empty list/);
+    expect(problems({ ...tenant, permissions: '["Calendars.Read"' })[0]).toMatch(
+      /^together:permissions is "\[\\"Calendars.Read\\"";/,
+    );
+    expect(problems({ ...tenant, permissions: '[]' })[0]).toMatch(
+      /^together:permissions is "\[\]"; expected a non-empty list/,
+    );
   });
 
   it('assignment with an unknown value', () => {
@@ -140,20 +158,36 @@ describe('config: each error names the key, the bad value and the expected form'
     expect(problems({ ...tenant, assignment: 'group' })).toEqual([
       'together:groupObjectId is not set; expected the object id of an existing group: a GUID such as 8f6a0b1e-3c2d-4e5f-9a8b-7c6d5e4f3a2b',
     ]);
-    expect(problems({ ...tenant, assignment: 'group', groupObjectId: 'Mentors' })[0]).toMatch(/^together:groupObjectId is "Mentors"; expected/);
+    expect(problems({ ...tenant, assignment: 'group', groupObjectId: 'Mentors' })[0]).toMatch(
+      /^together:groupObjectId is "Mentors"; expected/,
+    );
   });
 
   it('assignment=newGroup without groupName, or with a member that is not an object id', () => {
     expect(problems({ ...tenant, assignment: 'newGroup' })).toEqual([
       'together:groupName is not set; expected the display name of the security group to create',
     ]);
-    expect(problems({ ...tenant, assignment: 'newGroup', groupName: 'Mentors', groupMembers: 'alice@contoso.com' })).toEqual([
+    expect(
+      problems({
+        ...tenant,
+        assignment: 'newGroup',
+        groupName: 'Mentors',
+        groupMembers: 'alice@contoso.com',
+      }),
+    ).toEqual([
       'together:groupMembers is "alice@contoso.com"; expected a list of user object ids, each a GUID such as 8f6a0b1e-3c2d-4e5f-9a8b-7c6d5e4f3a2b',
     ]);
   });
 
   it('assignment=dynamicGroup without a rule on users', () => {
-    expect(problems({ ...tenant, assignment: 'dynamicGroup', groupName: 'Mentoring', dynamicRule: 'department = Mentoring' })).toEqual([
+    expect(
+      problems({
+        ...tenant,
+        assignment: 'dynamicGroup',
+        groupName: 'Mentoring',
+        dynamicRule: 'department = Mentoring',
+      }),
+    ).toEqual([
       'together:dynamicRule is "department = Mentoring"; expected a dynamic membership rule on users, such as (user.department -eq "Mentoring")',
     ]);
   });
@@ -169,13 +203,24 @@ describe('config: each error names the key, the bad value and the expected form'
       'together:mailboxScope is "mailbox"; expected one of tenant | group',
     ]);
     expect(problems({ ...tenant, mailboxScope: 'group' })).toEqual([
-      expect.stringMatching(/^together:scopeGroup is not set; expected a mail-enabled security group's SMTP address/),
+      expect.stringMatching(
+        /^together:scopeGroup is not set; expected a mail-enabled security group's SMTP address/,
+      ),
     ]);
-    expect(problems({ ...tenant, mailboxScope: 'group', scopeGroup: 'Mentors' })[0]).toMatch(/^together:scopeGroup is "Mentors"; expected/);
+    expect(problems({ ...tenant, mailboxScope: 'group', scopeGroup: 'Mentors' })[0]).toMatch(
+      /^together:scopeGroup is "Mentors"; expected/,
+    );
   });
 
   it('mailboxScope=group without any calendar permission to scope', () => {
-    expect(problems({ ...tenant, mailboxScope: 'group', scopeGroup: 'm@contoso.com', permissions: 'User.ReadBasic.All' })).toEqual([
+    expect(
+      problems({
+        ...tenant,
+        mailboxScope: 'group',
+        scopeGroup: 'm@contoso.com',
+        permissions: 'User.ReadBasic.All',
+      }),
+    ).toEqual([
       'together:mailboxScope is "group" but together:permissions "User.ReadBasic.All" has no Calendars permission to scope; expected Calendars.ReadWrite or Calendars.Read in it',
     ]);
   });
@@ -206,13 +251,20 @@ describe('config: each error names the key, the bad value and the expected form'
   });
 
   it('credential=certificate without a PEM certificate', () => {
-    expect(problems({ ...publisher, credential: 'certificate' })[0]).toMatch(/^together:certificate is not set; expected the PEM public certificate/);
-    expect(problems({ ...publisher, credential: 'certificate', certificate: 'MIIB...' })[0]).toMatch(/^together:certificate is "MIIB..."; expected the PEM/);
+    expect(problems({ ...publisher, credential: 'certificate' })[0]).toMatch(
+      /^together:certificate is not set; expected the PEM public certificate/,
+    );
+    expect(problems({ ...publisher, credential: 'certificate', certificate: 'MIIB...' })[0]).toMatch(
+      /^together:certificate is "MIIB..."; expected the PEM/,
+    );
   });
 
   it('credential=secret without an end date, in the past, or more than 180 days away', () => {
-    const expected = 'expected an ISO 8601 date after now and at most 180 days away (by 2027-05-24), such as 2027-02-23';
-    expect(problems({ ...publisher, credential: 'secret' })).toEqual([`together:secretEndDate is not set; ${expected}`]);
+    const expected =
+      'expected an ISO 8601 date after now and at most 180 days away (by 2027-05-24), such as 2027-02-23';
+    expect(problems({ ...publisher, credential: 'secret' })).toEqual([
+      `together:secretEndDate is not set; ${expected}`,
+    ]);
     expect(problems({ ...publisher, credential: 'secret', secretEndDate: '2027-12-31' })).toEqual([
       `together:secretEndDate is "2027-12-31"; ${expected}`,
     ]);
@@ -225,7 +277,9 @@ describe('config: each error names the key, the bad value and the expected form'
   });
 
   it('keyVaultName that Azure would refuse', () => {
-    expect(problems({ ...publisher, keyVaultName: 'kv_together' })[0]).toMatch(/^together:keyVaultName is "kv_together"; expected a globally unique Key Vault name/);
+    expect(problems({ ...publisher, keyVaultName: 'kv_together' })[0]).toMatch(
+      /^together:keyVaultName is "kv_together"; expected a globally unique Key Vault name/,
+    );
   });
 
   it('reports every problem at once', () => {
@@ -274,6 +328,8 @@ describe('config: read from the stack', () => {
       'together:redirectUri': 'https://together.example/o365/consent/callback',
       'together:assigment': 'group',
     });
-    expect(() => readConfig(NOW)).toThrow(/together:assigment is not a known key; expected one of together:mode, together:appId/);
+    expect(() => readConfig(NOW)).toThrow(
+      /together:assigment is not a known key; expected one of together:mode, together:appId/,
+    );
   });
 });

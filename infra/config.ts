@@ -100,7 +100,9 @@ const email = z.email();
 const redirect = z.url().refine((u) => {
   const url = new URL(u);
   // Entra accepts http only for localhost; a fragment is never allowed in a redirect URI.
-  return (url.protocol === 'https:' || (url.protocol === 'http:' && url.hostname === 'localhost')) && !url.hash;
+  return (
+    (url.protocol === 'https:' || (url.protocol === 'http:' && url.hostname === 'localhost')) && !url.hash
+  );
 });
 const PEM_CERT = /^-----BEGIN CERTIFICATE-----\s[A-Za-z0-9+/=\s]+-----END CERTIFICATE-----\s*$/;
 
@@ -143,8 +145,15 @@ class Checker {
     return r.success ? r.data : this.fail(k, v, expected);
   }
 
-  oneOf<const T extends readonly string[]>(k: ConfigKey, allowed: T, fallback: T[number]): T[number] | undefined {
-    return this.optional(k, z.enum(allowed), `one of ${allowed.join(' | ')}`) ?? (this.value(k) ? undefined : fallback);
+  oneOf<const T extends readonly string[]>(
+    k: ConfigKey,
+    allowed: T,
+    fallback: T[number],
+  ): T[number] | undefined {
+    return (
+      this.optional(k, z.enum(allowed), `one of ${allowed.join(' | ')}`) ??
+      (this.value(k) ? undefined : fallback)
+    );
   }
 
   /** A list given as structured config (JSON array) or as a comma-separated string. */
@@ -159,7 +168,10 @@ class Checker {
         return this.fail(k, v, expected);
       }
     } else {
-      items = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+      items = v
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '');
     }
     const r = z.array(item).safeParse(items);
     return r.success ? r.data : this.fail(k, v, expected);
@@ -169,7 +181,8 @@ class Checker {
   unused(keys: ConfigKey[], because: string): void {
     for (const k of keys) {
       const v = this.value(k);
-      if (v !== undefined) this.problems.push(`${key(k)} is ${show(v)} but is not used ${because}; remove it`);
+      if (v !== undefined)
+        this.problems.push(`${key(k)} is ${show(v)} but is not used ${because}; remove it`);
     }
   }
 }
@@ -179,16 +192,29 @@ function permissions(c: Checker): GraphPermission[] | undefined {
   if (list === undefined) return c.value('permissions') === undefined ? [...DEFAULT_PERMISSIONS] : undefined;
   const outside = list.filter((p) => !(ALLOWED_PERMISSIONS as readonly string[]).includes(p));
   if (outside.length > 0) {
-    return c.fail('permissions', c.value('permissions'), `${EXPECT.permissions}; not allowed: ${outside.join(', ')}`);
+    return c.fail(
+      'permissions',
+      c.value('permissions'),
+      `${EXPECT.permissions}; not allowed: ${outside.join(', ')}`,
+    );
   }
-  if (list.length === 0) return c.fail('permissions', c.value('permissions'), `a non-empty list: ${EXPECT.permissions}`);
+  if (list.length === 0)
+    return c.fail('permissions', c.value('permissions'), `a non-empty list: ${EXPECT.permissions}`);
   return [...new Set(list)] as GraphPermission[];
 }
 
 function tenant(c: Checker): TenantConfig | undefined {
-  const appId = c.required('appId', guid, `the application (client) id of Together's multi-tenant app: ${EXPECT.guid}`);
+  const appId = c.required(
+    'appId',
+    guid,
+    `the application (client) id of Together's multi-tenant app: ${EXPECT.guid}`,
+  );
   const integrationOwner = c.required('integrationOwner', email, EXPECT.email);
-  const redirectUri = c.required('redirectUri', redirect, `the console's consent callback, ${EXPECT.redirect}`);
+  const redirectUri = c.required(
+    'redirectUri',
+    redirect,
+    `the console's consent callback, ${EXPECT.redirect}`,
+  );
   const perms = permissions(c);
 
   let assignment: Assignment | undefined;
@@ -196,12 +222,19 @@ function tenant(c: Checker): TenantConfig | undefined {
   const groupName = z.string().min(1).max(256);
   switch (mode) {
     case 'all':
-      c.unused(['groupObjectId', 'groupName', 'groupMembers', 'dynamicRule'], 'when together:assignment is all');
+      c.unused(
+        ['groupObjectId', 'groupName', 'groupMembers', 'dynamicRule'],
+        'when together:assignment is all',
+      );
       assignment = { mode };
       break;
     case 'group': {
       c.unused(['groupName', 'groupMembers', 'dynamicRule'], 'when together:assignment is group');
-      const groupObjectId = c.required('groupObjectId', guid, `the object id of an existing group: ${EXPECT.guid}`);
+      const groupObjectId = c.required(
+        'groupObjectId',
+        guid,
+        `the object id of an existing group: ${EXPECT.guid}`,
+      );
       if (groupObjectId) assignment = { mode, groupObjectId };
       break;
     }
@@ -214,10 +247,18 @@ function tenant(c: Checker): TenantConfig | undefined {
     }
     case 'dynamicGroup': {
       c.unused(['groupObjectId', 'groupMembers'], 'when together:assignment is dynamicGroup');
-      const name = c.required('groupName', groupName, 'the display name of the dynamic security group to create');
+      const name = c.required(
+        'groupName',
+        groupName,
+        'the display name of the dynamic security group to create',
+      );
       const dynamicRule = c.required(
         'dynamicRule',
-        z.string().min(3).max(3072).regex(/^\(?\s*user\./),
+        z
+          .string()
+          .min(3)
+          .max(3072)
+          .regex(/^\(?\s*user\./),
         'a dynamic membership rule on users, such as (user.department -eq "Mentoring")',
       );
       if (name && dynamicRule) assignment = { mode, groupName: name, dynamicRule };
@@ -242,7 +283,17 @@ function tenant(c: Checker): TenantConfig | undefined {
     c.unused(['scopeGroup'], 'when together:mailboxScope is tenant');
   }
   c.unused(
-    ['displayName', 'redirectUris', 'owners', 'credential', 'certificate', 'secretEndDate', 'location', 'resourceGroupName', 'keyVaultName'],
+    [
+      'displayName',
+      'redirectUris',
+      'owners',
+      'credential',
+      'certificate',
+      'secretEndDate',
+      'location',
+      'resourceGroupName',
+      'keyVaultName',
+    ],
     'in tenant mode (it belongs to publisher mode)',
   );
 
@@ -261,10 +312,20 @@ function tenant(c: Checker): TenantConfig | undefined {
 }
 
 function publisher(c: Checker, now: Date): PublisherConfig | undefined {
-  const displayName = c.optional('displayName', z.string().min(1).max(120), 'an app display name of 1-120 characters') ?? 'Together Platform';
-  const redirectUris = c.list('redirectUris', redirect, `a non-empty list of redirect URIs, each ${EXPECT.redirect}`);
+  const displayName =
+    c.optional('displayName', z.string().min(1).max(120), 'an app display name of 1-120 characters') ??
+    'Together Platform';
+  const redirectUris = c.list(
+    'redirectUris',
+    redirect,
+    `a non-empty list of redirect URIs, each ${EXPECT.redirect}`,
+  );
   if (redirectUris?.length === 0 || (redirectUris === undefined && c.value('redirectUris') === undefined)) {
-    c.fail('redirectUris', c.value('redirectUris'), `a non-empty list of redirect URIs, each ${EXPECT.redirect}`);
+    c.fail(
+      'redirectUris',
+      c.value('redirectUris'),
+      `a non-empty list of redirect URIs, each ${EXPECT.redirect}`,
+    );
   }
   const owners = c.list('owners', guid, `a list of owner object ids, each ${EXPECT.guid}`) ?? [];
   const perms = permissions(c);
@@ -284,9 +345,11 @@ function publisher(c: Checker, now: Date): PublisherConfig | undefined {
     if (certificate) credential = { kind, certificate };
   } else if (kind === 'secret') {
     c.unused(['certificate'], 'when together:credential is secret');
-    const expected = `an ISO 8601 date after now and at most ${MAX_SECRET_LIFETIME_DAYS} days away (by ${
-      new Date(now.getTime() + MAX_SECRET_LIFETIME_DAYS * 86_400_000).toISOString().slice(0, 10)
-    }), such as ${new Date(now.getTime() + 90 * 86_400_000).toISOString().slice(0, 10)}`;
+    const expected = `an ISO 8601 date after now and at most ${MAX_SECRET_LIFETIME_DAYS} days away (by ${new Date(
+      now.getTime() + MAX_SECRET_LIFETIME_DAYS * 86_400_000,
+    )
+      .toISOString()
+      .slice(0, 10)}), such as ${new Date(now.getTime() + 90 * 86_400_000).toISOString().slice(0, 10)}`;
     const end = c.required('secretEndDate', z.iso.date().or(z.iso.datetime({ offset: true })), expected);
     if (end) {
       const endMs = Date.parse(end.length === 10 ? `${end}T00:00:00Z` : end);
@@ -308,7 +371,18 @@ function publisher(c: Checker, now: Date): PublisherConfig | undefined {
     'a globally unique Key Vault name: 3-24 letters, digits and single hyphens, starting with a letter',
   );
   c.unused(
-    ['appId', 'integrationOwner', 'redirectUri', 'assignment', 'groupObjectId', 'groupName', 'groupMembers', 'dynamicRule', 'mailboxScope', 'scopeGroup'],
+    [
+      'appId',
+      'integrationOwner',
+      'redirectUri',
+      'assignment',
+      'groupObjectId',
+      'groupName',
+      'groupMembers',
+      'dynamicRule',
+      'mailboxScope',
+      'scopeGroup',
+    ],
     'in publisher mode (it belongs to tenant mode)',
   );
 
@@ -357,7 +431,10 @@ export function readConfig(now: Date = new Date()): TogetherConfig {
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     const problems = [
-      ...unknown.map((k) => `${CONFIG_NAMESPACE}:${k} is not a known key; expected one of ${CONFIG_KEYS.map(key).join(', ')}`),
+      ...unknown.map(
+        (k) =>
+          `${CONFIG_NAMESPACE}:${k} is not a known key; expected one of ${CONFIG_KEYS.map(key).join(', ')}`,
+      ),
       ...e.problems,
     ];
     throw new ConfigError(problems);

@@ -33,7 +33,11 @@ function stackConfig(file: string): Record<string, string> {
 }
 
 const together = (c: Record<string, string>): RawConfig =>
-  Object.fromEntries(Object.entries(c).filter(([k]) => k.startsWith('together:')).map(([k, v]) => [k.slice(9), v]));
+  Object.fromEntries(
+    Object.entries(c)
+      .filter(([k]) => k.startsWith('together:'))
+      .map(([k, v]) => [k.slice(9), v]),
+  );
 
 describe('example stacks', () => {
   it('Pulumi.tenant-example.yaml is a valid tenant stack with a dynamic sign-in group and mailbox scoping', () => {
@@ -42,7 +46,11 @@ describe('example stacks', () => {
     expect(parseConfig(together(c))).toMatchObject({
       mode: 'tenant',
       permissions: ['Calendars.ReadWrite', 'User.ReadBasic.All'],
-      assignment: { mode: 'dynamicGroup', groupName: 'Together Platform users', dynamicRule: '(user.department -eq "Mentoring")' },
+      assignment: {
+        mode: 'dynamicGroup',
+        groupName: 'Together Platform users',
+        dynamicRule: '(user.department -eq "Mentoring")',
+      },
       mailboxScope: 'group',
       scopeGroup: 'together-mailboxes@contoso.com',
     });
@@ -53,7 +61,10 @@ describe('example stacks', () => {
     expect(parseConfig(together(c))).toMatchObject({
       mode: 'publisher',
       credential: { kind: 'federated' },
-      redirectUris: ['https://together.example/o365/consent/callback', 'http://localhost:8787/consent/callback'],
+      redirectUris: [
+        'https://together.example/o365/consent/callback',
+        'http://localhost:8787/consent/callback',
+      ],
       owners: ['0f1e2d3c-4b5a-4968-8776-5a4b3c2d1e0f'],
       location: 'westeurope',
       keyVaultName: 'kv-together-platform',

@@ -29,27 +29,43 @@ describe('Exchange scoping script', () => {
   });
 
   it('creates the service principal pointer, the group scope and the scoped role assignment, then tests authorization, in that order', () => {
-    const sp = at(script, 'New-ServicePrincipal -AppId $AppId -ObjectId $ServicePrincipalObjectId -DisplayName $DisplayName');
+    const sp = at(
+      script,
+      'New-ServicePrincipal -AppId $AppId -ObjectId $ServicePrincipalObjectId -DisplayName $DisplayName',
+    );
     const scope = at(script, 'New-ManagementScope -Name $ScopeName -RecipientRestrictionFilter $filter');
-    const role = at(script, 'New-ManagementRoleAssignment -Name $a.Name -App $ServicePrincipalObjectId -Role $a.Role -CustomResourceScope $ScopeName');
+    const role = at(
+      script,
+      'New-ManagementRoleAssignment -Name $a.Name -App $ServicePrincipalObjectId -Role $a.Role -CustomResourceScope $ScopeName',
+    );
     const test = at(script, 'Test-ServicePrincipalAuthorization -Identity $ServicePrincipalObjectId');
     expect(sp).toBeLessThan(scope);
     expect(scope).toBeLessThan(role);
     expect(role).toBeLessThan(test);
     expect(script).toContain(`$filter = "MemberOfGroup -eq '$($group.DistinguishedName)'"`);
-    expect(script).toContain(`@{ Role = 'Application Calendars.ReadWrite'; Name = '${assignmentNameFor(APP_ID, 'Calendars.ReadWrite')}' }`);
+    expect(script).toContain(
+      `@{ Role = 'Application Calendars.ReadWrite'; Name = '${assignmentNameFor(APP_ID, 'Calendars.ReadWrite')}' }`,
+    );
   });
 
   it('is safe to run twice: every New-* is guarded by a Get-* of the same object', () => {
-    expect(at(script, 'Get-ServicePrincipal -Identity $ServicePrincipalObjectId')).toBeLessThan(at(script, 'New-ServicePrincipal'));
-    expect(at(script, 'Get-ManagementScope -Identity $ScopeName')).toBeLessThan(at(script, 'New-ManagementScope'));
-    expect(at(script, 'Get-ManagementRoleAssignment -Identity $a.Name')).toBeLessThan(at(script, 'New-ManagementRoleAssignment'));
+    expect(at(script, 'Get-ServicePrincipal -Identity $ServicePrincipalObjectId')).toBeLessThan(
+      at(script, 'New-ServicePrincipal'),
+    );
+    expect(at(script, 'Get-ManagementScope -Identity $ScopeName')).toBeLessThan(
+      at(script, 'New-ManagementScope'),
+    );
+    expect(at(script, 'Get-ManagementRoleAssignment -Identity $a.Name')).toBeLessThan(
+      at(script, 'New-ManagementRoleAssignment'),
+    );
     expect(script).toContain('Set-ManagementScope -Identity $ScopeName -RecipientRestrictionFilter $filter');
     expect(script).toContain("$ErrorActionPreference = 'Stop'");
   });
 
   it('states its requirements, and that a tenant-wide Entra calendar grant would defeat the scope', () => {
-    expect(script).toMatch(/^#Requires -Version 7\.0\n#Requires -Modules @\{ ModuleName = 'ExchangeOnlineManagement'/);
+    expect(script).toMatch(
+      /^#Requires -Version 7\.0\n#Requires -Modules @\{ ModuleName = 'ExchangeOnlineManagement'/,
+    );
     expect(script).toContain('Organization Management role group');
     expect(script).toContain('must NOT hold a tenant-wide Calendars.ReadWrite grant');
     expect(script).toContain('nested members are out of scope');
@@ -63,13 +79,18 @@ describe('Exchange scoping script', () => {
   });
 
   it('grants one Exchange role per calendar permission', () => {
-    const both = exchangeScopingScript({ ...args, calendarPermissions: ['Calendars.Read', 'Calendars.ReadWrite'] });
+    const both = exchangeScopingScript({
+      ...args,
+      calendarPermissions: ['Calendars.Read', 'Calendars.ReadWrite'],
+    });
     expect(both).toContain("Role = 'Application Calendars.Read';");
     expect(both).toContain("Role = 'Application Calendars.ReadWrite';");
   });
 
   it('quotes values as PowerShell single-quoted literals', () => {
     expect(psQuote("O'Brien mentors")).toBe("'O''Brien mentors'");
-    expect(exchangeScopingScript({ ...args, displayName: "Together's app" })).toContain("$DisplayName = 'Together''s app'");
+    expect(exchangeScopingScript({ ...args, displayName: "Together's app" })).toContain(
+      "$DisplayName = 'Together''s app'",
+    );
   });
 });

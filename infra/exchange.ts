@@ -36,7 +36,9 @@ export function exchangeScopingScript(args: ExchangeScopingScriptArgs): string {
     ? `Get-Recipient -RecipientTypeDetails MailUniversalSecurityGroup,MailUniversalDistributionGroup,GroupMailbox -Filter "ExternalDirectoryObjectId -eq '${scopeGroup}'"`
     : `Get-Recipient -Identity $ScopeGroup`;
   const roles = calendarPermissions
-    .map((p) => `  @{ Role = ${psQuote(exchangeRoleFor(p))}; Name = ${psQuote(assignmentNameFor(appId, p))} }`)
+    .map(
+      (p) => `  @{ Role = ${psQuote(exchangeRoleFor(p))}; Name = ${psQuote(assignmentNameFor(appId, p))} }`,
+    )
     .join(',\n');
 
   return `#Requires -Version 7.0

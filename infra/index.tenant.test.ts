@@ -1,6 +1,13 @@
 import * as pulumi from '@pulumi/pulumi';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { GRAPH_APP_ROLE_IDS, TENANT_ID, TOGETHER_APP_ID, installMocks, promiseOf, quiesce } from './test/mocks';
+import {
+  GRAPH_APP_ROLE_IDS,
+  TENANT_ID,
+  TOGETHER_APP_ID,
+  installMocks,
+  promiseOf,
+  quiesce,
+} from './test/mocks';
 
 // The entry point reads config and declares resources when imported: config and mocks come first.
 pulumi.runtime.setAllConfig({

@@ -31,10 +31,16 @@ const T = {
   secret: 'azure-native:keyvault:Secret',
   role: 'azure-native:authorization:RoleAssignment',
 };
-const REDIRECTS = ['https://together.example/o365/consent/callback', 'http://localhost:8787/consent/callback'];
-const CERT = '-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUQ2Fsa2VuZGFyVG9nZXRoZXJQbGF0Zm9ybTAKBggqhkjOPQQDAjA=\n-----END CERTIFICATE-----\n';
+const REDIRECTS = [
+  'https://together.example/o365/consent/callback',
+  'http://localhost:8787/consent/callback',
+];
+const CERT =
+  '-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUQ2Fsa2VuZGFyVG9nZXRoZXJQbGF0Zm9ybTAKBggqhkjOPQQDAjA=\n-----END CERTIFICATE-----\n';
 
-function base(overrides: Partial<PublisherModule.TogetherPublisherArgs> = {}): PublisherModule.TogetherPublisherArgs {
+function base(
+  overrides: Partial<PublisherModule.TogetherPublisherArgs> = {},
+): PublisherModule.TogetherPublisherArgs {
   return {
     displayName: 'Together Platform',
     redirectUris: REDIRECTS,
@@ -82,7 +88,10 @@ describe('publisher mode', () => {
         },
       ],
     });
-    expect(recorder.one(T.sp, 'fed-sp').inputs).toMatchObject({ clientId: app.state.clientId, owners: [DEPLOYER_OBJECT_ID] });
+    expect(recorder.one(T.sp, 'fed-sp').inputs).toMatchObject({
+      clientId: app.state.clientId,
+      owners: [DEPLOYER_OBJECT_ID],
+    });
 
     const identity = recorder.one(T.identity, 'fed-worker-identity');
     const fic = recorder.one(T.fic, 'fed-worker-fic');
@@ -122,25 +131,42 @@ describe('publisher mode', () => {
       mode: 'publisher',
       appId: app.state.clientId,
       homeTenantId: TENANT_ID,
-      credential: { kind: 'federated', managedIdentityClientId: identity.state.clientId, keyVaultUri: vaultUri },
+      credential: {
+        kind: 'federated',
+        managedIdentityClientId: identity.state.clientId,
+        keyVaultUri: vaultUri,
+      },
       redirectUris: REDIRECTS,
     });
   });
 
   it('uses the configured owners, resource group name and Key Vault name', async () => {
     const owners = ['0f1e2d3c-4b5a-4968-8776-5a4b3c2d1e0f'];
-    await build('named', base({ owners, resourceGroupName: 'rg-together-prod', keyVaultName: 'kv-together-prod' }));
+    await build(
+      'named',
+      base({ owners, resourceGroupName: 'rg-together-prod', keyVaultName: 'kv-together-prod' }),
+    );
     expect(recorder.one(T.app, 'named-app').inputs.owners).toEqual(owners);
     expect(recorder.one(T.sp, 'named-sp').inputs.owners).toEqual(owners);
     expect(recorder.one(T.rg, 'named-rg').inputs.resourceGroupName).toBe('rg-together-prod');
-    expect(recorder.one(T.vault, 'named-kv').inputs).toMatchObject({ vaultName: 'kv-together-prod', resourceGroupName: 'rg-together-prod' });
+    expect(recorder.one(T.vault, 'named-kv').inputs).toMatchObject({
+      vaultName: 'kv-together-prod',
+      resourceGroupName: 'rg-together-prod',
+    });
   });
 
   it('credential=certificate uploads the public certificate instead of a federated credential', async () => {
-    const { p, children } = await build('cert', base({ credential: { kind: 'certificate', certificate: CERT } }));
+    const { p, children } = await build(
+      'cert',
+      base({ credential: { kind: 'certificate', certificate: CERT } }),
+    );
     expect(shape(children)).toEqual([...runtime('cert'), `${T.cert}::cert-certificate`].sort());
     const cert = recorder.one(T.cert, 'cert-certificate');
-    expect(cert.inputs).toMatchObject({ applicationId: recorder.one(T.app, 'cert-app').id, type: 'AsymmetricX509Cert', encoding: 'pem' });
+    expect(cert.inputs).toMatchObject({
+      applicationId: recorder.one(T.app, 'cert-app').id,
+      type: 'AsymmetricX509Cert',
+      encoding: 'pem',
+    });
     expect(unsecret(cert.inputs.value).value).toBe(CERT);
     expect((await promiseOf(p.workerConfig)).credential.kind).toBe('certificate');
   });
@@ -148,14 +174,19 @@ describe('publisher mode', () => {
   it('credential=secret adds a client secret with its end date, kept in Key Vault and as a Pulumi secret, never in workerConfig', async () => {
     const end = new Date(Date.now() + 90 * 86_400_000).toISOString();
     const { p, children } = await build('sec', base({ credential: { kind: 'secret', secretEndDate: end } }));
-    expect(shape(children)).toEqual([...runtime('sec'), `${T.password}::sec-secret`, `${T.secret}::sec-client-secret`].sort());
+    expect(shape(children)).toEqual(
+      [...runtime('sec'), `${T.password}::sec-secret`, `${T.secret}::sec-client-secret`].sort(),
+    );
     expect(recorder.one(T.password, 'sec-secret').inputs).toMatchObject({
       applicationId: recorder.one(T.app, 'sec-app').id,
       endDate: end,
     });
     const kvSecret = recorder.one(T.secret, 'sec-client-secret');
     const vault = recorder.one(T.vault, 'sec-kv');
-    expect(kvSecret.inputs).toMatchObject({ vaultName: vault.state.name, secretName: 'together-client-secret' });
+    expect(kvSecret.inputs).toMatchObject({
+      vaultName: vault.state.name,
+      secretName: 'together-client-secret',
+    });
     // The secret value makes the whole properties input secret (encrypted in state).
     const wrapped = unsecret(kvSecret.inputs.properties);
     expect(wrapped.secret).toBe(true);
@@ -164,14 +195,19 @@ describe('publisher mode', () => {
     expect(props.attributes).toEqual({ enabled: true, expires: Math.floor(Date.parse(end) / 1000) });
 
     const wc = await promiseOf(p.workerConfig);
-    expect(wc.credential).toMatchObject({ kind: 'secret', keyVaultUri: `https://${String(vault.state.name)}.vault.azure.net/` });
+    expect(wc.credential).toMatchObject({
+      kind: 'secret',
+      keyVaultUri: `https://${String(vault.state.name)}.vault.azure.net/`,
+    });
     expect(JSON.stringify(wc)).not.toContain('mock.client.secret');
     expect(await pulumi.isSecret(p.workerConfig)).toBe(false);
   });
 
   it('requests exactly the configured Graph application permissions and no delegated scope', async () => {
     await build('perms', base({ permissions: ['Calendars.Read', 'GroupMember.Read.All'] }));
-    const access = recorder.one(T.app, 'perms-app').inputs.requiredResourceAccesses as { resourceAccesses: { id: string; type: string }[] }[];
+    const access = recorder.one(T.app, 'perms-app').inputs.requiredResourceAccesses as {
+      resourceAccesses: { id: string; type: string }[];
+    }[];
     expect(access).toHaveLength(1);
     expect(access[0]!.resourceAccesses).toEqual([
       { id: GRAPH_APP_ROLE_IDS['Calendars.Read'], type: 'Role' },

@@ -60,7 +60,8 @@ export class TogetherPublisher extends pulumi.ComponentResource {
     const client = azuread.getClientConfigOutput({ parent: this });
     const graph = azuread.getServicePrincipalOutput({ clientId: GRAPH_APP_ID }, { parent: this });
     const arm = authorization.getClientConfigOutput({ parent: this });
-    const owners: pulumi.Input<string[]> = args.owners.length > 0 ? args.owners : client.objectId.apply((o) => [o]);
+    const owners: pulumi.Input<string[]> =
+      args.owners.length > 0 ? args.owners : client.objectId.apply((o) => [o]);
 
     const app = child(
       new azuread.Application(
@@ -76,7 +77,8 @@ export class TogetherPublisher extends pulumi.ComponentResource {
               resourceAccesses: graph.appRoleIds.apply((ids) =>
                 args.permissions.map((p) => {
                   const id = ids[p];
-                  if (!id) throw new Error(`Microsoft Graph's service principal has no application permission ${p}`);
+                  if (!id)
+                    throw new Error(`Microsoft Graph's service principal has no application permission ${p}`);
                   return { id, type: 'Role' };
                 }),
               ),
@@ -97,7 +99,10 @@ export class TogetherPublisher extends pulumi.ComponentResource {
     const rg = child(
       new resources.ResourceGroup(
         `${name}-rg`,
-        { location: args.location, ...(args.resourceGroupName ? { resourceGroupName: args.resourceGroupName } : {}) },
+        {
+          location: args.location,
+          ...(args.resourceGroupName ? { resourceGroupName: args.resourceGroupName } : {}),
+        },
         { parent: this },
       ),
     );
@@ -147,7 +152,9 @@ export class TogetherPublisher extends pulumi.ComponentResource {
       // client assertion. Only user-assigned identities in the app's own tenant are supported.
       const issuer = pulumi.all([client.tenantId, identity.tenantId]).apply(([home, miTenant]) => {
         if (home !== miTenant) {
-          throw new Error(`The worker identity's tenant ${miTenant} differs from the app's home tenant ${home}`);
+          throw new Error(
+            `The worker identity's tenant ${miTenant} differs from the app's home tenant ${home}`,
+          );
         }
         return `https://login.microsoftonline.com/${home}/v2.0`;
       });

@@ -16,7 +16,9 @@ describe('Pulumi.yaml runtime', () => {
   const yaml = readFileSync(join(root, 'Pulumi.yaml'), 'utf8');
 
   it('runs TypeScript through tsx (not the vendored ts-node) with main infra/', () => {
-    expect(yaml).toMatch(/^runtime:\n {2}name: nodejs\n {2}options:\n {4}typescript: false\n {4}nodeargs: --import tsx$/m);
+    expect(yaml).toMatch(
+      /^runtime:\n {2}name: nodejs\n {2}options:\n {4}typescript: false\n {4}nodeargs: --import tsx$/m,
+    );
     expect(yaml).toMatch(/^main: infra\/$/m);
   });
 
@@ -41,7 +43,10 @@ describe('Pulumi.yaml runtime', () => {
       stack.workerConfig.apply((wc) => console.log(JSON.stringify({ keys: Object.keys(stack), wc })));
     `;
     const { stdout } = await run(process.execPath, [...nodeargs, '-e', script], { cwd: join(root, main) });
-    const out = JSON.parse(stdout.trim().split('\n').pop()!) as { keys: string[]; wc: Record<string, unknown> };
+    const out = JSON.parse(stdout.trim().split('\n').pop()!) as {
+      keys: string[];
+      wc: Record<string, unknown>;
+    };
     expect(out.keys).toContain('workerConfig');
     expect(out.wc).toMatchObject({
       tenantId: '3f0b7c2e-5a41-4d8e-9b6f-2c1d8e7a9f40',

@@ -52,7 +52,11 @@ describe('tenant mode', () => {
       `${SP}::all-enterprise-app`,
     ]);
     const sp = recorder.one(SP, 'all-enterprise-app');
-    expect(sp.inputs).toMatchObject({ clientId: TOGETHER_APP_ID, useExisting: true, appRoleAssignmentRequired: false });
+    expect(sp.inputs).toMatchObject({
+      clientId: TOGETHER_APP_ID,
+      useExisting: true,
+      appRoleAssignmentRequired: false,
+    });
     for (const p of ['Calendars.ReadWrite', 'User.ReadBasic.All']) {
       expect(recorder.one(ASSIGNMENT, `all-graph-${p}`).inputs).toEqual({
         appRoleId: GRAPH_APP_ROLE_IDS[p],
@@ -106,12 +110,17 @@ describe('tenant mode', () => {
     const permissions = ['Calendars.Read', 'User.Read.All', 'GroupMember.Read.All'] as const;
     const { children } = await build('more', base({ permissions: [...permissions] }));
     const assignments = children.filter((r) => r.type === ASSIGNMENT);
-    expect(assignments.map((a) => a.inputs.appRoleId).sort()).toEqual(permissions.map((p) => GRAPH_APP_ROLE_IDS[p]).sort());
+    expect(assignments.map((a) => a.inputs.appRoleId).sort()).toEqual(
+      permissions.map((p) => GRAPH_APP_ROLE_IDS[p]).sort(),
+    );
   });
 
   it('assignment=group requires assignment and assigns the existing group to the enterprise app', async () => {
     const groupObjectId = '0d4c6b8a-2e1f-4a3b-8c5d-7e9f1a2b3c4d';
-    const { t, children, spObjectId } = await build('grp', base({ assignment: { mode: 'group', groupObjectId } }));
+    const { t, children, spObjectId } = await build(
+      'grp',
+      base({ assignment: { mode: 'group', groupObjectId } }),
+    );
     expect(shape(children)).toEqual([
       `${ASSIGNMENT}::grp-graph-Calendars.ReadWrite`,
       `${ASSIGNMENT}::grp-graph-User.ReadBasic.All`,
@@ -142,7 +151,12 @@ describe('tenant mode', () => {
       `${SP}::new-enterprise-app`,
     ]);
     const group = recorder.one(GROUP, 'new-sign-in-group');
-    expect(group.inputs).toMatchObject({ displayName: 'Together mentors', securityEnabled: true, mailEnabled: false, members });
+    expect(group.inputs).toMatchObject({
+      displayName: 'Together mentors',
+      securityEnabled: true,
+      mailEnabled: false,
+      members,
+    });
     expect(group.inputs.types).toBeUndefined();
     const groupObjectId = group.state.objectId;
     expect(recorder.one(ASSIGNMENT, 'new-sign-in-assignment').inputs).toMatchObject({
@@ -155,7 +169,10 @@ describe('tenant mode', () => {
 
   it('assignment=dynamicGroup creates a dynamic-membership security group from the rule and assigns it', async () => {
     const rule = '(user.department -eq "Mentoring")';
-    const { children } = await build('dyn', base({ assignment: { mode: 'dynamicGroup', groupName: 'Mentoring dept', dynamicRule: rule } }));
+    const { children } = await build(
+      'dyn',
+      base({ assignment: { mode: 'dynamicGroup', groupName: 'Mentoring dept', dynamicRule: rule } }),
+    );
     expect(shape(children)).toContain(`${GROUP}::dyn-sign-in-group`);
     expect(shape(children)).toContain(`${ASSIGNMENT}::dyn-sign-in-assignment`);
     const group = recorder.one(GROUP, 'dyn-sign-in-group');
@@ -174,7 +191,10 @@ describe('tenant mode', () => {
       'scoped',
       base({ mailboxScope: 'group', scopeGroup: 'together-mailboxes@contoso.com' }),
     );
-    expect(shape(children)).toEqual([`${ASSIGNMENT}::scoped-graph-User.ReadBasic.All`, `${SP}::scoped-enterprise-app`]);
+    expect(shape(children)).toEqual([
+      `${ASSIGNMENT}::scoped-graph-User.ReadBasic.All`,
+      `${SP}::scoped-enterprise-app`,
+    ]);
     const roleIds = children.filter((r) => r.type === ASSIGNMENT).map((r) => r.inputs.appRoleId);
     for (const calendar of CALENDAR_ROLE_IDS) expect(roleIds).not.toContain(calendar);
     expect(await promiseOf(t.grantedPermissions)).toEqual(['User.ReadBasic.All']);
@@ -201,7 +221,11 @@ describe('tenant mode', () => {
   it('mailboxScope=group with Calendars.Read scopes the read role and grants neither calendar role tenant-wide', async () => {
     const { t, children } = await build(
       'scopedread',
-      base({ permissions: ['Calendars.Read', 'Calendars.ReadWrite', 'User.ReadBasic.All'], mailboxScope: 'group', scopeGroup: '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d' }),
+      base({
+        permissions: ['Calendars.Read', 'Calendars.ReadWrite', 'User.ReadBasic.All'],
+        mailboxScope: 'group',
+        scopeGroup: '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d',
+      }),
     );
     const roleIds = children.filter((r) => r.type === ASSIGNMENT).map((r) => r.inputs.appRoleId);
     expect(roleIds).toEqual([GRAPH_APP_ROLE_IDS['User.ReadBasic.All']]);

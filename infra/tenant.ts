@@ -49,8 +49,13 @@ export function adminConsentUrl(tenantId: string, appId: string, redirectUri: st
 }
 
 /** Which permissions are granted tenant-wide in Entra: with mailbox scoping, none of the calendar ones. */
-export function tenantWideGrants(permissions: GraphPermission[], mailboxScope: MailboxScope): GraphPermission[] {
-  return mailboxScope === 'group' ? permissions.filter((p) => !CALENDAR_PERMISSIONS.includes(p)) : [...permissions];
+export function tenantWideGrants(
+  permissions: GraphPermission[],
+  mailboxScope: MailboxScope,
+): GraphPermission[] {
+  return mailboxScope === 'group'
+    ? permissions.filter((p) => !CALENDAR_PERMISSIONS.includes(p))
+    : [...permissions];
 }
 
 export class TogetherTenant extends pulumi.ComponentResource {
@@ -100,7 +105,10 @@ export class TogetherTenant extends pulumi.ComponentResource {
           {
             appRoleId: graph.appRoleIds.apply((ids) => {
               const id = ids[permission];
-              if (!id) throw new Error(`Microsoft Graph's service principal has no application permission ${permission}`);
+              if (!id)
+                throw new Error(
+                  `Microsoft Graph's service principal has no application permission ${permission}`,
+                );
               return id;
             }),
             principalObjectId: sp.objectId,
@@ -180,7 +188,13 @@ export class TogetherTenant extends pulumi.ComponentResource {
         : pulumi.output(undefined);
 
     this.workerConfig = pulumi
-      .all([this.tenantId, sp.objectId, this.adminConsentUrl, this.assignmentGroupId, this.exchangeScopingScript])
+      .all([
+        this.tenantId,
+        sp.objectId,
+        this.adminConsentUrl,
+        this.assignmentGroupId,
+        this.exchangeScopingScript,
+      ])
       .apply(([tenantId, objectId, consentUrl, assignmentGroupId, script]) => ({
         tenantId,
         appId: args.appId,

@@ -19,9 +19,19 @@ import {
 type ResourceClass = { new (...rest: never[]): unknown; __pulumiType?: string };
 const typeOf = (cls: ResourceClass) => (cls as unknown as { __pulumiType: string }).__pulumiType;
 class NotApplicable extends Error {}
-const opts = { protect: false, ignoreChanges: [], aliases: [], additionalSecretOutputs: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 } };
+const opts = {
+  protect: false,
+  ignoreChanges: [],
+  aliases: [],
+  additionalSecretOutputs: [],
+  customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+};
 
-function resourceArgs(cls: ResourceClass, props: Record<string, unknown>, config: object = {}): ResourceValidationArgs {
+function resourceArgs(
+  cls: ResourceClass,
+  props: Record<string, unknown>,
+  config: object = {},
+): ResourceValidationArgs {
   const type = typeOf(cls);
   return {
     type,
@@ -39,7 +49,12 @@ function resourceArgs(cls: ResourceClass, props: Record<string, unknown>, config
   } as unknown as ResourceValidationArgs;
 }
 
-function runResource(policy: ResourceValidationPolicy, cls: ResourceClass, props: Record<string, unknown>, config?: object): string[] {
+function runResource(
+  policy: ResourceValidationPolicy,
+  cls: ResourceClass,
+  props: Record<string, unknown>,
+  config?: object,
+): string[] {
   const violations: string[] = [];
   const fns = Array.isArray(policy.validateResource) ? policy.validateResource : [policy.validateResource];
   for (const fn of fns) {
@@ -80,7 +95,14 @@ function runStack(policy: StackValidationPolicy, fakes: Fake[]): { message: stri
   });
   const violations: { message: string; urn?: string }[] = [];
   void policy.validateStack(
-    { resources, stackTags: new Map(), getConfig: () => ({}) as never, notApplicable: () => { throw new NotApplicable(); } },
+    {
+      resources,
+      stackTags: new Map(),
+      getConfig: () => ({}) as never,
+      notApplicable: () => {
+        throw new NotApplicable();
+      },
+    },
     (message, urn) => violations.push({ message, urn }),
   );
   return violations;
@@ -122,24 +144,42 @@ describe('policy graph-application-permissions-allow-listed', () => {
 
   it('fails an app requesting Mail.Send', () => {
     const app = appWith([{ id: MAIL_SEND, type: 'Role' }]);
-    expect(runResource(p, azuread.Application, app)).toEqual([expect.stringContaining(`application permission ${MAIL_SEND}, which is not on the allow-list`)]);
+    expect(runResource(p, azuread.Application, app)).toEqual([
+      expect.stringContaining(`application permission ${MAIL_SEND}, which is not on the allow-list`),
+    ]);
   });
 
   it('ignores permissions on other APIs than Graph', () => {
-    const app = { displayName: 'x', requiredResourceAccesses: [{ resourceAppId: '00000002-0000-0ff1-ce00-000000000000', resourceAccesses: [{ id: MAIL_SEND, type: 'Role' }] }] };
+    const app = {
+      displayName: 'x',
+      requiredResourceAccesses: [
+        {
+          resourceAppId: '00000002-0000-0ff1-ce00-000000000000',
+          resourceAccesses: [{ id: MAIL_SEND, type: 'Role' }],
+        },
+      ],
+    };
     expect(runResource(p, azuread.Application, app)).toEqual([]);
   });
 
   it('passes consent to allow-listed roles and the default access role, fails any other role', () => {
     const assignment = (appRoleId: string) => ({ appRoleId, principalObjectId: 'p', resourceObjectId: 'r' });
-    expect(runResource(p, azuread.AppRoleAssignment, assignment(ALLOWED_APP_ROLE_IDS['GroupMember.Read.All']))).toEqual([]);
-    expect(runResource(p, azuread.AppRoleAssignment, assignment('00000000-0000-0000-0000-000000000000'))).toEqual([]);
-    expect(runResource(p, azuread.AppRoleAssignment, assignment(MAIL_SEND))).toEqual([expect.stringContaining(`grants app role ${MAIL_SEND}`)]);
+    expect(
+      runResource(p, azuread.AppRoleAssignment, assignment(ALLOWED_APP_ROLE_IDS['GroupMember.Read.All'])),
+    ).toEqual([]);
+    expect(
+      runResource(p, azuread.AppRoleAssignment, assignment('00000000-0000-0000-0000-000000000000')),
+    ).toEqual([]);
+    expect(runResource(p, azuread.AppRoleAssignment, assignment(MAIL_SEND))).toEqual([
+      expect.stringContaining(`grants app role ${MAIL_SEND}`),
+    ]);
   });
 
   it('honours an allowedAppRoleIds override from the pack config', () => {
     const assignment = { appRoleId: MAIL_SEND, principalObjectId: 'p', resourceObjectId: 'r' };
-    expect(runResource(p, azuread.AppRoleAssignment, assignment, { allowedAppRoleIds: [MAIL_SEND] })).toEqual([]);
+    expect(runResource(p, azuread.AppRoleAssignment, assignment, { allowedAppRoleIds: [MAIL_SEND] })).toEqual(
+      [],
+    );
   });
 
   it('does not apply to other resource types', () => {
@@ -152,11 +192,19 @@ describe('policy no-directory-wide-delegated-scopes', () => {
 
   it('fails an app that requests a delegated Graph scope', () => {
     const app = appWith([{ id: '1ec239c2-d7c9-4623-a91a-a9775856bb36', type: 'Scope' }]);
-    expect(runResource(p, azuread.Application, app)).toEqual([expect.stringContaining('requests delegated Graph scope 1ec239c2')]);
+    expect(runResource(p, azuread.Application, app)).toEqual([
+      expect.stringContaining('requests delegated Graph scope 1ec239c2'),
+    ]);
   });
 
   it('passes an app-only app', () => {
-    expect(runResource(p, azuread.Application, appWith([{ id: ALLOWED_APP_ROLE_IDS['Calendars.Read'], type: 'Role' }]))).toEqual([]);
+    expect(
+      runResource(
+        p,
+        azuread.Application,
+        appWith([{ id: ALLOWED_APP_ROLE_IDS['Calendars.Read'], type: 'Role' }]),
+      ),
+    ).toEqual([]);
   });
 
   it('fails a tenant-wide delegated grant of a directory-wide scope, passes a per-user or narrow one', () => {
@@ -166,11 +214,19 @@ describe('policy no-directory-wide-delegated-scopes', () => {
       servicePrincipalObjectId: 's',
       ...(userObjectId ? { userObjectId } : {}),
     });
-    expect(runResource(p, azuread.ServicePrincipalDelegatedPermissionGrant, grant(['User.Read', 'Directory.Read.All']))).toEqual([
-      'grants directory-wide delegated scopes tenant-wide: Directory.Read.All',
-    ]);
-    expect(runResource(p, azuread.ServicePrincipalDelegatedPermissionGrant, grant(['User.Read.All'], 'u'))).toEqual([]);
-    expect(runResource(p, azuread.ServicePrincipalDelegatedPermissionGrant, grant(['User.Read', 'openid']))).toEqual([]);
+    expect(
+      runResource(
+        p,
+        azuread.ServicePrincipalDelegatedPermissionGrant,
+        grant(['User.Read', 'Directory.Read.All']),
+      ),
+    ).toEqual(['grants directory-wide delegated scopes tenant-wide: Directory.Read.All']);
+    expect(
+      runResource(p, azuread.ServicePrincipalDelegatedPermissionGrant, grant(['User.Read.All'], 'u')),
+    ).toEqual([]);
+    expect(
+      runResource(p, azuread.ServicePrincipalDelegatedPermissionGrant, grant(['User.Read', 'openid'])),
+    ).toEqual([]);
   });
 });
 
@@ -183,16 +239,22 @@ describe('policy client-secret-lifetime', () => {
   });
 
   it('fails a secret without an end date', () => {
-    expect(runResource(p, azuread.ApplicationPassword, pw({}))).toEqual([expect.stringContaining('has no end date')]);
+    expect(runResource(p, azuread.ApplicationPassword, pw({}))).toEqual([
+      expect.stringContaining('has no end date'),
+    ]);
   });
 
   it('fails a secret ending in a year', () => {
-    expect(runResource(p, azuread.ApplicationPassword, pw({ endDate: days(365) }))).toEqual([expect.stringContaining('more than 180 days away')]);
+    expect(runResource(p, azuread.ApplicationPassword, pw({ endDate: days(365) }))).toEqual([
+      expect.stringContaining('more than 180 days away'),
+    ]);
   });
 
   it('checks a relative end date in hours', () => {
     expect(runResource(p, azuread.ApplicationPassword, pw({ endDateRelative: '2160h' }))).toEqual([]);
-    expect(runResource(p, azuread.ApplicationPassword, pw({ endDateRelative: '17520h' }))).toEqual([expect.stringContaining('exceeds 4320h')]);
+    expect(runResource(p, azuread.ApplicationPassword, pw({ endDateRelative: '17520h' }))).toEqual([
+      expect.stringContaining('exceeds 4320h'),
+    ]);
   });
 
   it('does not apply to certificates', () => {
@@ -205,12 +267,20 @@ describe('policy assignment-required-when-group-assigned', () => {
   const sp = (required: boolean | undefined): Fake => ({
     cls: azuread.ServicePrincipal,
     name: 'together-enterprise-app',
-    props: { clientId: 'c', objectId: 'sp-object', ...(required === undefined ? {} : { appRoleAssignmentRequired: required }) },
+    props: {
+      clientId: 'c',
+      objectId: 'sp-object',
+      ...(required === undefined ? {} : { appRoleAssignmentRequired: required }),
+    },
   });
   const signIn: Fake = {
     cls: azuread.AppRoleAssignment,
     name: 'together-sign-in-assignment',
-    props: { appRoleId: '00000000-0000-0000-0000-000000000000', principalObjectId: 'group', resourceObjectId: 'sp-object' },
+    props: {
+      appRoleId: '00000000-0000-0000-0000-000000000000',
+      principalObjectId: 'group',
+      resourceObjectId: 'sp-object',
+    },
     deps: { resourceObjectId: ['together-enterprise-app'] },
   };
 
@@ -221,7 +291,8 @@ describe('policy assignment-required-when-group-assigned', () => {
   it('fails when a group is assigned but assignment is not required', () => {
     expect(runStack(p, [sp(false), signIn])).toEqual([
       {
-        message: 'together-enterprise-app has principals assigned (together-sign-in-assignment) but appRoleAssignmentRequired is not true',
+        message:
+          'together-enterprise-app has principals assigned (together-sign-in-assignment) but appRoleAssignmentRequired is not true',
         urn: 'urn:pulumi:test::together-o365::azuread:index/servicePrincipal:ServicePrincipal::together-enterprise-app',
       },
     ]);
@@ -235,7 +306,11 @@ describe('policy assignment-required-when-group-assigned', () => {
     const consent: Fake = {
       cls: azuread.AppRoleAssignment,
       name: 'together-graph-Calendars.ReadWrite',
-      props: { appRoleId: ALLOWED_APP_ROLE_IDS['Calendars.ReadWrite'], principalObjectId: 'sp-object', resourceObjectId: 'graph' },
+      props: {
+        appRoleId: ALLOWED_APP_ROLE_IDS['Calendars.ReadWrite'],
+        principalObjectId: 'sp-object',
+        resourceObjectId: 'graph',
+      },
     };
     expect(runStack(p, [sp(false), consent])).toEqual([]);
   });

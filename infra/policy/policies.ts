@@ -49,7 +49,8 @@ const allowedIds = (config: LeastPrivilegeConfig): Set<string> =>
   new Set((config.allowedAppRoleIds ?? Object.values(ALLOWED_APP_ROLE_IDS)).map((id) => id.toLowerCase()));
 
 const nameOf = (id: string) =>
-  (Object.entries(ALLOWED_APP_ROLE_IDS).find(([, v]) => v === id.toLowerCase())?.[0] as string | undefined) ?? id;
+  (Object.entries(ALLOWED_APP_ROLE_IDS).find(([, v]) => v === id.toLowerCase())?.[0] as string | undefined) ??
+  id;
 
 export const graphApplicationPermissionsAllowListed: ResourceValidationPolicy = {
   name: 'graph-application-permissions-allow-listed',
@@ -57,7 +58,11 @@ export const graphApplicationPermissionsAllowListed: ResourceValidationPolicy = 
   enforcementLevel: 'mandatory',
   configSchema: {
     properties: {
-      allowedAppRoleIds: { type: 'array', items: { type: 'string' }, default: Object.values(ALLOWED_APP_ROLE_IDS) },
+      allowedAppRoleIds: {
+        type: 'array',
+        items: { type: 'string' },
+        default: Object.values(ALLOWED_APP_ROLE_IDS),
+      },
     },
   },
   validateResource: [
@@ -66,8 +71,14 @@ export const graphApplicationPermissionsAllowListed: ResourceValidationPolicy = 
       for (const rra of app.requiredResourceAccesses ?? []) {
         if (rra.resourceAppId !== GRAPH_APP_ID) continue;
         for (const access of rra.resourceAccesses ?? []) {
-          if (access.type === 'Role' && typeof access.id === 'string' && !allowed.has(access.id.toLowerCase())) {
-            report(`requests Graph application permission ${access.id}, which is not on the allow-list (${ALLOWED_PERMISSIONS.join(', ')})`);
+          if (
+            access.type === 'Role' &&
+            typeof access.id === 'string' &&
+            !allowed.has(access.id.toLowerCase())
+          ) {
+            report(
+              `requests Graph application permission ${access.id}, which is not on the allow-list (${ALLOWED_PERMISSIONS.join(', ')})`,
+            );
           }
         }
       }
@@ -76,7 +87,9 @@ export const graphApplicationPermissionsAllowListed: ResourceValidationPolicy = 
       // The default access role assigns a user or group to an app; it grants no API permission.
       if (typeof a.appRoleId !== 'string' || a.appRoleId === DEFAULT_ACCESS_ROLE_ID) return;
       if (!allowedIds(args.getConfig<LeastPrivilegeConfig>()).has(a.appRoleId.toLowerCase())) {
-        report(`grants app role ${a.appRoleId}, which is not an allow-listed Graph application permission (${ALLOWED_PERMISSIONS.join(', ')})`);
+        report(
+          `grants app role ${a.appRoleId}, which is not an allow-listed Graph application permission (${ALLOWED_PERMISSIONS.join(', ')})`,
+        );
       }
     }),
   ],
@@ -84,7 +97,8 @@ export const graphApplicationPermissionsAllowListed: ResourceValidationPolicy = 
 
 export const noDirectoryWideDelegatedScopes: ResourceValidationPolicy = {
   name: 'no-directory-wide-delegated-scopes',
-  description: 'Together is app-only: no delegated Graph scopes on the app, and no tenant-wide delegated grant of a directory-wide scope.',
+  description:
+    'Together is app-only: no delegated Graph scopes on the app, and no tenant-wide delegated grant of a directory-wide scope.',
   enforcementLevel: 'mandatory',
   validateResource: [
     validateResourceOfType(azuread.Application, (app, _args, report) => {
@@ -99,7 +113,9 @@ export const noDirectoryWideDelegatedScopes: ResourceValidationPolicy = {
     }),
     validateResourceOfType(azuread.ServicePrincipalDelegatedPermissionGrant, (grant, _args, report) => {
       if (grant.userObjectId) return; // consent for one user, not the directory
-      const wide = (grant.claimValues ?? []).filter((c) => typeof c === 'string' && DIRECTORY_WIDE_SCOPE.test(c));
+      const wide = (grant.claimValues ?? []).filter(
+        (c) => typeof c === 'string' && DIRECTORY_WIDE_SCOPE.test(c),
+      );
       if (wide.length > 0) report(`grants directory-wide delegated scopes tenant-wide: ${wide.join(', ')}`);
     }),
   ],
@@ -116,12 +132,16 @@ export const clientSecretLifetime: ResourceValidationPolicy = {
     if (pw.endDateRelative) {
       const h = HOURS.exec(pw.endDateRelative);
       if (!h || Number(h[1]) * 3_600_000 > maxMs) {
-        report(`endDateRelative ${pw.endDateRelative} exceeds ${MAX_SECRET_LIFETIME_DAYS * 24}h (${MAX_SECRET_LIFETIME_DAYS} days)`);
+        report(
+          `endDateRelative ${pw.endDateRelative} exceeds ${MAX_SECRET_LIFETIME_DAYS * 24}h (${MAX_SECRET_LIFETIME_DAYS} days)`,
+        );
       }
       return;
     }
     if (!pw.endDate) {
-      report(`has no end date; set endDate at most ${MAX_SECRET_LIFETIME_DAYS} days away (the Entra default is two years)`);
+      report(
+        `has no end date; set endDate at most ${MAX_SECRET_LIFETIME_DAYS} days away (the Entra default is two years)`,
+      );
       return;
     }
     const start = pw.startDate ? Date.parse(pw.startDate) : Date.now();
@@ -137,7 +157,8 @@ const isServicePrincipal = (r: PolicyResource) => r.isType(azuread.ServicePrinci
 
 export const assignmentRequiredWhenGroupAssigned: StackValidationPolicy = {
   name: 'assignment-required-when-group-assigned',
-  description: 'An enterprise app with a group (or user) assigned must have appRoleAssignmentRequired: true, or the assignment gates nothing.',
+  description:
+    'An enterprise app with a group (or user) assigned must have appRoleAssignmentRequired: true, or the assignment gates nothing.',
   enforcementLevel: 'mandatory',
   validateStack: (args, report) => {
     const sps = args.resources.filter(isServicePrincipal);
@@ -145,10 +166,16 @@ export const assignmentRequiredWhenGroupAssigned: StackValidationPolicy = {
       if (!r.isType(azuread.AppRoleAssignment) || r.props.appRoleId !== DEFAULT_ACCESS_ROLE_ID) continue;
       // Prefer the dependency (known in preview); fall back to matching the object id.
       const byDependency = (r.propertyDependencies.resourceObjectId ?? []).filter(isServicePrincipal);
-      const targets = byDependency.length > 0 ? byDependency : sps.filter((sp) => sp.props.objectId === r.props.resourceObjectId);
+      const targets =
+        byDependency.length > 0
+          ? byDependency
+          : sps.filter((sp) => sp.props.objectId === r.props.resourceObjectId);
       for (const sp of targets) {
         if (sp.props.appRoleAssignmentRequired !== true) {
-          report(`${sp.name} has principals assigned (${r.name}) but appRoleAssignmentRequired is not true`, sp.urn);
+          report(
+            `${sp.name} has principals assigned (${r.name}) but appRoleAssignmentRequired is not true`,
+            sp.urn,
+          );
         }
       }
     }

@@ -59,7 +59,14 @@ function violations(recorded: RecordedResource[]): string[] {
     const report = (message: string) => found.push(`${policy.name}: ${message}`);
     if ('validateStack' in policy) {
       void (policy as StackValidationPolicy).validateStack(
-        { resources, stackTags: new Map(), getConfig: () => ({}) as never, notApplicable: () => { throw new NotApplicable(); } },
+        {
+          resources,
+          stackTags: new Map(),
+          getConfig: () => ({}) as never,
+          notApplicable: () => {
+            throw new NotApplicable();
+          },
+        },
         report,
       );
       continue;
@@ -67,7 +74,14 @@ function violations(recorded: RecordedResource[]): string[] {
     const v = (policy as ResourceValidationPolicy).validateResource;
     for (const fn of Array.isArray(v) ? v : [v]) {
       for (const r of resources) {
-        const args = { ...r, stackTags: new Map(), getConfig: () => ({}), notApplicable: () => { throw new NotApplicable(); } };
+        const args = {
+          ...r,
+          stackTags: new Map(),
+          getConfig: () => ({}),
+          notApplicable: () => {
+            throw new NotApplicable();
+          },
+        };
         try {
           void fn?.(args as unknown as ResourceValidationArgs, (m) => report(`${r.name}: ${m}`));
         } catch (e) {
@@ -117,9 +131,13 @@ describe('policy pack on the declared stacks', () => {
       mailboxScope: 'tenant',
     });
     await settle(t);
-    const tampered = recorder.childrenOf('bad').map((r) =>
-      r.name === 'bad-enterprise-app' ? { ...r, inputs: { ...r.inputs, appRoleAssignmentRequired: false } } : r,
-    );
+    const tampered = recorder
+      .childrenOf('bad')
+      .map((r) =>
+        r.name === 'bad-enterprise-app'
+          ? { ...r, inputs: { ...r.inputs, appRoleAssignmentRequired: false } }
+          : r,
+      );
     expect(violations(tampered)).toEqual([
       'assignment-required-when-group-assigned: bad-enterprise-app has principals assigned (bad-sign-in-assignment) but appRoleAssignmentRequired is not true',
     ]);

@@ -64,7 +64,11 @@ export interface Recorder {
 
 const rgName = (id: string) => /\/resourceGroups\/([^/]+)/.exec(id)?.[1];
 
-function resourceState(type: string, name: string, inputs: Record<string, unknown>): { id: string; state: Record<string, unknown> } {
+function resourceState(
+  type: string,
+  name: string,
+  inputs: Record<string, unknown>,
+): { id: string; state: Record<string, unknown> } {
   const objectId = guidOf(`${type}/${name}/object`);
   const str = (k: string) => (typeof inputs[k] === 'string' ? (inputs[k] as string) : undefined);
   const sub = `/subscriptions/${SUBSCRIPTION_ID}`;
@@ -72,13 +76,27 @@ function resourceState(type: string, name: string, inputs: Record<string, unknow
     case 'azuread:index/servicePrincipal:ServicePrincipal':
       return {
         id: `/servicePrincipals/${objectId}`,
-        state: { ...inputs, objectId, appRoleIds: {}, oauth2PermissionScopeIds: {}, applicationTenantId: TENANT_ID, type: 'Application' },
+        state: {
+          ...inputs,
+          objectId,
+          appRoleIds: {},
+          oauth2PermissionScopeIds: {},
+          applicationTenantId: TENANT_ID,
+          type: 'Application',
+        },
       };
     case 'azuread:index/application:Application': {
       const clientId = guidOf(`${name}/clientId`);
       return {
         id: `/applications/${objectId}`,
-        state: { ...inputs, objectId, clientId, appRoleIds: {}, oauth2PermissionScopeIds: {}, publisherDomain: 'together.example' },
+        state: {
+          ...inputs,
+          objectId,
+          clientId,
+          appRoleIds: {},
+          oauth2PermissionScopeIds: {},
+          publisherDomain: 'together.example',
+        },
       };
     }
     case 'azuread:index/appRoleAssignment:AppRoleAssignment':
@@ -94,7 +112,10 @@ function resourceState(type: string, name: string, inputs: Record<string, unknow
         state: { ...inputs, credentialId: guidOf(name) },
       };
     case 'azuread:index/applicationCertificate:ApplicationCertificate':
-      return { id: `${str('applicationId')?.split('/').pop()}/certificate/${guidOf(name)}`, state: { ...inputs, keyId: guidOf(name) } };
+      return {
+        id: `${str('applicationId')?.split('/').pop()}/certificate/${guidOf(name)}`,
+        state: { ...inputs, keyId: guidOf(name) },
+      };
     case 'azuread:index/applicationPassword:ApplicationPassword':
       return {
         id: `${str('applicationId')?.split('/').pop()}/password/${guidOf(name)}`,
@@ -102,13 +123,22 @@ function resourceState(type: string, name: string, inputs: Record<string, unknow
       };
     case 'azure-native:resources:ResourceGroup': {
       const n = str('resourceGroupName') ?? `${name}${guidOf(name).slice(0, 8)}`;
-      return { id: `${sub}/resourceGroups/${n}`, state: { ...inputs, name: n, provisioningState: 'Succeeded' } };
+      return {
+        id: `${sub}/resourceGroups/${n}`,
+        state: { ...inputs, name: n, provisioningState: 'Succeeded' },
+      };
     }
     case 'azure-native:managedidentity:UserAssignedIdentity': {
       const n = str('resourceName') ?? `${name}${guidOf(name).slice(0, 8)}`;
       return {
         id: `${sub}/resourceGroups/${str('resourceGroupName')}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${n}`,
-        state: { ...inputs, name: n, clientId: guidOf(`${name}/clientId`), principalId: guidOf(`${name}/principalId`), tenantId: TENANT_ID },
+        state: {
+          ...inputs,
+          name: n,
+          clientId: guidOf(`${name}/clientId`),
+          principalId: guidOf(`${name}/principalId`),
+          tenantId: TENANT_ID,
+        },
       };
     }
     case 'azure-native:keyvault:Vault': {
@@ -116,7 +146,11 @@ function resourceState(type: string, name: string, inputs: Record<string, unknow
       const properties = (inputs.properties ?? {}) as Record<string, unknown>;
       return {
         id: `${sub}/resourceGroups/${str('resourceGroupName')}/providers/Microsoft.KeyVault/vaults/${n}`,
-        state: { ...inputs, name: n, properties: { ...properties, vaultUri: `https://${n}.vault.azure.net/` } },
+        state: {
+          ...inputs,
+          name: n,
+          properties: { ...properties, vaultUri: `https://${n}.vault.azure.net/` },
+        },
       };
     }
     case 'azure-native:keyvault:Secret': {
@@ -139,9 +173,19 @@ function resourceState(type: string, name: string, inputs: Record<string, unknow
 function invokeResult(token: string, inputs: Record<string, unknown>): Record<string, unknown> {
   switch (token) {
     case 'azuread:index/getClientConfig:getClientConfig':
-      return { id: 'clientConfigs/1', clientId: '04b07795-8ddb-461a-bbee-02f9e1bf7b46', objectId: DEPLOYER_OBJECT_ID, tenantId: TENANT_ID };
+      return {
+        id: 'clientConfigs/1',
+        clientId: '04b07795-8ddb-461a-bbee-02f9e1bf7b46',
+        objectId: DEPLOYER_OBJECT_ID,
+        tenantId: TENANT_ID,
+      };
     case 'azure-native:authorization:getClientConfig':
-      return { clientId: '04b07795-8ddb-461a-bbee-02f9e1bf7b46', objectId: DEPLOYER_OBJECT_ID, subscriptionId: SUBSCRIPTION_ID, tenantId: TENANT_ID };
+      return {
+        clientId: '04b07795-8ddb-461a-bbee-02f9e1bf7b46',
+        objectId: DEPLOYER_OBJECT_ID,
+        subscriptionId: SUBSCRIPTION_ID,
+        tenantId: TENANT_ID,
+      };
     case 'azuread:index/getServicePrincipal:getServicePrincipal':
       if (inputs.clientId === GRAPH_APP_ID) {
         return {
@@ -169,7 +213,8 @@ export function installMocks(): Recorder {
     {
       newResource(args: pulumi.runtime.MockResourceArgs) {
         const { id, state } = resourceState(args.type, args.name, args.inputs as Record<string, unknown>);
-        if (args.custom !== false) resources.push({ type: args.type, name: args.name, inputs: args.inputs, id, state });
+        if (args.custom !== false)
+          resources.push({ type: args.type, name: args.name, inputs: args.inputs, id, state });
         return { id, state };
       },
       call(args: pulumi.runtime.MockCallArgs) {
@@ -195,11 +240,18 @@ export function installMocks(): Recorder {
 
 /** The value of an Output (mocks run with preview=false, so every output resolves). */
 export function promiseOf<T>(output: pulumi.Output<T>): Promise<T> {
-  return new Promise<T>((resolve) => output.apply((v) => { resolve(v); return v; }));
+  return new Promise<T>((resolve) =>
+    output.apply((v) => {
+      resolve(v);
+      return v;
+    }),
+  );
 }
 
 /** Waits until a component and all its children are registered with the (mock) engine. */
-export async function settle(component: pulumi.ComponentResource & { resources: pulumi.Resource[] }): Promise<void> {
+export async function settle(
+  component: pulumi.ComponentResource & { resources: pulumi.Resource[] },
+): Promise<void> {
   await promiseOf(component.urn);
   await Promise.all(component.resources.map((r) => promiseOf(r.urn)));
 }
@@ -213,7 +265,12 @@ export { rgName };
 /** Unwraps Pulumi's secret sentinel in mock inputs: { <sig>: <secret sig>, value }. */
 export function unsecret(v: unknown): { secret: boolean; value: unknown } {
   const SIG = '4dabf18193072939515e22adb298388d';
-  if (v && typeof v === 'object' && SIG in v && (v as Record<string, unknown>)[SIG] === '1b47061264138c4ac30d75fd1eb44270') {
+  if (
+    v &&
+    typeof v === 'object' &&
+    SIG in v &&
+    (v as Record<string, unknown>)[SIG] === '1b47061264138c4ac30d75fd1eb44270'
+  ) {
     return { secret: true, value: (v as Record<string, unknown>).value };
   }
   return { secret: false, value: v };
