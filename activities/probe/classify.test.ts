@@ -53,3 +53,13 @@ describe('reason texts', () => {
     }
   });
 });
+
+describe('docs/activities.md', () => {
+  it('carries the reason tables generated from code (regenerate with reasonsMarkdown())', async () => {
+    const fs = await import('node:fs');
+    const path = await import('node:path');
+    const { reasonsMarkdown } = await import('./reasons');
+    const doc = fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'activities.md'), 'utf8');
+    expect(doc).toContain(reasonsMarkdown());
+  });
+});

@@ -24,6 +24,9 @@ import {
 export const EVENT_SELECT = 'id,start,end';
 export const readCheckUrl = (userId: string) => `/users/${encodeURIComponent(userId)}/calendar/events?$top=1&$select=${EVENT_SELECT}`;
 
+const REFINE_SELECT = 'id,userType,onPremisesSyncEnabled,assignedLicenses';
+const REFINE_SELECT_NO_LICENCES = 'id,userType,onPremisesSyncEnabled';
+
 /** What a chunk's results look like inside heartbeat details (UPN dropped: restored from the input). */
 type StoredResult = Omit<UserProbeResult, 'userPrincipalName'> & { denied?: 'mailbox' | 'permission' };
 
@@ -138,16 +141,24 @@ export async function probeCalendars(deps: ActivityDeps, input: ProbeCalendarsIn
     }
     const toLookUp = unavailable.filter(({ r }) => r.detail === 'unknown');
     if (fullProfile && toLookUp.length > 0) {
-      const facts = await caller.batch(
-        toLookUp.map(({ u }, i) => ({
-          id: String(i + 1),
-          method: 'GET' as const,
-          url: `/users/${encodeURIComponent(u.id)}?$select=id,userType,onPremisesSyncEnabled,assignedLicenses`,
-        })),
-      );
+      const lookUp = (select: string) =>
+        caller.batch(
+          toLookUp.map(({ u }, i) => ({ id: String(i + 1), method: 'GET' as const, url: `/users/${encodeURIComponent(u.id)}?$select=${select}` })),
+        );
+      let facts = await lookUp(REFINE_SELECT);
+      let withLicences = true;
+      if ([...facts.values()].some((f) => !f.ok && f.failure.status === 400)) {
+        // A directory that cannot select assignedLicenses: fall back to the rest (see refineMailboxUnavailable).
+        facts = await lookUp(REFINE_SELECT_NO_LICENCES);
+        withLicences = false;
+      }
       toLookUp.forEach(({ r, u }, i) => {
         const f = facts.get(String(i + 1));
-        if (f?.ok) r.detail = refineMailboxUnavailable({ ...(f.value as DirectoryFacts), userPrincipalName: u.userPrincipalName });
+        if (!f?.ok) return;
+        const d = f.value as DirectoryFacts;
+        r.detail = refineMailboxUnavailable({ ...d, userPrincipalName: u.userPrincipalName });
+        // Without licence data, a cloud-only member with no reachable mailbox is most likely unlicensed.
+        if (!withLicences && r.detail === 'unknown' && d.userType === 'Member' && d.onPremisesSyncEnabled !== true) r.detail = 'unlicensed';
       });
     }
 

@@ -109,3 +109,17 @@ export function describeProbe(reason: ProbeReason, detail?: MailboxUnavailableDe
   if (reason === 'mailboxUnavailable' && detail) return MAILBOX_DETAILS[detail];
   return PROBE_REASONS[reason];
 }
+
+/** The tables of docs/activities.md ("Classifications and fixes"), generated from the records above. */
+export function reasonsMarkdown(): string {
+  const table = (rec: Record<string, ReasonText>) =>
+    ['| value | title | meaning | fix |', '| --- | --- | --- | --- |', ...Object.entries(rec).map(([k, v]) => `| \`${k}\` | ${v.title} | ${v.meaning} | ${v.fix} |`)].join('\n');
+  return [
+    '### Probe classifications (`ProbeReason`)',
+    table(PROBE_REASONS),
+    '### `mailboxUnavailable` details',
+    table(MAILBOX_DETAILS),
+    '### Consent states (`ConsentState`)',
+    table(CONSENT_STATES),
+  ].join('\n\n');
+}
