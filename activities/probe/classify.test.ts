@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { PROBE_REASONS, MAILBOX_DETAILS, CONSENT_STATES } from './reasons';
+import fs from 'node:fs';
+import path from 'node:path';
+import { PROBE_REASONS, MAILBOX_DETAILS, CONSENT_STATES, reasonsMarkdown } from './reasons';
 import { classifyReadFailure, refineMailboxUnavailable, resolveDenied } from './classify';
 
 describe('classifyReadFailure', () => {
@@ -55,10 +57,7 @@ describe('reason texts', () => {
 });
 
 describe('docs/activities.md', () => {
-  it('carries the reason tables generated from code (regenerate with reasonsMarkdown())', async () => {
-    const fs = await import('node:fs');
-    const path = await import('node:path');
-    const { reasonsMarkdown } = await import('./reasons');
+  it('carries the reason tables generated from code (regenerate with reasonsMarkdown())', () => {
     const doc = fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'activities.md'), 'utf8');
     expect(doc).toContain(reasonsMarkdown());
   });
