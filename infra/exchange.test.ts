@@ -70,6 +70,7 @@ describe('Exchange scoping script', () => {
     expect(script).toContain('must NOT hold a tenant-wide Calendars.ReadWrite grant');
     expect(script).toContain('nested members are out of scope');
     expect(script).toContain('30 minutes to 2 hours');
+    expect(script).toContain('(adminConsentUrl, scope /.default) grants every permission the app requests');
   });
 
   it('looks a group given by object id up by ExternalDirectoryObjectId', () => {

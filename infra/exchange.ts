@@ -57,7 +57,9 @@ export function exchangeScopingScript(args: ExchangeScopingScriptArgs): string {
     DIRECT members are the mailboxes Together may reach: nested members are out of scope.
   - Together must NOT hold a tenant-wide ${calendarPermissions.join(' / ')} grant in Entra ID: Exchange RBAC
     grants add to Entra consent (a union), so a tenant-wide grant would make this scope meaningless. The
-    Pulumi program does not grant it when together:mailboxScope is group.
+    Pulumi program does not grant it when together:mailboxScope is group, but the admin-consent link
+    (adminConsentUrl, scope /.default) grants every permission the app requests, so do not use it here; if it
+    was used, remove the Calendars grant under Enterprise applications > Together Platform > Permissions.
   - Changes take effect after 30 minutes to 2 hours (Exchange caches app permissions).
 #>
 $ErrorActionPreference = 'Stop'
