@@ -10,8 +10,7 @@ import type { CapabilityProbeInput, CapabilityProbeResult } from './contract';
 import { FailureTypes } from './contract';
 import { GraphCaller } from './graph/caller';
 import { failureForGraph, permanentFailure } from './graph/errors';
-import { KeyedLimiter } from './graph/limiter';
-import { cancellationSignal, currentContext, type ActivityDeps } from './runtime';
+import { cancellationSignal, mailboxLimiter, currentContext, type ActivityDeps } from './runtime';
 
 interface EventOut {
   id: string;
@@ -35,8 +34,9 @@ export async function capabilityProbe(deps: ActivityDeps, input: CapabilityProbe
   await graph.token();
   const signal = cancellationSignal();
   const caller = new GraphCaller(graph.client, {
+    keyPrefix: graph.tenantId.toLowerCase(),
     maxRetries: deps.config.probe.maxRetries,
-    limiter: new KeyedLimiter(deps.config.probe.perMailboxConcurrency),
+    limiter: mailboxLimiter(deps),
     maxRetryAfterMs: deps.config.probe.maxRetryAfterSeconds * 1000,
     ...(signal ? { signal } : {}),
   });

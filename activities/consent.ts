@@ -8,10 +8,9 @@ import { DEFAULT_REQUIRED_ROLES } from './contract';
 import { GraphCaller } from './graph/caller';
 import { tokenRoles } from './graph/client';
 import { classifyTokenError, failureForToken, redact, transientFailure, type GraphFailure } from './graph/errors';
-import { KeyedLimiter } from './graph/limiter';
 import { hasCalendarRole } from './probe/classify';
 import { readCheckUrl } from './probe/probe';
-import { cancellationSignal, type ActivityDeps } from './runtime';
+import { cancellationSignal, mailboxLimiter, type ActivityDeps } from './runtime';
 
 /** Microsoft Graph's appId (the same in every tenant) and its application role ids (graph.md §2.1). */
 export const GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
@@ -88,8 +87,9 @@ export async function checkConsent(deps: ActivityDeps, input: CheckConsentInput)
   const roles = tokenRoles(accessToken);
   const signal = cancellationSignal();
   const caller = new GraphCaller(graph.client, {
+    keyPrefix: graph.tenantId.toLowerCase(),
     maxRetries: deps.config.probe.maxRetries,
-    limiter: new KeyedLimiter(deps.config.probe.perMailboxConcurrency),
+    limiter: mailboxLimiter(deps),
     maxRetryAfterMs: deps.config.probe.maxRetryAfterSeconds * 1000,
     ...(signal ? { signal } : {}),
   });

@@ -8,8 +8,7 @@ import type { CheckCredentialExpiryResult, CredentialExpiry } from './contract';
 import { FailureTypes } from './contract';
 import { GraphCaller } from './graph/caller';
 import { failureForGraph, permanentFailure } from './graph/errors';
-import { KeyedLimiter } from './graph/limiter';
-import { cancellationSignal, type ActivityDeps } from './runtime';
+import { cancellationSignal, mailboxLimiter, type ActivityDeps } from './runtime';
 
 export const WARN_DAYS = 30;
 export const URGENT_DAYS = 14;
@@ -67,8 +66,9 @@ export async function checkCredentialExpiry(deps: ActivityDeps): Promise<CheckCr
   await graph.token();
   const signal = cancellationSignal();
   const caller = new GraphCaller(graph.client, {
+    keyPrefix: graph.tenantId.toLowerCase(),
     maxRetries: cfg.probe.maxRetries,
-    limiter: new KeyedLimiter(4),
+    limiter: mailboxLimiter(deps),
     maxRetryAfterMs: cfg.probe.maxRetryAfterSeconds * 1000,
     ...(signal ? { signal } : {}),
   });

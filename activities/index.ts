@@ -10,6 +10,7 @@ import type { GraphActivities } from './contract';
 import { checkCredentialExpiry } from './credentials';
 import { createGraphClientFactory } from './graph/client';
 import { registerSecret } from './graph/errors';
+import { KeyedLimiter } from './graph/limiter';
 import { notifyOwner } from './notify/notify';
 import { FileIdempotencyStore, type IdempotencyStore } from './notify/store';
 import { probeCalendars, type ProbeOverrides } from './probe/probe';
@@ -34,6 +35,7 @@ export function createActivities(deps: CreateActivitiesDeps): GraphActivities {
     config,
     logger: deps.logger ?? silentLogger,
     clients: deps.clients ?? createGraphClientFactory(config),
+    mailboxLimiter: deps.mailboxLimiter ?? new KeyedLimiter(config.probe.perMailboxConcurrency),
   };
   const store = deps.idempotencyStore ?? new FileIdempotencyStore(config.stateDir);
   return {

@@ -5,6 +5,7 @@
 import { Context } from '@temporalio/activity';
 import type { GraphConfig } from './config';
 import type { GraphClientFactory } from './graph/client';
+import { KeyedLimiter } from './graph/limiter';
 
 /** Minimal structured logger (pino satisfies it). Never pass secrets or tokens. */
 export interface Logger {
@@ -25,6 +26,15 @@ export interface ActivityDeps {
   now?: () => Date;
   /** Override fetch for webhooks (tests). */
   fetch?: typeof fetch;
+  /**
+   * The worker-wide per-mailbox limiter (createActivities makes one), shared by every activity invocation on this
+   * worker so that concurrent activities together stay within Exchange's 4 concurrent requests per mailbox.
+   */
+  mailboxLimiter?: KeyedLimiter;
+}
+
+export function mailboxLimiter(deps: ActivityDeps): KeyedLimiter {
+  return deps.mailboxLimiter ?? new KeyedLimiter(deps.config.probe.perMailboxConcurrency);
 }
 
 export function currentContext(): Context | undefined {

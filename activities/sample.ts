@@ -14,9 +14,8 @@ import { FailureTypes } from './contract';
 import { GraphCaller, type CallResult } from './graph/caller';
 import { tokenRoles } from './graph/client';
 import { failureForGraph, permanentFailure } from './graph/errors';
-import { KeyedLimiter } from './graph/limiter';
 import { canReadFullProfile } from './probe/classify';
-import { cancellationSignal, heartbeat, type ActivityDeps } from './runtime';
+import { cancellationSignal, mailboxLimiter, heartbeat, type ActivityDeps } from './runtime';
 
 /** Fields readable with User.ReadBasic.All (the basic profile). */
 export const BASIC_USER_FIELDS = ['id', 'displayName', 'userPrincipalName', 'mail'];
@@ -104,8 +103,9 @@ export async function sampleUsers(deps: ActivityDeps, input: SampleUsersInput): 
   const fields = full ? FULL_USER_FIELDS : BASIC_USER_FIELDS;
   const signal = cancellationSignal();
   const caller = new GraphCaller(graph.client, {
+    keyPrefix: graph.tenantId.toLowerCase(),
     maxRetries: deps.config.probe.maxRetries,
-    limiter: new KeyedLimiter(4),
+    limiter: mailboxLimiter(deps),
     maxRetryAfterMs: deps.config.probe.maxRetryAfterSeconds * 1000,
     ...(signal ? { signal } : {}),
     onWait: () => heartbeat({ phase: 'sampling', waiting: true }),

@@ -22,6 +22,8 @@ export interface CallerOptions {
   /** Called while waiting (so long waits can heartbeat). */
   onWait?: (ms: number, reason: GraphFailure) => void;
   random?: () => number;
+  /** Prefix of limiter keys (the tenant id: mailboxes are per tenant). */
+  keyPrefix?: string;
 }
 
 export type CallResult<T> = { ok: true; status: number; value: T } | { ok: false; failure: GraphFailure; attempts: number };
@@ -73,6 +75,11 @@ export class GraphCaller {
     this.random = opts.random ?? Math.random;
   }
 
+  private keys(mailboxes: string[]): string[] {
+    const p = this.opts.keyPrefix;
+    return p ? mailboxes.map((m) => `${p}|${m}`) : mailboxes;
+  }
+
   /** Delay before retry number `attempt` (0-based) for this failure, or undefined to stop retrying. */
   retryDelay(f: GraphFailure, attempt: number): number | undefined {
     if (!isTransient(f) || attempt >= this.opts.maxRetries) return undefined;
@@ -110,7 +117,7 @@ export class GraphCaller {
   async call<T>(spec: RequestSpec): Promise<CallResult<T>> {
     for (let attempt = 0; ; attempt++) {
       try {
-        const value = await this.opts.limiter.run(spec.mailboxes ?? [], () => this.send<T>(spec));
+        const value = await this.opts.limiter.run(this.keys(spec.mailboxes ?? []), () => this.send<T>(spec));
         return { ok: true, status: 200, value };
       } catch (err) {
         if (this.opts.signal?.aborted) throw err;
@@ -144,7 +151,7 @@ export class GraphCaller {
           ...(i.body !== undefined ? { body: i.body, headers: { 'Content-Type': 'application/json', ...i.headers } } : i.headers ? { headers: i.headers } : {}),
         })),
       };
-      const mailboxes = pending.flatMap((i) => i.mailboxes ?? []);
+      const mailboxes = this.keys(pending.flatMap((i) => i.mailboxes ?? []));
       let responses: { id: string; status: number; headers?: Record<string, string>; body?: unknown }[];
       try {
         const res = await this.opts.limiter.run(mailboxes, () =>

@@ -8,8 +8,7 @@ import type { Notification, NotifyResult } from '../contract';
 import { FailureTypes } from '../contract';
 import { GraphCaller } from '../graph/caller';
 import { failureForGraph, permanentFailure, redact, transientFailure } from '../graph/errors';
-import { KeyedLimiter } from '../graph/limiter';
-import { cancellationSignal, type ActivityDeps } from '../runtime';
+import { cancellationSignal, mailboxLimiter, type ActivityDeps } from '../runtime';
 import { renderNotification } from './render';
 import { LockBusyError, type Channel, type IdempotencyStore, type NotificationRecord } from './store';
 
@@ -89,8 +88,9 @@ async function sendEmail(deps: ActivityDeps, n: Notification): Promise<void> {
   const graph = deps.clients!.forTenant({ tenantId: cfg.publisherTenantId!, credentialRef: 'default' });
   const signal = cancellationSignal();
   const caller = new GraphCaller(graph.client, {
+    keyPrefix: graph.tenantId.toLowerCase(),
     maxRetries: cfg.probe.maxRetries,
-    limiter: new KeyedLimiter(cfg.probe.perMailboxConcurrency),
+    limiter: mailboxLimiter(deps),
     maxRetryAfterMs: cfg.probe.maxRetryAfterSeconds * 1000,
     ...(signal ? { signal } : {}),
   });

@@ -9,8 +9,8 @@ import pLimit from 'p-limit';
 import type { ProbeCalendarsInput, ProbeCalendarsResult, SampledUser, UserProbeResult } from '../contract';
 import { BATCH_LIMIT, GraphCaller, type BatchItemSpec, type CallerOptions } from '../graph/caller';
 import { tokenRoles } from '../graph/client';
-import { KeyedLimiter } from '../graph/limiter';
-import { cancellationSignal, heartbeat, heartbeatDetails, type ActivityDeps } from '../runtime';
+import type { KeyedLimiter } from '../graph/limiter';
+import { cancellationSignal, heartbeat, heartbeatDetails, mailboxLimiter, type ActivityDeps } from '../runtime';
 import {
   canReadFullProfile,
   classifyReadFailure,
@@ -100,8 +100,9 @@ export async function probeCalendars(deps: ActivityDeps, input: ProbeCalendarsIn
 
   const signal = cancellationSignal();
   const caller = new GraphCaller(graph.client, {
+    keyPrefix: graph.tenantId.toLowerCase(),
     maxRetries,
-    limiter: overrides.limiter ?? new KeyedLimiter(cfg.perMailboxConcurrency),
+    limiter: overrides.limiter ?? mailboxLimiter(deps),
     maxRetryAfterMs: overrides.caller?.maxRetryAfterMs ?? cfg.maxRetryAfterSeconds * 1000,
     ...(overrides.caller?.backoffBaseMs !== undefined ? { backoffBaseMs: overrides.caller.backoffBaseMs } : {}),
     ...(overrides.caller?.sleep ? { sleep: overrides.caller.sleep } : {}),
