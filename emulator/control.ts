@@ -1,0 +1,320 @@
+/**
+ * The control API under /_emulator/ (loopback only, `Authorization: Bearer <controlToken>`), in the spirit
+ * of LocalStack's /_localstack/chaos: reset, load a fixture, grant or revoke consent, Exchange scopes,
+ * faults, latency, limits, the request log and the outbox. `EmulatorControl` is its typed client.
+ */
+import { randomUUID, timingSafeEqual } from 'node:crypto';
+import https from 'node:https';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { faultSchema, limitsSchema, type FaultInput, type FixtureObject, type Limits } from './fixture';
+import { EXCHANGE_APP_ROLES, KNOWN_ROLE_VALUES } from './permissions';
+import type { ActiveFault, RequestLogEntry } from './runtime';
+import type { OutboxMessage } from './state';
+
+export interface ControlHooks {
+  token: string;
+  reset(): Promise<void>;
+  loadFixture(fixture: FixtureObject): Promise<void>;
+  grantConsent(input: { tenantId: string; appId: string; roles?: string[]; propagationSeconds?: number }): { servicePrincipalId: string; granted: string[]; visibleAt: string };
+  revokeConsent(input: { tenantId: string; appId: string; roles?: string[] }): { removed: number; servicePrincipalDeleted: boolean };
+  consentState(tenantId: string, appId: string): ConsentStateView;
+  addExchangeScope(input: { tenantId: string; appId: string; role: string; groupId: string; id?: string }): { id: string };
+  removeExchangeScope(tenantId: string, id: string): boolean;
+  listExchangeScopes(tenantId: string): { id: string; appId: string; role: string; groupId: string }[];
+  setFaults(faults: FaultInput[]): void;
+  addFault(fault: FaultInput): void;
+  listFaults(): ActiveFault[];
+  setLatency(ms: number, jitterMs: number): void;
+  setLimits(limits: Partial<Limits>): Limits;
+  setUser(tenantId: string, userId: string, patch: { accountEnabled?: boolean; mailbox?: string }): boolean;
+  setCredentialEnd(appId: string, keyId: string, endDateTime: string): boolean;
+  requests(filter: { since?: number; route?: string; limit?: number }): RequestLogEntry[];
+  clearRequests(): void;
+  outbox(): OutboxMessage[];
+  clearOutbox(): void;
+}
+
+export interface ConsentStateView {
+  servicePrincipalId: string | null;
+  accountEnabled: boolean | null;
+  /** Roles in tokens issued now. */
+  effectiveRoles: string[];
+  /** Roles granted but still propagating. */
+  pendingRoles: string[];
+}
+
+const guid = z.string().regex(/^[0-9a-f-]{36}$/i, 'must be a GUID');
+const role = z.string().refine((r) => KNOWN_ROLE_VALUES.includes(r), { message: `must be one of ${KNOWN_ROLE_VALUES.join(', ')}` });
+const schemas = {
+  consent: z.strictObject({ tenantId: z.string().min(1), appId: guid, roles: z.array(role).optional(), propagationSeconds: z.number().min(0).optional() }),
+  revoke: z.strictObject({ tenantId: z.string().min(1), appId: guid, roles: z.array(role).optional() }),
+  scope: z.strictObject({
+    tenantId: z.string().min(1),
+    appId: guid,
+    role: z.string().refine((r) => r in EXCHANGE_APP_ROLES, { message: `must be one of ${Object.keys(EXCHANGE_APP_ROLES).join(', ')}` }),
+    groupId: guid,
+    id: z.string().min(1).optional(),
+  }),
+  faults: z.strictObject({ faults: z.array(faultSchema) }),
+  latency: z.strictObject({ latencyMs: z.number().int().min(0), jitterMs: z.number().int().min(0).default(0) }),
+  limits: limitsSchema.partial(),
+  user: z.strictObject({ accountEnabled: z.boolean().optional(), mailbox: z.enum(['exchangeOnline', 'unlicensed', 'onPremises', 'none']).optional() }),
+  credential: z.strictObject({ endDateTime: z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO date-time') }),
+};
+
+function isLoopback(addr: string | undefined): boolean {
+  return addr === '127.0.0.1' || addr === '::1' || addr === '::ffff:127.0.0.1';
+}
+
+export function registerControl(f: FastifyInstance, hooks: ControlHooks): void {
+  const expected = Buffer.from(`Bearer ${hooks.token}`);
+  f.register(
+    async (api) => {
+      api.addHook('onRequest', async (req, reply) => {
+        if (!isLoopback(req.socket.remoteAddress)) return reply.code(403).send({ error: 'forbidden', message: 'The control API answers loopback clients only.' });
+        const got = Buffer.from(req.headers.authorization ?? '');
+        if (got.length !== expected.length || !timingSafeEqual(got, expected))
+          return reply.code(401).send({ error: 'unauthorized', message: 'Send Authorization: Bearer <controlToken> (printed at start).' });
+      });
+      const parse = <T>(schema: z.ZodType<T>, body: unknown, reply: FastifyReply): T | undefined => {
+        const r = schema.safeParse(body ?? {});
+        if (r.success) return r.data;
+        const i = r.error.issues[0]!;
+        void reply.code(400).send({ error: 'invalid_request', field: i.path.join('.'), message: i.message });
+        return undefined;
+      };
+      const guard = async (reply: FastifyReply, fn: () => unknown) => {
+        try {
+          const out = await fn();
+          return reply.send(out ?? { ok: true });
+        } catch (err) {
+          const e = err as Error & { field?: string; file?: string; reason?: string };
+          return reply.code(400).send({ error: 'invalid_request', message: e.message, ...(e.field !== undefined ? { field: e.field, reason: e.reason } : {}) });
+        }
+      };
+
+      api.get('/health', async () => ({ ok: true }));
+      api.post('/reset', async (_req, reply) => guard(reply, () => hooks.reset()));
+      api.post('/fixture', async (req, reply) => guard(reply, () => hooks.loadFixture(req.body as FixtureObject)));
+
+      api.post('/consent', async (req, reply) => {
+        const b = parse(schemas.consent, req.body, reply);
+        return b && guard(reply, () => hooks.grantConsent(b));
+      });
+      api.delete('/consent', async (req, reply) => {
+        const b = parse(schemas.revoke, req.body, reply);
+        return b && guard(reply, () => hooks.revokeConsent(b));
+      });
+      api.get('/consent', async (req: FastifyRequest<{ Querystring: { tenantId?: string; appId?: string } }>, reply) =>
+        guard(reply, () => hooks.consentState(req.query.tenantId ?? '', req.query.appId ?? '')),
+      );
+
+      api.get('/exchange-scopes', async (req: FastifyRequest<{ Querystring: { tenantId?: string } }>, reply) =>
+        guard(reply, () => hooks.listExchangeScopes(req.query.tenantId ?? '')),
+      );
+      api.post('/exchange-scopes', async (req, reply) => {
+        const b = parse(schemas.scope, req.body, reply);
+        return b && guard(reply, () => hooks.addExchangeScope(b));
+      });
+      api.delete('/exchange-scopes/:id', async (req: FastifyRequest<{ Params: { id: string }; Querystring: { tenantId?: string } }>, reply) =>
+        guard(reply, () => {
+          if (!hooks.removeExchangeScope(req.query.tenantId ?? '', req.params.id)) throw new Error(`no Exchange scope ${req.params.id} in tenant ${req.query.tenantId ?? '(missing ?tenantId=)'}`);
+          return { ok: true };
+        }),
+      );
+
+      api.get('/faults', async () => hooks.listFaults());
+      api.put('/faults', async (req, reply) => {
+        const b = parse(schemas.faults, req.body, reply);
+        return b && guard(reply, () => hooks.setFaults(b.faults));
+      });
+      api.post('/faults', async (req, reply) => {
+        const b = parse(faultSchema, req.body, reply);
+        return b && guard(reply, () => hooks.addFault(b));
+      });
+      api.delete('/faults', async (_req, reply) => guard(reply, () => hooks.setFaults([])));
+      api.put('/latency', async (req, reply) => {
+        const b = parse(schemas.latency, req.body, reply);
+        return b && guard(reply, () => hooks.setLatency(b.latencyMs, b.jitterMs));
+      });
+      api.put('/limits', async (req, reply) => {
+        const b = parse(schemas.limits, req.body, reply);
+        return b && guard(reply, () => hooks.setLimits(b));
+      });
+      api.patch('/tenants/:tenantId/users/:userId', async (req: FastifyRequest<{ Params: { tenantId: string; userId: string } }>, reply) => {
+        const b = parse(schemas.user, req.body, reply);
+        return (
+          b &&
+          guard(reply, () => {
+            if (!hooks.setUser(req.params.tenantId, req.params.userId, b)) throw new Error(`no user ${req.params.userId} in tenant ${req.params.tenantId}`);
+            return { ok: true };
+          })
+        );
+      });
+      api.patch('/apps/:appId/credentials/:keyId', async (req: FastifyRequest<{ Params: { appId: string; keyId: string } }>, reply) => {
+        const b = parse(schemas.credential, req.body, reply);
+        return (
+          b &&
+          guard(reply, () => {
+            if (!hooks.setCredentialEnd(req.params.appId, req.params.keyId, b.endDateTime)) throw new Error(`no credential ${req.params.keyId} on app ${req.params.appId}`);
+            return { ok: true };
+          })
+        );
+      });
+      api.get('/requests', async (req: FastifyRequest<{ Querystring: { since?: string; route?: string; limit?: string } }>) =>
+        hooks.requests({
+          since: req.query.since !== undefined ? Number(req.query.since) : undefined,
+          route: req.query.route,
+          limit: req.query.limit !== undefined ? Number(req.query.limit) : undefined,
+        }),
+      );
+      api.delete('/requests', async () => {
+        hooks.clearRequests();
+        return { ok: true };
+      });
+      api.get('/outbox', async () => hooks.outbox());
+      api.delete('/outbox', async () => {
+        hooks.clearOutbox();
+        return { ok: true };
+      });
+    },
+    { prefix: '/_emulator' },
+  );
+}
+
+// ------------------------------------------------------------------ typed client
+
+export class ControlError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+  ) {
+    super(`emulator control API answered ${status}: ${JSON.stringify(body)}`);
+  }
+}
+
+/** Typed client for /_emulator/; trusts the emulator CA explicitly, so it works before `trustEmulatorCa`. */
+export class EmulatorControl {
+  private readonly agent: https.Agent;
+  constructor(
+    readonly origin: string,
+    private readonly token: string,
+    caPem: string,
+  ) {
+    this.agent = new https.Agent({ ca: caPem, keepAlive: false });
+  }
+
+  private request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    return new Promise<T>((resolve, reject) => {
+      const req = https.request(
+        `${this.origin}/_emulator${path}`,
+        {
+          method,
+          agent: this.agent,
+          headers: {
+            authorization: `Bearer ${this.token}`,
+            'x-request-id': randomUUID(),
+            ...(data ? { 'content-type': 'application/json', 'content-length': String(data.length) } : {}),
+          },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString();
+            let parsed: unknown = text;
+            try {
+              parsed = text ? JSON.parse(text) : undefined;
+            } catch {
+              /* keep text */
+            }
+            if ((res.statusCode ?? 500) >= 400) reject(new ControlError(res.statusCode ?? 500, parsed));
+            else resolve(parsed as T);
+          });
+        },
+      );
+      req.on('error', reject);
+      req.end(data);
+    });
+  }
+
+  health() {
+    return this.request<{ ok: boolean }>('GET', '/health');
+  }
+  /** Back to the fixture loaded at start (or the last one loaded), with empty log, outbox, faults. */
+  reset() {
+    return this.request<{ ok: boolean }>('POST', '/reset');
+  }
+  loadFixture(fixture: FixtureObject) {
+    return this.request<{ ok: boolean }>('POST', '/fixture', fixture);
+  }
+  /** Admin consent without the page: roles default to the app's required permissions. */
+  grantConsent(input: { tenantId: string; appId: string; roles?: string[]; propagationSeconds?: number }) {
+    return this.request<{ servicePrincipalId: string; granted: string[]; visibleAt: string }>('POST', '/consent', input);
+  }
+  /** Remove roles, or (no roles) delete the enterprise app: the tenant revokes consent. */
+  revokeConsent(input: { tenantId: string; appId: string; roles?: string[] }) {
+    return this.request<{ removed: number; servicePrincipalDeleted: boolean }>('DELETE', '/consent', input);
+  }
+  consentState(tenantId: string, appId: string) {
+    return this.request<ConsentStateView>('GET', `/consent?tenantId=${encodeURIComponent(tenantId)}&appId=${encodeURIComponent(appId)}`);
+  }
+  addExchangeScope(input: { tenantId: string; appId: string; role: string; groupId: string; id?: string }) {
+    return this.request<{ id: string }>('POST', '/exchange-scopes', input);
+  }
+  removeExchangeScope(tenantId: string, id: string) {
+    return this.request<{ ok: boolean }>('DELETE', `/exchange-scopes/${encodeURIComponent(id)}?tenantId=${encodeURIComponent(tenantId)}`);
+  }
+  listExchangeScopes(tenantId: string) {
+    return this.request<{ id: string; appId: string; role: string; groupId: string }[]>('GET', `/exchange-scopes?tenantId=${encodeURIComponent(tenantId)}`);
+  }
+  setFaults(faults: FaultInput[]) {
+    return this.request<{ ok: boolean }>('PUT', '/faults', { faults });
+  }
+  addFault(fault: FaultInput) {
+    return this.request<{ ok: boolean }>('POST', '/faults', fault);
+  }
+  listFaults() {
+    return this.request<ActiveFault[]>('GET', '/faults');
+  }
+  clearFaults() {
+    return this.request<{ ok: boolean }>('DELETE', '/faults');
+  }
+  /** Token endpoint outage: every token request fails with `status` (503 by default) until cleared. */
+  tokenOutage(on: boolean, status: 500 | 503 | 504 = 503) {
+    return on ? this.addFault({ route: 'token', kind: String(status) as '503', rate: 1 }) : this.setFaults([]);
+  }
+  setLatency(latencyMs: number, jitterMs = 0) {
+    return this.request<{ ok: boolean }>('PUT', '/latency', { latencyMs, jitterMs });
+  }
+  setLimits(limits: Partial<Limits>) {
+    return this.request<Limits>('PUT', '/limits', limits);
+  }
+  setUser(tenantId: string, userId: string, patch: { accountEnabled?: boolean; mailbox?: 'exchangeOnline' | 'unlicensed' | 'onPremises' | 'none' }) {
+    return this.request<{ ok: boolean }>('PATCH', `/tenants/${encodeURIComponent(tenantId)}/users/${encodeURIComponent(userId)}`, patch);
+  }
+  /** Move a password or key credential's endDateTime (e.g. into the past to test expiry). */
+  setCredentialEnd(appId: string, keyId: string, endDateTime: string) {
+    return this.request<{ ok: boolean }>('PATCH', `/apps/${encodeURIComponent(appId)}/credentials/${encodeURIComponent(keyId)}`, { endDateTime });
+  }
+  requests(filter: { since?: number; route?: string; limit?: number } = {}) {
+    const q = new URLSearchParams();
+    for (const [k, v] of Object.entries(filter)) if (v !== undefined) q.set(k, String(v));
+    const qs = q.toString();
+    return this.request<RequestLogEntry[]>('GET', `/requests${qs ? `?${qs}` : ''}`);
+  }
+  clearRequests() {
+    return this.request<{ ok: boolean }>('DELETE', '/requests');
+  }
+  outbox() {
+    return this.request<OutboxMessage[]>('GET', '/outbox');
+  }
+  clearOutbox() {
+    return this.request<{ ok: boolean }>('DELETE', '/outbox');
+  }
+  close(): void {
+    this.agent.destroy();
+  }
+}

@@ -1,0 +1,422 @@
+/**
+ * A local Microsoft 365 tenant for tests and the demo: one HTTPS origin serving Entra (token endpoint,
+ * OpenID discovery, admin consent) and Microsoft Graph v1.0, with its own CA. In memory by default; a
+ * persist directory keeps consent, calendars and the outbox across restarts. See docs/emulator.md.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import tls from 'node:tls';
+import formbody from '@fastify/formbody';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { EmulatorControl, registerControl, type ControlHooks } from './control';
+import { DEFAULT_FIXTURE_PATH, loadFixture, type Fixture, type FixtureObject } from './fixture';
+import { handleGraph, MALFORMED_JSON, type GraphContext } from './graph';
+import { registerLogin } from './login';
+import { loadOrCreatePki } from './pki';
+import { FaultInjector, Latency, MailboxLimiter, RequestLog } from './runtime';
+import { EmulatorState, keyCredential, type CalendarEvent, type MailboxKind } from './state';
+import { TokenService } from './tokens';
+import { limitsSchema } from './fixture';
+
+export type { FixtureObject } from './fixture';
+export { FixtureError } from './fixture';
+export { EmulatorControl, ControlError } from './control';
+export type { RequestLogEntry } from './runtime';
+export type { OutboxMessage } from './state';
+
+export interface EmulatorOptions {
+  /** 0 = a random free port (tests). The command line defaults to 8443. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Fixture file path or object; default emulator/fixtures/contoso.json. */
+  fixture?: string | FixtureObject;
+  /** Fixed latency added to every Graph request (and every $batch item). Overrides the fixture. */
+  latencyMs?: number;
+  /** Uniform random extra latency 0..jitterMs. */
+  jitterMs?: number;
+  /** Keep consent, calendars, Exchange scopes and the outbox in DIR/state.json across restarts. */
+  persistDir?: string;
+  /** Where the CA, server certificate and keys live; default <repo>/.data/emulator. */
+  dataDir?: string;
+  /** Seconds before newly consented roles appear in tokens (real tenants lag up to an hour). Default 0. */
+  consentPropagationSeconds?: number;
+}
+
+export interface RunningEmulator {
+  /** https://127.0.0.1:PORT */
+  origin: string;
+  /** The authorityHost for @azure/identity (same as origin). */
+  loginUrl: string;
+  /** The Graph base URL for the Graph client: `${origin}/` (version v1.0 is added by the client). */
+  graphUrl: string;
+  /** The emulator's CA (PEM): trust it with NODE_EXTRA_CA_CERTS or `trustEmulatorCa`. */
+  caCertPath: string;
+  /** PEM (certificate + private key) registered on the Together app, for ClientCertificateCredential. */
+  appCertificatePath: string;
+  /** Bearer token for /_emulator/. */
+  controlToken: string;
+  control: EmulatorControl;
+  port: number;
+  stop(): Promise<void>;
+}
+
+const REPO_ROOT = path.resolve(__dirname, '..');
+export const DEFAULT_DATA_DIR = path.join(REPO_ROOT, '.data', 'emulator');
+
+const trusted = new Set<string>();
+/**
+ * Make THIS process trust the emulator CA: both node:https (MSAL / @azure/identity) and fetch (undici,
+ * used by the Graph client) read the default CA list that Node 22's tls.setDefaultCACertificates sets.
+ * Child processes get NODE_EXTRA_CA_CERTS=<caCertPath> instead.
+ */
+export function trustEmulatorCa(caCertPath: string): void {
+  const pem = fs.readFileSync(caCertPath, 'utf8').trim();
+  if (trusted.has(pem)) return;
+  trusted.add(pem);
+  tls.setDefaultCACertificates([...tls.getCACertificates('default'), pem]);
+}
+
+interface Snapshot {
+  version: 1;
+  fixtureHash: string;
+  tenants: Record<
+    string,
+    {
+      servicePrincipals: unknown[];
+      assignments: unknown[];
+      exchangeScopes: unknown[];
+      calendars: Record<string, CalendarEvent[]>;
+      authorizationPolicy: unknown;
+      users: Record<string, { accountEnabled: boolean; mailbox: MailboxKind }>;
+    }
+  >;
+  credentials: Record<string, Record<string, string>>;
+  outbox: unknown[];
+}
+
+export async function startEmulator(opts: EmulatorOptions = {}): Promise<RunningEmulator> {
+  const dataDir = path.resolve(opts.dataDir ?? DEFAULT_DATA_DIR);
+  const pki = await loadOrCreatePki(dataDir);
+  const certs = { generated: { 'generated:together': pki.appCertificatePem } };
+
+  let fixtureSource: string | FixtureObject = opts.fixture ?? DEFAULT_FIXTURE_PATH;
+  let fixture: Fixture = loadFixture(fixtureSource).fixture;
+  const build = (fx: Fixture) => {
+    let s: EmulatorState;
+    try {
+      s = EmulatorState.fromFixture(fx, certs);
+    } catch (err) {
+      throw new Error(`Invalid emulator fixture ${typeof fixtureSource === 'string' ? fixtureSource : '(inline fixture)'}: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+    s.consentPropagationMs = (opts.consentPropagationSeconds ?? fx.consentPropagationSeconds ?? 0) * 1000;
+    return s;
+  };
+  let state = build(fixture);
+  const tokens = new TokenService(pki);
+  const limiter = new MailboxLimiter(limitsSchema.parse(fixture.limits ?? {}));
+  const faults = new FaultInjector(fixture.faults);
+  const latency = new Latency(opts.latencyMs ?? fixture.latencyMs ?? 0, opts.jitterMs ?? fixture.jitterMs ?? 0);
+  const log = new RequestLog();
+  const controlToken = randomBytes(24).toString('base64url');
+  let origin = '';
+
+  // ---------------------------------------------------------------- persistence
+  const persistFile = opts.persistDir ? path.join(path.resolve(opts.persistDir), 'state.json') : undefined;
+  const fixtureHash = () => createHash('sha256').update(JSON.stringify(fixture)).digest('hex');
+  let dirty = false;
+  const changed = () => {
+    dirty = true;
+  };
+  const snapshot = (): Snapshot => ({
+    version: 1,
+    fixtureHash: fixtureHash(),
+    tenants: Object.fromEntries(
+      [...state.tenants.values()].map((t) => [
+        t.id,
+        {
+          servicePrincipals: [...t.servicePrincipals.values()].filter((sp) => sp.id !== t.graphServicePrincipal.id),
+          assignments: [...t.assignments.values()],
+          exchangeScopes: [...t.exchangeScopes.values()],
+          calendars: Object.fromEntries([...t.calendars].map(([uid, cal]) => [uid, [...cal.values()]])),
+          authorizationPolicy: t.authorizationPolicy,
+          users: Object.fromEntries(t.users.filter((u) => userTouched.has(`${t.id}|${u.id}`)).map((u) => [u.id, { accountEnabled: u.accountEnabled, mailbox: u.mailbox }])),
+        },
+      ]),
+    ),
+    credentials: Object.fromEntries(
+      [...state.apps.values()].map((a) => [a.appId, Object.fromEntries([...a.passwordCredentials, ...a.keyCredentials].map((c) => [c.keyId, c.endDateTime]))]),
+    ),
+    outbox: state.outbox,
+  });
+  const userTouched = new Set<string>();
+  const save = () => {
+    if (!persistFile) return;
+    fs.mkdirSync(path.dirname(persistFile), { recursive: true });
+    const tmp = `${persistFile}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, JSON.stringify(snapshot()));
+    fs.renameSync(tmp, persistFile);
+    dirty = false;
+  };
+  const restore = () => {
+    if (!persistFile || !fs.existsSync(persistFile)) return;
+    const snap = JSON.parse(fs.readFileSync(persistFile, 'utf8')) as Snapshot;
+    if (snap.version !== 1 || snap.fixtureHash !== fixtureHash()) {
+      process.emitWarning(`emulator: ignoring ${persistFile}: it was saved with a different fixture`);
+      return;
+    }
+    for (const [tid, ts] of Object.entries(snap.tenants)) {
+      const t = state.tenants.get(tid);
+      if (!t) continue;
+      for (const sp of t.servicePrincipals.values()) if (sp.id !== t.graphServicePrincipal.id) t.servicePrincipals.delete(sp.id);
+      for (const sp of ts.servicePrincipals as never[]) t.servicePrincipals.set((sp as { id: string }).id, sp);
+      t.assignments.clear();
+      for (const a of ts.assignments as never[]) t.assignments.set((a as { id: string }).id, a);
+      t.exchangeScopes.clear();
+      for (const s of ts.exchangeScopes as never[]) t.exchangeScopes.set((s as { id: string }).id, s);
+      for (const [uid, events] of Object.entries(ts.calendars)) t.calendars.set(uid, new Map(events.map((e) => [e.id, e])));
+      t.authorizationPolicy = ts.authorizationPolicy as typeof t.authorizationPolicy;
+      for (const [uid, o] of Object.entries(ts.users)) {
+        const u = t.usersById.get(uid);
+        if (u) Object.assign(u, o);
+        userTouched.add(`${tid}|${uid}`);
+      }
+    }
+    for (const [appId, ends] of Object.entries(snap.credentials)) {
+      const a = state.findApp(appId);
+      for (const c of [...(a?.passwordCredentials ?? []), ...(a?.keyCredentials ?? [])]) if (ends[c.keyId]) c.endDateTime = ends[c.keyId]!;
+    }
+    state.outbox.push(...(snap.outbox as never[]));
+  };
+  restore();
+  const saver = persistFile
+    ? setInterval(() => {
+        if (dirty) save();
+      }, 1000).unref()
+    : undefined;
+
+  // ---------------------------------------------------------------- server
+  const app: FastifyInstance = Fastify({
+    https: { key: pki.serverKeyPem, cert: pki.serverCertPem },
+    logger: false,
+    bodyLimit: 4 * 1024 * 1024,
+    forceCloseConnections: true,
+    // Graph URLs such as /servicePrincipals(appId='…') and $batch must reach the router untouched.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
+  });
+  await app.register(formbody);
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    const text = String(body);
+    if (!text.trim()) return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(null, MALFORMED_JSON);
+    }
+  });
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, String(body).trim() ? MALFORMED_JSON : undefined));
+
+  const graphCtx: GraphContext = {
+    get state() {
+      return state;
+    },
+    tokens,
+    limiter,
+    faults,
+    latency,
+    log,
+    origin: () => origin,
+  };
+  registerLogin(app, {
+    get state() {
+      return state;
+    },
+    tokens,
+    faults,
+    log,
+    origin: () => origin,
+    changed,
+  });
+
+  app.all('/v1.0/*', async (req, reply) => {
+    const url = new URL(req.url, 'https://emulator.invalid');
+    const rawPath = url.pathname.slice('/v1.0'.length) || '/';
+    let pathname: string;
+    try {
+      pathname = rawPath.split('/').map(decodeURIComponent).join('/');
+    } catch {
+      pathname = rawPath;
+    }
+    const headers: Record<string, string | undefined> = {};
+    for (const [k, v] of Object.entries(req.headers)) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+    const r = await handleGraph(graphCtx, { method: req.method, path: pathname, query: url.searchParams, headers, body: req.body });
+    if (r.reset) {
+      req.raw.socket.destroy();
+      return reply;
+    }
+    if (req.method !== 'GET' && r.status < 400) changed();
+    reply.code(r.status).headers(r.headers);
+    return r.body === undefined ? reply.send() : reply.send(JSON.stringify(r.body));
+  });
+
+  app.setNotFoundHandler((req, reply) => {
+    const requestId = randomBytes(16).toString('hex');
+    void reply.code(404).send({
+      error: {
+        code: 'NotFound',
+        message: `No route ${req.method} ${req.url.split('?')[0]} on the Microsoft 365 emulator. Graph lives under /v1.0/, login under /{tenant}/oauth2/v2.0/token and /{tenant}/v2.0/adminconsent.`,
+        innerError: { date: new Date().toISOString().replace(/\.\d{3}Z$/, ''), 'request-id': requestId, 'client-request-id': requestId },
+      },
+    });
+  });
+  app.setErrorHandler((err, req, reply) => {
+    const status = (err as { statusCode?: number }).statusCode ?? 500;
+    const requestId = randomBytes(16).toString('hex');
+    void reply.code(status >= 400 ? status : 500).send({
+      error: {
+        code: status === 413 ? 'RequestEntityTooLarge' : status < 500 ? 'BadRequest' : 'generalException',
+        message: err instanceof Error ? err.message : String(err),
+        innerError: { date: new Date().toISOString().replace(/\.\d{3}Z$/, ''), 'request-id': requestId, 'client-request-id': requestId },
+      },
+    });
+    if (status >= 500) process.emitWarning(`emulator: ${req.method} ${req.url}: ${err instanceof Error ? err.stack : String(err)}`);
+  });
+
+  // ---------------------------------------------------------------- control hooks
+  const resetTo = (fx: Fixture) => {
+    fixture = fx;
+    state = build(fx);
+    limiter.limits = limitsSchema.parse(fx.limits ?? {});
+    limiter.reset();
+    faults.set(fx.faults);
+    latency.ms = opts.latencyMs ?? fx.latencyMs ?? 0;
+    latency.jitterMs = opts.jitterMs ?? fx.jitterMs ?? 0;
+    log.clear();
+    userTouched.clear();
+    changed();
+  };
+  const tenantOr = (id: string) => {
+    const t = state.findTenant(id);
+    if (!t) throw new Error(`no tenant ${id}`);
+    return t;
+  };
+  const hooks: ControlHooks = {
+    token: controlToken,
+    async reset() {
+      resetTo(loadFixture(fixtureSource).fixture);
+    },
+    async loadFixture(fx) {
+      const loaded = loadFixture(fx).fixture;
+      fixtureSource = fx;
+      resetTo(loaded);
+    },
+    grantConsent({ tenantId, appId, roles, propagationSeconds }) {
+      const now = Date.now();
+      const delay = propagationSeconds !== undefined ? propagationSeconds * 1000 : state.consentPropagationMs;
+      const r = state.grantConsent(tenantId, appId, roles, { createdAt: now, visibleAt: now + delay });
+      changed();
+      return { servicePrincipalId: r.servicePrincipal.id, granted: r.created.map((a) => a.appRoleId), visibleAt: new Date(now + delay).toISOString() };
+    },
+    revokeConsent({ tenantId, appId, roles }) {
+      changed();
+      return state.revokeConsent(tenantId, appId, roles);
+    },
+    consentState(tenantId, appId) {
+      const t = tenantOr(tenantId);
+      const sp = t.servicePrincipalByAppId(appId);
+      const effective = t.grantedRoles(appId);
+      return {
+        servicePrincipalId: sp?.id ?? null,
+        accountEnabled: sp?.accountEnabled ?? null,
+        effectiveRoles: effective,
+        pendingRoles: t.grantedRoles(appId, Number.MAX_SAFE_INTEGER).filter((r) => !effective.includes(r)),
+      };
+    },
+    addExchangeScope({ tenantId, appId, role, groupId, id }) {
+      const t = tenantOr(tenantId);
+      if (!t.findGroup(groupId)) throw new Error(`no group ${groupId} in tenant ${tenantId}`);
+      const sid = id ?? randomBytes(8).toString('hex');
+      t.exchangeScopes.set(sid, { id: sid, appId: appId.toLowerCase(), role, groupId: groupId.toLowerCase() });
+      changed();
+      return { id: sid };
+    },
+    removeExchangeScope(tenantId, id) {
+      changed();
+      return tenantOr(tenantId).exchangeScopes.delete(id);
+    },
+    listExchangeScopes(tenantId) {
+      return [...tenantOr(tenantId).exchangeScopes.values()];
+    },
+    setFaults: (f) => faults.set(f),
+    addFault: (f) => faults.add(f),
+    listFaults: () => faults.list(),
+    setLatency(ms, jitter) {
+      latency.ms = ms;
+      latency.jitterMs = jitter;
+    },
+    setLimits(l) {
+      limiter.limits = { ...limiter.limits, ...l };
+      limiter.reset();
+      return limiter.limits;
+    },
+    setUser(tenantId, userId, patch) {
+      const t = tenantOr(tenantId);
+      const u = t.findUser(userId);
+      if (!u) return false;
+      if (patch.accountEnabled !== undefined) u.accountEnabled = patch.accountEnabled;
+      if (patch.mailbox !== undefined) u.mailbox = patch.mailbox as MailboxKind;
+      userTouched.add(`${t.id}|${u.id}`);
+      changed();
+      return true;
+    },
+    setCredentialEnd(appId, keyId, end) {
+      const a = state.findApp(appId);
+      const c = [...(a?.passwordCredentials ?? []), ...(a?.keyCredentials ?? [])].find((k) => k.keyId === keyId);
+      if (!c) return false;
+      c.endDateTime = new Date(end).toISOString();
+      changed();
+      return true;
+    },
+    requests: (f) => log.list(f),
+    clearRequests: () => log.clear(),
+    outbox: () => state.outbox,
+    clearOutbox() {
+      state.outbox.length = 0;
+      changed();
+    },
+  };
+  registerControl(app, hooks);
+
+  const host = opts.host ?? '127.0.0.1';
+  await app.listen({ port: opts.port ?? 0, host });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : (opts.port ?? 0);
+  origin = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const control = new EmulatorControl(origin, controlToken, pki.caCertPem);
+
+  let stopped = false;
+  return {
+    origin,
+    loginUrl: origin,
+    graphUrl: `${origin}/`,
+    caCertPath: pki.caCertPath,
+    appCertificatePath: pki.appCertificatePath,
+    controlToken,
+    control,
+    port,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      if (saver) clearInterval(saver);
+      control.close();
+      await app.close();
+      if (persistFile) save();
+    },
+  };
+}
+
+export { keyCredential };
