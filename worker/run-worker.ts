@@ -5,6 +5,8 @@
  * cancelled within the grace time; Temporal retries anything unfinished on another worker).
  */
 import { Worker } from '@temporalio/worker';
+import type { GraphActivities } from '../activities/contract';
+import { dataConverter } from '../client/codec';
 import { loadWorkerSettings, type WorkerSettings } from './config';
 import { createLogger, type Logger } from './logger';
 import { createActivityRegistry } from './registry';
@@ -27,7 +29,13 @@ export interface RunningWorker {
 }
 
 export async function startWorker(
-  options: { env?: NodeJS.ProcessEnv; logger?: Logger; handleSignals?: boolean } = {},
+  options: {
+    env?: NodeJS.ProcessEnv;
+    logger?: Logger;
+    handleSignals?: boolean;
+    /** Graph activities to register instead of the configured ones (tests, benchmarks). */
+    graph?: GraphActivities;
+  } = {},
 ): Promise<RunningWorker> {
   const env = options.env ?? process.env;
   const logger = options.logger ?? createLogger('worker');
@@ -36,14 +44,16 @@ export async function startWorker(
   const source = workflowSource(settings.workflowBundlePath);
   installRuntime(logger, settings.metricsBindAddress);
 
+  const converter = dataConverter(env);
   const connection = await connectWorkerConnection(temporal);
-  const client = await connectClient(temporal);
+  const client = await connectClient(temporal, { dataConverter: converter });
   const worker = await Worker.create({
     connection,
     namespace: temporal.namespace,
     taskQueue: settings.taskQueue,
     ...source,
-    activities: createActivityRegistry({ taskQueue: settings.taskQueue, logger, client, env }),
+    activities: createActivityRegistry({ taskQueue: settings.taskQueue, logger, client, env, graph: options.graph }),
+    dataConverter: converter,
     maxConcurrentActivityTaskExecutions: settings.maxConcurrentActivities,
     shutdownGraceTime: '10 seconds',
   });
@@ -70,6 +80,7 @@ export async function startWorker(
       taskQueue: settings.taskQueue,
       workflows: 'workflowBundle' in source ? source.workflowBundle.codePath : 'bundled at start-up',
       metrics: settings.metricsBindAddress ? `http://${settings.metricsBindAddress}/metrics` : 'off',
+      payloadCodec: converter ? 'AES-256-GCM' : 'off',
     },
     'worker started',
   );

@@ -5,6 +5,7 @@
  * embedded dev server on 127.0.0.1:7233. Failures become ConfigError / UnreachableError with a fix.
  */
 import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { loadClientConnectConfig, type ClientConnectConfig } from '@temporalio/envconfig';
 import { NativeConnection } from '@temporalio/worker';
 
@@ -67,13 +68,20 @@ function unreachable(settings: TemporalSettings, err: unknown): UnreachableError
   );
 }
 
-export async function connectClient(settings = loadTemporalSettings()): Promise<Client> {
+export async function connectClientConnection(settings = loadTemporalSettings()): Promise<Connection> {
   try {
-    const connection = await Connection.connect({ ...settings.connectionOptions, connectTimeout: '10s' });
-    return new Client({ connection, namespace: settings.namespace });
+    return await Connection.connect({ ...settings.connectionOptions, connectTimeout: '10s' });
   } catch (err) {
     throw unreachable(settings, err);
   }
+}
+
+export async function connectClient(
+  settings = loadTemporalSettings(),
+  options: { dataConverter?: DataConverter } = {},
+): Promise<Client> {
+  const connection = await connectClientConnection(settings);
+  return new Client({ connection, namespace: settings.namespace, dataConverter: options.dataConverter });
 }
 
 export async function connectWorkerConnection(settings = loadTemporalSettings()): Promise<NativeConnection> {

@@ -1,2 +1,6 @@
 // Every workflow the worker registers. Workflow files run in Temporal's sandbox: no Node built-ins, no I/O.
 export { workerSelfTest } from './self-test';
+export { onboardTenant } from './onboard-tenant';
+export { sampleTest } from './sample-test';
+export { healthCheck } from './health-check';
+export { tenantMonitor } from './tenant-monitor';

@@ -7,6 +7,7 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ConsentState, ProbeReason, SampleSource, TenantRef } from '../activities/contract';
+import type { HealthResult } from '../activities/temporal/contract';
 
 // ---------------------------------------------------------------- ids
 
@@ -49,6 +50,16 @@ export interface OnboardTenantInput {
   reminderAfterHours?: number[];
   /** Publisher mode: also watch the app's credential expiry in health checks. */
   publisherMode?: boolean;
+  /** Tuning of the sample tests this onboarding runs (chunk size, parallelism, timeouts). */
+  sampleTest?: SampleTestTuning;
+  /** Consent polling back-off in seconds, quick at first then slower; the last value repeats. */
+  consentPollSeconds?: number[];
+  /** Grace after a consent callback during which `propagating`/`notConsented` keep fast polling; default 3600. */
+  propagationGraceSeconds?: number;
+  /** Task queue for the health schedule's runs and the monitor; default the onboarding's own. */
+  healthTaskQueue?: string;
+  /** State carried across continue-as-new (set by the workflow itself, never by callers). */
+  carried?: OnboardingCarry;
 }
 
 // ---------------------------------------------------------------- reports
@@ -145,3 +156,76 @@ export interface MonitorState {
 }
 
 export const monitorStateQuery = defineQuery<MonitorState>('monitorState');
+
+// ---------------------------------------------------------------- additions (workflows engineer)
+
+export const sampleTestWorkflowIdPrefix = (tenantId: string): string => `sampletest-${tenantId}-`;
+
+export interface SampleTestTuning {
+  /** Users per probe activity; default 100. */
+  chunkSize?: number;
+  /** Probe activities in flight at once; default 1 (a crash then re-probes at most one chunk). */
+  parallelism?: number;
+  /** Concurrent Graph requests inside one probe activity; default 8. */
+  probeConcurrency?: number;
+  /** Heartbeat timeout of a probe activity in seconds; default 30. */
+  heartbeatTimeoutSeconds?: number;
+}
+
+export interface SampleTestInput extends SampleTestTuning {
+  tenant: TenantRef;
+  size: number;
+  source?: SampleSource;
+  threshold: number;
+  /** Sampling seed; default the workflow id (so a retried run samples the same users). */
+  seed?: string;
+  /** Workflow id to send progress signals to (the onboarding that started this test). */
+  progressTo?: string;
+}
+
+export interface SampleTestProgress {
+  total: number;
+  probed: number;
+  accessible: number;
+}
+
+export const sampleTestProgressSignal = defineSignal<[SampleTestProgress]>('sampleTestProgress');
+export const sampleTestProgressQuery = defineQuery<SampleTestProgress>('progress');
+
+/** Onboarding state carried across continue-as-new. */
+export interface OnboardingCarry {
+  phase: OnboardingPhase;
+  phaseSince: string;
+  settings: TenantSettings;
+  consent?: OnboardingStatus['consent'];
+  lastReport?: SampleTestReport;
+  scheduleId?: string;
+  rejectedCallbacks: number;
+  consentedAt?: string;
+}
+
+/** The monitor's input: the tenant, plus state carried across continue-as-new. */
+export interface MonitorInput {
+  tenantId: string;
+  /** Hours between reminders while failing; default 24. */
+  reminderHours?: number;
+  /** Health points kept; default 100. */
+  historyLimit?: number;
+  carried?: MonitorCarry;
+}
+
+export interface MonitorCarry {
+  state: MonitorState;
+  incidents: number;
+  nextReminderAt?: string;
+  reminders: number;
+  owner?: string;
+  consentUrl?: string;
+  /** Recent check ids (dedupe of retried reports). */
+  seenChecks: string[];
+  /** Idempotency keys of notifications already delivered (credential warnings etc.). */
+  sentKeys: string[];
+}
+
+/** A health check's result, sent (signal-with-start) to the tenant's monitor. */
+export const healthResultSignal = defineSignal<[HealthResult]>('healthResult');

@@ -1,0 +1,235 @@
+/**
+ * Typed Temporal-client functions for the CLI and the console. Everything goes through the workflows'
+ * public messages (workflows/messages.ts); nothing here talks to Graph.
+ *
+ *   const client = await connectTemporal();            // TEMPORAL_* env / temporal.toml, codec if keyed
+ *   const handle = await startOnboarding(client, input); // second call returns the running one
+ *   await getOnboardingStatus(client, tenantId);        // null when there is no onboarding
+ */
+import { createHash } from 'node:crypto';
+import {
+  WorkflowIdConflictPolicy,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+  type WorkflowHandle,
+} from '@temporalio/client';
+import { Client as TemporalClient } from '@temporalio/client';
+import {
+  connectClientConnection,
+  loadTemporalSettings,
+  type TemporalSettings,
+} from '../worker/temporal-connection';
+import {
+  consentCallbackSignal,
+  monitorStateQuery,
+  monitorWorkflowId,
+  onboardingWorkflowId,
+  registerConsentStateSignal,
+  retestUpdate,
+  statusQuery,
+  updateSettingsUpdate,
+  type ConsentCallback,
+  type ConsentStateRegistration,
+  type MonitorState,
+  type OnboardingStatus,
+  type OnboardTenantInput,
+  type SampleTestReport,
+  type TenantSettings,
+} from '../workflows/messages';
+import type { onboardTenant } from '../workflows/onboard-tenant';
+import { TENANT_ID } from '../workflows/search-attributes';
+import { assertSettings, SettingsError } from '../workflows/settings';
+import { dataConverter } from './codec';
+import { DEFAULT_TASK_QUEUE } from './schedule';
+
+export { AesGcmCodec, codecFromEnv, dataConverter } from './codec';
+export {
+  createOrUpdateHealthSchedule,
+  deleteHealthSchedule,
+  describeHealthSchedule,
+  pauseHealthSchedule,
+  triggerHealthSchedule,
+  type HealthScheduleOptions,
+} from './schedule';
+export { SettingsError } from '../workflows/settings';
+export { ConfigError, UnreachableError } from '../worker/temporal-connection';
+
+/** An update the workflow refused (validator) or that failed; `message` says why, for the user. */
+export class UpdateRejectedError extends Error {
+  override name = 'UpdateRejectedError';
+}
+
+/** The tenant has no onboarding workflow (never started, or the id is wrong). */
+export class TenantNotFoundError extends Error {
+  override name = 'TenantNotFoundError';
+}
+
+/**
+ * A client from Temporal's environment configuration (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
+ * TEMPORAL_API_KEY, TEMPORAL_TLS*, TEMPORAL_PROFILE) with the payload codec when TOGETHER_CODEC_KEY is set.
+ * Throws ConfigError (exit 2) or UnreachableError (exit 3). Close with `client.connection.close()`.
+ */
+export async function connectTemporal(env: NodeJS.ProcessEnv = process.env): Promise<Client> {
+  const settings: TemporalSettings = loadTemporalSettings(env);
+  const connection = await connectClientConnection(settings);
+  return new TemporalClient({ connection, namespace: settings.namespace, dataConverter: dataConverter(env) });
+}
+
+/** SHA-256 hex of a one-time consent state: what `registerConsentState` and the callback carry. */
+export function hashConsentState(state: string): string {
+  return createHash('sha256').update(state).digest('hex');
+}
+
+/**
+ * Starts the tenant's onboarding, or returns the running one (USE_EXISTING). Settings are validated here
+ * first (SettingsError). The TenantId search attribute is set at start (free on Temporal Cloud).
+ */
+export async function startOnboarding(
+  client: Client,
+  input: OnboardTenantInput,
+  opts: { taskQueue?: string } = {},
+): Promise<WorkflowHandle<typeof onboardTenant>> {
+  if (!/^[A-Za-z0-9._-]{1,100}$/.test(input.tenant.tenantId)) {
+    throw new SettingsError(`tenantId '${input.tenant.tenantId}' must be a GUID or a short name (letters, digits, . _ -).`);
+  }
+  assertSettings(input.settings, { requireAll: true });
+  if (input.carried) throw new SettingsError('carried is set by the workflow itself, not by callers.');
+  return client.workflow.start<typeof onboardTenant>('onboardTenant', {
+    taskQueue: opts.taskQueue ?? DEFAULT_TASK_QUEUE,
+    workflowId: onboardingWorkflowId(input.tenant.tenantId),
+    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    typedSearchAttributes: [{ key: TENANT_ID, value: input.tenant.tenantId }],
+    args: [input],
+  });
+}
+
+function isNotFound(err: unknown): boolean {
+  return (
+    err instanceof WorkflowNotFoundError ||
+    (err instanceof Error && /not found|NOT_FOUND/i.test(err.message) && !/query/i.test(err.name))
+  );
+}
+
+/** The onboarding's status (query), or null when the tenant has no onboarding. */
+export async function getOnboardingStatus(client: Client, tenantId: string): Promise<OnboardingStatus | null> {
+  try {
+    return await client.workflow.getHandle(onboardingWorkflowId(tenantId)).query(statusQuery);
+  } catch (err) {
+    if (isNotFound(err)) return null;
+    throw err;
+  }
+}
+
+async function signalOnboarding(
+  client: Client,
+  tenantId: string,
+  fn: (h: WorkflowHandle) => Promise<void>,
+): Promise<void> {
+  try {
+    await fn(client.workflow.getHandle(onboardingWorkflowId(tenantId)));
+  } catch (err) {
+    if (isNotFound(err)) {
+      throw new TenantNotFoundError(
+        `Tenant ${tenantId} has no running onboarding (workflow ${onboardingWorkflowId(tenantId)}). Start it with 'together-o365 onboard'.`,
+      );
+    }
+    throw err;
+  }
+}
+
+/** The console hands an admin a consent link: register the state's hash (with its expiry) first. */
+export async function registerConsentState(
+  client: Client,
+  tenantId: string,
+  registration: ConsentStateRegistration,
+): Promise<void> {
+  if (!/^[0-9a-f]{64}$/.test(registration.stateHash)) {
+    throw new SettingsError('stateHash must be the lower-case hex SHA-256 of the state (use hashConsentState).');
+  }
+  await signalOnboarding(client, tenantId, (h) => h.signal(registerConsentStateSignal, registration));
+}
+
+/** The console validated Entra's redirect: pass it on (the workflow checks the hash again and verifies by Graph). */
+export async function deliverConsentCallback(client: Client, tenantId: string, callback: ConsentCallback): Promise<void> {
+  await signalOnboarding(client, tenantId, (h) => h.signal(consentCallbackSignal, callback));
+}
+
+async function update<R>(client: Client, tenantId: string, fn: (h: WorkflowHandle) => Promise<R>): Promise<R> {
+  try {
+    return await fn(client.workflow.getHandle(onboardingWorkflowId(tenantId)));
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) {
+      const cause = err.cause instanceof Error ? err.cause.message : err.message;
+      throw new UpdateRejectedError(cause);
+    }
+    if (isNotFound(err)) {
+      throw new TenantNotFoundError(`Tenant ${tenantId} has no running onboarding.`);
+    }
+    throw err;
+  }
+}
+
+/** Runs a sample test now and resolves with its report; rejected unless the tenant is consented. */
+export async function retest(client: Client, tenantId: string): Promise<SampleTestReport> {
+  return update(client, tenantId, (h) => h.executeUpdate(retestUpdate));
+}
+
+/** Validated in the workflow (and here first); resolves with the new settings. */
+export async function updateSettings(
+  client: Client,
+  tenantId: string,
+  partial: Partial<TenantSettings>,
+): Promise<TenantSettings> {
+  try {
+    assertSettings(partial);
+  } catch (err) {
+    throw new UpdateRejectedError((err as Error).message);
+  }
+  return update(client, tenantId, (h) => h.executeUpdate(updateSettingsUpdate, { args: [partial] }));
+}
+
+/** The health monitor's state, or null before the first health result. */
+export async function getMonitorState(client: Client, tenantId: string): Promise<MonitorState | null> {
+  try {
+    return await client.workflow.getHandle(monitorWorkflowId(tenantId)).query(monitorStateQuery);
+  } catch (err) {
+    if (isNotFound(err)) return null;
+    throw err;
+  }
+}
+
+export interface TenantSummary {
+  tenantId: string;
+  workflowId: string;
+  runId: string;
+  /** Workflow execution status: RUNNING, COMPLETED, FAILED, TERMINATED, … */
+  status: string;
+  startTime: Date;
+}
+
+/**
+ * Tenants that have an onboarding, newest run per tenant (visibility query on the workflow type, TenantId
+ * from the search attribute). Needs a server with visibility (dev server, self-hosted, Cloud) — not the
+ * time-skipping test server. Visibility is eventually consistent (a second or so).
+ */
+export async function listTenants(client: Client, opts: { limit?: number } = {}): Promise<TenantSummary[]> {
+  const byTenant = new Map<string, TenantSummary>();
+  const limit = opts.limit ?? 10_000;
+  let seen = 0;
+  for await (const wf of client.workflow.list({ query: `WorkflowType = 'onboardTenant'` })) {
+    if (++seen > limit) break;
+    const tenantId = wf.typedSearchAttributes.get(TENANT_ID) ?? wf.workflowId.replace(/^onboard-/, '');
+    const prev = byTenant.get(tenantId);
+    if (!prev || prev.startTime < wf.startTime) {
+      byTenant.set(tenantId, {
+        tenantId,
+        workflowId: wf.workflowId,
+        runId: wf.runId,
+        status: wf.status.name,
+        startTime: wf.startTime,
+      });
+    }
+  }
+  return [...byTenant.values()].sort((a, b) => a.tenantId.localeCompare(b.tenantId));
+}

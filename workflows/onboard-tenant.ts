@@ -1,0 +1,427 @@
+/**
+ * onboardTenant: one per tenant (workflow id `onboard-<tenant>`). Phases:
+ *
+ *   awaitingConsent ──callback/poll says consented──▶ verifying ──▶ testing ──▶ active | failing
+ *          └──────────── consent wait (default 14 days) ends ───────────────▶ expired
+ *
+ * While waiting it accepts the console's consent-state registrations (only SHA-256 hashes of the one-time
+ * state enter history) and Entra callbacks (accepted only for a registered, unexpired, unused hash; anything
+ * else is counted as rejected), polls `checkConsent` with back-off as a fallback, treats `propagating` as
+ * "keep waiting", reminds the owner (default after 24 h and 72 h) and sends an `expired` notice at the end.
+ * After consent: a sample test (child workflow), then the health schedule and the monitor, then it stays
+ * open to answer the status query and the `retest` / `updateSettings` updates, continuing-as-new when the
+ * server suggests it.
+ */
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  executeChild,
+  log,
+  proxyActivities,
+  setHandler,
+  sleep,
+  uuid4,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { ConsentCheckResult, GraphActivities, Notification } from '../activities/contract';
+import type { HealthResult, TemporalActivities } from '../activities/temporal/contract';
+import {
+  consentCallbackSignal,
+  DEFAULT_SETTINGS,
+  registerConsentStateSignal,
+  retestUpdate,
+  sampleTestProgressSignal,
+  sampleTestWorkflowIdPrefix,
+  statusQuery,
+  updateSettingsUpdate,
+  type OnboardingPhase,
+  type OnboardingStatus,
+  type OnboardTenantInput,
+  type SampleTestReport,
+  type TenantSettings,
+} from './messages';
+import { sampleTest } from './sample-test';
+import { settingsProblems } from './settings';
+import { iso, PERMANENT_FAILURES, tenantSearchAttributes } from './shared';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+export const DEFAULT_CONSENT_POLL_SECONDS = [30, 60, 120, 300, 600, 1800, 3600];
+/** While a callback's propagation grace runs, polls are at most this far apart. */
+const GRACE_POLL_CAP_SECONDS = 120;
+const INCONCLUSIVE_RETRIES = 2;
+const INCONCLUSIVE_RETRY_DELAY = '10 minutes';
+const MAX_REGISTERED_STATES = 20;
+
+const { checkConsent } = proxyActivities<GraphActivities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { maximumAttempts: 3, initialInterval: '5 seconds', nonRetryableErrorTypes: PERMANENT_FAILURES },
+});
+const { notifyOwner } = proxyActivities<GraphActivities>({
+  startToCloseTimeout: '2 minutes',
+  retry: {
+    initialInterval: '10 seconds',
+    maximumInterval: '10 minutes',
+    maximumAttempts: 20,
+    nonRetryableErrorTypes: ['ConfigurationError'],
+  },
+});
+const { upsertHealthSchedule, reportToMonitor } = proxyActivities<TemporalActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { maximumAttempts: 10, initialInterval: '2 seconds' },
+});
+
+interface RegisteredState {
+  stateHash: string;
+  expiresAt: number;
+  used: boolean;
+}
+
+export function reportToHealthResult(
+  report: SampleTestReport,
+  extra: { owner: string; consentUrl: string; checkId: string },
+): HealthResult {
+  return {
+    tenantId: report.tenantId,
+    checkId: extra.checkId,
+    at: iso(Date.parse(report.startedAt) + report.durationMs),
+    owner: extra.owner,
+    consentUrl: extra.consentUrl,
+    consent: 'consented',
+    missingRoles: [],
+    appEnabled: true,
+    verdict: report.verdict,
+    verdictReason: report.verdictReason,
+    sampled: report.sampled,
+    accessible: report.accessible,
+    examples: report.inaccessible.slice(0, 5).map((u) => ({
+      user: u.user.userPrincipalName ?? u.user.id,
+      reason: u.reason,
+      ...(u.code ? { code: u.code } : {}),
+    })),
+    graphRequests: report.graphRequests,
+    durationMs: report.durationMs,
+  };
+}
+
+export async function onboardTenant(input: OnboardTenantInput): Promise<OnboardingStatus> {
+  const info = workflowInfo();
+  const tenantId = input.tenant.tenantId;
+  const carried = input.carried;
+  const startMs = Date.now();
+  let settings: TenantSettings = carried?.settings ?? { ...DEFAULT_SETTINGS, ...input.settings };
+  let phase: OnboardingPhase = carried?.phase ?? 'awaitingConsent';
+  let phaseSince = carried?.phaseSince ?? iso(startMs);
+  let consent: OnboardingStatus['consent'] = carried?.consent;
+  let lastReport = carried?.lastReport;
+  let scheduleId = carried?.scheduleId;
+  let rejectedCallbacks = carried?.rejectedCallbacks ?? 0;
+  let consentedAt = carried?.consentedAt;
+  let progress = { total: 0, probed: 0, accessible: 0 };
+  let testRunning = false;
+  const deadlineMs = startMs + (input.consentWaitDays ?? 14) * DAY;
+  const registered: RegisteredState[] = [];
+  let callbackAtMs: number | undefined;
+  let callbackPending = false;
+  const key = (kind: string) => `${tenantId}:${info.firstExecutionRunId}:${kind}`;
+  const healthTaskQueue = input.healthTaskQueue ?? info.taskQueue;
+
+  const setPhase = (p: OnboardingPhase) => {
+    if (p === phase) return;
+    log.info('onboarding phase', { tenantId, from: phase, to: p });
+    phase = p;
+    phaseSince = iso();
+  };
+  const status = (): OnboardingStatus => ({
+    tenantId,
+    phase,
+    phaseSince,
+    consentUrl: input.consentUrl,
+    ...(phase === 'awaitingConsent' || phase === 'expired' ? { consentDeadline: iso(deadlineMs) } : {}),
+    ...(consent ? { consent } : {}),
+    progress,
+    ...(lastReport ? { lastReport } : {}),
+    settings,
+    ...(scheduleId ? { scheduleId } : {}),
+    rejectedCallbacks,
+  });
+  const notify = async (n: Omit<Notification, 'tenantId' | 'to'>) => {
+    try {
+      await notifyOwner({ ...n, tenantId, to: settings.owner });
+    } catch (err) {
+      // A notification that could not be delivered after all retries must not end the onboarding.
+      log.error('notification failed', { tenantId, kind: n.kind, error: String(err) });
+    }
+  };
+
+  // ---------------------------------------------------------------- messages
+  setHandler(statusQuery, status);
+  setHandler(registerConsentStateSignal, ({ stateHash, expiresAt }) => {
+    const expires = Date.parse(expiresAt);
+    if (!/^[0-9a-f]{64}$/.test(stateHash) || !Number.isFinite(expires)) {
+      log.warn('ignored malformed consent-state registration', { tenantId });
+      return;
+    }
+    const now = Date.now();
+    for (let i = registered.length - 1; i >= 0; i--) {
+      if (registered[i]!.expiresAt <= now) registered.splice(i, 1);
+    }
+    if (!registered.some((r) => r.stateHash === stateHash)) {
+      registered.push({ stateHash, expiresAt: expires, used: false });
+    }
+    while (registered.length > MAX_REGISTERED_STATES) registered.shift();
+  });
+  setHandler(consentCallbackSignal, (cb) => {
+    const now = Date.now();
+    const match = registered.find((r) => r.stateHash === cb.stateHash);
+    const claimedOther = cb.tenant !== undefined && cb.tenant.toLowerCase() !== tenantId.toLowerCase();
+    if (!match || match.used || match.expiresAt <= now || claimedOther) {
+      rejectedCallbacks++;
+      log.warn('rejected consent callback', {
+        tenantId,
+        why: !match ? 'unknown state' : match.used ? 'state already used' : claimedOther ? 'other tenant' : 'expired state',
+      });
+      return;
+    }
+    match.used = true;
+    if (!cb.adminConsent || cb.error) {
+      log.info('consent callback without consent', { tenantId, error: cb.error });
+      return;
+    }
+    if (consentedAt === undefined) {
+      callbackAtMs = now;
+      callbackPending = true;
+    }
+  });
+  setHandler(sampleTestProgressSignal, (p) => {
+    progress = p;
+  });
+  setHandler(
+    updateSettingsUpdate,
+    async (partial) => {
+      const before = settings;
+      settings = { ...settings, ...partial };
+      const scheduleRelevant =
+        before.owner !== settings.owner ||
+        before.scheduleIntervalMinutes !== settings.scheduleIntervalMinutes ||
+        before.healthSampleSize !== settings.healthSampleSize ||
+        before.threshold !== settings.threshold ||
+        JSON.stringify(before.sampleSource) !== JSON.stringify(settings.sampleSource);
+      if (scheduleId && scheduleRelevant) await upsertSchedule();
+      return settings;
+    },
+    {
+      validator: (partial) => {
+        const problems = settingsProblems(partial);
+        if (problems.length) throw new Error(`Invalid settings: ${problems.join('; ')}.`);
+      },
+    },
+  );
+  setHandler(
+    retestUpdate,
+    async () => {
+      const report = await runSampleTest();
+      lastReport = report;
+      setPhase(report.verdict === 'fail' ? 'failing' : report.verdict === 'inconclusive' ? phase : 'active');
+      if (scheduleId) {
+        await reportToMonitor({
+          result: reportToHealthResult(report, {
+            owner: settings.owner,
+            consentUrl: input.consentUrl,
+            checkId: `retest/${info.workflowId}/${report.startedAt}`,
+          }),
+          taskQueue: healthTaskQueue,
+        });
+      }
+      return report;
+    },
+    {
+      validator: () => {
+        if (phase !== 'active' && phase !== 'failing') {
+          throw new Error(
+            `Cannot re-test tenant ${tenantId} while it is ${phase}: a re-test needs consent and a finished first test.`,
+          );
+        }
+        if (testRunning) throw new Error(`A sample test of tenant ${tenantId} is already running.`);
+      },
+    },
+  );
+
+  // ---------------------------------------------------------------- steps
+  async function runSampleTest(): Promise<SampleTestReport> {
+    testRunning = true;
+    progress = { total: 0, probed: 0, accessible: 0 };
+    try {
+      return await executeChild(sampleTest, {
+        workflowId: `${sampleTestWorkflowIdPrefix(tenantId)}${uuid4()}`,
+        typedSearchAttributes: tenantSearchAttributes(),
+        args: [
+          {
+            tenant: input.tenant,
+            size: settings.sampleSize,
+            source: settings.sampleSource,
+            threshold: settings.threshold,
+            progressTo: info.workflowId,
+            ...input.sampleTest,
+          },
+        ],
+      });
+    } catch (err) {
+      return {
+        tenantId,
+        sampled: 0,
+        accessible: 0,
+        inaccessible: [],
+        byReason: {},
+        startedAt: iso(),
+        durationMs: 0,
+        graphRequests: 0,
+        verdict: 'inconclusive',
+        verdictReason: `The sample test did not finish: ${err instanceof Error ? err.message : String(err)}`,
+      };
+    } finally {
+      testRunning = false;
+    }
+  }
+
+  async function upsertSchedule(): Promise<void> {
+    scheduleId = await upsertHealthSchedule({
+      tenant: input.tenant,
+      settings,
+      consentUrl: input.consentUrl,
+      publisherMode: input.publisherMode,
+      taskQueue: healthTaskQueue,
+    });
+  }
+
+  async function check(): Promise<ConsentCheckResult['state']> {
+    let result: Pick<ConsentCheckResult, 'state' | 'checkedAt' | 'missingRoles'>;
+    try {
+      result = await checkConsent({
+        tenant: input.tenant,
+        everConsented: false,
+        ...(callbackAtMs !== undefined ? { consentedAt: iso(callbackAtMs) } : {}),
+        propagationGraceSeconds: input.propagationGraceSeconds ?? 3600,
+      });
+    } catch (err) {
+      // Not reachable or not consented as far as we can tell: keep waiting, the next poll tries again.
+      log.warn('consent check failed', { tenantId, error: String(err) });
+      return consent?.state ?? 'notConsented';
+    }
+    consent = { state: result.state, checkedAt: result.checkedAt, missingRoles: result.missingRoles };
+    return result.state;
+  }
+
+  // ---------------------------------------------------------------- awaiting consent
+  if (phase === 'awaitingConsent') {
+    const pollSeconds = input.consentPollSeconds?.length ? input.consentPollSeconds : DEFAULT_CONSENT_POLL_SECONDS;
+    const reminders = (input.reminderAfterHours ?? [24, 72])
+      .map((h) => ({ h, at: startMs + h * HOUR }))
+      .filter((r) => r.at < deadlineMs)
+      .sort((a, b) => a.at - b.at);
+    let pollIndex = 0;
+    let nextPollMs = startMs + pollSeconds[0]! * 1000;
+    let consented = false;
+    while (!consented) {
+      let now = Date.now();
+      if (now >= deadlineMs) break;
+      const nextEvent = Math.min(nextPollMs, reminders[0]?.at ?? Infinity, deadlineMs);
+      if (nextEvent > now && !callbackPending) {
+        await condition(() => callbackPending, nextEvent - now);
+      }
+      now = Date.now();
+      if (callbackPending) {
+        callbackPending = false;
+        pollIndex = 0;
+        nextPollMs = now;
+      }
+      while (reminders.length && reminders[0]!.at <= now) {
+        const r = reminders.shift()!;
+        await notify({
+          idempotencyKey: key(`consentReminder:${r.h}h`),
+          kind: 'consentReminder',
+          since: iso(startMs),
+          summary: `Admin consent for Together's calendar integration is still pending (${Math.round(r.h / 24)} day(s)).`,
+          impact: 'Calendar features stay off for your users until an administrator grants consent.',
+          fix: {
+            consentUrl: input.consentUrl,
+            steps: ['A Global or Privileged Role Administrator opens the consent link and accepts.'],
+          },
+        });
+      }
+      if (now >= deadlineMs) break;
+      if (now >= nextPollMs) {
+        const afterCallback = callbackAtMs !== undefined;
+        if (afterCallback) setPhase('verifying');
+        const state = await check();
+        if (state === 'consented') {
+          consented = true;
+          consentedAt = iso();
+          break;
+        }
+        setPhase('awaitingConsent');
+        const inGrace =
+          callbackAtMs !== undefined && Date.now() < callbackAtMs + (input.propagationGraceSeconds ?? 3600) * 1000;
+        let interval = pollSeconds[Math.min(pollIndex, pollSeconds.length - 1)]!;
+        if (inGrace) interval = Math.min(interval, GRACE_POLL_CAP_SECONDS);
+        pollIndex++;
+        nextPollMs = Date.now() + interval * 1000;
+      }
+    }
+    if (!consented) {
+      setPhase('expired');
+      await notify({
+        idempotencyKey: key('consentExpired'),
+        kind: 'consentExpired',
+        since: iso(startMs),
+        summary: `Onboarding expired: admin consent was not granted within ${input.consentWaitDays ?? 14} days.`,
+        impact: 'The calendar integration is not active. Start the onboarding again when an administrator is ready.',
+        fix: { consentUrl: input.consentUrl },
+      });
+      await condition(allHandlersFinished);
+      return status();
+    }
+
+    // ---------------------------------------------------------------- verified: test, schedule, monitor
+    setPhase('verifying');
+    setPhase('testing');
+    let report = await runSampleTest();
+    for (let i = 0; i < INCONCLUSIVE_RETRIES && report.verdict === 'inconclusive'; i++) {
+      await sleep(INCONCLUSIVE_RETRY_DELAY);
+      report = await runSampleTest();
+    }
+    lastReport = report;
+    setPhase(report.verdict === 'fail' ? 'failing' : 'active');
+    await upsertSchedule();
+    await reportToMonitor({
+      result: reportToHealthResult(report, {
+        owner: settings.owner,
+        consentUrl: input.consentUrl,
+        checkId: `onboard/${info.workflowId}/${info.firstExecutionRunId}`,
+      }),
+      taskQueue: healthTaskQueue,
+    });
+    await notify({
+      idempotencyKey: key('onboarded'),
+      kind: 'onboarded',
+      since: consentedAt,
+      summary: `Together's calendar integration is connected: ${report.accessible} of ${report.sampled} sampled calendars reachable (${report.verdict}).`,
+      impact: report.verdictReason,
+      facts: {
+        reachable: report.accessible,
+        sampled: report.sampled,
+        verdict: report.verdict,
+        healthCheckEveryMinutes: settings.scheduleIntervalMinutes,
+      },
+    });
+  }
+
+  // ---------------------------------------------------------------- active: serve queries and updates
+  await condition(() => workflowInfo().continueAsNewSuggested && !testRunning && allHandlersFinished());
+  await continueAsNew<typeof onboardTenant>({
+    ...input,
+    carried: { phase, phaseSince, settings, consent, lastReport, scheduleId, rejectedCallbacks, consentedAt },
+  });
+  return status(); // not reached
+}

@@ -1,0 +1,245 @@
+/**
+ * tenantMonitor: one per tenant (workflow id `monitor-<tenant>`), started by the first health result
+ * (signal-with-start). It owns the tenant's health status and decides notifications:
+ *
+ *   active ──degraded result──▶ degraded ──fail result──▶ failing ──healthy result──▶ recovered ──▶ active
+ *      └──────────────fail / consent revoked / app disabled──────────▲        (degraded ─healthy─▶ recovered)
+ *
+ * An incident opens when the tenant leaves `active`/`recovered` and closes on the next healthy result.
+ * Each incident sends: one `incidentOpened` (plus one more if it escalates from degraded to failing), a
+ * reminder every `reminderHours` (default 24) while failing, and one `incidentResolved`. Credential expiry
+ * warnings go out once per credential and severity. `inconclusive` results are recorded but change nothing.
+ *
+ * Exactly once: every notification has an idempotency key derived from the incident (notifyOwner never
+ * sends a key twice, even when the activity is retried), the workflow records what it sent in its own
+ * state (so a replay after a worker crash does not resend), and a health result it has already seen
+ * (a retried health-check activity signals again) is ignored by its check id.
+ * It continues-as-new when the server suggests it, carrying its state.
+ */
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  log,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { GraphActivities, Notification } from '../activities/contract';
+import type { HealthResult } from '../activities/temporal/contract';
+import {
+  healthResultSignal,
+  monitorStateQuery,
+  type MonitorCarry,
+  type MonitorInput,
+  type MonitorState,
+  type MonitorStatus,
+} from './messages';
+import { iso } from './shared';
+
+const HOUR = 3_600_000;
+const SEEN_LIMIT = 50;
+const SENT_KEYS_LIMIT = 200;
+
+const { notifyOwner } = proxyActivities<GraphActivities>({
+  startToCloseTimeout: '2 minutes',
+  retry: {
+    initialInterval: '10 seconds',
+    maximumInterval: '10 minutes',
+    maximumAttempts: 30,
+    nonRetryableErrorTypes: ['ConfigurationError'],
+  },
+});
+
+export type HealthClass = 'healthy' | 'degraded' | 'failing' | 'inconclusive';
+
+/** What a health result means for the tenant, and why (pure; unit-tested). */
+export function classify(r: HealthResult): { cls: HealthClass; reason: string } {
+  if (r.consent === 'revoked' || r.consent === 'notConsented') {
+    return { cls: 'failing', reason: `Admin consent is ${r.consent === 'revoked' ? 'revoked' : 'missing'}.` };
+  }
+  if (r.appEnabled === false) return { cls: 'failing', reason: 'The enterprise app is disabled in the tenant.' };
+  if (r.verdict === 'fail') return { cls: 'failing', reason: r.verdictReason ?? 'The sample test failed.' };
+  if (r.consent === 'partial') {
+    return { cls: 'degraded', reason: `Consent lacks ${r.missingRoles.join(', ') || 'some roles'}.` };
+  }
+  if (r.consent === 'propagating' || r.verdict === 'inconclusive') {
+    return { cls: 'inconclusive', reason: r.verdictReason ?? 'Consent is still propagating.' };
+  }
+  if (r.verdict === 'degraded') return { cls: 'degraded', reason: r.verdictReason ?? 'Some calendars are unreachable.' };
+  return { cls: 'healthy', reason: r.verdictReason ?? 'All checks passed.' };
+}
+
+export async function tenantMonitor(input: MonitorInput): Promise<void> {
+  const tenantId = input.tenantId;
+  const reminderMs = (input.reminderHours ?? 24) * HOUR;
+  const historyLimit = input.historyLimit ?? 100;
+  const c: MonitorCarry | undefined = input.carried;
+  const state: MonitorState = c?.state ?? { tenantId, status: 'active', since: iso(), history: [] };
+  let incidents = c?.incidents ?? 0;
+  let nextReminderAt = c?.nextReminderAt ? Date.parse(c.nextReminderAt) : undefined;
+  let reminders = c?.reminders ?? 0;
+  let owner = c?.owner;
+  let consentUrl = c?.consentUrl;
+  const seenChecks = [...(c?.seenChecks ?? [])];
+  const sentKeys = [...(c?.sentKeys ?? [])];
+  const queue: HealthResult[] = [];
+
+  setHandler(monitorStateQuery, () => state);
+  setHandler(healthResultSignal, (r) => {
+    if (r.tenantId !== tenantId) {
+      log.warn('ignored health result for another tenant', { tenantId, got: r.tenantId });
+      return;
+    }
+    if (seenChecks.includes(r.checkId) || queue.some((q) => q.checkId === r.checkId)) return;
+    queue.push(r);
+  });
+
+  const notify = async (n: Omit<Notification, 'tenantId' | 'to'>): Promise<void> => {
+    if (sentKeys.includes(n.idempotencyKey)) return;
+    if (!owner) {
+      log.warn('no owner to notify', { tenantId, kind: n.kind });
+      return;
+    }
+    try {
+      await notifyOwner({ ...n, tenantId, to: owner });
+      sentKeys.push(n.idempotencyKey);
+      while (sentKeys.length > SENT_KEYS_LIMIT) sentKeys.shift();
+      state.incident?.notified.push(n.kind);
+    } catch (err) {
+      log.error('notification failed after retries', { tenantId, kind: n.kind, error: String(err) });
+    }
+  };
+  const setStatus = (s: MonitorStatus) => {
+    if (state.status === s) return;
+    log.info('tenant status', { tenantId, from: state.status, to: s });
+    state.status = s;
+    state.since = iso();
+  };
+  const fixFor = (r: HealthResult): Notification['fix'] =>
+    r.consent === 'consented' ? { steps: ['See the unreachable accounts in the status page.'] } : { consentUrl: r.consentUrl };
+
+  async function handle(r: HealthResult): Promise<void> {
+    seenChecks.push(r.checkId);
+    while (seenChecks.length > SEEN_LIMIT) seenChecks.shift();
+    owner = r.owner || owner;
+    consentUrl = r.consentUrl || consentUrl;
+    const { cls, reason } = classify(r);
+    const facts = {
+      reachable: r.accessible,
+      sampled: r.sampled,
+      verdict: r.verdict,
+      consent: r.consent,
+      ...Object.fromEntries(r.examples.map((e, i) => [`example${i + 1}`, `${e.user}: ${e.reason}${e.code ? ` (${e.code})` : ''}`])),
+    };
+
+    if (cls === 'healthy') {
+      if (state.incident) {
+        const inc = state.incident;
+        setStatus('recovered');
+        nextReminderAt = undefined;
+        await notify({
+          idempotencyKey: `${tenantId}:${inc.id}:incidentResolved`,
+          kind: 'incidentResolved',
+          since: inc.openedAt,
+          summary: `Resolved: the calendar integration works again (${r.accessible} of ${r.sampled} sampled calendars reachable).`,
+          facts,
+        });
+        state.incident = undefined;
+      } else {
+        setStatus('active');
+      }
+    } else if (cls === 'degraded' || cls === 'failing') {
+      if (!state.incident) {
+        incidents++;
+        state.incident = { id: `inc-${incidents}`, openedAt: r.at, reason, notified: [] };
+        await notify({
+          idempotencyKey: `${tenantId}:${state.incident.id}:incidentOpened`,
+          kind: 'incidentOpened',
+          since: r.at,
+          summary: `${cls === 'failing' ? 'Failing' : 'Degraded'}: ${reason}`,
+          impact:
+            cls === 'failing'
+              ? 'Together cannot read or write your users’ calendars; sessions are not synchronised.'
+              : 'Some users’ calendars are not reachable; their sessions are not synchronised.',
+          fix: fixFor(r),
+          facts,
+        });
+      } else if (cls === 'failing' && state.status !== 'failing') {
+        await notify({
+          idempotencyKey: `${tenantId}:${state.incident.id}:incidentOpened:failing`,
+          kind: 'incidentOpened',
+          since: state.incident.openedAt,
+          summary: `Now failing: ${reason}`,
+          impact: 'Together cannot read or write your users’ calendars; sessions are not synchronised.',
+          fix: fixFor(r),
+          facts,
+        });
+      }
+      state.incident.reason = reason;
+      setStatus(cls);
+      if (cls === 'failing') nextReminderAt ??= Date.now() + reminderMs;
+      else nextReminderAt = undefined;
+    }
+
+    for (const cred of r.credentials?.credentials ?? []) {
+      if (cred.severity === 'ok') continue;
+      await notify({
+        idempotencyKey: `${tenantId}:credential:${cred.keyId}:${cred.severity}`,
+        kind: 'credentialExpiring',
+        summary: `The app's ${cred.kind} ${cred.displayName ?? cred.keyId} ${cred.severity === 'expired' ? 'has expired' : `expires in ${cred.daysLeft} days`}.`,
+        impact: 'When it expires, Together can no longer reach any tenant.',
+        fix: { credentialExpiresAt: cred.endDateTime },
+      });
+    }
+
+    state.history.push({
+      at: r.at,
+      verdict: r.verdict,
+      accessible: r.accessible,
+      sampled: r.sampled,
+      consent: r.consent,
+      status: state.status,
+    });
+    while (state.history.length > historyLimit) state.history.shift();
+  }
+
+  const canSuggested = () => workflowInfo().continueAsNewSuggested;
+  for (;;) {
+    if (queue.length === 0) {
+      const wake = () => queue.length > 0 || canSuggested();
+      if (nextReminderAt === undefined) await condition(wake);
+      else if (nextReminderAt > Date.now()) await condition(wake, nextReminderAt - Date.now());
+    }
+    while (queue.length) await handle(queue.shift()!);
+    if (nextReminderAt !== undefined && Date.now() >= nextReminderAt) {
+      if (state.status === 'failing' && state.incident) {
+        reminders++;
+        await notify({
+          idempotencyKey: `${tenantId}:${state.incident.id}:incidentReminder:${reminders}`,
+          kind: 'incidentReminder',
+          since: state.incident.openedAt,
+          summary: `Still failing: ${state.incident.reason}`,
+          impact: 'Together cannot read or write your users’ calendars; sessions are not synchronised.',
+          ...(consentUrl ? { fix: { consentUrl } } : {}),
+        });
+        nextReminderAt += reminderMs;
+      } else {
+        nextReminderAt = undefined;
+      }
+    }
+    if (canSuggested() && queue.length === 0 && allHandlersFinished()) {
+      const carried: MonitorCarry = {
+        state,
+        incidents,
+        ...(nextReminderAt !== undefined ? { nextReminderAt: iso(nextReminderAt) } : {}),
+        reminders,
+        owner,
+        consentUrl,
+        seenChecks,
+        sentKeys,
+      };
+      await continueAsNew<typeof tenantMonitor>({ ...input, carried });
+    }
+  }
+}
