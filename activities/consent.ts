@@ -6,8 +6,8 @@
 import type { CheckConsentInput, ConsentCheckResult, ConsentState, GraphCallEvidence } from './contract';
 import { DEFAULT_REQUIRED_ROLES } from './contract';
 import { GraphCaller } from './graph/caller';
-import { tokenRoles } from './graph/client';
-import { classifyTokenError, failureForToken, redact, transientFailure, type GraphFailure } from './graph/errors';
+import { classifyTokenErrorFor, tokenRoles } from './graph/client';
+import { failureForToken, redact, transientFailure, type GraphFailure } from './graph/errors';
 import { hasCalendarRole } from './probe/classify';
 import { readCheckUrl } from './probe/probe';
 import { cancellationSignal, mailboxLimiter, type ActivityDeps } from './runtime';
@@ -71,7 +71,7 @@ export async function checkConsent(deps: ActivityDeps, input: CheckConsentInput)
     if (!t) throw new Error('no token');
     accessToken = t.token;
   } catch (err) {
-    const tf = classifyTokenError(err);
+    const tf = await classifyTokenErrorFor(deps.config, input.tenant.tenantId, err);
     if (tf.kind === 'notConsented') {
       return {
         ...base,

@@ -26,7 +26,7 @@ import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-grap
 import type { TenantRef } from '../contract';
 import { FailureTypes } from '../contract';
 import { customHostsFor, type CredentialProfile, type GraphConfig } from '../config';
-import { classifyTokenError, failureForToken, permanentFailure, registerSecret } from './errors';
+import { classifyTokenError, failureForToken, permanentFailure, registerSecret, type TokenFailure } from './errors';
 
 export const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -131,7 +131,7 @@ export function createGraphClientFactory(config: GraphConfig): GraphClientFactor
             if (!t) throw new Error('no token');
             return t.token;
           } catch (err) {
-            throw failureForToken(tenant.tenantId, classifyTokenError(err));
+            throw failureForToken(tenant.tenantId, await classifyTokenErrorFor(config, tenant.tenantId, err));
           }
         },
       };
@@ -163,4 +163,30 @@ export function tokenRoles(accessToken: string): string[] | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Ask the authority directly for the tenant's OpenID configuration. MSAL reports an unknown tenant only as
+ * `endpoints_resolution_error` (the discovery document answers 400 AADSTS90002), the same as an unreachable
+ * authority; this tells the two apart. Returns 'unknown' (4xx), 'ok', or 'unreachable' (network/5xx).
+ */
+export async function probeAuthority(config: GraphConfig, tenantId: string): Promise<'ok' | 'unknown' | 'unreachable'> {
+  const host = (config.authorityHost ?? 'https://login.microsoftonline.com').replace(/\/+$/, '');
+  try {
+    const res = await fetch(`${host}/${encodeURIComponent(tenantId)}/v2.0/.well-known/openid-configuration`, { signal: AbortSignal.timeout(10_000) });
+    await res.arrayBuffer().catch(() => undefined);
+    if (res.ok) return 'ok';
+    return res.status >= 400 && res.status < 500 ? 'unknown' : 'unreachable';
+  } catch {
+    return 'unreachable';
+  }
+}
+
+/** classifyTokenError, refined for discovery failures by asking the authority (see probeAuthority). */
+export async function classifyTokenErrorFor(config: GraphConfig, tenantId: string, err: unknown): Promise<TokenFailure> {
+  const tf = classifyTokenError(err);
+  if (tf.code === 'endpoints_resolution_error' && (await probeAuthority(config, tenantId)) === 'unknown') {
+    return { kind: 'unknownTenant', code: 'AADSTS90002', message: `The authority does not know tenant ${tenantId} (its OpenID configuration is refused).` };
+  }
+  return tf;
 }

@@ -163,6 +163,7 @@ export function classifyTokenError(error: unknown): TokenFailure {
   const has = (...c: number[]) => c.some((x) => codes.has(x));
   const aad = [...codes][0];
   const code = aad !== undefined ? `AADSTS${aad}` : (e?.errorResponse?.error ?? e?.name ?? 'TokenError');
+  if (has(90033, 90038, 50196) || /temporarily_unavailable|server_error/.test(message)) return { kind: 'transient', code, message };
   if (has(90002, 90023, 900023, 90072)) return { kind: 'unknownTenant', code, message };
   if (has(700016, 7000229, 65001, 500011, 650052)) return { kind: 'notConsented', code, message };
   if (has(7000215, 7000222, 700027, 700024, 70021, 7000112, 700213, 7000218, 700025)) return { kind: 'credentialRejected', code, message };
@@ -175,6 +176,9 @@ export function classifyTokenError(error: unknown): TokenFailure {
     }
     return { kind: 'configuration', code, message };
   }
+  // MSAL could not read the tenant's OpenID configuration: unknown tenant or unreachable authority — the caller
+  // tells them apart with `probeAuthority` (see client.ts).
+  if (/endpoints_resolution_error/.test(message)) return { kind: 'transient', code: 'endpoints_resolution_error', message };
   if (e?.name === 'CredentialUnavailableError') return { kind: 'configuration', code, message };
   return { kind: 'transient', code, message };
 }

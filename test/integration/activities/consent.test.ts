@@ -1,0 +1,115 @@
+/**
+ * checkConsent against the emulator through the real SDKs: each consent state, propagation delay, revocation
+ * mid-run, and the typed failures for unknown tenants and rejected credentials.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FailureTypes } from '../../../activities/contract';
+import { ids, startHarness, type Harness } from './setup';
+
+const C = ids.CONTOSO;
+const APP = ids.TOGETHER_APP.appId;
+const tenant = { tenantId: C.tenantId };
+let h: Harness;
+
+// A fresh emulator per test rather than control.reset(): after a reset the emulator's token endpoint still
+// serves the pre-reset state (emulator/login.ts destructures `state` once), so consent granted after a reset
+// never reaches tokens. Reported to the emulator's owner.
+beforeEach(async () => {
+  h = await startHarness();
+});
+afterEach(async () => h?.stop());
+
+describe('checkConsent', () => {
+  it('notConsented before consent: Entra refuses the token, evidence keeps the AADSTS code', async () => {
+    const r = await h.activities().checkConsent({ tenant, probeUser: C.users.inScope.id });
+    expect(r.state).toBe('notConsented');
+    expect(r.evidence.tokenError?.code).toMatch(/^AADSTS(700016|7000229)$/);
+    expect(r.missingRoles).toEqual(['Calendars.ReadWrite', 'User.ReadBasic.All']);
+  });
+
+  it('propagating while granted roles are not yet in tokens, consented once they are', async () => {
+    const a = h.activities();
+    const consentedAt = new Date().toISOString();
+    await h.emu.control.grantConsent({ tenantId: C.tenantId, appId: APP, propagationSeconds: 3 });
+    // Remove the fixture's Exchange scope so only Entra consent grants calendar access.
+    await h.emu.control.removeExchangeScope(C.tenantId, 'contoso-together-pilot');
+    const early = await a.checkConsent({ tenant, probeUser: C.users.inScope.id, consentedAt });
+    expect(early.state).toBe('propagating');
+    expect(early.missingRoles).toContain('Calendars.ReadWrite');
+    await new Promise((r) => setTimeout(r, 3200));
+    const later = await a.checkConsent({ tenant, probeUser: C.users.inScope.id, consentedAt });
+    expect(later.state).toBe('consented');
+    expect(later.evidence.calendarCall).toMatchObject({ ok: true, status: 200 });
+    expect(later.evidence.tokenRoles).toEqual(expect.arrayContaining(['Calendars.ReadWrite', 'User.ReadBasic.All']));
+    expect(later.missingRoles).toEqual([]);
+  });
+
+  it('partial: a role missing after the grace period, with the missing role named', async () => {
+    await h.emu.control.grantConsent({ tenantId: C.tenantId, appId: APP, roles: ['User.ReadBasic.All'] });
+    await h.emu.control.removeExchangeScope(C.tenantId, 'contoso-together-pilot');
+    const r = await h.activities().checkConsent({ tenant, probeUser: C.users.inScope.id, consentedAt: '2026-01-01T00:00:00Z' });
+    expect(r.state).toBe('partial');
+    expect(r.missingRoles).toEqual(['Calendars.ReadWrite']);
+    expect(r.evidence.calendarCall).toMatchObject({ ok: false, status: 403, code: 'ErrorAccessDenied' });
+    expect(r.evidence.calendarCall?.requestId).toBeTruthy();
+  });
+
+  it('Exchange RBAC for Applications: calendar access without a Calendars role in the token is consented', async () => {
+    const r = await h.activities().checkConsent({ tenant: { tenantId: ids.FABRIKAM.tenantId }, probeUser: ids.FABRIKAM.users.inScope.id });
+    expect(r.evidence.tokenRoles).toEqual(['User.ReadBasic.All']);
+    expect(r.state).toBe('consented');
+  });
+
+  it('revocation mid-run: roles removed → revoked; enterprise app deleted → revoked', async () => {
+    const a = h.activities();
+    await h.emu.control.grantConsent({ tenantId: C.tenantId, appId: APP });
+    await h.emu.control.removeExchangeScope(C.tenantId, 'contoso-together-pilot');
+    expect((await a.checkConsent({ tenant, probeUser: C.users.inScope.id })).state).toBe('consented');
+    // A probe reads calendars with a cached token meanwhile…
+    await a.probeCalendars({ tenant, users: [{ id: C.users.inScope.id }], options: { freeBusy: false } });
+    await h.emu.control.revokeConsent({ tenantId: C.tenantId, appId: APP, roles: ['Calendars.ReadWrite'] });
+    const rolesGone = await a.checkConsent({ tenant, probeUser: C.users.inScope.id, everConsented: true, consentedAt: '2026-01-01T00:00:00Z' });
+    expect(rolesGone.state).toBe('revoked');
+    expect(rolesGone.missingRoles).toEqual(['Calendars.ReadWrite']);
+    await h.emu.control.revokeConsent({ tenantId: C.tenantId, appId: APP });
+    const spGone = await a.checkConsent({ tenant, probeUser: C.users.inScope.id, everConsented: true });
+    expect(spGone.state).toBe('revoked');
+    expect(spGone.evidence.tokenError).toBeDefined();
+    // Outside checkConsent, a missing consent is a permanent, typed failure.
+    await expect(a.probeCalendars({ tenant, users: [{ id: C.users.inScope.id }] })).rejects.toMatchObject({
+      type: FailureTypes.ConsentMissing,
+      nonRetryable: true,
+    });
+  });
+
+  it('unknown tenant and rejected credentials are non-retryable typed failures, without secrets in them', async () => {
+    await expect(h.activities().checkConsent({ tenant: { tenantId: '00000000-1111-2222-3333-444444444444' } })).rejects.toMatchObject({
+      type: FailureTypes.UnknownTenant,
+      nonRetryable: true,
+    });
+    await h.emu.control.grantConsent({ tenantId: C.tenantId, appId: APP });
+    const wrong = h.activities({ env: { TOGETHER_CLIENT_SECRET: 'EMULATOR~definitely-the-wrong-secret' } });
+    const err = await wrong.checkConsent({ tenant }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ type: FailureTypes.CredentialRejected, nonRetryable: true });
+    expect(JSON.stringify(err) + String((err as Error).message)).not.toContain('definitely-the-wrong-secret');
+    const expired = h.activities({ env: { TOGETHER_CLIENT_SECRET: ids.TOGETHER_APP.expiredClientSecret } });
+    await expect(expired.checkConsent({ tenant })).rejects.toMatchObject({ type: FailureTypes.CredentialRejected });
+  });
+
+  it('token endpoint outage is a retryable failure', async () => {
+    await h.emu.control.grantConsent({ tenantId: C.tenantId, appId: APP });
+    await h.emu.control.tokenOutage(true);
+    try {
+      await expect(h.activities().checkConsent({ tenant })).rejects.toMatchObject({ type: FailureTypes.Transient, nonRetryable: false });
+    } finally {
+      await h.emu.control.tokenOutage(false);
+    }
+  });
+
+  it('the certificate credential works through the same code path', async () => {
+    await h.emu.control.grantConsent({ tenantId: C.tenantId, appId: APP });
+    const a = h.activities({ env: { TOGETHER_CLIENT_SECRET: '', TOGETHER_CLIENT_CERTIFICATE_PATH: h.emu.appCertificatePath } });
+    const r = await a.checkConsent({ tenant, probeUser: C.users.inScope.id });
+    expect(r.state).toBe('consented');
+  });
+});
