@@ -13,7 +13,10 @@ export const VERDICT_COLOURS: Record<Verdict, string> = {
 };
 
 export function escapeXml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return s.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 }
 
 const n = (x: number) => (Number.isFinite(x) ? Math.round(x * 10) / 10 : 0);
@@ -60,7 +63,12 @@ export function renderHealthChart(points: HealthPoint[], options: ChartOptions =
     const t0 = Math.min(...times);
     const t1 = Math.max(...times);
     const x = (t: number, i: number) =>
-      pad.left + (t1 > t0 ? ((t - t0) / (t1 - t0)) * plotW : points.length === 1 ? plotW / 2 : (i / (points.length - 1)) * plotW);
+      pad.left +
+      (t1 > t0
+        ? ((t - t0) / (t1 - t0)) * plotW
+        : points.length === 1
+          ? plotW / 2
+          : (i / (points.length - 1)) * plotW);
     const coords = points.map((p, i) => ({
       p,
       cx: n(x(times[i]!, i)),

@@ -94,8 +94,22 @@ describe('health chart', () => {
   it('renders points coloured by verdict with a threshold line', () => {
     const svg = renderHealthChart(
       [
-        { at: '2026-11-25T00:00:00Z', verdict: 'pass', accessible: 9, sampled: 10, consent: 'consented', status: 'active' },
-        { at: '2026-11-25T06:00:00Z', verdict: 'fail', accessible: 2, sampled: 10, consent: 'revoked', status: 'failing' },
+        {
+          at: '2026-11-25T00:00:00Z',
+          verdict: 'pass',
+          accessible: 9,
+          sampled: 10,
+          consent: 'consented',
+          status: 'active',
+        },
+        {
+          at: '2026-11-25T06:00:00Z',
+          verdict: 'fail',
+          accessible: 2,
+          sampled: 10,
+          consent: 'revoked',
+          status: 'failing',
+        },
       ],
       { threshold: 0.9 },
     );
@@ -108,7 +122,14 @@ describe('health chart', () => {
   it('says when there is no history and escapes text', () => {
     expect(renderHealthChart([])).toContain('No health checks yet');
     const svg = renderHealthChart([
-      { at: '2026-11-25T00:00:00Z', verdict: 'pass', accessible: 1, sampled: 1, consent: '<x>' as never, status: 'active' },
+      {
+        at: '2026-11-25T00:00:00Z',
+        verdict: 'pass',
+        accessible: 1,
+        sampled: 1,
+        consent: '<x>' as never,
+        status: 'active',
+      },
     ]);
     expect(svg).not.toContain('<x>');
     expect(svg).toContain('&lt;x&gt;');
@@ -214,7 +235,10 @@ describe('console routes', () => {
     expect(ok.statusCode).toBe(200);
     expect(ok.body).toContain('consent received');
     expect(backend.callbacks).toEqual([
-      { tenantId: FAKE_TENANT, callback: { stateHash: hashState(state), tenant: FAKE_TENANT, adminConsent: true } },
+      {
+        tenantId: FAKE_TENANT,
+        callback: { stateHash: hashState(state), tenant: FAKE_TENANT, adminConsent: true },
+      },
     ]);
     expect(ok.headers['referrer-policy']).toBe('no-referrer');
     // replay
@@ -226,16 +250,22 @@ describe('console routes', () => {
 
   it('forged, missing, expired and other-tenant states get a 400 and no signal', async () => {
     backend.addTenant();
-    const forged = await app.inject(`/consent/callback?admin_consent=True&tenant=${FAKE_TENANT}&state=${'B'.repeat(43)}`);
+    const forged = await app.inject(
+      `/consent/callback?admin_consent=True&tenant=${FAKE_TENANT}&state=${'B'.repeat(43)}`,
+    );
     expect(forged.statusCode).toBe(400);
     const missing = await app.inject(`/consent/callback?admin_consent=True&tenant=${FAKE_TENANT}`);
     expect(missing.statusCode).toBe(400);
     const state = await startConsent();
-    const other = await app.inject(`/consent/callback?admin_consent=True&tenant=${OTHER_TENANT}&state=${state}`);
+    const other = await app.inject(
+      `/consent/callback?admin_consent=True&tenant=${OTHER_TENANT}&state=${state}`,
+    );
     expect(other.statusCode).toBe(400);
     expect(other.body).toContain('does not match');
     now = new Date(now.getTime() + 61 * 60_000);
-    const expired = await app.inject(`/consent/callback?admin_consent=True&tenant=${FAKE_TENANT}&state=${state}`);
+    const expired = await app.inject(
+      `/consent/callback?admin_consent=True&tenant=${FAKE_TENANT}&state=${state}`,
+    );
     expect(expired.statusCode).toBe(400);
     expect(expired.body).toContain('expired');
     expect(backend.callbacks).toHaveLength(0);
@@ -254,17 +284,30 @@ describe('console routes', () => {
   });
 
   it('the status page shows the report, reasons and fixes, the chart and CSRF-protected forms, escaped', async () => {
-    backend.addTenant(FAKE_TENANT, { phase: 'active', lastReport: fakeReport(), scheduleId: `health-${FAKE_TENANT}` });
+    backend.addTenant(FAKE_TENANT, {
+      phase: 'active',
+      lastReport: fakeReport(),
+      scheduleId: `health-${FAKE_TENANT}`,
+    });
     backend.monitors.set(FAKE_TENANT, {
       tenantId: FAKE_TENANT,
       status: 'active',
       since: '2026-11-25T09:00:00Z',
-      history: [{ at: '2026-11-25T09:00:00Z', verdict: 'pass', accessible: 9, sampled: 10, consent: 'consented', status: 'active' }],
+      history: [
+        {
+          at: '2026-11-25T09:00:00Z',
+          verdict: 'pass',
+          accessible: 9,
+          sampled: 10,
+          consent: 'consented',
+          status: 'active',
+        },
+      ],
     });
     const res = await app.inject(`/tenants/${FAKE_TENANT}`);
     expect(res.statusCode).toBe(200);
     expect(res.body).toContain('46 of 50 sampled users reachable');
-    expect(res.body).toContain('Move the mailbox to Exchange Online');
+    expect(res.body).toContain('Migrate the mailbox to Exchange Online');
     expect(res.body).toContain('<svg');
     expect(res.body).not.toContain('<script>alert(1)</script>');
     expect(res.body).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
@@ -293,7 +336,10 @@ describe('console routes', () => {
     const wrongCookie = await app.inject({
       method: 'POST',
       url: `/tenants/${FAKE_TENANT}/retest`,
-      headers: { cookie: `${CSRF_COOKIE}=abcdefghijklmnopqrstuvwx`, 'content-type': 'application/x-www-form-urlencoded' },
+      headers: {
+        cookie: `${CSRF_COOKIE}=abcdefghijklmnopqrstuvwx`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
       payload: `_csrf=${token}`,
     });
     expect(wrongCookie.statusCode).toBe(403);

@@ -40,7 +40,8 @@ const BY_CODE: Record<string, Omit<ConsentErrorAdvice, 'code'>> = {
   },
   AADSTS65004: {
     title: 'Consent was declined',
-    explanation: 'The administrator declined to grant the permissions, so Together cannot read calendars yet.',
+    explanation:
+      'The administrator declined to grant the permissions, so Together cannot read calendars yet.',
     steps: [
       'If this was a mistake, open the consent link again and choose Accept.',
       'The permissions requested are Calendars.ReadWrite and User.ReadBasic.All (application permissions).',
@@ -51,25 +52,35 @@ const BY_CODE: Record<string, Omit<ConsentErrorAdvice, 'code'>> = {
     title: 'The redirect address is not registered',
     explanation:
       'The consent link names a reply address that is not registered on the Together application, so Microsoft refused it.',
-    steps: ['Tell the Together integration team: the console address must match a redirect URI of the app registration.'],
+    steps: [
+      'Tell the Together integration team: the console address must match a redirect URI of the app registration.',
+    ],
     retry: false,
   },
   AADSTS700016: {
     title: 'The application was not found',
-    explanation: 'Microsoft could not find the Together application for this directory (wrong app id or tenant).',
-    steps: ['Check that the consent link was generated for the right tenant and application, then start again.'],
+    explanation:
+      'Microsoft could not find the Together application for this directory (wrong app id or tenant).',
+    steps: [
+      'Check that the consent link was generated for the right tenant and application, then start again.',
+    ],
     retry: false,
   },
   AADSTS50020: {
     title: 'This account is not from the tenant being connected',
     explanation: 'The account that signed in belongs to another directory.',
-    steps: ['Sign in with an administrator account of the tenant you are connecting, then open the consent link again.'],
+    steps: [
+      'Sign in with an administrator account of the tenant you are connecting, then open the consent link again.',
+    ],
     retry: true,
   },
   AADSTS50105: {
     title: 'The account is not assigned to this application',
-    explanation: 'Sign-in to the application is limited to assigned users, and this account is not one of them.',
-    steps: ['Use a Global Administrator or Privileged Role Administrator account, or assign this account first.'],
+    explanation:
+      'Sign-in to the application is limited to assigned users, and this account is not one of them.',
+    steps: [
+      'Use a Global Administrator or Privileged Role Administrator account, or assign this account first.',
+    ],
     retry: true,
   },
 };
@@ -78,10 +89,7 @@ const BY_ERROR: Record<string, Omit<ConsentErrorAdvice, 'code'>> = {
   access_denied: {
     title: 'Consent was cancelled',
     explanation: 'The request was cancelled or denied, so no permissions were granted.',
-    steps: [
-      'To connect your tenant, open the consent link again and choose Accept.',
-      PRIVILEGED,
-    ],
+    steps: ['To connect your tenant, open the consent link again and choose Accept.', PRIVILEGED],
     retry: true,
   },
   consent_required: BY_CODE.AADSTS65004!,

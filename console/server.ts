@@ -21,10 +21,10 @@ import type { Logger } from 'pino';
 import type { OnboardingStatus, TenantSettings } from '../workflows/messages';
 import { BackendError, type ConsoleBackend } from './backend';
 import { renderHealthChart } from './chart';
-import { CSRF_COOKIE, CSRF_FIELD, Csrf, parseCookies } from './csrf';
+import { CSRF_COOKIE, CSRF_FIELD, type Csrf, parseCookies } from './csrf';
 import { adviseConsentError } from './entra-errors';
 import { describeInaccessible } from './reasons';
-import { ConsentStateStore, type StateCheck } from './state-store';
+import { type ConsentStateStore, type StateCheck } from './state-store';
 
 export const DEFAULT_CONSOLE_PORT = 3000;
 export const DEFAULT_CONSOLE_HOST = '127.0.0.1';
@@ -133,8 +133,13 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
       .type('text/html; charset=utf-8')
       .send(templates.render(template, { phaseText: PHASE_TEXT, ...context }));
 
-  const errorPage = (reply: FastifyReply, status: number, title: string, message: string, steps: string[] = []) =>
-    render(reply, 'error.njk', { title, message, steps, status }, status);
+  const errorPage = (
+    reply: FastifyReply,
+    status: number,
+    title: string,
+    message: string,
+    steps: string[] = [],
+  ) => render(reply, 'error.njk', { title, message, steps, status }, status);
 
   const backendFailure = (reply: FastifyReply, err: unknown, what: string) => {
     if (err instanceof BackendError) {
@@ -182,17 +187,30 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
     '/tenants/:tenantId',
     async (req, reply) => {
       const tenantId = tenantParam(req.params.tenantId);
-      if (!tenantId) return errorPage(reply, 400, 'Bad tenant id', 'A tenant id is a GUID such as 00000000-0000-0000-0000-000000000000.');
+      if (!tenantId)
+        return errorPage(
+          reply,
+          400,
+          'Bad tenant id',
+          'A tenant id is a GUID such as 00000000-0000-0000-0000-000000000000.',
+        );
       try {
         const status = await backend.getStatus(tenantId);
         if (!status) {
-          return errorPage(reply, 404, 'No onboarding for this tenant', `There is no onboarding for tenant ${tenantId}.`, [
-            `Start one with: together-o365 onboard --tenant ${tenantId} --owner <email>`,
-          ]);
+          return errorPage(
+            reply,
+            404,
+            'No onboarding for this tenant',
+            `There is no onboarding for tenant ${tenantId}.`,
+            [`Start one with: together-o365 onboard --tenant ${tenantId} --owner <email>`],
+          );
         }
         const monitor = await backend.getMonitorState(tenantId).catch(() => null);
         const report = status.lastReport;
-        const unreachable = (report?.inaccessible ?? []).map((u) => ({ ...u, text: describeInaccessible(u) }));
+        const unreachable = (report?.inaccessible ?? []).map((u) => ({
+          ...u,
+          text: describeInaccessible(u),
+        }));
         const chart = renderHealthChart(monitor?.history ?? [], { threshold: status.settings.threshold });
         const notice =
           req.query.notice === 'retested'
@@ -222,9 +240,13 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
     const tenantId = tenantParam(req.params.tenantId);
     if (!tenantId) return errorPage(reply, 400, 'Bad tenant id', 'A tenant id is a GUID.');
     if (!checkCsrf(req)) {
-      return errorPage(reply, 403, 'Form expired', 'This form could not be verified (missing or invalid CSRF token).', [
-        'Go back to the tenant page, reload it, and submit the form again.',
-      ]);
+      return errorPage(
+        reply,
+        403,
+        'Form expired',
+        'This form could not be verified (missing or invalid CSRF token).',
+        ['Go back to the tenant page, reload it, and submit the form again.'],
+      );
     }
     try {
       await backend.retest(tenantId);
@@ -238,9 +260,13 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
     const tenantId = tenantParam(req.params.tenantId);
     if (!tenantId) return errorPage(reply, 400, 'Bad tenant id', 'A tenant id is a GUID.');
     if (!checkCsrf(req)) {
-      return errorPage(reply, 403, 'Form expired', 'This form could not be verified (missing or invalid CSRF token).', [
-        'Go back to the tenant page, reload it, and submit the form again.',
-      ]);
+      return errorPage(
+        reply,
+        403,
+        'Form expired',
+        'This form could not be verified (missing or invalid CSRF token).',
+        ['Go back to the tenant page, reload it, and submit the form again.'],
+      );
     }
     const parsed = parseSettingsForm((req.body ?? {}) as Record<string, unknown>);
     if ('error' in parsed) return errorPage(reply, 400, 'Could not save the settings', parsed.error);
@@ -255,9 +281,13 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
   app.get<{ Querystring: { tenant?: string } }>('/consent/start', async (req, reply) => {
     const tenantId = tenantParam(req.query.tenant);
     if (!tenantId) {
-      return errorPage(reply, 400, 'Which tenant?', 'This link needs a tenant parameter (the tenant id, a GUID).', [
-        'Use the consent link the integration team gave you, or /consent/start?tenant=<tenant id>.',
-      ]);
+      return errorPage(
+        reply,
+        400,
+        'Which tenant?',
+        'This link needs a tenant parameter (the tenant id, a GUID).',
+        ['Use the consent link the integration team gave you, or /consent/start?tenant=<tenant id>.'],
+      );
     }
     let status: OnboardingStatus | null;
     try {
@@ -266,14 +296,26 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
       return backendFailure(reply, err, 'start consent');
     }
     if (!status) {
-      return errorPage(reply, 404, 'No onboarding for this tenant', `There is no onboarding in progress for tenant ${tenantId}.`, [
-        `Ask your Together contact to start one (together-o365 onboard --tenant ${tenantId} --owner <email>), then open this link again.`,
-      ]);
+      return errorPage(
+        reply,
+        404,
+        'No onboarding for this tenant',
+        `There is no onboarding in progress for tenant ${tenantId}.`,
+        [
+          `Ask your Together contact to start one (together-o365 onboard --tenant ${tenantId} --owner <email>), then open this link again.`,
+        ],
+      );
     }
     if (status.phase === 'expired') {
-      return errorPage(reply, 409, 'This onboarding has expired', 'The wait for consent ended before consent arrived.', [
-        `Start the onboarding again (together-o365 onboard --tenant ${tenantId} …), then open this link again.`,
-      ]);
+      return errorPage(
+        reply,
+        409,
+        'This onboarding has expired',
+        'The wait for consent ended before consent arrived.',
+        [
+          `Start the onboarding again (together-o365 onboard --tenant ${tenantId} …), then open this link again.`,
+        ],
+      );
     }
     let target: URL;
     try {
@@ -283,7 +325,10 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
     }
     const issued = states.issue(tenantId);
     try {
-      await backend.registerConsentState(tenantId, { stateHash: issued.stateHash, expiresAt: issued.expiresAt });
+      await backend.registerConsentState(tenantId, {
+        stateHash: issued.stateHash,
+        expiresAt: issued.expiresAt,
+      });
     } catch (err) {
       states.discard(issued.stateHash);
       return backendFailure(reply, err, 'start consent');
@@ -313,8 +358,16 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
     if (!check.ok) {
       req.log.warn({ reason: check.reason, claimedTenant }, 'consent callback rejected');
       const steps = ['Open the consent link from the beginning (it creates a fresh, one-time link).'];
-      if (error) steps.push(`Microsoft Entra also reported: ${error}${errorDescription ? ` — ${errorDescription}` : ''}`);
-      return render(reply, 'consent-rejected.njk', { reason: STATE_REJECTIONS[check.reason], code: check.reason, steps }, 400);
+      if (error)
+        steps.push(
+          `Microsoft Entra also reported: ${error}${errorDescription ? ` — ${errorDescription}` : ''}`,
+        );
+      return render(
+        reply,
+        'consent-rejected.njk',
+        { reason: STATE_REJECTIONS[check.reason], code: check.reason, steps },
+        400,
+      );
     }
     const tenantId = check.record.tenantId;
     states.consume(check.stateHash);
@@ -361,17 +414,26 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
     });
   });
 
-  app.setNotFoundHandler((_req, reply) => errorPage(reply, 404, 'Not found', 'There is no page at this address.'));
+  app.setNotFoundHandler((_req, reply) =>
+    errorPage(reply, 404, 'Not found', 'There is no page at this address.'),
+  );
   app.setErrorHandler((err: { statusCode?: number; message?: string }, req, reply) => {
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status === 500) req.log.error({ err }, 'console error');
-    return errorPage(reply, status, status === 500 ? 'Something went wrong' : 'Bad request', status === 500 ? 'See the console log.' : String(err.message));
+    return errorPage(
+      reply,
+      status,
+      status === 500 ? 'Something went wrong' : 'Bad request',
+      status === 500 ? 'See the console log.' : String(err.message),
+    );
   });
   return app;
 }
 
 /** Reads the settings form: blank fields are left unchanged; threshold is entered in percent. */
-export function parseSettingsForm(body: Record<string, unknown>): { settings: Partial<TenantSettings> } | { error: string } {
+export function parseSettingsForm(
+  body: Record<string, unknown>,
+): { settings: Partial<TenantSettings> } | { error: string } {
   const str = (k: string) => (typeof body[k] === 'string' ? (body[k] as string).trim() : '');
   const settings: Partial<TenantSettings> = {};
   const owner = str('owner');
@@ -392,7 +454,8 @@ export function parseSettingsForm(body: Record<string, unknown>): { settings: Pa
   const threshold = str('thresholdPercent');
   if (threshold) {
     const t = Number(threshold);
-    if (!Number.isFinite(t) || t < 0 || t > 100) return { error: `The threshold must be a percentage from 0 to 100 (got '${threshold}').` };
+    if (!Number.isFinite(t) || t < 0 || t > 100)
+      return { error: `The threshold must be a percentage from 0 to 100 (got '${threshold}').` };
     settings.threshold = t / 100;
   }
   if (Object.keys(settings).length === 0) return { error: 'Nothing to change: fill in at least one field.' };

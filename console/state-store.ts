@@ -17,7 +17,11 @@ export interface ConsentStateRecord {
 
 export type StateCheck =
   | { ok: true; stateHash: string; record: ConsentStateRecord }
-  | { ok: false; stateHash?: string; reason: 'missing' | 'malformed' | 'unknown' | 'expired' | 'used' | 'wrongTenant' };
+  | {
+      ok: false;
+      stateHash?: string;
+      reason: 'missing' | 'malformed' | 'unknown' | 'expired' | 'used' | 'wrongTenant';
+    };
 
 export const STATE_BYTES = 32;
 /** base64url of 32 random bytes. */
@@ -79,7 +83,8 @@ export class ConsentStateStore {
     }
     if (!record) return { ok: false, stateHash, reason: 'unknown' };
     if (record.usedAt) return { ok: false, stateHash, reason: 'used' };
-    if (Date.parse(record.expiresAt) <= this.now().getTime()) return { ok: false, stateHash, reason: 'expired' };
+    if (Date.parse(record.expiresAt) <= this.now().getTime())
+      return { ok: false, stateHash, reason: 'expired' };
     if (claimedTenant !== undefined && claimedTenant.toLowerCase() !== record.tenantId.toLowerCase()) {
       return { ok: false, stateHash, reason: 'wrongTenant' };
     }
@@ -105,9 +110,15 @@ export class ConsentStateStore {
     const file = this.options.file;
     if (!file || !fs.existsSync(file)) return;
     try {
-      const data = JSON.parse(fs.readFileSync(file, 'utf8')) as { states?: Record<string, ConsentStateRecord> };
+      const data = JSON.parse(fs.readFileSync(file, 'utf8')) as {
+        states?: Record<string, ConsentStateRecord>;
+      };
       for (const [hash, r] of Object.entries(data.states ?? {})) {
-        if (/^[0-9a-f]{64}$/.test(hash) && typeof r?.tenantId === 'string' && typeof r.expiresAt === 'string') {
+        if (
+          /^[0-9a-f]{64}$/.test(hash) &&
+          typeof r?.tenantId === 'string' &&
+          typeof r.expiresAt === 'string'
+        ) {
           this.records.set(hash, r);
         }
       }
@@ -122,7 +133,9 @@ export class ConsentStateStore {
     if (!file) return;
     fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
     const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify({ states: Object.fromEntries(this.records) }, null, 1), { mode: 0o600 });
+    fs.writeFileSync(tmp, JSON.stringify({ states: Object.fromEntries(this.records) }, null, 1), {
+      mode: 0o600,
+    });
     fs.renameSync(tmp, file);
   }
 }

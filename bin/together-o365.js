@@ -1,0 +1,15 @@
+#!/usr/bin/env node
+// Launcher for the `together-o365` command: refuse an end-of-life Node, then run the TypeScript CLI
+// through tsx (the project ships TypeScript sources; no build step needed).
+'use strict';
+require('../scripts/check-node.cjs');
+require('tsx/cjs');
+const { runCli } = require('../cli/program.ts');
+const { realDeps } = require('../cli/main.ts');
+runCli(process.argv, realDeps).then(
+  (code) => process.exit(code),
+  (err) => {
+    process.stderr.write(`together-o365: ${err && err.message ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);

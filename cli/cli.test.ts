@@ -1,0 +1,318 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { BackendError } from '../console/backend';
+import { FAKE_TENANT, FakeBackend, fakeReport } from '../console/testing/fake-backend';
+import type { OnboardTenantInput } from '../workflows/messages';
+import type { ScheduleInfo, TogetherApi } from './api';
+import { UnreachableError } from '../worker/temporal-connection';
+import { EXIT } from './errors';
+import { durationArg, runCli, thresholdArg, type CliDeps } from './program';
+import { resolveOnboardInput } from './tenant-input';
+
+const APP = 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee';
+
+class FakeApi extends FakeBackend implements TogetherApi {
+  started: OnboardTenantInput[] = [];
+  schedules = new Map<string, ScheduleInfo>();
+  calls: string[] = [];
+  async startOnboarding(input: OnboardTenantInput) {
+    this.started.push(input);
+    const exists = this.statuses.has(input.tenant.tenantId);
+    if (!exists)
+      this.addTenant(input.tenant.tenantId, { consentUrl: input.consentUrl, settings: input.settings });
+    return { workflowId: `onboard-${input.tenant.tenantId}`, started: !exists };
+  }
+  async describeSchedule(tenantId: string) {
+    return this.schedules.get(tenantId) ?? null;
+  }
+  async createSchedule(tenantId: string, intervalMinutes?: number) {
+    const info = {
+      scheduleId: `health-${tenantId}`,
+      tenantId,
+      paused: false,
+      intervalMinutes: intervalMinutes ?? 360,
+      recentRuns: [],
+    };
+    this.schedules.set(tenantId, info);
+    return info;
+  }
+  async pauseSchedule(tenantId: string, note: string) {
+    this.calls.push(`pause ${tenantId} ${note}`);
+  }
+  async unpauseSchedule(tenantId: string, note: string) {
+    this.calls.push(`unpause ${tenantId} ${note}`);
+  }
+  async triggerSchedule(tenantId: string) {
+    this.calls.push(`trigger ${tenantId}`);
+  }
+  async deleteSchedule(tenantId: string) {
+    this.calls.push(`delete ${tenantId}`);
+  }
+  async close() {}
+}
+
+let api: FakeApi;
+let out: string;
+let err: string;
+let env: NodeJS.ProcessEnv;
+
+function deps(connect?: CliDeps['connect']): CliDeps {
+  return { env, connect: connect ?? (async () => api) };
+}
+const run = (args: string[], d = deps()) => runCli(['node', 'together-o365', ...args], d);
+
+beforeEach(() => {
+  api = new FakeApi();
+  out = '';
+  err = '';
+  env = {};
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    out += String(chunk);
+    return true;
+  });
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    err += String(chunk);
+    return true;
+  });
+});
+afterEach(() => vi.restoreAllMocks());
+
+describe('argument parsing', () => {
+  it('bad flags and bad values exit 2 with a message', async () => {
+    expect(await run(['status', '--bogus'])).toBe(EXIT.badInput);
+    expect(err).toContain("unknown option '--bogus'");
+    err = '';
+    expect(await run(['status', '--tenant', 'not-a-guid'])).toBe(EXIT.badInput);
+    expect(err).toContain('must be the tenant id, a GUID');
+    expect(await run(['nonsense'])).toBe(EXIT.badInput);
+    expect(await run(['onboard', '--tenant', FAKE_TENANT, '--sample-size', 'ten'])).toBe(EXIT.badInput);
+  });
+  it('--help and --version exit 0', async () => {
+    expect(await run(['--help'])).toBe(0);
+    expect(await run(['--version'])).toBe(0);
+  });
+  it('parses thresholds and durations', () => {
+    expect(thresholdArg('0.9')).toBe(0.9);
+    expect(thresholdArg('90%')).toBe(0.9);
+    expect(thresholdArg('85')).toBe(0.85);
+    expect(() => thresholdArg('150%')).toThrow();
+    expect(durationArg('15m')).toBe(900);
+    expect(durationArg('2h')).toBe(7200);
+    expect(() => durationArg('soon')).toThrow();
+  });
+});
+
+describe('onboard', () => {
+  it('needs a tenant and an owner, saying how to give them', async () => {
+    expect(await run(['onboard'])).toBe(EXIT.badInput);
+    expect(err).toMatch(/--tenant.*--from tenant\.json.*TOGETHER_TENANT_ID/);
+    err = '';
+    expect(await run(['onboard', '--tenant', FAKE_TENANT, '--app-id', APP])).toBe(EXIT.badInput);
+    expect(err).toContain('--owner');
+  });
+
+  it('starts the workflow with a consent URL and prints the console link', async () => {
+    expect(
+      await run([
+        'onboard',
+        '--tenant',
+        FAKE_TENANT,
+        '--owner',
+        'it@contoso.com',
+        '--app-id',
+        APP,
+        '--sample-size',
+        '20',
+      ]),
+    ).toBe(0);
+    const input = api.started[0]!;
+    const consent = new URL(input.consentUrl);
+    expect(consent.origin + consent.pathname).toBe(
+      `https://login.microsoftonline.com/${FAKE_TENANT}/v2.0/adminconsent`,
+    );
+    expect(consent.searchParams.get('client_id')).toBe(APP);
+    expect(consent.searchParams.get('scope')).toBe('https://graph.microsoft.com/.default');
+    expect(consent.searchParams.get('redirect_uri')).toBe('http://127.0.0.1:3000/consent/callback');
+    expect(consent.searchParams.has('state')).toBe(false);
+    expect(input.settings).toMatchObject({ owner: 'it@contoso.com', sampleSize: 20, threshold: 0.9 });
+    expect(out).toContain(`http://127.0.0.1:3000/consent/start?tenant=${FAKE_TENANT}`);
+  });
+
+  it('takes values from the environment, and --json prints one object', async () => {
+    env = {
+      TOGETHER_TENANT_ID: FAKE_TENANT,
+      TOGETHER_OWNER_EMAIL: 'it@contoso.com',
+      TOGETHER_APP_ID: APP,
+      TOGETHER_CONSOLE_URL: 'https://console.example.com',
+    };
+    expect(await run(['onboard', '--json'])).toBe(0);
+    const json = JSON.parse(out);
+    expect(json).toMatchObject({
+      tenantId: FAKE_TENANT,
+      started: true,
+      consentLink: `https://console.example.com/consent/start?tenant=${FAKE_TENANT}`,
+    });
+    expect(new URL(json.adminConsentUrl).searchParams.get('redirect_uri')).toBe(
+      'https://console.example.com/consent/callback',
+    );
+  });
+
+  it('--wait follows the status to the report; a failing verdict exits 1', async () => {
+    const d = deps();
+    const origGet = api.getStatus.bind(api);
+    let polls = 0;
+    api.getStatus = async (t) => {
+      const s = await origGet(t);
+      if (s && ++polls === 2)
+        Object.assign(s, { phase: 'failing', lastReport: fakeReport({ verdict: 'fail', accessible: 10 }) });
+      return s;
+    };
+    expect(
+      await run(
+        [
+          'onboard',
+          '--tenant',
+          FAKE_TENANT,
+          '--owner',
+          'it@contoso.com',
+          '--app-id',
+          APP,
+          '--wait',
+          '--timeout',
+          '30s',
+        ],
+        d,
+      ),
+    ).toBe(EXIT.failing);
+    expect(out).toContain('10 of 50 sampled users reachable');
+    expect(out).toContain('verdict: FAIL');
+  });
+});
+
+describe('--from tenant.json', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'from-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const good = {
+    tenantId: FAKE_TENANT,
+    appId: APP,
+    integrationOwner: 'owner@contoso.com',
+    adminConsentUrl: `https://login.microsoftonline.com/${FAKE_TENANT}/v2.0/adminconsent?client_id=${APP}&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default&redirect_uri=https%3A%2F%2Ftogether.example%2Fconsent%2Fcallback`,
+    redirectUri: 'https://together.example/consent/callback',
+    servicePrincipalObjectId: 'sp-1',
+    grantedPermissions: ['Calendars.ReadWrite', 'User.ReadBasic.All'],
+    mailboxScope: 'tenant',
+  };
+  const write = (value: unknown) => {
+    const f = path.join(dir, 'tenant.json');
+    fs.writeFileSync(f, typeof value === 'string' ? value : JSON.stringify(value));
+    return f;
+  };
+
+  it('uses the Pulumi output, flags win', () => {
+    const f = write({ workerConfig: good });
+    const input = resolveOnboardInput({ from: f, sampleSize: 10 }, {});
+    expect(input.tenant.tenantId).toBe(FAKE_TENANT);
+    expect(input.settings.owner).toBe('owner@contoso.com');
+    expect(input.consentUrl).toBe(good.adminConsentUrl);
+    expect(resolveOnboardInput({ from: f, owner: 'x@y.io' }, {}).settings.owner).toBe('x@y.io');
+  });
+
+  it('a bad file says which file, field and why (exit 2)', async () => {
+    expect(await run(['onboard', '--from', path.join(dir, 'missing.json')])).toBe(EXIT.badInput);
+    expect(err).toContain('Cannot read');
+    err = '';
+    expect(await run(['onboard', '--from', write('{oops')])).toBe(EXIT.badInput);
+    expect(err).toContain('not valid JSON');
+    err = '';
+    expect(await run(['onboard', '--from', write({ ...good, tenantId: 'contoso' })])).toBe(EXIT.badInput);
+    expect(err).toMatch(/tenant\.json: field 'tenantId' must be a GUID/);
+    err = '';
+    const { integrationOwner: _omit, ...noOwner } = good;
+    expect(await run(['onboard', '--from', write(noOwner)])).toBe(EXIT.badInput);
+    expect(err).toContain("field 'integrationOwner'");
+    err = '';
+    expect(await run(['onboard', '--from', write({ mode: 'publisher', appId: APP })])).toBe(EXIT.badInput);
+    expect(err).toContain('publisher');
+  });
+});
+
+describe('status and test', () => {
+  it('status --json prints the status; failing exits 1; unknown tenant exits 2', async () => {
+    api.addTenant(FAKE_TENANT, { phase: 'active', lastReport: fakeReport() });
+    expect(await run(['status', '--tenant', FAKE_TENANT, '--json'])).toBe(0);
+    expect(JSON.parse(out)).toMatchObject({
+      tenantId: FAKE_TENANT,
+      phase: 'active',
+      lastReport: { accessible: 46 },
+    });
+    api.statuses.get(FAKE_TENANT)!.phase = 'failing';
+    expect(await run(['status', '--tenant', FAKE_TENANT])).toBe(EXIT.failing);
+    expect(await run(['status', '--tenant', '99999999-8888-7777-6666-555555555555'])).toBe(EXIT.badInput);
+    expect(err).toContain('No onboarding for tenant');
+  });
+
+  it('status without a tenant lists tenants', async () => {
+    api.addTenant(FAKE_TENANT, { phase: 'active', lastReport: fakeReport() });
+    expect(await run(['status'])).toBe(0);
+    expect(out).toMatch(/TENANT\s+PHASE/);
+    expect(out).toContain('46 of 50');
+    out = '';
+    expect(await run(['status', '--json'])).toBe(0);
+    expect(JSON.parse(out)).toHaveLength(1);
+  });
+
+  it('test prints the report with reasons and fixes; --json prints it as JSON', async () => {
+    api.addTenant(FAKE_TENANT, { phase: 'active' });
+    expect(await run(['test', '--tenant', FAKE_TENANT])).toBe(0);
+    expect(out).toContain('46 of 50 sampled users reachable (92%)');
+    expect(out).toContain('On-premises mailbox');
+    expect(out).toContain('How to fix:');
+    out = '';
+    expect(await run(['test', '--tenant', FAKE_TENANT, '--json'])).toBe(0);
+    expect(JSON.parse(out)).toMatchObject({ sampled: 50, verdict: 'pass' });
+  });
+
+  it('a rejected update exits 2 with its message', async () => {
+    api.addTenant(FAKE_TENANT, { phase: 'awaitingConsent' });
+    api.failNext = new BackendError('rejected', 'Tenant has not consented yet; retest runs after consent.');
+    expect(await run(['test', '--tenant', FAKE_TENANT])).toBe(EXIT.badInput);
+    expect(err).toContain('has not consented yet');
+  });
+
+  it('Temporal unreachable exits 3 and says how to fix it', async () => {
+    const down = deps(async () => {
+      throw new UnreachableError(
+        'Could not reach Temporal at 127.0.0.1:7233: connection refused\nStart the embedded dev server with npm run temporal',
+      );
+    });
+    expect(await run(['status', '--tenant', FAKE_TENANT], down)).toBe(EXIT.unreachable);
+    expect(err).toContain('Start the embedded dev server');
+  });
+});
+
+describe('schedule', () => {
+  it('show/create/pause/trigger/delete', async () => {
+    expect(await run(['schedule', 'show', '--tenant', FAKE_TENANT])).toBe(EXIT.badInput);
+    expect(await run(['schedule', 'create', '--tenant', FAKE_TENANT, '--interval', '60', '--json'])).toBe(0);
+    expect(JSON.parse(out)).toMatchObject({ scheduleId: `health-${FAKE_TENANT}`, intervalMinutes: 60 });
+    out = '';
+    expect(await run(['schedule', 'show', '--tenant', FAKE_TENANT])).toBe(0);
+    expect(out).toContain('Every:     60 minutes');
+    expect(await run(['schedule', 'pause', '--tenant', FAKE_TENANT, '--note', 'maintenance'])).toBe(0);
+    expect(await run(['schedule', 'pause', '--tenant', FAKE_TENANT, '--resume'])).toBe(0);
+    expect(await run(['schedule', 'trigger', '--tenant', FAKE_TENANT])).toBe(0);
+    expect(await run(['schedule', 'delete', '--tenant', FAKE_TENANT])).toBe(0);
+    expect(api.calls).toEqual([
+      `pause ${FAKE_TENANT} maintenance`,
+      `unpause ${FAKE_TENANT} resumed with together-o365`,
+      `trigger ${FAKE_TENANT}`,
+      `delete ${FAKE_TENANT}`,
+    ]);
+    expect(await run(['schedule', 'trigger'])).toBe(EXIT.badInput);
+  });
+});

@@ -1,0 +1,113 @@
+/** Text renderings shared by the commands and the demo. */
+import { describeInaccessible } from '../console/reasons';
+import { PHASE_TEXT } from '../console/server';
+import type { OnboardingStatus, SampleTestReport } from '../workflows/messages';
+import type { ScheduleInfo } from './api';
+import type { TenantSummary } from '../console/backend';
+
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+const pct = (a: number, b: number) => (b > 0 ? `${Math.round((a / b) * 1000) / 10}%` : '—');
+
+export function formatReport(report: SampleTestReport): string {
+  const lines: string[] = [];
+  lines.push(
+    `${report.accessible} of ${report.sampled} sampled users reachable (${pct(report.accessible, report.sampled)}) — verdict: ${report.verdict.toUpperCase()}`,
+  );
+  if (report.verdictReason) lines.push(`  ${report.verdictReason}`);
+  lines.push(
+    `  ${report.graphRequests} Graph requests in ${(report.durationMs / 1000).toFixed(1)} s, started ${report.startedAt}`,
+  );
+  if (report.inaccessible.length > 0) {
+    lines.push('', `Unreachable accounts (${report.inaccessible.length}):`);
+    const rows = [...report.inaccessible]
+      .map((u) => {
+        const text = describeInaccessible(u);
+        return {
+          who: u.user.userPrincipalName ?? u.user.displayName ?? u.user.id,
+          label: text.label,
+          code: u.code ?? '',
+          fix: text.fix,
+        };
+      })
+      .sort((a, b) => a.label.localeCompare(b.label) || a.who.localeCompare(b.who));
+    const w1 = Math.min(60, Math.max(...rows.map((r) => r.who.length)));
+    const w2 = Math.max(...rows.map((r) => r.label.length));
+    for (const r of rows) lines.push(`  ${r.who.padEnd(w1)}  ${r.label.padEnd(w2)}  ${r.code}`);
+    lines.push('', 'How to fix:');
+    const seen = new Set<string>();
+    for (const r of rows) {
+      if (seen.has(r.label)) continue;
+      seen.add(r.label);
+      const n = rows.filter((x) => x.label === r.label).length;
+      lines.push(`  - ${r.label} (${n}): ${r.fix}`);
+    }
+  } else {
+    lines.push('', 'Every sampled user’s calendar was reachable.');
+  }
+  return lines.join('\n');
+}
+
+export function formatStatus(status: OnboardingStatus): string {
+  const lines = [
+    `Tenant ${status.tenantId}`,
+    `  Phase:      ${PHASE_TEXT[status.phase] ?? status.phase} (since ${status.phaseSince})`,
+  ];
+  if (status.consent) {
+    lines.push(
+      `  Consent:    ${status.consent.state}${status.consent.missingRoles.length ? ` (missing ${status.consent.missingRoles.join(', ')})` : ''}, checked ${status.consent.checkedAt}`,
+    );
+  }
+  if (status.phase === 'awaitingConsent') {
+    lines.push(`  Consent URL: ${status.consentUrl}`);
+    if (status.consentDeadline) lines.push(`  Waits until: ${status.consentDeadline}`);
+  }
+  if (status.phase === 'testing')
+    lines.push(`  Progress:   ${status.progress.probed} of ${status.progress.total} users probed`);
+  lines.push(
+    `  Settings:   owner ${status.settings.owner}, sample ${status.settings.sampleSize}, threshold ${Math.round(status.settings.threshold * 100)}%, health check every ${status.settings.scheduleIntervalMinutes} min`,
+  );
+  if (status.scheduleId) lines.push(`  Schedule:   ${status.scheduleId}`);
+  if (status.rejectedCallbacks) lines.push(`  Rejected consent callbacks: ${status.rejectedCallbacks}`);
+  if (status.lastReport) lines.push('', formatReport(status.lastReport));
+  return lines.join('\n');
+}
+
+export function formatTenants(tenants: TenantSummary[]): string {
+  if (tenants.length === 0)
+    return 'No tenants yet. Start one with: together-o365 onboard --tenant <id> --owner <email>';
+  const rows = tenants.map((t) => [
+    t.tenantId,
+    t.phase ? (PHASE_TEXT[t.phase] ?? t.phase) : (t.workflowStatus ?? 'unknown'),
+    t.sampled ? `${t.accessible} of ${t.sampled}` : '',
+    t.verdict ?? '',
+  ]);
+  const header = ['TENANT', 'PHASE', 'REACHABLE', 'VERDICT'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  return [header, ...rows]
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+export function formatSchedule(s: ScheduleInfo): string {
+  const lines = [
+    `Health schedule ${s.scheduleId} (tenant ${s.tenantId})`,
+    `  State:     ${s.paused ? 'paused' : 'running'}${s.note ? ` — ${s.note}` : ''}`,
+  ];
+  if (s.intervalMinutes !== undefined) lines.push(`  Every:     ${s.intervalMinutes} minutes`);
+  if (s.nextRunAt) lines.push(`  Next run:  ${s.nextRunAt}`);
+  if (s.recentRuns.length) lines.push(`  Last run:  ${s.recentRuns[s.recentRuns.length - 1]!.at}`);
+  return lines.join('\n');
+}
+
+/** Exit code for a status: 1 when the tenant is failing, expired, or its last verdict is `fail`. */
+export function statusIsFailing(status: OnboardingStatus): boolean {
+  return status.phase === 'failing' || status.phase === 'expired' || status.lastReport?.verdict === 'fail';
+}

@@ -1,0 +1,27 @@
+/** `together-o365 emulator`: the Microsoft 365 emulator until SIGINT/SIGTERM; prints one JSON line when ready. */
+import { startEmulator } from '../emulator';
+import type { EmulatorCommandOptions } from './program';
+
+export async function runEmulatorCommand(
+  opts: EmulatorCommandOptions,
+  _env: NodeJS.ProcessEnv,
+): Promise<number> {
+  const running = await startEmulator({
+    port: opts.port,
+    ...(opts.fixture ? { fixture: opts.fixture } : {}),
+    ...(opts.latencyMs !== undefined ? { latencyMs: opts.latencyMs } : {}),
+    ...(opts.persist ? { persistDir: opts.persist } : {}),
+  });
+  process.stdout.write(
+    `${JSON.stringify({ loginUrl: running.loginUrl, graphUrl: running.graphUrl, caCertPath: running.caCertPath, controlToken: running.controlToken })}\n`,
+  );
+  process.stderr.write(
+    `Emulator ready at ${running.origin}. Trust its CA in other processes with NODE_EXTRA_CA_CERTS=${running.caCertPath}. Ctrl+C stops it.\n`,
+  );
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await running.stop();
+  return 0;
+}

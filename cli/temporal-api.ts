@@ -1,0 +1,185 @@
+/**
+ * TogetherApi over Temporal, through client/ (the workflows' public functions). Errors become BackendError
+ * (notFound / rejected / unreachable) so the console can render the right page and the CLI the right exit code.
+ */
+import type { Client, ScheduleDescription } from '@temporalio/client';
+import {
+  connectTemporal,
+  createOrUpdateHealthSchedule,
+  deleteHealthSchedule,
+  deliverConsentCallback,
+  describeHealthSchedule,
+  getMonitorState,
+  getOnboardingStatus,
+  listTenants,
+  pauseHealthSchedule,
+  registerConsentState,
+  retest,
+  startOnboarding,
+  triggerHealthSchedule,
+  updateSettings,
+} from '../client';
+import { loadTemporalSettings } from '../worker/temporal-connection';
+import { BackendError, type TenantSummary } from '../console/backend';
+import { healthScheduleId } from '../workflows/messages';
+import type { ScheduleInfo, TogetherApi } from './api';
+
+const REJECTED = new Set(['UpdateRejectedError', 'SettingsError']);
+const NOT_FOUND = new Set(['TenantNotFoundError', 'WorkflowNotFoundError', 'ScheduleNotFoundError']);
+
+export function toBackendError(err: unknown, address: string): unknown {
+  if (!(err instanceof Error) || err instanceof BackendError) return err;
+  if (REJECTED.has(err.name)) return new BackendError('rejected', err.message);
+  if (NOT_FOUND.has(err.name)) return new BackendError('notFound', err.message);
+  const code = (err as { code?: number }).code;
+  if (
+    err.name === 'UnreachableError' ||
+    code === 14 /* UNAVAILABLE */ ||
+    code === 4 /* DEADLINE_EXCEEDED */ ||
+    /UNAVAILABLE|ECONNREFUSED|connection refused|Connection dropped|transport/i.test(err.message)
+  ) {
+    return new BackendError(
+      'unreachable',
+      `Could not reach Temporal at ${address}: ${err.message.split('\n')[0]}. Is the Temporal server running (npm run temporal, or TEMPORAL_ADDRESS for your cluster)?`,
+    );
+  }
+  return err;
+}
+
+function scheduleInfo(tenantId: string, d: ScheduleDescription): ScheduleInfo {
+  const interval = d.spec.intervals?.[0]?.every;
+  const ms = typeof interval === 'number' ? interval : undefined;
+  const minutes =
+    ms !== undefined
+      ? Math.round(ms / 60_000)
+      : typeof interval === 'string'
+        ? parseIntervalMinutes(interval)
+        : undefined;
+  return {
+    scheduleId: healthScheduleId(tenantId),
+    tenantId,
+    paused: d.state.paused,
+    ...(d.state.note ? { note: d.state.note } : {}),
+    ...(minutes !== undefined ? { intervalMinutes: minutes } : {}),
+    ...(d.info.nextActionTimes[0] ? { nextRunAt: d.info.nextActionTimes[0].toISOString() } : {}),
+    recentRuns: d.info.recentActions.map((a) => ({
+      at: a.takenAt.toISOString(),
+      workflowId: a.action.workflow.workflowId,
+    })),
+  };
+}
+
+function parseIntervalMinutes(s: string): number | undefined {
+  const m = /^(\d+)\s*(minutes?|m|hours?|h)$/.exec(s.trim());
+  if (!m) return undefined;
+  return /^h/.test(m[2]!) ? Number(m[1]) * 60 : Number(m[1]);
+}
+
+export async function createTemporalApi(env: NodeJS.ProcessEnv = process.env): Promise<TogetherApi> {
+  const client: Client = await connectTemporal(env);
+  const address = loadTemporalSettings(env).address;
+  const taskQueue = env.TOGETHER_TASK_QUEUE || undefined;
+  const guard = async <T>(fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (err) {
+      throw toBackendError(err, address);
+    }
+  };
+  const statusOrThrow = async (tenantId: string) => {
+    const status = await getOnboardingStatus(client, tenantId);
+    if (!status)
+      throw new BackendError(
+        'notFound',
+        `Tenant ${tenantId} has no onboarding. Start one with 'together-o365 onboard --tenant ${tenantId}'.`,
+      );
+    return status;
+  };
+
+  return {
+    listTenants: () =>
+      guard(async () => {
+        const tenants = await listTenants(client);
+        return Promise.all(
+          tenants.map(async (t): Promise<TenantSummary> => {
+            const base: TenantSummary = {
+              tenantId: t.tenantId,
+              workflowStatus: t.status,
+              startedAt: t.startTime.toISOString(),
+            };
+            if (t.status !== 'RUNNING') return base;
+            const s = await getOnboardingStatus(client, t.tenantId).catch(() => null);
+            if (!s) return base;
+            return {
+              ...base,
+              phase: s.phase,
+              ...(s.lastReport
+                ? {
+                    sampled: s.lastReport.sampled,
+                    accessible: s.lastReport.accessible,
+                    verdict: s.lastReport.verdict,
+                  }
+                : {}),
+            };
+          }),
+        );
+      }),
+    getStatus: (tenantId) => guard(() => getOnboardingStatus(client, tenantId)),
+    getMonitorState: (tenantId) => guard(() => getMonitorState(client, tenantId)),
+    registerConsentState: (tenantId, registration) =>
+      guard(() => registerConsentState(client, tenantId, registration)),
+    deliverConsentCallback: (tenantId, callback) =>
+      guard(() => deliverConsentCallback(client, tenantId, callback)),
+    retest: (tenantId) => guard(() => retest(client, tenantId)),
+    updateSettings: (tenantId, partial) => guard(() => updateSettings(client, tenantId, partial)),
+    startOnboarding: (input) =>
+      guard(async () => {
+        // USE_EXISTING returns the running workflow; ask first so we can say which it was.
+        const existing = await getOnboardingStatus(client, input.tenant.tenantId).catch(() => null);
+        const handle = await startOnboarding(client, input, taskQueue ? { taskQueue } : {});
+        return { workflowId: handle.workflowId, started: existing === null };
+      }),
+    describeSchedule: (tenantId) =>
+      guard(async () => {
+        const d = await describeHealthSchedule(client, tenantId);
+        return d ? scheduleInfo(tenantId, d) : null;
+      }),
+    createSchedule: (tenantId, intervalMinutes) =>
+      guard(async () => {
+        const status = await statusOrThrow(tenantId);
+        const settings = intervalMinutes
+          ? { ...status.settings, scheduleIntervalMinutes: intervalMinutes }
+          : status.settings;
+        await createOrUpdateHealthSchedule(client, {
+          tenant: { tenantId },
+          settings,
+          consentUrl: status.consentUrl,
+          ...(taskQueue ? { taskQueue } : {}),
+        });
+        const d = await describeHealthSchedule(client, tenantId);
+        if (!d)
+          throw new BackendError(
+            'notFound',
+            `Schedule ${healthScheduleId(tenantId)} vanished right after it was created.`,
+          );
+        return scheduleInfo(tenantId, d);
+      }),
+    pauseSchedule: (tenantId, note) =>
+      guard(() => pauseHealthSchedule(client, tenantId, { paused: true, note })),
+    unpauseSchedule: (tenantId, note) =>
+      guard(() => pauseHealthSchedule(client, tenantId, { paused: false, note })),
+    triggerSchedule: (tenantId) => guard(() => triggerHealthSchedule(client, tenantId)),
+    deleteSchedule: (tenantId) =>
+      guard(async () => {
+        if (!(await deleteHealthSchedule(client, tenantId))) {
+          throw new BackendError(
+            'notFound',
+            `Tenant ${tenantId} has no health schedule (${healthScheduleId(tenantId)}).`,
+          );
+        }
+      }),
+    close: async () => {
+      await client.connection.close();
+    },
+  };
+}

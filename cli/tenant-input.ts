@@ -1,0 +1,210 @@
+/**
+ * Where `onboard` gets its tenant, app and settings: flags first, then `--from tenant.json` (the Pulumi
+ * `workerConfig` stack output), then environment variables. Everything is validated with zod; a bad value
+ * names its source (file and field, flag or variable) and the reason.
+ */
+import fs from 'node:fs';
+import { z } from 'zod';
+import { DEFAULT_SETTINGS, type OnboardTenantInput, type TenantSettings } from '../workflows/messages';
+
+export class TenantInputError extends Error {
+  override name = 'TenantInputError';
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const guid = z.string().regex(GUID, 'must be a GUID such as 00000000-0000-0000-0000-000000000000');
+const email = z.string().regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, 'must be an email address');
+const url = z.string().refine((s) => {
+  try {
+    const u = new URL(s);
+    return u.protocol === 'https:' || u.protocol === 'http:';
+  } catch {
+    return false;
+  }
+}, 'must be an http(s) URL');
+
+/** The Pulumi `workerConfig` output (infra/workerConfig.ts, TenantWorkerConfig). */
+export const workerConfigSchema = z.object({
+  tenantId: guid,
+  appId: guid,
+  integrationOwner: email,
+  adminConsentUrl: url,
+  redirectUri: url,
+  servicePrincipalObjectId: z.string().min(1),
+  grantedPermissions: z.array(z.string()),
+  mailboxScope: z.enum(['tenant', 'group']),
+  scopeGroup: z.string().optional(),
+  assignmentGroupId: z.string().optional(),
+  exchangeScopingScript: z.string().optional(),
+});
+export type WorkerConfigFile = z.infer<typeof workerConfigSchema>;
+
+export function readWorkerConfig(file: string): WorkerConfigFile {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new TenantInputError(
+      `Cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}. ` +
+        `Create it with 'pulumi stack output workerConfig --json > ${file}'.`,
+    );
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new TenantInputError(
+      `${file} is not valid JSON (${(err as Error).message}). Create it with 'pulumi stack output workerConfig --json > ${file}'.`,
+    );
+  }
+  // Accept the whole stack output too ({ workerConfig: {...} }).
+  if (json && typeof json === 'object' && 'workerConfig' in json)
+    json = (json as { workerConfig: unknown }).workerConfig;
+  if (json && typeof json === 'object' && (json as { mode?: string }).mode === 'publisher') {
+    throw new TenantInputError(
+      `${file} is the publisher stack's workerConfig (mode: publisher). --from needs a customer tenant's workerConfig ` +
+        `(the output of the tenant stack: tenantId, appId, integrationOwner, adminConsentUrl, …).`,
+    );
+  }
+  const parsed = workerConfigSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const field = issue.path.join('.') || '(top level)';
+    throw new TenantInputError(`${file}: field '${field}' ${issue.message}.`);
+  }
+  return parsed.data;
+}
+
+export interface OnboardFlags {
+  tenant?: string;
+  owner?: string;
+  appId?: string;
+  redirectUri?: string;
+  consoleUrl?: string;
+  authorityHost?: string;
+  from?: string;
+  sampleSize?: number;
+  threshold?: number;
+  interval?: number;
+  consentWaitDays?: number;
+  credentialRef?: string;
+}
+
+export const DEFAULT_CONSOLE_URL = 'http://127.0.0.1:3000';
+export const DEFAULT_AUTHORITY_HOST = 'https://login.microsoftonline.com';
+
+export function adminConsentUrl(opts: {
+  authorityHost: string;
+  tenantId: string;
+  appId: string;
+  redirectUri: string;
+}): string {
+  const u = new URL(
+    `${opts.authorityHost.replace(/\/+$/, '')}/${encodeURIComponent(opts.tenantId)}/v2.0/adminconsent`,
+  );
+  u.searchParams.set('client_id', opts.appId);
+  u.searchParams.set('scope', 'https://graph.microsoft.com/.default');
+  u.searchParams.set('redirect_uri', opts.redirectUri);
+  return u.toString();
+}
+
+function check<T>(schema: z.ZodType<T>, value: unknown, source: string): T {
+  const r = schema.safeParse(value);
+  if (!r.success) throw new TenantInputError(`${source} '${String(value)}' ${r.error.issues[0]!.message}.`);
+  return r.data;
+}
+
+/** Builds the onboarding input; throws TenantInputError naming the missing or bad value. */
+export function resolveOnboardInput(
+  flags: OnboardFlags,
+  env: NodeJS.ProcessEnv = process.env,
+): OnboardTenantInput & { consoleUrl: string } {
+  const file = flags.from ? readWorkerConfig(flags.from) : undefined;
+  const pick = (flag: string | undefined, fileValue: string | undefined, envName: string) =>
+    flag !== undefined
+      ? { value: flag, source: `--${flagName(envName)}` }
+      : fileValue !== undefined
+        ? { value: fileValue, source: `${flags.from}` }
+        : env[envName]
+          ? { value: env[envName], source: envName }
+          : undefined;
+
+  const tenant = pick(flags.tenant, file?.tenantId, 'TOGETHER_TENANT_ID');
+  if (!tenant) {
+    throw new TenantInputError(
+      'Which tenant? Pass --tenant <tenant id>, --from tenant.json (Pulumi workerConfig output), or set TOGETHER_TENANT_ID.',
+    );
+  }
+  const tenantId = check(guid, tenant.value, tenant.source);
+  const owner = pick(flags.owner, file?.integrationOwner, 'TOGETHER_OWNER_EMAIL');
+  if (!owner) {
+    throw new TenantInputError(
+      'Who hears about failures? Pass --owner <email>, --from tenant.json, or set TOGETHER_OWNER_EMAIL.',
+    );
+  }
+  const ownerEmail = check(email, owner.value, owner.source);
+  const consoleUrl = check(
+    url,
+    flags.consoleUrl ?? env.TOGETHER_CONSOLE_URL ?? DEFAULT_CONSOLE_URL,
+    flags.consoleUrl ? '--console-url' : 'TOGETHER_CONSOLE_URL',
+  ).replace(/\/+$/, '');
+
+  let consentUrl: string;
+  if (
+    file &&
+    flags.appId === undefined &&
+    flags.redirectUri === undefined &&
+    flags.authorityHost === undefined
+  ) {
+    const u = new URL(file.adminConsentUrl);
+    u.searchParams.delete('state');
+    consentUrl = u.toString();
+  } else {
+    const app = pick(flags.appId, file?.appId, 'TOGETHER_APP_ID');
+    if (!app) {
+      throw new TenantInputError(
+        "Which application? Pass --app-id <Together app's client id>, --from tenant.json, or set TOGETHER_APP_ID.",
+      );
+    }
+    const appId = check(guid, app.value, app.source);
+    const redirect = pick(flags.redirectUri, file?.redirectUri, 'TOGETHER_REDIRECT_URI');
+    const redirectUri = check(
+      url,
+      redirect?.value ?? `${consoleUrl}/consent/callback`,
+      redirect?.source ?? '--redirect-uri',
+    );
+    const authority = flags.authorityHost ?? env.TOGETHER_AUTHORITY_HOST ?? DEFAULT_AUTHORITY_HOST;
+    const authorityHost = check(
+      url,
+      authority,
+      flags.authorityHost ? '--authority-host' : 'TOGETHER_AUTHORITY_HOST',
+    );
+    consentUrl = adminConsentUrl({ authorityHost, tenantId, appId, redirectUri });
+  }
+
+  const settings: TenantSettings = {
+    ...DEFAULT_SETTINGS,
+    owner: ownerEmail,
+    ...(flags.sampleSize !== undefined ? { sampleSize: flags.sampleSize } : {}),
+    ...(flags.threshold !== undefined ? { threshold: flags.threshold } : {}),
+    ...(flags.interval !== undefined ? { scheduleIntervalMinutes: flags.interval } : {}),
+  };
+  return {
+    tenant: { tenantId, ...(flags.credentialRef ? { credentialRef: flags.credentialRef } : {}) },
+    consentUrl,
+    settings,
+    ...(flags.consentWaitDays !== undefined ? { consentWaitDays: flags.consentWaitDays } : {}),
+    consoleUrl,
+  };
+}
+
+function flagName(envName: string): string {
+  return (
+    {
+      TOGETHER_TENANT_ID: 'tenant',
+      TOGETHER_OWNER_EMAIL: 'owner',
+      TOGETHER_APP_ID: 'app-id',
+      TOGETHER_REDIRECT_URI: 'redirect-uri',
+    }[envName] ?? envName
+  );
+}
