@@ -57,10 +57,11 @@ function appFor(state: EmulatorState, clientId: string, tenant: Tenant): Applica
 }
 
 export function registerLogin(f: FastifyInstance, ctx: LoginContext): void {
-  const { state } = ctx;
+  // `ctx.state` is a getter: a reset or a fixture load swaps the whole state object.
+  const S = () => ctx.state;
 
   const openidConfig = (tenantSeg: string, v2: boolean) => {
-    const tenant = state.findTenant(tenantSeg);
+    const tenant = S().findTenant(tenantSeg);
     const o = ctx.origin();
     // The issuer always names the tenant GUID, even when the authority used the domain name.
     const tid = tenant?.id ?? tenantSeg;
@@ -93,7 +94,7 @@ export function registerLogin(f: FastifyInstance, ctx: LoginContext): void {
 
   const discovery = (v2: boolean) => async (req: FastifyRequest<{ Params: { tenant: string } }>, reply: FastifyReply) => {
     const t = req.params.tenant;
-    if (!['common', 'organizations', 'consumers'].includes(t.toLowerCase()) && !state.findTenant(t)) {
+    if (!['common', 'organizations', 'consumers'].includes(t.toLowerCase()) && !S().findTenant(t)) {
       const e = tenantNotFound(t);
       return reply.code(e.status).send(e.body);
     }
@@ -112,7 +113,7 @@ export function registerLogin(f: FastifyInstance, ctx: LoginContext): void {
     const requestId = randomUUID();
     const body = (req.body ?? {}) as Record<string, string | undefined>;
     const tenantSeg = req.params.tenant;
-    const tenant = state.findTenant(tenantSeg);
+    const tenant = S().findTenant(tenantSeg);
     let appIdForLog: string | undefined = body.client_id;
     const send = (r: { status: number; body: unknown }, fault?: string) => {
       ctx.log.add({
@@ -167,7 +168,7 @@ export function registerLogin(f: FastifyInstance, ctx: LoginContext): void {
           `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`,
         ),
       );
-    const app = appFor(state, body.client_id, tenant);
+    const app = appFor(S(), body.client_id, tenant);
     if (!app) return send(appNotFound(body.client_id, tenant));
     appIdForLog = app.appId;
     const sp = tenant.servicePrincipalByAppId(app.appId);
@@ -303,11 +304,11 @@ export function registerLogin(f: FastifyInstance, ctx: LoginContext): void {
     const anyTenant = ['organizations', 'common'].includes(tenantSeg.toLowerCase());
     if (v2 && tenantSeg.toLowerCase() === 'common')
       return errorPage(reply, 400, 90130, "Application does not support the 'common' endpoint for admin consent. Use the tenant ID or 'organizations'.");
-    const fixedTenant = anyTenant ? undefined : state.findTenant(tenantSeg);
+    const fixedTenant = anyTenant ? undefined : S().findTenant(tenantSeg);
     if (!anyTenant && !fixedTenant) return errorPage(reply, 400, 90002, `Tenant '${tenantSeg}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`);
     if (!p.client_id) return errorPage(reply, 400, 900144, "The request body must contain the following parameter: 'client_id'.");
-    const app = state.findApp(p.client_id);
-    if (!app || (fixedTenant && !appFor(state, p.client_id, fixedTenant)))
+    const app = S().findApp(p.client_id);
+    if (!app || (fixedTenant && !appFor(S(), p.client_id, fixedTenant)))
       return errorPage(
         reply,
         400,
@@ -331,7 +332,7 @@ export function registerLogin(f: FastifyInstance, ctx: LoginContext): void {
       return errorRedirect('invalid_request', 'AADSTS70011: The provided value for the input parameter \'scope\' is not valid. Use the /.default scope to request application permissions.');
 
     const admins = anyTenant
-      ? [...state.tenants.values()].flatMap((t) => t.admins.map((a) => ({ ...a, tenant: t, tenantName: t.displayName })))
+      ? [...S().tenants.values()].flatMap((t) => t.admins.map((a) => ({ ...a, tenant: t, tenantName: t.displayName })))
       : fixedTenant!.admins.map((a) => ({ ...a, tenant: fixedTenant!, tenantName: undefined as string | undefined }));
     const permissions = app.requiredPermissions.map((v) => roleByValue(v)!).filter(Boolean);
     const action = `/${tenantSeg}${v2 ? '/v2.0' : ''}/adminconsent`;
@@ -368,7 +369,7 @@ export function registerLogin(f: FastifyInstance, ctx: LoginContext): void {
     const admin = admins.find((a) => a.userPrincipalName.toLowerCase() === (p.admin ?? '').toLowerCase() || a.id === (p.admin ?? '').toLowerCase());
     if (!admin) return render(400, `No administrator '${p.admin ?? ''}' in this directory. Choose one from the list.`);
     const tenant = admin.tenant;
-    if (!appFor(state, app.appId, tenant)) return errorPage(reply, 400, 700016, `Application with identifier '${app.appId}' was not found in the directory '${tenant.displayName}'.`);
+    if (!appFor(S(), app.appId, tenant)) return errorPage(reply, 400, 700016, `Application with identifier '${app.appId}' was not found in the directory '${tenant.displayName}'.`);
     // Only Global Administrator or Privileged Role Administrator may grant Microsoft Graph app roles
     // (grant-admin-consent.md, Prerequisites); Entra stops with "Need admin approval".
     if (!admin.roles.some((r) => CONSENTING_ROLES.includes(r))) {
@@ -381,7 +382,7 @@ export function registerLogin(f: FastifyInstance, ctx: LoginContext): void {
         withQuery(redirectUri, { ...(v2 ? { admin_consent: 'True' } : {}), error: 'access_denied', error_description: description, state: p.state }),
       );
     }
-    state.grantConsent(tenant.id, app.appId);
+    S().grantConsent(tenant.id, app.appId);
     ctx.changed();
     const params: Record<string, string | undefined> = v2
       ? { admin_consent: 'True', tenant: tenant.id, scope: p.scope, state: p.state }

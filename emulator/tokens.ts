@@ -4,7 +4,7 @@
  * iss (https://sts.windows.net/{tid}/), tid, appid, oid (the client's service principal), roles, idtyp=app.
  * Roles are frozen at issuance, as in Entra: a consent change reaches Graph with the next token.
  */
-import { createPrivateKey, createPublicKey, randomUUID, X509Certificate, type KeyObject } from 'node:crypto';
+import { createPrivateKey, randomUUID, X509Certificate, type KeyObject } from 'node:crypto';
 import { decodeProtectedHeader, errors as joseErrors, importX509, jwtVerify, SignJWT, type JWK, exportJWK } from 'jose';
 import type { Pki } from './pki';
 
@@ -82,7 +82,7 @@ export class TokenService {
   }
 
   async jwks(): Promise<{ keys: (JWK & { kid: string; x5t: string; x5c: string[]; use: string })[] }> {
-    const jwk = await exportJWK(createPublicKey(this.publicKey));
+    const jwk = await exportJWK(this.publicKey);
     const der = new X509Certificate(this.pki.signingCertPem).raw.toString('base64');
     return { keys: [{ ...jwk, kty: 'RSA', use: 'sig', kid: this.pki.signingKid, x5t: this.pki.signingKid, x5c: [der] }] };
   }
