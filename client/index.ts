@@ -13,6 +13,7 @@ import {
   WorkflowUpdateFailedError,
   type Client,
   type WorkflowHandle,
+  type WorkflowHandleWithFirstExecutionRunId,
 } from '@temporalio/client';
 import { Client as TemporalClient } from '@temporalio/client';
 import {
@@ -89,7 +90,7 @@ export async function startOnboarding(
   client: Client,
   input: OnboardTenantInput,
   opts: { taskQueue?: string } = {},
-): Promise<WorkflowHandle<typeof onboardTenant>> {
+): Promise<WorkflowHandleWithFirstExecutionRunId<typeof onboardTenant>> {
   if (!/^[A-Za-z0-9._-]{1,100}$/.test(input.tenant.tenantId)) {
     throw new SettingsError(`tenantId '${input.tenant.tenantId}' must be a GUID or a short name (letters, digits, . _ -).`);
   }

@@ -5,6 +5,7 @@
  * its own task queue (`uniqueTaskQueue`).
  */
 import { randomUUID } from 'node:crypto';
+import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import {
   DefaultLogger,
@@ -57,4 +58,16 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
 
 export function uniqueTaskQueue(prefix = 'test'): string {
   return `${prefix}-${randomUUID()}`;
+}
+
+/** Registers the TenantId keyword attribute on a server that was not started with it (time-skipping server). */
+export async function registerTenantIdAttribute(env: TestWorkflowEnvironment, namespace = 'default'): Promise<void> {
+  try {
+    await env.connection.operatorService.addSearchAttributes({
+      namespace,
+      searchAttributes: { [TENANT_ID.name]: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD },
+    });
+  } catch (err) {
+    if (!/already exists/i.test(String(err))) throw err;
+  }
 }
