@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import pLimit from 'p-limit';
 import { badRequest, graphError, GraphHttpError, throttled, type GraphResponse } from './errors';
 import { applySelect, decodeSkipToken, encodeSkipToken, parseFilter, parseSelect, parseTop, type Row } from './odata';
-import { GRAPH_APP_ROLES, roleById, roleByValue } from './permissions';
+import { EXCHANGE_APP_ROLES, GRAPH_APP_ROLES, roleById, roleByValue } from './permissions';
 import type { RequestLog } from './runtime';
 import type { FaultInjector, Latency, MailboxLimiter } from './runtime';
 import {
@@ -546,7 +546,9 @@ function mailboxAccess(c: Ctx, permissions: string[]): User {
   const tenant = c.caller.tenant;
   const appId = c.caller.claims.appid;
   const entra = permissions.some((p) => c.caller.roles.has(p));
-  const scopedAny = !entra && [...tenant.exchangeScopes.values()].some((s) => s.appId === appId.toLowerCase());
+  const scopedAny =
+    !entra &&
+    [...tenant.exchangeScopes.values()].some((s) => s.appId === appId.toLowerCase() && permissions.includes(EXCHANGE_APP_ROLES[s.role] ?? ''));
   if (!entra && !scopedAny)
     throw new GraphHttpError(403, 'ErrorAccessDenied', 'Access is denied. Check credentials and try again.');
   const key = c.params[0]!;
