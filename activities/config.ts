@@ -104,6 +104,7 @@ export const ENV = {
   probeMailboxes: 'TOGETHER_PROBE_MAILBOXES',
   stateDir: 'TOGETHER_STATE_DIR',
   probeConcurrency: 'TOGETHER_PROBE_CONCURRENCY',
+  maxRetries: 'TOGETHER_GRAPH_MAX_RETRIES',
 } as const;
 
 export class ConfigurationError extends Error {
@@ -155,6 +156,7 @@ export function loadGraphConfig(env: Record<string, string | undefined> = proces
   const nonMicrosoftAuthority =
     authorityHost !== undefined && !/^https:\/\/login\.(microsoftonline\.(com|us)|chinacloudapi\.cn|partner\.microsoftonline\.cn)\/?$/i.test(authorityHost);
   const probeConcurrency = get('probeConcurrency');
+  const maxRetries = get('maxRetries');
   const input: GraphConfigInput = {
     appId: get('appId') ?? '',
     credentials: { default: credential },
@@ -170,7 +172,10 @@ export function loadGraphConfig(env: Record<string, string | undefined> = proces
       .map((s) => s.trim())
       .filter(Boolean),
     stateDir: get('stateDir'),
-    probe: probeConcurrency ? { concurrency: Number(probeConcurrency) } : {},
+    probe: {
+      ...(probeConcurrency ? { concurrency: Number(probeConcurrency) } : {}),
+      ...(maxRetries ? { maxRetries: Number(maxRetries) } : {}),
+    },
   };
   return parseGraphConfig(input, (path) => envNameFor(path));
 }
@@ -185,6 +190,7 @@ function envNameFor(path: string): string {
     webhookUrl: ENV.webhookUrl,
     webhookSecret: ENV.webhookSecret,
     'probe.concurrency': ENV.probeConcurrency,
+    'probe.maxRetries': ENV.maxRetries,
   };
   return map[path] ?? path;
 }

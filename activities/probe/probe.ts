@@ -214,10 +214,15 @@ export async function probeCalendars(deps: ActivityDeps, input: ProbeCalendarsIn
       state.done[String(index)]
         ? Promise.resolve()
         : limit(async () => {
-            const results = await probeChunk(chunk);
-            state.done[String(index)] = results;
-            beat();
-            overrides.onChunk?.(state);
+            try {
+              const results = await probeChunk(chunk);
+              state.done[String(index)] = results;
+              beat();
+              overrides.onChunk?.(state);
+            } catch (err) {
+              limit.clearQueue(); // the attempt is over: start no more chunks (the retry resumes from the heartbeat)
+              throw err;
+            }
           }),
     ),
   );
