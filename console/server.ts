@@ -96,7 +96,9 @@ const STYLE = `
 header{background:#24292f;color:#fff;padding:12px 24px}header a{color:#fff;text-decoration:none;font-weight:600}
 main{max-width:960px;margin:24px auto;padding:0 24px}section{background:#fff;border:1px solid #d0d7de;border-radius:8px;padding:16px 20px;margin-bottom:16px}
 h1{font-size:24px;margin:0 0 12px}h2{font-size:18px;margin:0 0 12px}table{border-collapse:collapse;width:100%}
-th,td{text-align:left;padding:6px 8px;border-bottom:1px solid #d0d7de;vertical-align:top}th{background:#f6f8fa}
+th,td{text-align:left;padding:6px 8px;border-bottom:1px solid #d0d7de;vertical-align:top;overflow-wrap:anywhere}
+#unreachable{table-layout:fixed;font-size:14px}#unreachable .c-account{width:34%}#unreachable .c-reason{width:16%}#unreachable .c-code{width:20%}
+.health-chart{max-width:100%;height:auto}th{background:#f6f8fa}
 .phase{display:inline-block;padding:2px 10px;border-radius:12px;font-weight:600;background:#ddf4ff;color:#0969da}
 .phase-active{background:#dafbe1;color:#1a7f37}.phase-failing,.phase-expired{background:#ffebe9;color:#cf222e}
 .big{font-size:28px;font-weight:700}.muted{color:#57606a}.notice{background:#dafbe1;border-color:#1a7f37}
