@@ -105,7 +105,7 @@ export async function tenantMonitor(input: MonitorInput): Promise<void> {
       await notifyOwner({ ...n, tenantId, to: owner });
       sentKeys.push(n.idempotencyKey);
       while (sentKeys.length > SENT_KEYS_LIMIT) sentKeys.shift();
-      state.incident?.notified.push(n.kind);
+      if (state.incident && n.idempotencyKey.includes(`:${state.incident.id}:`)) state.incident.notified.push(n.kind);
     } catch (err) {
       log.error('notification failed after retries', { tenantId, kind: n.kind, error: String(err) });
     }
@@ -119,6 +119,7 @@ export async function tenantMonitor(input: MonitorInput): Promise<void> {
   const fixFor = (r: HealthResult): Notification['fix'] =>
     r.consent === 'consented' ? { steps: ['See the unreachable accounts in the status page.'] } : { consentUrl: r.consentUrl };
 
+  /** Applies a result to the state at once (queries see a consistent state), then sends its notifications. */
   async function handle(r: HealthResult): Promise<void> {
     seenChecks.push(r.checkId);
     while (seenChecks.length > SEEN_LIMIT) seenChecks.shift();
@@ -132,13 +133,14 @@ export async function tenantMonitor(input: MonitorInput): Promise<void> {
       consent: r.consent,
       ...Object.fromEntries(r.examples.map((e, i) => [`example${i + 1}`, `${e.user}: ${e.reason}${e.code ? ` (${e.code})` : ''}`])),
     };
+    const outbox: Omit<Notification, 'tenantId' | 'to'>[] = [];
 
     if (cls === 'healthy') {
       if (state.incident) {
         const inc = state.incident;
         setStatus('recovered');
         nextReminderAt = undefined;
-        await notify({
+        outbox.push({
           idempotencyKey: `${tenantId}:${inc.id}:incidentResolved`,
           kind: 'incidentResolved',
           since: inc.openedAt,
@@ -153,7 +155,7 @@ export async function tenantMonitor(input: MonitorInput): Promise<void> {
       if (!state.incident) {
         incidents++;
         state.incident = { id: `inc-${incidents}`, openedAt: r.at, reason, notified: [] };
-        await notify({
+        outbox.push({
           idempotencyKey: `${tenantId}:${state.incident.id}:incidentOpened`,
           kind: 'incidentOpened',
           since: r.at,
@@ -166,7 +168,7 @@ export async function tenantMonitor(input: MonitorInput): Promise<void> {
           facts,
         });
       } else if (cls === 'failing' && state.status !== 'failing') {
-        await notify({
+        outbox.push({
           idempotencyKey: `${tenantId}:${state.incident.id}:incidentOpened:failing`,
           kind: 'incidentOpened',
           since: state.incident.openedAt,
@@ -184,7 +186,7 @@ export async function tenantMonitor(input: MonitorInput): Promise<void> {
 
     for (const cred of r.credentials?.credentials ?? []) {
       if (cred.severity === 'ok') continue;
-      await notify({
+      outbox.push({
         idempotencyKey: `${tenantId}:credential:${cred.keyId}:${cred.severity}`,
         kind: 'credentialExpiring',
         summary: `The app's ${cred.kind} ${cred.displayName ?? cred.keyId} ${cred.severity === 'expired' ? 'has expired' : `expires in ${cred.daysLeft} days`}.`,
@@ -202,6 +204,7 @@ export async function tenantMonitor(input: MonitorInput): Promise<void> {
       status: state.status,
     });
     while (state.history.length > historyLimit) state.history.shift();
+    for (const n of outbox) await notify(n);
   }
 
   const canSuggested = () => workflowInfo().continueAsNewSuggested;

@@ -71,3 +71,67 @@ export async function registerTenantIdAttribute(env: TestWorkflowEnvironment, na
     if (!/already exists/i.test(String(err))) throw err;
   }
 }
+
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+const EventType = temporal.api.enums.v1.EventType;
+
+/**
+ * Temporal Cloud actions visible in one workflow's history (docs.temporal.io/evaluate/cloud/actions):
+ * the start (+2 when a Schedule started it: TemporalScheduledById), each activity attempt, timers, signals
+ * received, child starts (2 each), search-attribute upserts, local-activity markers, accepted updates,
+ * continue-as-new. Heartbeats and queries are not in history (none are used by a healthy health check).
+ */
+export function countActions(events: HistoryEvent[]): { total: number; byKind: Record<string, number> } {
+  const byKind: Record<string, number> = {};
+  const add = (k: string, n = 1) => (byKind[k] = (byKind[k] ?? 0) + n);
+  for (const e of events) {
+    switch (e.eventType) {
+      case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED: {
+        add('workflow start');
+        const fields = e.workflowExecutionStartedEventAttributes?.searchAttributes?.indexedFields ?? {};
+        if ('TemporalScheduledById' in fields) add('schedule (per execution)', 2);
+        break;
+      }
+      case EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED:
+        if ((e.activityTaskStartedEventAttributes?.attempt ?? 1) > 1) add('activity retry');
+        break;
+      case EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+        add('activity');
+        break;
+      case EventType.EVENT_TYPE_TIMER_STARTED:
+        add('timer');
+        break;
+      case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED:
+        add('signal');
+        break;
+      case EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED:
+        add('child workflow', 2);
+        break;
+      case EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
+        add('search attribute upsert');
+        break;
+      case EventType.EVENT_TYPE_MARKER_RECORDED:
+        if (e.markerRecordedEventAttributes?.markerName === 'core_local_activity') add('local activity');
+        break;
+      case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
+        add('update');
+        break;
+      case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW:
+        add('continue-as-new');
+        break;
+      default:
+    }
+  }
+  return { total: Object.values(byKind).reduce((a, b) => a + b, 0), byKind };
+}
+
+/** Poll until `fn` returns a value (visibility and schedules are eventually consistent). */
+export async function eventually<T>(fn: () => Promise<T | undefined | null | false>, what: string, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
