@@ -18,6 +18,7 @@ import {
   type Application,
   type AppRoleAssignment,
   type CalendarEvent,
+  type DateTimeTimeZone,
   type EmulatorState,
   type Group,
   type ServicePrincipal,
@@ -25,7 +26,7 @@ import {
   type User,
 } from './state';
 import { TokenRejected, type AccessTokenClaims, type TokenService } from './tokens';
-import { parseDateTimeTimeZone } from './time';
+import { formatInTimeZone, parseDateTimeTimeZone, preferredTimeZone } from './time';
 
 export interface GraphContext {
   state: EmulatorState;
@@ -574,14 +575,39 @@ const EVENT_PROPS = [
   'organizer', 'attendees', 'responseStatus', 'isOnlineMeeting', 'onlineMeetingProvider', 'onlineMeeting', 'transactionId', 'webLink',
 ] as const;
 
-function eventRow(e: CalendarEvent, select: string[] | undefined): Row {
+/** Times are stored in UTC; `Prefer: outlook.timezone="…"` returns them in that zone (user-list-events.md). */
+function inZone(d: DateTimeTimeZone, tz: string | undefined): DateTimeTimeZone {
+  if (!tz) return d;
+  return formatInTimeZone(new Date(d.dateTime.replace(/(\.\d{3})\d*$/, '$1') + 'Z'), tz) ?? d;
+}
+
+function eventRow(e: CalendarEvent, select: string[] | undefined, tz?: string): Row {
   const row = applySelect(e as unknown as Row, select);
+  if (row.start) row.start = inZone(e.start, tz);
+  if (row.end) row.end = inZone(e.end, tz);
   row['@odata.etag'] = `W/"${e.changeKey}"`;
   return row;
 }
 
+function preferTz(c: Ctx): string | undefined {
+  return preferredTimeZone(c.req.headers.prefer);
+}
+
 function sortedEvents(cal: Map<string, CalendarEvent>): CalendarEvent[] {
   return [...cal.values()].sort((a, b) => a.start.dateTime.localeCompare(b.start.dateTime));
+}
+
+/** $orderby on events: start/dateTime, end/dateTime, createdDateTime, lastModifiedDateTime, subject (asc|desc). */
+function orderEvents(c: Ctx, events: CalendarEvent[]): CalendarEvent[] {
+  const raw = c.req.query.get('$orderby');
+  if (raw === null) return events;
+  const m = /^\s*(start\/dateTime|end\/dateTime|createdDateTime|lastModifiedDateTime|subject)(?:\s+(asc|desc))?\s*$/i.exec(raw);
+  if (!m) throw badRequest(`The $orderby expression '${raw}' is not supported on events.`, 'ErrorInvalidProperty');
+  const key = m[1]!.toLowerCase();
+  const get = (e: CalendarEvent) =>
+    key === 'start/datetime' ? e.start.dateTime : key === 'end/datetime' ? e.end.dateTime : key === 'subject' ? e.subject : key === 'createddatetime' ? e.createdDateTime : e.lastModifiedDateTime;
+  const dir = m[2]?.toLowerCase() === 'desc' ? -1 : 1;
+  return [...events].sort((a, b) => dir * get(a).localeCompare(get(b)));
 }
 
 function listEvents(c: Ctx): GraphResponse {
@@ -594,10 +620,32 @@ function listEvents(c: Ctx): GraphResponse {
     events = events.filter((e) => clause(e as unknown as Row));
   }
   // Outlook's default page size for events is 10.
-  return page(c, events, 10, 1000, (e) => eventRow(e, select), `users('${encodeURIComponent(c.params[0]!)}')/calendar/events`);
+  events = orderEvents(c, events);
+  const tz = preferTz(c);
+  return page(c, events, 10, 1000, (e) => eventRow(e, select, tz), `users('${encodeURIComponent(c.params[0]!)}')/calendar/events`);
 }
 route('listEvents', 'GET', '/users/{id}/calendar/events', listEvents, 0);
 route('listEvents', 'GET', '/users/{id}/events', listEvents, 0);
+
+/** calendarView: events overlapping [startDateTime, endDateTime), both required (user-list-calendarview.md). */
+function calendarView(c: Ctx): GraphResponse {
+  const user = mailboxAccess(c, CAL_READ);
+  const select = parseSelect(c.req.query, EVENT_PROPS, 'event');
+  const from = c.req.query.get('startDateTime');
+  const to = c.req.query.get('endDateTime');
+  if (!from || !to)
+    throw badRequest("This request requires a time window specified by the query string parameters StartDateTime and EndDateTime.", 'ErrorInvalidParameter');
+  const s = parseDateTimeTimeZone(from, 'UTC');
+  const e = parseDateTimeTimeZone(to, 'UTC');
+  if (!s || !e) throw badRequest(`Cannot convert '${!s ? from : to}' to a date-time.`, 'ErrorInvalidParameter');
+  const events = orderEvents(c, sortedEvents(c.caller.tenant.calendar(user))).filter(
+    (ev) => Date.parse(ev.start.dateTime + 'Z') < e.getTime() && Date.parse(ev.end.dateTime + 'Z') > s.getTime(),
+  );
+  const tz = preferTz(c);
+  return page(c, events, 10, 1000, (ev) => eventRow(ev, select, tz), `users('${encodeURIComponent(c.params[0]!)}')/calendarView`);
+}
+route('calendarView', 'GET', '/users/{id}/calendarView', calendarView, 0);
+route('calendarView', 'GET', '/users/{id}/calendar/calendarView', calendarView, 0);
 
 function objectBody(c: Ctx): Record<string, unknown> {
   const b = c.req.body;
@@ -668,7 +716,7 @@ function findEvent(c: Ctx, user: User): CalendarEvent {
 function getEvent(c: Ctx): GraphResponse {
   const user = mailboxAccess(c, CAL_READ);
   const select = parseSelect(c.req.query, EVENT_PROPS, 'event');
-  return ok({ '@odata.context': ctxUrl(c, 'events/$entity'), ...eventRow(findEvent(c, user), select) });
+  return ok({ '@odata.context': ctxUrl(c, 'events/$entity'), ...eventRow(findEvent(c, user), select, preferTz(c)) });
 }
 route('getEvent', 'GET', '/users/{id}/events/{eventId}', getEvent, 0);
 route('getEvent', 'GET', '/users/{id}/calendar/events/{eventId}', getEvent, 0);
@@ -790,7 +838,14 @@ function getSchedule(c: Ctx): GraphResponse {
       const es = Date.parse(e.start.dateTime + 'Z');
       const ee = Date.parse(e.end.dateTime + 'Z');
       if (ee <= start.utc.getTime() || es >= end.utc.getTime() || e.isCancelled) continue;
-      items.push({ isPrivate: e.sensitivity === 'private', status: e.showAs, subject: e.subject, location: e.location.displayName, start: e.start, end: e.end });
+      items.push({
+        isPrivate: e.sensitivity === 'private',
+        status: e.showAs,
+        subject: e.subject,
+        location: e.location.displayName,
+        start: inZone(e.start, preferTz(c)),
+        end: inZone(e.end, preferTz(c)),
+      });
       for (let i = 0; i < slots; i++) {
         const ss = start.utc.getTime() + i * interval * 60_000;
         const se = ss + interval * 60_000;

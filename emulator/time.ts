@@ -75,3 +75,16 @@ export function parseDateTimeTimeZone(dateTime: string, timeZone: string): Date 
   utc = naive - offsetAt(zone, utc);
   return new Date(utc);
 }
+
+/** An instant as Graph's dateTimeTimeZone in `timeZone` (for `Prefer: outlook.timezone`); undefined if unknown. */
+export function formatInTimeZone(utc: Date, timeZone: string): { dateTime: string; timeZone: string } | undefined {
+  const zone = ianaZone(timeZone);
+  if (!zone) return undefined;
+  const local = new Date(utc.getTime() + (zone === 'UTC' ? 0 : offsetAt(zone, utc.getTime())));
+  return { dateTime: local.toISOString().replace('Z', '').replace(/\.(\d{3})$/, '.$10000'), timeZone };
+}
+
+/** The zone named by a `Prefer: outlook.timezone="…"` header, if any. */
+export function preferredTimeZone(prefer: string | undefined): string | undefined {
+  return /outlook\.timezone\s*=\s*"([^"]+)"/i.exec(prefer ?? '')?.[1];
+}

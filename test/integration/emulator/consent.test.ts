@@ -90,6 +90,19 @@ describe('admin consent page', () => {
     expect((await emu.control.consentState(CONTOSO.tenantId, TOGETHER_APP.appId)).servicePrincipalId).toBeNull();
   });
 
+  it("with tenant 'organizations' lets the admin choose, and consents in the chosen admin's tenant", async () => {
+    const page = await fetch(`${emu.origin}/organizations/v2.0/adminconsent?${new URLSearchParams(v2Params)}`);
+    const html = await page.text();
+    expect(html).toContain(ids.FABRIKAM.privilegedAdmin.userPrincipalName);
+    const res = await fetch(`${emu.origin}/organizations/v2.0/adminconsent`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ ...v2Params, admin: CONTOSO.privilegedAdmin.userPrincipalName, action: 'accept' }),
+    });
+    expect(new URL(res.headers.get('location')!).searchParams.get('tenant')).toBe(CONTOSO.tenantId);
+  });
+
   it('serves the legacy /{tenant}/adminconsent: tenant and admin_consent without scope; Cancel is permission_denied', async () => {
     const { scope: _s, ...legacy } = v2Params;
     const ok = await decide(emu, CONTOSO.privilegedAdmin.userPrincipalName, 'accept', legacy, true);

@@ -66,6 +66,34 @@ describe('Graph calendar and mail routes', () => {
     await expect(graph.api(path).get()).rejects.toMatchObject({ statusCode: 404, code: 'ErrorItemNotFound' });
   });
 
+  it('returns event times in the zone named by Prefer: outlook.timezone', async () => {
+    const created = await graph.api(`/users/${CONTOSO.probeMailbox.id}/events`).post({
+      subject: 'tz',
+      start: { dateTime: '2026-07-01T10:00:00', timeZone: 'UTC' },
+      end: { dateTime: '2026-07-01T11:00:00', timeZone: 'UTC' },
+    });
+    const ev = await graph.api(`/users/${CONTOSO.probeMailbox.id}/events/${created.id}`).header('Prefer', 'outlook.timezone="Pacific Standard Time"').select('start,end').get();
+    expect(ev.start).toEqual({ dateTime: '2026-07-01T03:00:00.0000000', timeZone: 'Pacific Standard Time' });
+  });
+
+  it('serves calendarView for a window, ordered by $orderby, and requires both window bounds', async () => {
+    const day = new Date();
+    day.setUTCHours(0, 0, 0, 0);
+    const from = day.toISOString();
+    const to = new Date(day.getTime() + 14 * 86_400_000).toISOString();
+    const res = await graph
+      .api(`/users/${U.inScope.id}/calendarView`)
+      .query({ startDateTime: from, endDateTime: to })
+      .orderby('start/dateTime desc')
+      .select('id,start,end')
+      .top(100)
+      .get();
+    const starts: string[] = res.value.map((e: { start: { dateTime: string } }) => e.start.dateTime);
+    expect(starts.length).toBeGreaterThan(0);
+    expect([...starts].sort().reverse()).toEqual(starts);
+    expect(await status(graph.api(`/users/${U.inScope.id}/calendarView`).get())).toMatchObject({ statusCode: 400 });
+  });
+
   it('answers getSchedule with availabilityView and a per-schedule error for an unknown address, inside a 200', async () => {
     const res = await graph.api(`/users/${U.inScope.id}/calendar/getSchedule`).post({
       schedules: [U.inScope.userPrincipalName, 'nobody@contoso.onmicrosoft.com'],

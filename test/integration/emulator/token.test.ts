@@ -8,9 +8,9 @@ import path from 'node:path';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadOrCreatePki } from '../../../emulator/pki';
-import { certificateCredential, GRAPH_SCOPE, ids, secretCredential, startTestEmulator, type RunningEmulator } from '../../helpers/emulator';
+import { certificateCredential, graphClient, GRAPH_SCOPE, ids, secretCredential, startTestEmulator, type RunningEmulator } from '../../helpers/emulator';
 
-const { CONTOSO, FABRIKAM, PUBLISHER, TOGETHER_APP } = ids;
+const { CONTOSO, CONTOSO_ADMIN_APP, FABRIKAM, PUBLISHER, TOGETHER_APP } = ids;
 
 describe('token endpoint', () => {
   let emu: RunningEmulator;
@@ -73,6 +73,13 @@ describe('token endpoint', () => {
   it('answers AADSTS7000229 in the home tenant once the app lost its service principal', async () => {
     await emu.control.revokeConsent({ tenantId: PUBLISHER.tenantId, appId: TOGETHER_APP.appId });
     await expect(secretCredential(emu, PUBLISHER.tenantId).getToken(GRAPH_SCOPE)).rejects.toThrow(/AADSTS7000229/);
+  });
+
+  it('refuses a token with AADSTS7000112 once the tenant disables the enterprise app (PATCH accountEnabled=false)', async () => {
+    await emu.control.grantConsent({ tenantId: CONTOSO.tenantId, appId: TOGETHER_APP.appId });
+    const admin = graphClient(emu, secretCredential(emu, CONTOSO.tenantId, CONTOSO_ADMIN_APP.appId, CONTOSO_ADMIN_APP.clientSecret));
+    await admin.api(`/servicePrincipals(appId='${TOGETHER_APP.appId}')`).patch({ accountEnabled: false });
+    await expect(secretCredential(emu, CONTOSO.tenantId).getToken(GRAPH_SCOPE)).rejects.toThrow(/AADSTS7000112/);
   });
 
   it('fails every token request during a token endpoint outage and recovers when it ends', async () => {
