@@ -22,7 +22,10 @@ interface EventOut {
 
 export const PROBE_SUBJECT = 'Together capability check (deleted automatically)';
 
-export async function capabilityProbe(deps: ActivityDeps, input: CapabilityProbeInput): Promise<CapabilityProbeResult> {
+export async function capabilityProbe(
+  deps: ActivityDeps,
+  input: CapabilityProbeInput,
+): Promise<CapabilityProbeResult> {
   const allowed = deps.config.probeMailboxes.map((m) => m.toLowerCase());
   if (allowed.length > 0 && !allowed.includes(input.mailbox.toLowerCase())) {
     throw permanentFailure(
@@ -42,7 +45,9 @@ export async function capabilityProbe(deps: ActivityDeps, input: CapabilityProbe
   });
   const mbx = encodeURIComponent(input.mailbox);
   const info = currentContext()?.info;
-  const txSource = info ? `${info.workflowExecution?.workflowId}/${info.workflowExecution?.runId}/${info.activityId}` : `${Date.now()}-${Math.random()}`;
+  const txSource = info
+    ? `${info.workflowExecution?.workflowId}/${info.workflowExecution?.runId}/${info.activityId}`
+    : `${Date.now()}-${Math.random()}`;
   const transactionId = createHash('sha256').update(txSource).digest('hex').slice(0, 32);
 
   const steps: CapabilityProbeResult['steps'] = [];
@@ -80,7 +85,12 @@ export async function capabilityProbe(deps: ActivityDeps, input: CapabilityProbe
       },
     });
     if (!created.ok) {
-      steps.push({ step: 'create', ok: false, ...(created.failure.code ? { code: created.failure.code } : {}), ...(created.failure.requestId ? { requestId: created.failure.requestId } : {}) });
+      steps.push({
+        step: 'create',
+        ok: false,
+        ...(created.failure.code ? { code: created.failure.code } : {}),
+        ...(created.failure.requestId ? { requestId: created.failure.requestId } : {}),
+      });
       if (created.failure.status === 0 || created.failure.status >= 500 || created.failure.status === 429) {
         throw failureForGraph(input.tenant.tenantId, 'Creating the probe event', created.failure);
       }
@@ -100,31 +110,62 @@ export async function capabilityProbe(deps: ActivityDeps, input: CapabilityProbe
       const addresses = new Set([input.mailbox.toLowerCase()]);
       if (!input.mailbox.includes('@')) {
         // Given as an object id: learn its addresses (basic profile fields only).
-        const who = await caller.call<{ mail?: string | null; userPrincipalName?: string }>({ method: 'GET', url: `/users/${mbx}?$select=mail,userPrincipalName` });
-        if (who.ok) for (const a of [who.value.mail, who.value.userPrincipalName]) if (a) addresses.add(a.toLowerCase());
+        const who = await caller.call<{ mail?: string | null; userPrincipalName?: string }>({
+          method: 'GET',
+          url: `/users/${mbx}?$select=mail,userPrincipalName`,
+        });
+        if (who.ok)
+          for (const a of [who.value.mail, who.value.userPrincipalName])
+            if (a) addresses.add(a.toLowerCase());
       }
       result.organizerIsMailbox = org !== undefined && addresses.has(org);
       result.responseStatusReadable = typeof read.value.responseStatus?.response === 'string';
       if (!result.teamsJoinUrl) result.teamsJoinUrl = Boolean(read.value.onlineMeeting?.joinUrl);
       steps.push({ step: 'read', ok: true });
     } else {
-      steps.push({ step: 'read', ok: false, ...(read.failure.code ? { code: read.failure.code } : {}), ...(read.failure.requestId ? { requestId: read.failure.requestId } : {}) });
+      steps.push({
+        step: 'read',
+        ok: false,
+        ...(read.failure.code ? { code: read.failure.code } : {}),
+        ...(read.failure.requestId ? { requestId: read.failure.requestId } : {}),
+      });
     }
   } finally {
     if (eventId) {
-      const del = await caller.call({ method: 'DELETE', url: `/users/${mbx}/events/${encodeURIComponent(eventId)}`, mailboxes: [input.mailbox] });
+      const del = await caller.call({
+        method: 'DELETE',
+        url: `/users/${mbx}/events/${encodeURIComponent(eventId)}`,
+        mailboxes: [input.mailbox],
+      });
       const gone = del.ok || del.failure.status === 404;
       result.cleanedUp = gone;
-      steps.push({ step: 'delete', ok: gone, ...(!del.ok && del.failure.code ? { code: del.failure.code } : {}), ...(!del.ok && del.failure.requestId ? { requestId: del.failure.requestId } : {}) });
-      if (!gone) deps.logger?.error({ tenantId: input.tenant.tenantId, mailbox: input.mailbox, eventId }, 'capability probe could not delete its event');
+      steps.push({
+        step: 'delete',
+        ok: gone,
+        ...(!del.ok && del.failure.code ? { code: del.failure.code } : {}),
+        ...(!del.ok && del.failure.requestId ? { requestId: del.failure.requestId } : {}),
+      });
+      if (!gone)
+        deps.logger?.error(
+          { tenantId: input.tenant.tenantId, mailbox: input.mailbox, eventId },
+          'capability probe could not delete its event',
+        );
     } else {
       result.cleanedUp = true; // nothing was created
     }
   }
-  result.ok = result.teamsJoinUrl && result.organizerIsMailbox && result.responseStatusReadable && result.cleanedUp && steps.every((s) => s.ok);
+  result.ok =
+    result.teamsJoinUrl &&
+    result.organizerIsMailbox &&
+    result.responseStatusReadable &&
+    result.cleanedUp &&
+    steps.every((s) => s.ok);
   if (!result.cleanedUp) {
     // Leaving an event behind must not go unnoticed: a retry deletes it (same transactionId ⇒ same event).
-    throw failureForGraph(input.tenant.tenantId, 'Deleting the probe event', { status: 503, code: steps.at(-1)?.code ?? 'DeleteFailed' });
+    throw failureForGraph(input.tenant.tenantId, 'Deleting the probe event', {
+      status: 503,
+      code: steps.at(-1)?.code ?? 'DeleteFailed',
+    });
   }
   return result;
 }

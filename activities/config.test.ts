@@ -5,10 +5,18 @@ const APP = 'd8f05fd0-69d0-4d7e-b9b9-893d02a3f619';
 
 describe('loadGraphConfig', () => {
   it('prefers managed identity > certificate > secret', () => {
-    const env = { TOGETHER_APP_ID: APP, TOGETHER_CLIENT_SECRET: 's3cret-value-123', TOGETHER_CLIENT_CERTIFICATE_PATH: '/x.pem' };
+    const env = {
+      TOGETHER_APP_ID: APP,
+      TOGETHER_CLIENT_SECRET: 's3cret-value-123',
+      TOGETHER_CLIENT_CERTIFICATE_PATH: '/x.pem',
+    };
     expect(loadGraphConfig(env).credentials.default!.kind).toBe('certificate');
-    expect(loadGraphConfig({ ...env, TOGETHER_FEDERATED_MI_CLIENT_ID: 'mi' }).credentials.default!.kind).toBe('managedIdentity');
-    expect(loadGraphConfig({ TOGETHER_APP_ID: APP, TOGETHER_CLIENT_SECRET: 'x' }).credentials.default!.kind).toBe('secret');
+    expect(loadGraphConfig({ ...env, TOGETHER_FEDERATED_MI_CLIENT_ID: 'mi' }).credentials.default!.kind).toBe(
+      'managedIdentity',
+    );
+    expect(
+      loadGraphConfig({ TOGETHER_APP_ID: APP, TOGETHER_CLIENT_SECRET: 'x' }).credentials.default!.kind,
+    ).toBe('secret');
   });
 
   it('emulator mode is configuration: a non-Microsoft authority disables instance discovery; custom host from the base URL', () => {
@@ -22,14 +30,20 @@ describe('loadGraphConfig', () => {
     expect(c.disableInstanceDiscovery).toBe(true);
     expect([...customHostsFor(c.graphBaseUrl)!]).toEqual(['127.0.0.1']);
     expect(c.probeMailboxes).toEqual(['a@x.com', 'b@x.com']);
-    expect(loadGraphConfig({ TOGETHER_APP_ID: APP, TOGETHER_CLIENT_SECRET: 'x' }).disableInstanceDiscovery).toBe(false);
+    expect(
+      loadGraphConfig({ TOGETHER_APP_ID: APP, TOGETHER_CLIENT_SECRET: 'x' }).disableInstanceDiscovery,
+    ).toBe(false);
     expect(customHostsFor('https://graph.microsoft.com/')).toBeUndefined();
   });
 
   it('refuses bad configuration naming the variable, never echoing secrets', () => {
     expect(() => loadGraphConfig({ TOGETHER_APP_ID: APP })).toThrow(ConfigurationError);
     try {
-      loadGraphConfig({ TOGETHER_APP_ID: 'nope', TOGETHER_CLIENT_SECRET: 'super-secret-value', TOGETHER_AUTHORITY_HOST: 'http://127.0.0.1:8443' });
+      loadGraphConfig({
+        TOGETHER_APP_ID: 'nope',
+        TOGETHER_CLIENT_SECRET: 'super-secret-value',
+        TOGETHER_AUTHORITY_HOST: 'http://127.0.0.1:8443',
+      });
       expect.unreachable();
     } catch (e) {
       const m = (e as Error).message;
@@ -38,7 +52,11 @@ describe('loadGraphConfig', () => {
       expect(m).not.toContain('super-secret-value');
     }
     expect(() =>
-      loadGraphConfig({ TOGETHER_APP_ID: APP, TOGETHER_CLIENT_SECRET: 'x', TOGETHER_WEBHOOK_URL: 'https://h.example.com' }),
+      loadGraphConfig({
+        TOGETHER_APP_ID: APP,
+        TOGETHER_CLIENT_SECRET: 'x',
+        TOGETHER_WEBHOOK_URL: 'https://h.example.com',
+      }),
     ).toThrow(/TOGETHER_WEBHOOK_SECRET/);
   });
 });

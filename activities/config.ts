@@ -154,7 +154,10 @@ export function loadGraphConfig(env: Record<string, string | undefined> = proces
   const authorityHost = get('authorityHost');
   const explicitDisable = bool(get('disableInstanceDiscovery'));
   const nonMicrosoftAuthority =
-    authorityHost !== undefined && !/^https:\/\/login\.(microsoftonline\.(com|us)|chinacloudapi\.cn|partner\.microsoftonline\.cn)\/?$/i.test(authorityHost);
+    authorityHost !== undefined &&
+    !/^https:\/\/login\.(microsoftonline\.(com|us)|chinacloudapi\.cn|partner\.microsoftonline\.cn)\/?$/i.test(
+      authorityHost,
+    );
   const probeConcurrency = get('probeConcurrency');
   const maxRetries = get('maxRetries');
   const input: GraphConfigInput = {
@@ -196,7 +199,10 @@ function envNameFor(path: string): string {
 }
 
 /** Validate a configuration object (the worker may build one itself, e.g. with several credential profiles). */
-export function parseGraphConfig(input: GraphConfigInput, name: (path: string) => string = (p) => p): GraphConfig {
+export function parseGraphConfig(
+  input: GraphConfigInput,
+  name: (path: string) => string = (p) => p,
+): GraphConfig {
   const parsed = graphConfigSchema.safeParse(input);
   if (!parsed.success) {
     // Issue messages name the field and the rule; zod does not echo input values for these checks.
@@ -205,7 +211,9 @@ export function parseGraphConfig(input: GraphConfigInput, name: (path: string) =
   }
   const cfg = parsed.data;
   if (cfg.webhookUrl && !cfg.webhookSecret) {
-    throw new ConfigurationError(`${name('webhookUrl')} is set but ${name('webhookSecret')} is not: webhooks are always signed.`);
+    throw new ConfigurationError(
+      `${name('webhookUrl')} is set but ${name('webhookSecret')} is not: webhooks are always signed.`,
+    );
   }
   return cfg;
 }
@@ -213,6 +221,12 @@ export function parseGraphConfig(input: GraphConfigInput, name: (path: string) =
 /** The Graph host names to pass as the Graph client's `customHosts` (empty for Microsoft's own hosts). */
 export function customHostsFor(graphBaseUrl: string): Set<string> | undefined {
   const host = new URL(graphBaseUrl).hostname;
-  const known = ['graph.microsoft.com', 'graph.microsoft.us', 'dod-graph.microsoft.us', 'microsoftgraph.chinacloudapi.cn', 'canary.graph.microsoft.com'];
+  const known = [
+    'graph.microsoft.com',
+    'graph.microsoft.us',
+    'dod-graph.microsoft.us',
+    'microsoftgraph.chinacloudapi.cn',
+    'canary.graph.microsoft.com',
+  ];
   return known.includes(host) ? undefined : new Set([host]);
 }

@@ -5,8 +5,17 @@ const base = { tokenOk: true, missingRoles: [] as string[], everConsented: false
 
 describe('decideConsentState', () => {
   it('no service principal: notConsented, or revoked once consent was seen', () => {
-    expect(decideConsentState({ ...base, tokenOk: false, tokenKind: 'notConsented', missingRoles: ['Calendars.ReadWrite'] })).toBe('notConsented');
-    expect(decideConsentState({ ...base, tokenOk: false, tokenKind: 'notConsented', everConsented: true })).toBe('revoked');
+    expect(
+      decideConsentState({
+        ...base,
+        tokenOk: false,
+        tokenKind: 'notConsented',
+        missingRoles: ['Calendars.ReadWrite'],
+      }),
+    ).toBe('notConsented');
+    expect(
+      decideConsentState({ ...base, tokenOk: false, tokenKind: 'notConsented', everConsented: true }),
+    ).toBe('revoked');
   });
   it('disabled enterprise app counts as absent', () => {
     expect(decideConsentState({ ...base, spEnabled: false, everConsented: true })).toBe('revoked');
@@ -20,6 +29,14 @@ describe('decideConsentState', () => {
     expect(decideConsentState(m)).toBe('partial');
   });
   it('roles gone and calendar refused after consent was seen: revoked', () => {
-    expect(decideConsentState({ ...base, missingRoles: ['Calendars.ReadWrite'], calendarOk: false, calendarDenied: true, everConsented: true })).toBe('revoked');
+    expect(
+      decideConsentState({
+        ...base,
+        missingRoles: ['Calendars.ReadWrite'],
+        calendarOk: false,
+        calendarDenied: true,
+        everConsented: true,
+      }),
+    ).toBe('revoked');
   });
 });

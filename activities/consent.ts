@@ -30,7 +30,13 @@ export const GRAPH_APP_ROLE_IDS: Record<string, string> = {
 };
 
 function evidence(f: GraphFailure): GraphCallEvidence {
-  return { ok: false, status: f.status, ...(f.code ? { code: f.code } : {}), ...(f.requestId ? { requestId: f.requestId } : {}), ...(f.message ? { message: f.message } : {}) };
+  return {
+    ok: false,
+    status: f.status,
+    ...(f.code ? { code: f.code } : {}),
+    ...(f.requestId ? { requestId: f.requestId } : {}),
+    ...(f.message ? { message: f.message } : {}),
+  };
 }
 
 /** Pure decision from the evidence (unit-tested). */
@@ -53,7 +59,10 @@ export function decideConsentState(e: {
   return 'partial';
 }
 
-export async function checkConsent(deps: ActivityDeps, input: CheckConsentInput): Promise<ConsentCheckResult> {
+export async function checkConsent(
+  deps: ActivityDeps,
+  input: CheckConsentInput,
+): Promise<ConsentCheckResult> {
   const now = deps.now?.() ?? new Date();
   const required = input.requiredRoles ?? DEFAULT_REQUIRED_ROLES;
   const everConsented = input.everConsented ?? false;
@@ -72,7 +81,7 @@ export async function checkConsent(deps: ActivityDeps, input: CheckConsentInput)
     accessToken = t.token;
   } catch (err) {
     const tf = await classifyTokenErrorFor(deps.config, input.tenant.tenantId, err);
-    if (tf.kind === 'notConsented') {
+    if (tf.kind === 'notConsented' || tf.kind === 'appDisabled') {
       return {
         ...base,
         state: everConsented ? 'revoked' : 'notConsented',
@@ -109,7 +118,9 @@ export async function checkConsent(deps: ActivityDeps, input: CheckConsentInput)
       url: `/servicePrincipals/${encodeURIComponent(s.id)}/appRoleAssignments`,
     });
     if (ra.ok) {
-      assignmentRoles = [...new Set((ra.value.value ?? []).map((a) => GRAPH_APP_ROLE_IDS[a.appRoleId] ?? a.appRoleId))].sort();
+      assignmentRoles = [
+        ...new Set((ra.value.value ?? []).map((a) => GRAPH_APP_ROLE_IDS[a.appRoleId] ?? a.appRoleId)),
+      ].sort();
     }
   }
 
@@ -118,7 +129,11 @@ export async function checkConsent(deps: ActivityDeps, input: CheckConsentInput)
   let calendarOk: boolean | undefined;
   let calendarDenied = false;
   if (input.probeUser) {
-    const r = await caller.call({ method: 'GET', url: readCheckUrl(input.probeUser), mailboxes: [input.probeUser] });
+    const r = await caller.call({
+      method: 'GET',
+      url: readCheckUrl(input.probeUser),
+      mailboxes: [input.probeUser],
+    });
     if (r.ok) {
       calendarOk = true;
       calendarCall = { ok: true, status: r.status };
@@ -132,9 +147,12 @@ export async function checkConsent(deps: ActivityDeps, input: CheckConsentInput)
         calendarOk = undefined;
       } else {
         // Throttled or down after retries: no verdict possible — let Temporal retry the activity.
-        throw transientFailure(`Calendar check in tenant ${input.tenant.tenantId} failed transiently (${r.failure.status} ${r.failure.code ?? ''})`, {
-          requestId: r.failure.requestId,
-        });
+        throw transientFailure(
+          `Calendar check in tenant ${input.tenant.tenantId} failed transiently (${r.failure.status} ${r.failure.code ?? ''})`,
+          {
+            requestId: r.failure.requestId,
+          },
+        );
       }
     }
   }
@@ -146,7 +164,8 @@ export async function checkConsent(deps: ActivityDeps, input: CheckConsentInput)
     if (granted.has(r)) return false;
     if (r.startsWith('Calendars.') && calendarOk === true && !hasCalendarRole([...granted])) return false;
     // A broader role covers a narrower one.
-    if (r === 'User.ReadBasic.All' && (granted.has('User.Read.All') || granted.has('Directory.Read.All'))) return false;
+    if (r === 'User.ReadBasic.All' && (granted.has('User.Read.All') || granted.has('Directory.Read.All')))
+      return false;
     if (r === 'Calendars.Read' && granted.has('Calendars.ReadWrite')) return false;
     return true;
   });

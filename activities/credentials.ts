@@ -38,7 +38,10 @@ interface Cred {
   endDateTime?: string | null;
 }
 
-export function gradeCredentials(app: { keyCredentials?: Cred[]; passwordCredentials?: Cred[] }, now: Date): CredentialExpiry[] {
+export function gradeCredentials(
+  app: { keyCredentials?: Cred[]; passwordCredentials?: Cred[] },
+  now: Date,
+): CredentialExpiry[] {
   const out: CredentialExpiry[] = [];
   const add = (kind: CredentialExpiry['kind'], c: Cred) => {
     if (!c.endDateTime || Number.isNaN(Date.parse(c.endDateTime))) return;
@@ -60,7 +63,10 @@ export function gradeCredentials(app: { keyCredentials?: Cred[]; passwordCredent
 export async function checkCredentialExpiry(deps: ActivityDeps): Promise<CheckCredentialExpiryResult> {
   const cfg = deps.config;
   if (!cfg.publisherTenantId) {
-    throw permanentFailure(FailureTypes.Configuration, 'checkCredentialExpiry needs TOGETHER_PUBLISHER_TENANT_ID (the app registration’s home tenant).');
+    throw permanentFailure(
+      FailureTypes.Configuration,
+      'checkCredentialExpiry needs TOGETHER_PUBLISHER_TENANT_ID (the app registration’s home tenant).',
+    );
   }
   const graph = deps.clients!.forTenant({ tenantId: cfg.publisherTenantId });
   await graph.token();

@@ -48,7 +48,14 @@ export function createActivities(deps: CreateActivitiesDeps): GraphActivities {
   };
 }
 
-export { loadGraphConfig, parseGraphConfig, ENV, ConfigurationError, type GraphConfig, type GraphConfigInput } from './config';
+export {
+  loadGraphConfig,
+  parseGraphConfig,
+  ENV,
+  ConfigurationError,
+  type GraphConfig,
+  type GraphConfigInput,
+} from './config';
 export { createGraphClientFactory, type GraphClientFactory } from './graph/client';
 export { FileIdempotencyStore, MemoryIdempotencyStore, type IdempotencyStore } from './notify/store';
 export { PROBE_REASONS, MAILBOX_DETAILS, CONSENT_STATES, describeProbe } from './probe/reasons';

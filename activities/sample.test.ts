@@ -12,7 +12,9 @@ const ids = Array.from({ length: 1000 }, (_, i) => `00000000-0000-0000-0000-${St
 describe('bottom-k reservoir', () => {
   it('keeps exactly the k smallest keys, whatever the order', () => {
     const s = sample(ids, 25, 'seed-1');
-    const expected = [...ids].sort((a, b) => (sampleKey('seed-1', a) < sampleKey('seed-1', b) ? -1 : 1)).slice(0, 25);
+    const expected = [...ids]
+      .sort((a, b) => (sampleKey('seed-1', a) < sampleKey('seed-1', b) ? -1 : 1))
+      .slice(0, 25);
     expect(s).toEqual(expected);
     expect(sample([...ids].reverse(), 25, 'seed-1')).toEqual(s);
   });
@@ -33,7 +35,8 @@ describe('bottom-k reservoir', () => {
     const pop = Array.from({ length: 20 }, (_, i) => `u${i}`);
     const counts = new Map(pop.map((p) => [p, 0]));
     const trials = 4000;
-    for (let t = 0; t < trials; t++) for (const id of sample(pop, 5, `seed-${t}`)) counts.set(id, counts.get(id)! + 1);
+    for (let t = 0; t < trials; t++)
+      for (const id of sample(pop, 5, `seed-${t}`)) counts.set(id, counts.get(id)! + 1);
     const expected = (trials * 5) / 20;
     const chi = [...counts.values()].reduce((s, c) => s + (c - expected) ** 2 / expected, 0);
     expect(chi).toBeLessThan(43.8); // 19 degrees of freedom, p = 0.001

@@ -94,9 +94,16 @@ type UsersPage = { value?: GraphUser[]; '@odata.nextLink'?: string };
 
 export async function sampleUsers(deps: ActivityDeps, input: SampleUsersInput): Promise<SampleUsersResult> {
   if (!Number.isInteger(input.size) || input.size < 1 || input.size > MAX_SAMPLE) {
-    throw permanentFailure(FailureTypes.Configuration, `sample size must be an integer between 1 and ${MAX_SAMPLE}.`);
+    throw permanentFailure(
+      FailureTypes.Configuration,
+      `sample size must be an integer between 1 and ${MAX_SAMPLE}.`,
+    );
   }
-  if (!input.seed) throw permanentFailure(FailureTypes.Configuration, 'a seed is required (it makes the sample reproducible).');
+  if (!input.seed)
+    throw permanentFailure(
+      FailureTypes.Configuration,
+      'a seed is required (it makes the sample reproducible).',
+    );
   const graph = deps.clients!.forTenant(input.tenant);
   const roles = tokenRoles(await graph.token());
   const full = canReadFullProfile(roles);
@@ -133,10 +140,14 @@ export async function sampleUsers(deps: ActivityDeps, input: SampleUsersInput): 
         );
       }
       if (f.status === 404 && input.source.kind === 'group') {
-        throw permanentFailure(FailureTypes.Configuration, `Group ${input.source.groupId} was not found in tenant ${input.tenant.tenantId}.`, {
-          code: f.code,
-          requestId: f.requestId,
-        });
+        throw permanentFailure(
+          FailureTypes.Configuration,
+          `Group ${input.source.groupId} was not found in tenant ${input.tenant.tenantId}.`,
+          {
+            code: f.code,
+            requestId: f.requestId,
+          },
+        );
       }
       throw failureForGraph(input.tenant.tenantId, 'Listing users', f);
     }

@@ -28,7 +28,9 @@ const BATCH = 20;
 const ITEMS_IN_FLIGHT_PER_BATCH = 4;
 
 export default async function probeBench(): Promise<BenchRow[]> {
-  const fixture = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'emulator', 'fixtures', 'contoso.json'), 'utf8')) as FixtureObject & {
+  const fixture = JSON.parse(
+    fs.readFileSync(path.join(__dirname, '..', 'emulator', 'fixtures', 'contoso.json'), 'utf8'),
+  ) as FixtureObject & {
     tenants: { id: string; generate?: { count: number } }[];
   };
   const contoso = fixture.tenants.find((t) => t.id === CONTOSO.tenantId)!;
@@ -37,7 +39,11 @@ export default async function probeBench(): Promise<BenchRow[]> {
   const emu = await startEmulator({ port: 0, fixture, latencyMs: 0 });
   try {
     trustEmulatorCa(emu.caCertPath);
-    await emu.control.grantConsent({ tenantId: CONTOSO.tenantId, appId: TOGETHER_APP.appId, roles: ['Calendars.ReadWrite', 'User.ReadBasic.All'] });
+    await emu.control.grantConsent({
+      tenantId: CONTOSO.tenantId,
+      appId: TOGETHER_APP.appId,
+      roles: ['Calendars.ReadWrite', 'User.ReadBasic.All'],
+    });
     const config = loadGraphConfig({
       TOGETHER_APP_ID: TOGETHER_APP.appId,
       TOGETHER_CLIENT_SECRET: TOGETHER_APP.clientSecret,
@@ -81,13 +87,20 @@ export default async function probeBench(): Promise<BenchRow[]> {
       }
     }
     const naiveMs = performance.now() - t0;
-    if (naiveOk !== c16.ok) throw new Error(`baseline and batched probe disagree: ${naiveOk} vs ${c16.ok} readable calendars`);
+    if (naiveOk !== c16.ok)
+      throw new Error(`baseline and batched probe disagree: ${naiveOk} vs ${c16.ok} readable calendars`);
 
     const ideal = (c: number) => Math.ceil(N / BATCH / c) * LATENCY_MS;
-    const dispatchIdeal = (c: number) => Math.ceil(N / BATCH / c) * Math.ceil(BATCH / ITEMS_IN_FLIGHT_PER_BATCH) * LATENCY_MS;
+    const dispatchIdeal = (c: number) =>
+      Math.ceil(N / BATCH / c) * Math.ceil(BATCH / ITEMS_IN_FLIGHT_PER_BATCH) * LATENCY_MS;
     const speed = (ms: number) => naiveMs / ms;
     const rows: BenchRow[] = [
-      { name: `naive probe ${N} users (1 request/user, sequential)`, value: naiveMs / 1000, unit: 's', note: `${naiveOk} readable calendars` },
+      {
+        name: `naive probe ${N} users (1 request/user, sequential)`,
+        value: naiveMs / 1000,
+        unit: 's',
+        note: `${naiveOk} readable calendars`,
+      },
     ];
     for (const [c, r] of [
       [4, c4],

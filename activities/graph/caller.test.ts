@@ -66,30 +66,67 @@ describe('GraphCaller.batch', () => {
         status: 200,
         body: {
           responses: reqs.map((r) => {
-            if (round === 1 && r.id === '2') return { id: r.id, status: 429, headers: { 'Retry-After': '5' }, body: { error: { code: 'TooManyRequests' } } };
-            if (round === 1 && r.id === '3') return { id: r.id, status: 429, headers: { 'retry-after': '2' }, body: { error: { code: 'ApplicationThrottled' } } };
-            if (r.id === '4') return { id: r.id, status: 404, body: { error: { code: 'MailboxNotEnabledForRESTAPI', innerError: { 'request-id': 'q4' } } } };
+            if (round === 1 && r.id === '2')
+              return {
+                id: r.id,
+                status: 429,
+                headers: { 'Retry-After': '5' },
+                body: { error: { code: 'TooManyRequests' } },
+              };
+            if (round === 1 && r.id === '3')
+              return {
+                id: r.id,
+                status: 429,
+                headers: { 'retry-after': '2' },
+                body: { error: { code: 'ApplicationThrottled' } },
+              };
+            if (r.id === '4')
+              return {
+                id: r.id,
+                status: 404,
+                body: { error: { code: 'MailboxNotEnabledForRESTAPI', innerError: { 'request-id': 'q4' } } },
+              };
             return { id: r.id, status: 200, body: { value: [] } };
           }),
         },
       };
     });
-    const res = await c.batch(['1', '2', '3', '4'].map((id) => ({ id, method: 'GET' as const, url: `/users/${id}/calendar/events` })));
-    expect(seen).toEqual([['1', '2', '3', '4'], ['2', '3']]);
+    const res = await c.batch(
+      ['1', '2', '3', '4'].map((id) => ({ id, method: 'GET' as const, url: `/users/${id}/calendar/events` })),
+    );
+    expect(seen).toEqual([
+      ['1', '2', '3', '4'],
+      ['2', '3'],
+    ]);
     expect(sleeps).toEqual([5000]);
     expect(res.get('2')?.ok).toBe(true);
     const four = res.get('4');
     expect(four?.ok).toBe(false);
-    if (four && !four.ok) expect(four.failure).toMatchObject({ status: 404, code: 'MailboxNotEnabledForRESTAPI', requestId: 'q4' });
+    if (four && !four.ok)
+      expect(four.failure).toMatchObject({
+        status: 404,
+        code: 'MailboxNotEnabledForRESTAPI',
+        requestId: 'q4',
+      });
     expect(c.requests).toBe(2);
     expect(c.throttledRetries).toBe(2);
   });
 
   it('reports items still throttled after the bounded retries as 429', async () => {
-    const { c } = caller(({ body }) => ({
-      status: 200,
-      body: { responses: (body as { requests: { id: string }[] }).requests.map((r) => ({ id: r.id, status: 429, headers: { 'Retry-After': '1' }, body: {} })) },
-    }), 2);
+    const { c } = caller(
+      ({ body }) => ({
+        status: 200,
+        body: {
+          responses: (body as { requests: { id: string }[] }).requests.map((r) => ({
+            id: r.id,
+            status: 429,
+            headers: { 'Retry-After': '1' },
+            body: {},
+          })),
+        },
+      }),
+      2,
+    );
     const res = await c.batch([{ id: '1', method: 'GET', url: '/x' }]);
     const r = res.get('1')!;
     expect(r.ok).toBe(false);
@@ -102,7 +139,16 @@ describe('GraphCaller.batch', () => {
     const { c, sleeps } = caller(({ body }) => {
       n++;
       if (n === 1) return graphError(503, 'serviceNotAvailable', { 'Retry-After': '1' });
-      return { status: 200, body: { responses: (body as { requests: { id: string }[] }).requests.map((r) => ({ id: r.id, status: 200, body: {} })) } };
+      return {
+        status: 200,
+        body: {
+          responses: (body as { requests: { id: string }[] }).requests.map((r) => ({
+            id: r.id,
+            status: 200,
+            body: {},
+          })),
+        },
+      };
     });
     const res = await c.batch([{ id: '1', method: 'GET', url: '/x' }]);
     expect(res.get('1')?.ok).toBe(true);
@@ -111,6 +157,8 @@ describe('GraphCaller.batch', () => {
 
   it('refuses more than 20 items', async () => {
     const { c } = caller(() => ({ status: 200, body: { responses: [] } }));
-    await expect(c.batch(Array.from({ length: 21 }, (_, i) => ({ id: String(i), method: 'GET' as const, url: '/x' })))).rejects.toThrow(RangeError);
+    await expect(
+      c.batch(Array.from({ length: 21 }, (_, i) => ({ id: String(i), method: 'GET' as const, url: '/x' }))),
+    ).rejects.toThrow(RangeError);
   });
 });

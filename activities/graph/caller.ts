@@ -4,7 +4,14 @@
  * per-mailbox limiter and is counted.
  */
 import type { Client } from '@microsoft/microsoft-graph-client';
-import { failureFromBody, failureFromError, headerValue, isTransient, parseRetryAfter, type GraphFailure } from './errors';
+import {
+  failureFromBody,
+  failureFromError,
+  headerValue,
+  isTransient,
+  parseRetryAfter,
+  type GraphFailure,
+} from './errors';
 import type { KeyedLimiter } from './limiter';
 
 export const BATCH_LIMIT = 20;
@@ -26,7 +33,8 @@ export interface CallerOptions {
   keyPrefix?: string;
 }
 
-export type CallResult<T> = { ok: true; status: number; value: T } | { ok: false; failure: GraphFailure; attempts: number };
+export type CallResult<T> =
+  { ok: true; status: number; value: T } | { ok: false; failure: GraphFailure; attempts: number };
 
 export interface RequestSpec {
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
@@ -148,7 +156,11 @@ export class GraphCaller {
           id: i.id,
           method: i.method,
           url: i.url,
-          ...(i.body !== undefined ? { body: i.body, headers: { 'Content-Type': 'application/json', ...i.headers } } : i.headers ? { headers: i.headers } : {}),
+          ...(i.body !== undefined
+            ? { body: i.body, headers: { 'Content-Type': 'application/json', ...i.headers } }
+            : i.headers
+              ? { headers: i.headers }
+              : {}),
         })),
       };
       const mailboxes = this.keys(pending.flatMap((i) => i.mailboxes ?? []));
@@ -163,7 +175,8 @@ export class GraphCaller {
         const failure = failureFromError(err);
         const delay = this.retryDelay(failure, outerAttempt);
         if (delay === undefined) {
-          for (const i of pending) results.set(i.id, { ok: false, failure, attempts: (attempts.get(i.id) ?? 0) + 1 });
+          for (const i of pending)
+            results.set(i.id, { ok: false, failure, attempts: (attempts.get(i.id) ?? 0) + 1 });
           return results;
         }
         outerAttempt++;

@@ -26,7 +26,13 @@ import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-grap
 import type { TenantRef } from '../contract';
 import { FailureTypes } from '../contract';
 import { customHostsFor, type CredentialProfile, type GraphConfig } from '../config';
-import { classifyTokenError, failureForToken, permanentFailure, registerSecret, type TokenFailure } from './errors';
+import {
+  classifyTokenError,
+  failureForToken,
+  permanentFailure,
+  registerSecret,
+  type TokenFailure,
+} from './errors';
 
 export const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -46,7 +52,11 @@ export interface GraphClientFactory {
 }
 
 /** Build an @azure/identity credential for one tenant from a profile. Exported for tests. */
-export function createCredential(config: GraphConfig, profile: CredentialProfile, tenantId: string): TokenCredential {
+export function createCredential(
+  config: GraphConfig,
+  profile: CredentialProfile,
+  tenantId: string,
+): TokenCredential {
   const common = {
     ...(config.authorityHost ? { authorityHost: config.authorityHost } : {}),
     disableInstanceDiscovery: config.disableInstanceDiscovery,
@@ -56,12 +66,18 @@ export function createCredential(config: GraphConfig, profile: CredentialProfile
   switch (profile.kind) {
     case 'certificate': {
       if (!fs.existsSync(profile.certificatePath)) {
-        throw permanentFailure(FailureTypes.Configuration, `Client certificate file not found (TOGETHER_CLIENT_CERTIFICATE_PATH).`);
+        throw permanentFailure(
+          FailureTypes.Configuration,
+          `Client certificate file not found (TOGETHER_CLIENT_CERTIFICATE_PATH).`,
+        );
       }
       return new ClientCertificateCredential(
         tenantId,
         config.appId,
-        { certificatePath: profile.certificatePath, ...(profile.certificatePassword ? { certificatePassword: profile.certificatePassword } : {}) },
+        {
+          certificatePath: profile.certificatePath,
+          ...(profile.certificatePassword ? { certificatePassword: profile.certificatePassword } : {}),
+        },
         { ...common, sendCertificateChain: profile.sendCertificateChain ?? false },
       );
     }
@@ -86,7 +102,12 @@ export function createCredential(config: GraphConfig, profile: CredentialProfile
     }
     case 'workloadIdentity': {
       const file = profile.tokenFilePath;
-      return new ClientAssertionCredential(tenantId, config.appId, async () => (await fs.promises.readFile(file, 'utf8')).trim(), common);
+      return new ClientAssertionCredential(
+        tenantId,
+        config.appId,
+        async () => (await fs.promises.readFile(file, 'utf8')).trim(),
+        common,
+      );
     }
   }
 }
@@ -103,7 +124,10 @@ export function createGraphClientFactory(config: GraphConfig): GraphClientFactor
   return {
     forTenant(tenant) {
       if (!tenant?.tenantId || !GUID.test(tenant.tenantId)) {
-        throw permanentFailure(FailureTypes.Configuration, `tenantId must be a tenant GUID (got ${JSON.stringify(String(tenant?.tenantId ?? '')).slice(0, 60)}).`);
+        throw permanentFailure(
+          FailureTypes.Configuration,
+          `tenantId must be a tenant GUID (got ${JSON.stringify(String(tenant?.tenantId ?? '')).slice(0, 60)}).`,
+        );
       }
       const k = key(tenant);
       const hit = cache.get(k);
@@ -111,12 +135,19 @@ export function createGraphClientFactory(config: GraphConfig): GraphClientFactor
       const profileName = tenant.credentialRef ?? 'default';
       const profile = config.credentials[profileName];
       if (!profile) {
-        throw permanentFailure(FailureTypes.Configuration, `No credential profile named '${profileName}' is configured on this worker.`);
+        throw permanentFailure(
+          FailureTypes.Configuration,
+          `No credential profile named '${profileName}' is configured on this worker.`,
+        );
       }
       const credential = createCredential(config, profile, tenant.tenantId);
       const authProvider = new TokenCredentialAuthenticationProvider(credential, { scopes: [GRAPH_SCOPE] });
       const client = Client.initWithMiddleware({
-        middleware: chain(new AuthenticationHandler(authProvider), new TelemetryHandler(), new HTTPMessageHandler()),
+        middleware: chain(
+          new AuthenticationHandler(authProvider),
+          new TelemetryHandler(),
+          new HTTPMessageHandler(),
+        ),
         baseUrl,
         defaultVersion: 'v1.0',
         ...(customHosts ? { customHosts } : {}),
@@ -159,7 +190,9 @@ export function tokenRoles(accessToken: string): string[] | undefined {
   try {
     const payload = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')) as { roles?: unknown };
     if (payload.roles === undefined) return [];
-    return Array.isArray(payload.roles) ? payload.roles.filter((r): r is string => typeof r === 'string') : undefined;
+    return Array.isArray(payload.roles)
+      ? payload.roles.filter((r): r is string => typeof r === 'string')
+      : undefined;
   } catch {
     return undefined;
   }
@@ -170,10 +203,15 @@ export function tokenRoles(accessToken: string): string[] | undefined {
  * `endpoints_resolution_error` (the discovery document answers 400 AADSTS90002), the same as an unreachable
  * authority; this tells the two apart. Returns 'unknown' (4xx), 'ok', or 'unreachable' (network/5xx).
  */
-export async function probeAuthority(config: GraphConfig, tenantId: string): Promise<'ok' | 'unknown' | 'unreachable'> {
+export async function probeAuthority(
+  config: GraphConfig,
+  tenantId: string,
+): Promise<'ok' | 'unknown' | 'unreachable'> {
   const host = (config.authorityHost ?? 'https://login.microsoftonline.com').replace(/\/+$/, '');
   try {
-    const res = await fetch(`${host}/${encodeURIComponent(tenantId)}/v2.0/.well-known/openid-configuration`, { signal: AbortSignal.timeout(10_000) });
+    const res = await fetch(`${host}/${encodeURIComponent(tenantId)}/v2.0/.well-known/openid-configuration`, {
+      signal: AbortSignal.timeout(10_000),
+    });
     await res.arrayBuffer().catch(() => undefined);
     if (res.ok) return 'ok';
     return res.status >= 400 && res.status < 500 ? 'unknown' : 'unreachable';
@@ -183,10 +221,18 @@ export async function probeAuthority(config: GraphConfig, tenantId: string): Pro
 }
 
 /** classifyTokenError, refined for discovery failures by asking the authority (see probeAuthority). */
-export async function classifyTokenErrorFor(config: GraphConfig, tenantId: string, err: unknown): Promise<TokenFailure> {
+export async function classifyTokenErrorFor(
+  config: GraphConfig,
+  tenantId: string,
+  err: unknown,
+): Promise<TokenFailure> {
   const tf = classifyTokenError(err);
   if (tf.code === 'endpoints_resolution_error' && (await probeAuthority(config, tenantId)) === 'unknown') {
-    return { kind: 'unknownTenant', code: 'AADSTS90002', message: `The authority does not know tenant ${tenantId} (its OpenID configuration is refused).` };
+    return {
+      kind: 'unknownTenant',
+      code: 'AADSTS90002',
+      message: `The authority does not know tenant ${tenantId} (its OpenID configuration is refused).`,
+    };
   }
   return tf;
 }

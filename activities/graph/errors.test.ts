@@ -36,14 +36,33 @@ describe('failureFromBody', () => {
   it('reads a $batch item envelope with innerError and a Retry-After header in any case', () => {
     const f = failureFromBody(
       429,
-      { error: { code: 'TooManyRequests', message: 'Please retry again later.', innerError: { 'request-id': 'r-1', date: 'x' } } },
+      {
+        error: {
+          code: 'TooManyRequests',
+          message: 'Please retry again later.',
+          innerError: { 'request-id': 'r-1', date: 'x' },
+        },
+      },
       { 'retry-after': '7' },
     );
-    expect(f).toEqual({ status: 429, code: 'TooManyRequests', message: 'Please retry again later.', requestId: 'r-1', retryAfterMs: 7000 });
+    expect(f).toEqual({
+      status: 429,
+      code: 'TooManyRequests',
+      message: 'Please retry again later.',
+      requestId: 'r-1',
+      retryAfterMs: 7000,
+    });
   });
   it('accepts innererror (schema spelling) and the SDK GraphError.body (inner object as JSON)', () => {
-    expect(failureFromBody(404, { error: { code: 'X', innererror: { 'request-id': 'r-2' } } }).requestId).toBe('r-2');
-    expect(failureFromBody(403, JSON.stringify({ code: 'ErrorAccessDenied', message: 'Access to OData is disabled.' })).code).toBe('ErrorAccessDenied');
+    expect(
+      failureFromBody(404, { error: { code: 'X', innererror: { 'request-id': 'r-2' } } }).requestId,
+    ).toBe('r-2');
+    expect(
+      failureFromBody(
+        403,
+        JSON.stringify({ code: 'ErrorAccessDenied', message: 'Access to OData is disabled.' }),
+      ).code,
+    ).toBe('ErrorAccessDenied');
   });
   it('falls back to the request-id header', () => {
     expect(failureFromBody(500, 'not json', new Headers({ 'request-id': 'h-1' })).requestId).toBe('h-1');
@@ -52,23 +71,71 @@ describe('failureFromBody', () => {
 
 describe('failureFromError', () => {
   it('maps a network error (no status) to status 0, which is transient', () => {
-    const f = failureFromError(Object.assign(new Error('socket hang up'), { statusCode: -1, code: 'ECONNRESET' }));
+    const f = failureFromError(
+      Object.assign(new Error('socket hang up'), { statusCode: -1, code: 'ECONNRESET' }),
+    );
     expect(f.status).toBe(0);
   });
 });
 
 describe('token errors', () => {
   const authErr = (status: number, error: string, description: string, codes: number[]) =>
-    Object.assign(new Error(description), { name: 'AuthenticationError', statusCode: status, errorResponse: { error, errorDescription: description, errorCodes: codes } });
+    Object.assign(new Error(description), {
+      name: 'AuthenticationError',
+      statusCode: status,
+      errorResponse: { error, errorDescription: description, errorCodes: codes },
+    });
 
   it.each([
     [authErr(400, 'invalid_request', 'AADSTS90002: Tenant not found.', [90002]), 'unknownTenant'],
-    [authErr(400, 'unauthorized_client', "AADSTS700016: Application with identifier 'x' was not found in the directory", [700016]), 'notConsented'],
-    [authErr(401, 'invalid_client', 'AADSTS7000229: The client application is missing service principal', [7000229]), 'notConsented'],
-    [authErr(401, 'invalid_client', 'AADSTS7000215: Invalid client secret provided.', [7000215]), 'credentialRejected'],
-    [authErr(401, 'invalid_client', 'AADSTS7000222: The provided client secret keys are expired.', [7000222]), 'credentialRejected'],
-    [authErr(401, 'invalid_client', 'AADSTS700027: Client assertion contains an invalid signature.', [700027]), 'credentialRejected'],
-    [authErr(503, 'temporarily_unavailable', 'AADSTS90033: A transient error has occurred.', [90033]), 'transient'],
+    [
+      authErr(
+        400,
+        'unauthorized_client',
+        "AADSTS700016: Application with identifier 'x' was not found in the directory",
+        [700016],
+      ),
+      'notConsented',
+    ],
+    [
+      authErr(
+        401,
+        'invalid_client',
+        'AADSTS7000229: The client application is missing service principal',
+        [7000229],
+      ),
+      'notConsented',
+    ],
+    [
+      authErr(400, 'unauthorized_client', "AADSTS7000112: Application 'x' is disabled.", [7000112]),
+      'appDisabled',
+    ],
+    [
+      authErr(401, 'invalid_client', 'AADSTS7000215: Invalid client secret provided.', [7000215]),
+      'credentialRejected',
+    ],
+    [
+      authErr(
+        401,
+        'invalid_client',
+        'AADSTS7000222: The provided client secret keys are expired.',
+        [7000222],
+      ),
+      'credentialRejected',
+    ],
+    [
+      authErr(
+        401,
+        'invalid_client',
+        'AADSTS700027: Client assertion contains an invalid signature.',
+        [700027],
+      ),
+      'credentialRejected',
+    ],
+    [
+      authErr(503, 'temporarily_unavailable', 'AADSTS90033: A transient error has occurred.', [90033]),
+      'transient',
+    ],
     [new Error('connect ECONNREFUSED 127.0.0.1:8443'), 'transient'],
   ])('%# classifies as %s', (err, kind) => {
     expect(classifyTokenError(err).kind).toBe(kind);
@@ -79,8 +146,12 @@ describe('token errors', () => {
     expect(permanent).toBeInstanceOf(ApplicationFailure);
     expect(permanent.nonRetryable).toBe(true);
     expect(permanent.type).toBe(FailureTypes.ConsentMissing);
-    expect(failureForToken('t', { kind: 'unknownTenant', code: 'x', message: 'm' }).type).toBe(FailureTypes.UnknownTenant);
-    expect(failureForToken('t', { kind: 'credentialRejected', code: 'x', message: 'm' }).type).toBe(FailureTypes.CredentialRejected);
+    expect(failureForToken('t', { kind: 'unknownTenant', code: 'x', message: 'm' }).type).toBe(
+      FailureTypes.UnknownTenant,
+    );
+    expect(failureForToken('t', { kind: 'credentialRejected', code: 'x', message: 'm' }).type).toBe(
+      FailureTypes.CredentialRejected,
+    );
     const t = failureForToken('t', { kind: 'transient', code: 'x', message: 'm' });
     expect(t.nonRetryable).toBe(false);
     expect(t.type).toBe(FailureTypes.Transient);
@@ -89,7 +160,9 @@ describe('token errors', () => {
   it('Graph failures: 429/5xx retryable, 403 consent missing, 400/404 configuration', () => {
     expect(failureForGraph('t', 'x', { status: 429 }).nonRetryable).toBe(false);
     expect(failureForGraph('t', 'x', { status: 503 }).nonRetryable).toBe(false);
-    expect(failureForGraph('t', 'x', { status: 403, code: 'Authorization_RequestDenied' }).type).toBe(FailureTypes.ConsentMissing);
+    expect(failureForGraph('t', 'x', { status: 403, code: 'Authorization_RequestDenied' }).type).toBe(
+      FailureTypes.ConsentMissing,
+    );
     expect(failureForGraph('t', 'x', { status: 404 }).type).toBe(FailureTypes.Configuration);
   });
 });

@@ -23,7 +23,10 @@ export const TRANSIENT_STATUSES = new Set([429, 500, 502, 503, 504]);
  * Parse Retry-After: delta-seconds or an HTTP-date (RFC 9110 §10.2.3). Returns milliseconds (≥ 0), or undefined
  * when absent or unparseable.
  */
-export function parseRetryAfter(value: string | null | undefined, now: number = Date.now()): number | undefined {
+export function parseRetryAfter(
+  value: string | null | undefined,
+  now: number = Date.now(),
+): number | undefined {
   if (value === null || value === undefined) return undefined;
   const v = value.trim();
   if (v === '') return undefined;
@@ -106,7 +109,11 @@ export function failureFromError(error: unknown): GraphFailure {
   }
   // No HTTP status: connection reset, DNS, TLS… (the SDK reports statusCode -1). Transient by nature.
   const msg = error instanceof Error ? error.message : String(error);
-  return { status: 0, code: e?.code ?? (error instanceof Error ? error.name : 'NetworkError'), message: redact(msg) };
+  return {
+    status: 0,
+    code: e?.code ?? (error instanceof Error ? error.name : 'NetworkError'),
+    message: redact(msg),
+  };
 }
 
 export function isTransient(f: GraphFailure): boolean {
@@ -126,7 +133,10 @@ export function redact(text: string): string {
   let out = text
     .replace(/eyJ[\w-]{5,}\.[\w-]{5,}\.[\w-]*/g, '[redacted-jwt]')
     .replace(/(bearer\s+)[\w.~+/=-]+/gi, '$1[redacted]')
-    .replace(/((?:client_secret|client_assertion|access_token|refresh_token|password)=)[^&\s]+/gi, '$1[redacted]')
+    .replace(
+      /((?:client_secret|client_assertion|access_token|refresh_token|password)=)[^&\s]+/gi,
+      '$1[redacted]',
+    )
     .replace(/-----BEGIN [A-Z ]+-----[\s\S]*?-----END [A-Z ]+-----/g, '[redacted-pem]');
   for (const s of registeredSecrets) out = out.split(s).join('[redacted]');
   return out;
@@ -134,7 +144,8 @@ export function redact(text: string): string {
 
 // ------------------------------------------------------------------ token (Entra) errors
 
-export type TokenErrorKind = 'unknownTenant' | 'notConsented' | 'credentialRejected' | 'configuration' | 'transient';
+export type TokenErrorKind =
+  'unknownTenant' | 'notConsented' | 'appDisabled' | 'credentialRejected' | 'configuration' | 'transient';
 
 export interface TokenFailure {
   kind: TokenErrorKind;
@@ -149,24 +160,33 @@ export interface TokenFailure {
  *   90002 / 90023 / 900023 tenant not found or invalid      → unknownTenant
  *   700016 app not found in directory, 7000229 no service principal, 65001 consent missing,
  *   500011 resource principal not found in tenant            → notConsented
+ *   7000112 the enterprise app (service principal) is disabled in the tenant → appDisabled
  *   7000215 invalid secret, 7000222 expired secret, 700027 certificate/assertion invalid,
- *   700024 assertion not within its valid time range, 70021 no matching federated identity record,
- *   7000112 app disabled, 700213 no matching federated identity record → credentialRejected
+ *   700024 assertion not within its valid time range, 70021 / 700213 no matching federated identity record
+ *                                                            → credentialRejected
  *   other 4xx                                                → configuration
  *   5xx, network, timeouts                                   → transient
  */
 export function classifyTokenError(error: unknown): TokenFailure {
-  const e = error as { statusCode?: number; errorResponse?: { error?: string; errorDescription?: string; errorCodes?: number[] }; message?: string; name?: string };
+  const e = error as {
+    statusCode?: number;
+    errorResponse?: { error?: string; errorDescription?: string; errorCodes?: number[] };
+    message?: string;
+    name?: string;
+  };
   const message = redact(String(e?.errorResponse?.errorDescription ?? e?.message ?? error));
   const codes = new Set<number>(e?.errorResponse?.errorCodes ?? []);
   for (const m of message.matchAll(/AADSTS(\d+)/g)) codes.add(Number(m[1]));
   const has = (...c: number[]) => c.some((x) => codes.has(x));
   const aad = [...codes][0];
   const code = aad !== undefined ? `AADSTS${aad}` : (e?.errorResponse?.error ?? e?.name ?? 'TokenError');
-  if (has(90033, 90038, 50196) || /temporarily_unavailable|server_error/.test(message)) return { kind: 'transient', code, message };
+  if (has(90033, 90038, 50196) || /temporarily_unavailable|server_error/.test(message))
+    return { kind: 'transient', code, message };
   if (has(90002, 90023, 900023, 90072)) return { kind: 'unknownTenant', code, message };
   if (has(700016, 7000229, 65001, 500011, 650052)) return { kind: 'notConsented', code, message };
-  if (has(7000215, 7000222, 700027, 700024, 70021, 7000112, 700213, 7000218, 700025)) return { kind: 'credentialRejected', code, message };
+  if (has(7000112)) return { kind: 'appDisabled', code, message };
+  if (has(7000215, 7000222, 700027, 700024, 70021, 700213, 7000218, 700025))
+    return { kind: 'credentialRejected', code, message };
   const status = e?.statusCode;
   if (status !== undefined && status >= 500) return { kind: 'transient', code, message };
   if (codes.size > 0 || (status !== undefined && status >= 400 && status < 500) || e?.errorResponse?.error) {
@@ -178,7 +198,8 @@ export function classifyTokenError(error: unknown): TokenFailure {
   }
   // MSAL could not read the tenant's OpenID configuration: unknown tenant or unreachable authority — the caller
   // tells them apart with `probeAuthority` (see client.ts).
-  if (/endpoints_resolution_error/.test(message)) return { kind: 'transient', code: 'endpoints_resolution_error', message };
+  if (/endpoints_resolution_error/.test(message))
+    return { kind: 'transient', code: 'endpoints_resolution_error', message };
   if (e?.name === 'CredentialUnavailableError') return { kind: 'configuration', code, message };
   return { kind: 'transient', code, message };
 }
@@ -213,11 +234,21 @@ export function failureForToken(tenantId: string, t: TokenFailure): ApplicationF
   const details = { tenantId, code: t.code };
   switch (t.kind) {
     case 'unknownTenant':
-      return permanentFailure(FailureTypes.UnknownTenant, `Tenant ${tenantId} is unknown to Entra (${t.code}).`, details);
+      return permanentFailure(
+        FailureTypes.UnknownTenant,
+        `Tenant ${tenantId} is unknown to Entra (${t.code}).`,
+        details,
+      );
     case 'notConsented':
       return permanentFailure(
         FailureTypes.ConsentMissing,
         `Together is not consented in tenant ${tenantId} (${t.code}): an admin must grant admin consent.`,
+        details,
+      );
+    case 'appDisabled':
+      return permanentFailure(
+        FailureTypes.ConsentMissing,
+        `Together's enterprise app is disabled in tenant ${tenantId} (${t.code}): an admin must re-enable it (Enterprise applications › Properties › Enabled for users to sign in).`,
         details,
       );
     case 'credentialRejected':
@@ -227,19 +258,28 @@ export function failureForToken(tenantId: string, t: TokenFailure): ApplicationF
         details,
       );
     case 'configuration':
-      return permanentFailure(FailureTypes.Configuration, `Token request refused for tenant ${tenantId} (${t.code}): ${t.message}`, details);
+      return permanentFailure(
+        FailureTypes.Configuration,
+        `Token request refused for tenant ${tenantId} (${t.code}): ${t.message}`,
+        details,
+      );
     case 'transient':
-      return transientFailure(`Token endpoint unavailable for tenant ${tenantId} (${t.code}): ${t.message}`, details);
+      return transientFailure(
+        `Token endpoint unavailable for tenant ${tenantId} (${t.code}): ${t.message}`,
+        details,
+      );
   }
 }
 
 /** Map a Graph failure of a whole operation (not a per-user item) to a Temporal failure. */
 export function failureForGraph(tenantId: string, what: string, f: GraphFailure): ApplicationFailure {
   const details = { tenantId, status: f.status, code: f.code, requestId: f.requestId };
-  const text = `${what} failed in tenant ${tenantId}: ${f.status || 'network'} ${f.code ?? ''} ${f.message ?? ''}`.trim();
+  const text =
+    `${what} failed in tenant ${tenantId}: ${f.status || 'network'} ${f.code ?? ''} ${f.message ?? ''}`.trim();
   if (isTransient(f)) return transientFailure(text, details);
   if (f.status === 401) return transientFailure(text, details); // token rejected: a fresh token may fix it
   if (f.status === 403) return permanentFailure(FailureTypes.ConsentMissing, text, details);
-  if (f.status === 400 || f.status === 404) return permanentFailure(FailureTypes.Configuration, text, details);
+  if (f.status === 400 || f.status === 404)
+    return permanentFailure(FailureTypes.Configuration, text, details);
   return transientFailure(text, details);
 }

@@ -27,7 +27,9 @@ describe('KeyedLimiter', () => {
 
   it('multi-key acquisition in sorted order does not deadlock', async () => {
     const l = new KeyedLimiter(1);
-    const runs = Array.from({ length: 20 }, (_, i) => l.run(i % 2 ? ['a', 'b', 'c'] : ['c', 'b', 'a'], () => tick(1)));
+    const runs = Array.from({ length: 20 }, (_, i) =>
+      l.run(i % 2 ? ['a', 'b', 'c'] : ['c', 'b', 'a'], () => tick(1)),
+    );
     await expect(Promise.all(runs)).resolves.toHaveLength(20);
   });
 

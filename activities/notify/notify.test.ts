@@ -19,7 +19,10 @@ const n: Notification = {
   since: '2026-11-25T08:00:00Z',
   summary: 'Calendar access fails for 20 of 200 users <script>',
   impact: 'Mentoring sessions cannot be booked for them',
-  fix: { consentUrl: 'https://login.microsoftonline.com/x/v2.0/adminconsent?client_id=y&a=b', steps: ['Re-grant consent'] },
+  fix: {
+    consentUrl: 'https://login.microsoftonline.com/x/v2.0/adminconsent?client_id=y&a=b',
+    steps: ['Re-grant consent'],
+  },
   facts: { reachable: 180, sampled: 200 },
 };
 
@@ -33,7 +36,12 @@ function setup(opts: { webhook?: boolean; mail?: Parameters<typeof fakeClient>[0
   dirs.push(dir);
   const client = fakeClient(opts.mail ?? (() => ({ status: 202 })));
   const clients: GraphClientFactory = {
-    forTenant: (t) => ({ tenantId: t.tenantId, client, credential: { getToken: async () => null }, token: async () => 'x.e30.x' }),
+    forTenant: (t) => ({
+      tenantId: t.tenantId,
+      client,
+      credential: { getToken: async () => null },
+      token: async () => 'x.e30.x',
+    }),
     invalidate() {},
   };
   const hooks: { headers: Headers; body: string }[] = [];
@@ -43,7 +51,9 @@ function setup(opts: { webhook?: boolean; mail?: Parameters<typeof fakeClient>[0
     senderMailbox: 'notifications@togetherplatform.onmicrosoft.com',
     publisherTenantId: PUB,
     stateDir: dir,
-    ...(opts.webhook ? { webhookUrl: 'https://hooks.example.com/together', webhookSecret: 'whsec-0123456789abcdef' } : {}),
+    ...(opts.webhook
+      ? { webhookUrl: 'https://hooks.example.com/together', webhookSecret: 'whsec-0123456789abcdef' }
+      : {}),
     probe: { maxRetries: 1 },
   });
   const fetchImpl = (async (_url: string, init: RequestInit) => {
@@ -86,7 +96,9 @@ describe('notifyOwner idempotency', () => {
     const again = await notifyOwner(s.deps, s.store(), n);
     expect(again).toEqual({ idempotencyKey: n.idempotencyKey, sent: false, channels: ['email'] });
     expect(s.client.calls.filter((c) => c.url.endsWith('/sendMail'))).toHaveLength(1);
-    const msg = (s.client.calls[0]!.body as { message: { body: { contentType: string }; toRecipients: unknown[] } }).message;
+    const msg = (
+      s.client.calls[0]!.body as { message: { body: { contentType: string }; toRecipients: unknown[] } }
+    ).message;
     expect(msg.body.contentType).toBe('HTML');
     expect(msg.toRecipients).toEqual([{ emailAddress: { address: 'owner@contoso.com' } }]);
   });
@@ -94,7 +106,10 @@ describe('notifyOwner idempotency', () => {
   it('email sent, webhook fails: the retry sends only the webhook', async () => {
     let fail = true;
     const s = setup({ webhook: true, hook: () => new Response('down', { status: fail ? 503 : 200 }) });
-    await expect(notifyOwner(s.deps, s.store(), n)).rejects.toMatchObject({ type: 'TransientGraphError', nonRetryable: false });
+    await expect(notifyOwner(s.deps, s.store(), n)).rejects.toMatchObject({
+      type: 'TransientGraphError',
+      nonRetryable: false,
+    });
     fail = false;
     const r = await notifyOwner(s.deps, s.store(), n);
     expect(r).toEqual({ idempotencyKey: n.idempotencyKey, sent: true, channels: ['email', 'webhook'] });
@@ -102,13 +117,22 @@ describe('notifyOwner idempotency', () => {
     expect(s.hooks).toHaveLength(2);
     const h = s.hooks[1]!;
     expect(h.headers.get('Idempotency-Key')).toBe(n.idempotencyKey);
-    expect(verifyWebhook('whsec-0123456789abcdef', h.body, h.headers.get('X-Together-Signature')!, Math.floor(Date.now() / 1000))).toBe(true);
+    expect(
+      verifyWebhook(
+        'whsec-0123456789abcdef',
+        h.body,
+        h.headers.get('X-Together-Signature')!,
+        Math.floor(Date.now() / 1000),
+      ),
+    ).toBe(true);
     expect(h.body).not.toContain('whsec');
   });
 
   it('sendMail throttled then failing: nothing recorded as sent, the retry sends', async () => {
     let down = true;
-    const s = setup({ mail: () => (down ? graphError(503, 'serviceNotAvailable', { 'Retry-After': '0' }) : { status: 202 }) });
+    const s = setup({
+      mail: () => (down ? graphError(503, 'serviceNotAvailable', { 'Retry-After': '0' }) : { status: 202 }),
+    });
     await expect(notifyOwner(s.deps, s.store(), n)).rejects.toMatchObject({ nonRetryable: false });
     down = false;
     expect((await notifyOwner(s.deps, s.store(), n)).sent).toBe(true);
@@ -118,7 +142,11 @@ describe('notifyOwner idempotency', () => {
   it('concurrent attempts with one key send once', async () => {
     const s = setup({});
     const store = s.store();
-    const rs = await Promise.all([notifyOwner(s.deps, store, n), notifyOwner(s.deps, store, n), notifyOwner(s.deps, store, n)]);
+    const rs = await Promise.all([
+      notifyOwner(s.deps, store, n),
+      notifyOwner(s.deps, store, n),
+      notifyOwner(s.deps, store, n),
+    ]);
     expect(rs.filter((r) => r.sent)).toHaveLength(1);
     expect(s.client.calls).toHaveLength(1);
   });
@@ -126,6 +154,9 @@ describe('notifyOwner idempotency', () => {
   it('missing sender configuration is a permanent configuration failure', async () => {
     const s = setup({});
     const deps = { ...s.deps, config: { ...s.deps.config, senderMailbox: undefined } };
-    await expect(notifyOwner(deps, s.store(), n)).rejects.toMatchObject({ type: 'ConfigurationError', nonRetryable: true });
+    await expect(notifyOwner(deps, s.store(), n)).rejects.toMatchObject({
+      type: 'ConfigurationError',
+      nonRetryable: true,
+    });
   });
 });

@@ -22,7 +22,13 @@ export function signWebhook(secret: string, body: string, timestampSeconds: numb
 }
 
 /** Receiver side (documented; used by tests): constant-time check with a tolerance window. */
-export function verifyWebhook(secret: string, body: string, header: string, nowSeconds: number, toleranceSeconds = 300): boolean {
+export function verifyWebhook(
+  secret: string,
+  body: string,
+  header: string,
+  nowSeconds: number,
+  toleranceSeconds = 300,
+): boolean {
   const m = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(header.trim());
   if (!m) return false;
   const t = Number(m[1]);
@@ -39,10 +45,16 @@ export function keyReference(key: string): string {
   return createHash('sha256').update(key).digest('hex').slice(0, 40);
 }
 
-export async function notifyOwner(deps: ActivityDeps, store: IdempotencyStore, n: Notification): Promise<NotifyResult> {
+export async function notifyOwner(
+  deps: ActivityDeps,
+  store: IdempotencyStore,
+  n: Notification,
+): Promise<NotifyResult> {
   const cfg = deps.config;
-  if (!n?.idempotencyKey) throw permanentFailure(FailureTypes.Configuration, 'notification has no idempotencyKey');
-  if (!EMAIL.test(n.to ?? '')) throw permanentFailure(FailureTypes.Configuration, `notification recipient is not an email address`);
+  if (!n?.idempotencyKey)
+    throw permanentFailure(FailureTypes.Configuration, 'notification has no idempotencyKey');
+  if (!EMAIL.test(n.to ?? ''))
+    throw permanentFailure(FailureTypes.Configuration, `notification recipient is not an email address`);
   if (!cfg.senderMailbox || !cfg.publisherTenantId) {
     throw permanentFailure(
       FailureTypes.Configuration,
@@ -63,7 +75,10 @@ export async function notifyOwner(deps: ActivityDeps, store: IdempotencyStore, n
       for (const channel of wanted) {
         if (record.channels[channel]?.state === 'sent') continue;
         if (record.channels[channel]?.state === 'pending') {
-          deps.logger?.warn({ key: n.idempotencyKey, channel }, 'previous attempt died mid-send; sending again (same X-Together-Idempotency-Key / Idempotency-Key)');
+          deps.logger?.warn(
+            { key: n.idempotencyKey, channel },
+            'previous attempt died mid-send; sending again (same X-Together-Idempotency-Key / Idempotency-Key)',
+          );
         }
         record.channels[channel] = { state: 'pending', at: now().toISOString() };
         await store.put(record);
@@ -74,7 +89,10 @@ export async function notifyOwner(deps: ActivityDeps, store: IdempotencyStore, n
         sentNow.push(channel);
       }
       const delivered = wanted.filter((c) => record.channels[c]?.state === 'sent');
-      deps.logger?.info({ key: n.idempotencyKey, kind: n.kind, tenantId: n.tenantId, sent: sentNow, delivered }, 'notification');
+      deps.logger?.info(
+        { key: n.idempotencyKey, kind: n.kind, tenantId: n.tenantId, sent: sentNow, delivered },
+        'notification',
+      );
       return { idempotencyKey: n.idempotencyKey, sent: sentNow.length > 0, channels: delivered };
     });
   } catch (err) {
@@ -158,9 +176,14 @@ async function sendWebhook(deps: ActivityDeps, n: Notification): Promise<void> {
     status = res.status;
     await res.arrayBuffer().catch(() => undefined);
   } catch (err) {
-    throw transientFailure(`webhook unreachable: ${redact(err instanceof Error ? err.message : String(err))}`);
+    throw transientFailure(
+      `webhook unreachable: ${redact(err instanceof Error ? err.message : String(err))}`,
+    );
   }
   if (status >= 200 && status < 300) return;
   if (status === 408 || status === 429 || status >= 500) throw transientFailure(`webhook answered ${status}`);
-  throw permanentFailure(FailureTypes.Configuration, `webhook answered ${status}: check TOGETHER_WEBHOOK_URL and the receiver's signature check.`);
+  throw permanentFailure(
+    FailureTypes.Configuration,
+    `webhook answered ${status}: check TOGETHER_WEBHOOK_URL and the receiver's signature check.`,
+  );
 }

@@ -21,7 +21,10 @@ const SUBJECT_PREFIX: Record<NotificationKind, string> = {
 };
 
 export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return s.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 }
 
 function sinceText(since?: string): string | undefined {
@@ -54,7 +57,9 @@ export function renderNotification(n: Notification): RenderedNotification {
       html.push(`<ol>${fix.steps.map((s) => `<li>${escapeHtml(s)}</li>`).join('')}</ol>`);
     }
     if (fix.consentUrl) {
-      lines.push(`Admin consent link (a Global Administrator or Privileged Role Administrator must accept): ${fix.consentUrl}`);
+      lines.push(
+        `Admin consent link (a Global Administrator or Privileged Role Administrator must accept): ${fix.consentUrl}`,
+      );
       html.push(
         `<p>Admin consent link (a Global Administrator or Privileged Role Administrator must accept):<br><a href="${escapeHtml(fix.consentUrl)}">${escapeHtml(fix.consentUrl)}</a></p>`,
       );
@@ -70,5 +75,9 @@ export function renderNotification(n: Notification): RenderedNotification {
   }
   lines.push('', '— Together Platform (automated message; replies are not read)');
   html.push('<p style="color:#666">— Together Platform (automated message; replies are not read)</p>');
-  return { subject, text: lines.join('\n'), html: `<!doctype html><html><body>${html.join('\n')}</body></html>` };
+  return {
+    subject,
+    text: lines.join('\n'),
+    html: `<!doctype html><html><body>${html.join('\n')}</body></html>`,
+  };
 }

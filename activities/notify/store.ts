@@ -60,7 +60,9 @@ export class FileIdempotencyStore implements IdempotencyStore {
 
   async get(key: string): Promise<NotificationRecord | undefined> {
     try {
-      const rec = JSON.parse(await fs.promises.readFile(this.file(key, 'json'), 'utf8')) as NotificationRecord;
+      const rec = JSON.parse(
+        await fs.promises.readFile(this.file(key, 'json'), 'utf8'),
+      ) as NotificationRecord;
       return rec.key === key ? rec : undefined;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
@@ -100,7 +102,10 @@ export class FileIdempotencyStore implements IdempotencyStore {
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
         const st = await fs.promises.stat(lock).catch(() => undefined);
-        if (st && Date.now() - st.mtimeMs < this.staleLockMs) throw new LockBusyError(`notification ${keyFile(key).slice(0, 12)} is being sent by another attempt`);
+        if (st && Date.now() - st.mtimeMs < this.staleLockMs)
+          throw new LockBusyError(
+            `notification ${keyFile(key).slice(0, 12)} is being sent by another attempt`,
+          );
         await fs.promises.rm(lock, { force: true });
         fh = await fs.promises.open(lock, 'wx', 0o600);
       }
@@ -131,7 +136,10 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
   async withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
     const prev = this.locks.get(key) ?? Promise.resolve();
     const run = prev.then(fn, fn);
-    this.locks.set(key, run.catch(() => undefined));
+    this.locks.set(
+      key,
+      run.catch(() => undefined),
+    );
     return run;
   }
 }

@@ -39,17 +39,27 @@ describe('resolveDenied', () => {
 
 describe('refineMailboxUnavailable', () => {
   it('guest from UPN or userType; onPremises from sync; unlicensed from empty licences', () => {
-    expect(refineMailboxUnavailable({ userPrincipalName: 'sam_outlook.com#EXT#@contoso.onmicrosoft.com' })).toBe('guest');
+    expect(
+      refineMailboxUnavailable({ userPrincipalName: 'sam_outlook.com#EXT#@contoso.onmicrosoft.com' }),
+    ).toBe('guest');
     expect(refineMailboxUnavailable({ userType: 'Guest' })).toBe('guest');
-    expect(refineMailboxUnavailable({ onPremisesSyncEnabled: true, assignedLicenses: [] })).toBe('onPremises');
-    expect(refineMailboxUnavailable({ onPremisesSyncEnabled: null, assignedLicenses: [] })).toBe('unlicensed');
+    expect(refineMailboxUnavailable({ onPremisesSyncEnabled: true, assignedLicenses: [] })).toBe(
+      'onPremises',
+    );
+    expect(refineMailboxUnavailable({ onPremisesSyncEnabled: null, assignedLicenses: [] })).toBe(
+      'unlicensed',
+    );
     expect(refineMailboxUnavailable({ userPrincipalName: 'a@b.c' })).toBe('unknown');
   });
 });
 
 describe('reason texts', () => {
   it('every reason, detail and consent state has a title and a fix', () => {
-    for (const t of [...Object.values(PROBE_REASONS), ...Object.values(MAILBOX_DETAILS), ...Object.values(CONSENT_STATES)]) {
+    for (const t of [
+      ...Object.values(PROBE_REASONS),
+      ...Object.values(MAILBOX_DETAILS),
+      ...Object.values(CONSENT_STATES),
+    ]) {
       expect(t.title.length).toBeGreaterThan(3);
       expect(t.fix.length).toBeGreaterThan(5);
     }

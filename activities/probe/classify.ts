@@ -4,7 +4,10 @@
 import type { MailboxUnavailableDetail, ProbeReason } from '../contract';
 import type { GraphFailure } from '../graph/errors';
 
-export const MAILBOX_UNAVAILABLE_CODES = new Set(['MailboxNotEnabledForRESTAPI', 'MailboxNotSupportedForRESTAPI']);
+export const MAILBOX_UNAVAILABLE_CODES = new Set([
+  'MailboxNotEnabledForRESTAPI',
+  'MailboxNotSupportedForRESTAPI',
+]);
 export const USER_NOT_FOUND_CODES = new Set([
   'ErrorInvalidUser',
   'Request_ResourceNotFound',
@@ -13,11 +16,21 @@ export const USER_NOT_FOUND_CODES = new Set([
   'UserNotFound',
 ]);
 /** 403s that mean "this mailbox is fenced off" (Exchange scoping / access policy), not "no permission at all". */
-export const MAILBOX_DENIED_CODES = new Set(['ErrorAccessDenied', 'extensionError', 'ExtensionError', 'ErrorAccessDeniedOnPolicy']);
+export const MAILBOX_DENIED_CODES = new Set([
+  'ErrorAccessDenied',
+  'extensionError',
+  'ExtensionError',
+  'ErrorAccessDeniedOnPolicy',
+]);
 /** Directory-level refusal: the token carries no role for the call. */
 export const NO_PERMISSION_CODES = new Set(['Authorization_RequestDenied', 'Forbidden', 'accessDenied']);
 
-export const CALENDAR_ROLES = ['Calendars.ReadWrite', 'Calendars.Read', 'Calendars.ReadBasic.All', 'Calendars.ReadBasic'];
+export const CALENDAR_ROLES = [
+  'Calendars.ReadWrite',
+  'Calendars.Read',
+  'Calendars.ReadBasic.All',
+  'Calendars.ReadBasic',
+];
 
 export interface Classification {
   reason: ProbeReason;
@@ -46,7 +59,10 @@ export function classifyReadFailure(f: GraphFailure): Classification {
  * tenant — a calendar role in the token, or another mailbox read successfully in this run (Exchange RBAC for
  * Applications grants do not show in `roles`). Otherwise nothing shows access at all: `accessDenied`.
  */
-export function resolveDenied(denied: 'mailbox' | 'permission', ctx: { calendarRoleGranted: boolean; anyOk: boolean }): ProbeReason {
+export function resolveDenied(
+  denied: 'mailbox' | 'permission',
+  ctx: { calendarRoleGranted: boolean; anyOk: boolean },
+): ProbeReason {
   if (denied === 'mailbox' && (ctx.calendarRoleGranted || ctx.anyOk)) return 'outsideScope';
   return 'accessDenied';
 }
@@ -76,5 +92,11 @@ export function hasCalendarRole(roles: string[] | undefined): boolean {
 }
 
 export function canReadFullProfile(roles: string[] | undefined): boolean {
-  return (roles ?? []).some((r) => r === 'User.Read.All' || r === 'User.ReadWrite.All' || r === 'Directory.Read.All' || r === 'Directory.ReadWrite.All');
+  return (roles ?? []).some(
+    (r) =>
+      r === 'User.Read.All' ||
+      r === 'User.ReadWrite.All' ||
+      r === 'Directory.Read.All' ||
+      r === 'Directory.ReadWrite.All',
+  );
 }

@@ -16,7 +16,8 @@ const token = (roles: string[]) => `x.${Buffer.from(JSON.stringify({ roles })).t
 
 const users: SampledUser[] = Array.from({ length: 45 }, (_, i) => ({
   id: `u${i}`,
-  userPrincipalName: i === 3 ? `guest${i}_x.com#EXT#@contoso.onmicrosoft.com` : `user${i}@contoso.onmicrosoft.com`,
+  userPrincipalName:
+    i === 3 ? `guest${i}_x.com#EXT#@contoso.onmicrosoft.com` : `user${i}@contoso.onmicrosoft.com`,
   mail: `user${i}@contoso.onmicrosoft.com`,
 }));
 
@@ -29,7 +30,11 @@ const tenantBehaviour: FakeHandler = ({ url, body }) => {
       body: {
         responses: reqs.map((r) => {
           const user = decodeURIComponent(/\/users\/([^/?]+)/.exec(r.url)![1]!);
-          const err = (status: number, code: string) => ({ id: r.id, status, body: { error: { code, message: 'm', innerError: { 'request-id': `rq-${user}` } } } });
+          const err = (status: number, code: string) => ({
+            id: r.id,
+            status,
+            body: { error: { code, message: 'm', innerError: { 'request-id': `rq-${user}` } } },
+          });
           if (user === 'u3') return err(404, 'MailboxNotEnabledForRESTAPI');
           if (user === 'u5') return err(403, 'ErrorAccessDenied');
           if (user === 'u7') return err(404, 'ErrorInvalidUser');
@@ -40,7 +45,16 @@ const tenantBehaviour: FakeHandler = ({ url, body }) => {
   }
   if (url.endsWith('/calendar/getSchedule')) {
     const schedules = (body as { schedules: string[] }).schedules;
-    return { status: 200, body: { value: schedules.map((s) => (s === 'user9@contoso.onmicrosoft.com' ? { scheduleId: s, error: { responseCode: '5009' } } : { scheduleId: s, availabilityView: '0' })) } };
+    return {
+      status: 200,
+      body: {
+        value: schedules.map((s) =>
+          s === 'user9@contoso.onmicrosoft.com'
+            ? { scheduleId: s, error: { responseCode: '5009' } }
+            : { scheduleId: s, availabilityView: '0' },
+        ),
+      },
+    };
   }
   return { status: 404, body: { error: { code: 'NotFound' } } };
 };
@@ -48,7 +62,12 @@ const tenantBehaviour: FakeHandler = ({ url, body }) => {
 function deps(handler: FakeHandler, roles = ['Calendars.ReadWrite', 'User.ReadBasic.All']) {
   const client = fakeClient(handler);
   const clients: GraphClientFactory = {
-    forTenant: (t) => ({ tenantId: t.tenantId, client, credential: { getToken: async () => null }, token: async () => token(roles) }),
+    forTenant: (t) => ({
+      tenantId: t.tenantId,
+      client,
+      credential: { getToken: async () => null },
+      token: async () => token(roles),
+    }),
     invalidate() {},
   };
   return { d: { config, clients }, client };
@@ -60,26 +79,45 @@ describe('probeCalendars (fake Graph)', () => {
     const r = await probeCalendars(d, { tenant: { tenantId: TENANT }, users });
     const by = new Map(r.results.map((x) => [x.userId, x]));
     expect(by.get('u0')).toMatchObject({ reason: 'ok', freeBusy: 'ok' });
-    expect(by.get('u3')).toMatchObject({ reason: 'mailboxUnavailable', detail: 'guest', code: 'MailboxNotEnabledForRESTAPI', requestId: 'rq-u3', freeBusy: 'skipped' });
+    expect(by.get('u3')).toMatchObject({
+      reason: 'mailboxUnavailable',
+      detail: 'guest',
+      code: 'MailboxNotEnabledForRESTAPI',
+      requestId: 'rq-u3',
+      freeBusy: 'skipped',
+    });
     expect(by.get('u5')).toMatchObject({ reason: 'outsideScope', code: 'ErrorAccessDenied', status: 403 });
     expect(by.get('u7')).toMatchObject({ reason: 'userNotFound' });
     expect(by.get('u9')).toMatchObject({ reason: 'ok', freeBusy: 'error', freeBusyCode: '5009' });
     const batches = client.calls.filter((c) => c.url === '/$batch');
     expect(batches).toHaveLength(3);
-    const itemUrls = batches.flatMap((b) => (b.body as { requests: { url: string }[] }).requests.map((q) => q.url));
+    const itemUrls = batches.flatMap((b) =>
+      (b.body as { requests: { url: string }[] }).requests.map((q) => q.url),
+    );
     expect(itemUrls).toHaveLength(45);
     for (const u of itemUrls) expect(u).toMatch(/\/calendar\/events\?\$top=1&\$select=id,start,end$/);
     const schedules = client.calls.filter((c) => c.url.endsWith('getSchedule'));
     expect(schedules).toHaveLength(3);
-    for (const s of schedules) expect((s.body as { schedules: string[] }).schedules.length).toBeLessThanOrEqual(20);
+    for (const s of schedules)
+      expect((s.body as { schedules: string[] }).schedules.length).toBeLessThanOrEqual(20);
     expect(r.graphRequests).toBe(6);
   });
 
   it('without any calendar access a mailbox 403 stays accessDenied', async () => {
-    const { d } = deps(({ url, body }) =>
-      url === '/$batch'
-        ? { status: 200, body: { responses: (body as { requests: { id: string }[] }).requests.map((q) => ({ id: q.id, status: 403, body: { error: { code: 'ErrorAccessDenied' } } })) } }
-        : { status: 500 },
+    const { d } = deps(
+      ({ url, body }) =>
+        url === '/$batch'
+          ? {
+              status: 200,
+              body: {
+                responses: (body as { requests: { id: string }[] }).requests.map((q) => ({
+                  id: q.id,
+                  status: 403,
+                  body: { error: { code: 'ErrorAccessDenied' } },
+                })),
+              },
+            }
+          : { status: 500 },
       ['User.ReadBasic.All'],
     );
     const r = await probeCalendars(d, { tenant: { tenantId: TENANT }, users: users.slice(0, 3) });
@@ -94,11 +132,15 @@ describe('probeCalendars (fake Graph)', () => {
     env1.on('heartbeat', (d: ProbeHeartbeat) => (saved = structuredClone(d)));
     await expect(
       env1.run(() =>
-        probeCalendars(first.d, { tenant: { tenantId: TENANT }, users, options: { concurrency: 1, freeBusy: false } }, {
-          onChunk: () => {
-            throw new Error('worker crashed');
+        probeCalendars(
+          first.d,
+          { tenant: { tenantId: TENANT }, users, options: { concurrency: 1, freeBusy: false } },
+          {
+            onChunk: () => {
+              throw new Error('worker crashed');
+            },
           },
-        }),
+        ),
       ),
     ).rejects.toThrow('worker crashed');
     expect(Object.keys(saved!.done)).toEqual(['0']);
@@ -106,19 +148,44 @@ describe('probeCalendars (fake Graph)', () => {
     // Retry: same input, heartbeat details from the first attempt.
     const second = deps(tenantBehaviour);
     const env2 = new MockActivityEnvironment({ heartbeatDetails: saved });
-    const r: ProbeCalendarsResult = await env2.run(() => probeCalendars(second.d, { tenant: { tenantId: TENANT }, users, options: { concurrency: 1, freeBusy: false } }));
-    const probed = second.client.calls.flatMap((c) => (c.body as { requests?: { url: string }[] }).requests?.map((q) => q.url) ?? []);
+    const r: ProbeCalendarsResult = await env2.run(() =>
+      probeCalendars(second.d, {
+        tenant: { tenantId: TENANT },
+        users,
+        options: { concurrency: 1, freeBusy: false },
+      }),
+    );
+    const probed = second.client.calls.flatMap(
+      (c) => (c.body as { requests?: { url: string }[] }).requests?.map((q) => q.url) ?? [],
+    );
     expect(probed).toHaveLength(25); // chunks 1 and 2 only
     expect(r.results).toHaveLength(45);
-    expect(r.results[3]).toMatchObject({ userId: 'u3', reason: 'mailboxUnavailable', userPrincipalName: users[3]!.userPrincipalName });
+    expect(r.results[3]).toMatchObject({
+      userId: 'u3',
+      reason: 'mailboxUnavailable',
+      userPrincipalName: users[3]!.userPrincipalName,
+    });
     expect(r.graphRequests).toBe(3);
   });
 
   it('ignores heartbeat details of another input', async () => {
     const { d, client } = deps(tenantBehaviour);
-    const stale: ProbeHeartbeat = { v: 1, fingerprint: 'other', total: 1, done: { '0': [] }, graphRequests: 9, throttledRetries: 0 };
+    const stale: ProbeHeartbeat = {
+      v: 1,
+      fingerprint: 'other',
+      total: 1,
+      done: { '0': [] },
+      graphRequests: 9,
+      throttledRetries: 0,
+    };
     const env = new MockActivityEnvironment({ heartbeatDetails: stale });
-    const r: ProbeCalendarsResult = await env.run(() => probeCalendars(d, { tenant: { tenantId: TENANT }, users: users.slice(0, 5), options: { freeBusy: false } }));
+    const r: ProbeCalendarsResult = await env.run(() =>
+      probeCalendars(d, {
+        tenant: { tenantId: TENANT },
+        users: users.slice(0, 5),
+        options: { freeBusy: false },
+      }),
+    );
     expect(r.results).toHaveLength(5);
     expect(client.calls).toHaveLength(1);
   });
@@ -126,7 +193,11 @@ describe('probeCalendars (fake Graph)', () => {
   it('deduplicates users: one probe per mailbox, one result per input entry', async () => {
     const { d, client } = deps(tenantBehaviour);
     const dup = [users[0]!, users[0]!, users[1]!];
-    const r = await probeCalendars(d, { tenant: { tenantId: TENANT }, users: dup, options: { freeBusy: false } });
+    const r = await probeCalendars(d, {
+      tenant: { tenantId: TENANT },
+      users: dup,
+      options: { freeBusy: false },
+    });
     expect(r.results.map((x) => x.userId)).toEqual(['u0', 'u0', 'u1']);
     expect((client.calls[0]!.body as { requests: unknown[] }).requests).toHaveLength(2);
   });

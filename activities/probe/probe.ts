@@ -10,7 +10,14 @@ import type { ProbeCalendarsInput, ProbeCalendarsResult, SampledUser, UserProbeR
 import { BATCH_LIMIT, GraphCaller, type BatchItemSpec, type CallerOptions } from '../graph/caller';
 import { tokenRoles } from '../graph/client';
 import type { KeyedLimiter } from '../graph/limiter';
-import { cancellationSignal, heartbeat, heartbeatDetails, mailboxLimiter, type ActivityDeps } from '../runtime';
+import {
+  cancellationSignal,
+  currentContext,
+  heartbeat,
+  heartbeatDetails,
+  mailboxLimiter,
+  type ActivityDeps,
+} from '../runtime';
 import {
   canReadFullProfile,
   classifyReadFailure,
@@ -22,7 +29,8 @@ import {
 
 /** The only fields a calendar read may select (data minimisation; checked by the request-log test). */
 export const EVENT_SELECT = 'id,start,end';
-export const readCheckUrl = (userId: string) => `/users/${encodeURIComponent(userId)}/calendar/events?$top=1&$select=${EVENT_SELECT}`;
+export const readCheckUrl = (userId: string) =>
+  `/users/${encodeURIComponent(userId)}/calendar/events?$top=1&$select=${EVENT_SELECT}`;
 
 const REFINE_SELECT = 'id,userType,onPremisesSyncEnabled,assignedLicenses';
 const REFINE_SELECT_NO_LICENCES = 'id,userType,onPremisesSyncEnabled';
@@ -69,7 +77,11 @@ function dedupe(users: SampledUser[]): SampledUser[] {
   return out;
 }
 
-export async function probeCalendars(deps: ActivityDeps, input: ProbeCalendarsInput, overrides: ProbeOverrides = {}): Promise<ProbeCalendarsResult> {
+export async function probeCalendars(
+  deps: ActivityDeps,
+  input: ProbeCalendarsInput,
+  overrides: ProbeOverrides = {},
+): Promise<ProbeCalendarsResult> {
   const cfg = deps.config.probe;
   const concurrency = Math.max(1, Math.min(64, input.options?.concurrency ?? cfg.concurrency));
   const maxRetries = Math.max(0, Math.min(10, input.options?.maxRetries ?? cfg.maxRetries));
@@ -95,7 +107,14 @@ export async function probeCalendars(deps: ActivityDeps, input: ProbeCalendarsIn
     throttledRetries: resumed?.throttledRetries ?? 0,
   };
   if (resumed) {
-    deps.logger?.info({ tenantId: input.tenant.tenantId, resumedChunks: Object.keys(resumed.done).length, chunks: chunks.length }, 'probe resuming from heartbeat');
+    deps.logger?.info(
+      {
+        tenantId: input.tenant.tenantId,
+        resumedChunks: Object.keys(resumed.done).length,
+        chunks: chunks.length,
+      },
+      'probe resuming from heartbeat',
+    );
   }
 
   const signal = cancellationSignal();
@@ -104,7 +123,9 @@ export async function probeCalendars(deps: ActivityDeps, input: ProbeCalendarsIn
     maxRetries,
     limiter: overrides.limiter ?? mailboxLimiter(deps),
     maxRetryAfterMs: overrides.caller?.maxRetryAfterMs ?? cfg.maxRetryAfterSeconds * 1000,
-    ...(overrides.caller?.backoffBaseMs !== undefined ? { backoffBaseMs: overrides.caller.backoffBaseMs } : {}),
+    ...(overrides.caller?.backoffBaseMs !== undefined
+      ? { backoffBaseMs: overrides.caller.backoffBaseMs }
+      : {}),
     ...(overrides.caller?.sleep ? { sleep: overrides.caller.sleep } : {}),
     ...(signal ? { signal } : {}),
     onWait: () => beat(),
@@ -117,7 +138,12 @@ export async function probeCalendars(deps: ActivityDeps, input: ProbeCalendarsIn
   };
 
   const probeChunk = async (chunk: SampledUser[]): Promise<StoredResult[]> => {
-    const items: BatchItemSpec[] = chunk.map((u, i) => ({ id: String(i + 1), method: 'GET', url: readCheckUrl(u.id), mailboxes: [u.id] }));
+    const items: BatchItemSpec[] = chunk.map((u, i) => ({
+      id: String(i + 1),
+      method: 'GET',
+      url: readCheckUrl(u.id),
+      mailboxes: [u.id],
+    }));
     const read = await caller.batch(items);
     const results: StoredResult[] = chunk.map((u, i) => {
       const r = read.get(String(i + 1));
@@ -135,7 +161,9 @@ export async function probeCalendars(deps: ActivityDeps, input: ProbeCalendarsIn
     });
 
     // Refine mailboxUnavailable with what the granted permissions can read.
-    const unavailable = results.map((r, i) => ({ r, u: chunk[i]! })).filter(({ r }) => r.reason === 'mailboxUnavailable');
+    const unavailable = results
+      .map((r, i) => ({ r, u: chunk[i]! }))
+      .filter(({ r }) => r.reason === 'mailboxUnavailable');
     for (const { r, u } of unavailable) {
       const d = refineMailboxUnavailable({ userPrincipalName: u.userPrincipalName, userType: u.userType });
       r.detail = d;
@@ -144,7 +172,11 @@ export async function probeCalendars(deps: ActivityDeps, input: ProbeCalendarsIn
     if (fullProfile && toLookUp.length > 0) {
       const lookUp = (select: string) =>
         caller.batch(
-          toLookUp.map(({ u }, i) => ({ id: String(i + 1), method: 'GET' as const, url: `/users/${encodeURIComponent(u.id)}?$select=${select}` })),
+          toLookUp.map(({ u }, i) => ({
+            id: String(i + 1),
+            method: 'GET' as const,
+            url: `/users/${encodeURIComponent(u.id)}?$select=${select}`,
+          })),
         );
       let facts = await lookUp(REFINE_SELECT);
       let withLicences = true;
@@ -159,19 +191,29 @@ export async function probeCalendars(deps: ActivityDeps, input: ProbeCalendarsIn
         const d = f.value as DirectoryFacts;
         r.detail = refineMailboxUnavailable({ ...d, userPrincipalName: u.userPrincipalName });
         // Without licence data, a cloud-only member with no reachable mailbox is most likely unlicensed.
-        if (!withLicences && r.detail === 'unknown' && d.userType === 'Member' && d.onPremisesSyncEnabled !== true) r.detail = 'unlicensed';
+        if (
+          !withLicences &&
+          r.detail === 'unknown' &&
+          d.userType === 'Member' &&
+          d.onPremisesSyncEnabled !== true
+        )
+          r.detail = 'unlicensed';
       });
     }
 
     // Free/busy for the readable ones, routed through a readable mailbox of the chunk.
     for (const r of results) r.freeBusy = 'skipped';
     if (freeBusy) {
-      const readable = chunk.filter((_, i) => results[i]!.reason === 'ok').filter((u) => u.mail || u.userPrincipalName);
+      const readable = chunk
+        .filter((_, i) => results[i]!.reason === 'ok')
+        .filter((u) => u.mail || u.userPrincipalName);
       if (readable.length > 0) {
         const route = readable[0]!;
         const start = new Date();
         const end = new Date(start.getTime() + 24 * 3600_000);
-        const res = await caller.call<{ value?: { scheduleId?: string; error?: { responseCode?: string } }[] }>({
+        const res = await caller.call<{
+          value?: { scheduleId?: string; error?: { responseCode?: string } }[];
+        }>({
           method: 'POST',
           url: `/users/${encodeURIComponent(route.id)}/calendar/getSchedule`,
           mailboxes: [route.id],
@@ -183,7 +225,9 @@ export async function probeCalendars(deps: ActivityDeps, input: ProbeCalendarsIn
           },
         });
         const byAddress = new Map<string, { error?: { responseCode?: string } }>();
-        if (res.ok) for (const s of res.value?.value ?? []) if (s.scheduleId) byAddress.set(s.scheduleId.toLowerCase(), s);
+        if (res.ok)
+          for (const s of res.value?.value ?? [])
+            if (s.scheduleId) byAddress.set(s.scheduleId.toLowerCase(), s);
         for (const u of readable) {
           const r = results[chunk.indexOf(u)]!;
           if (!res.ok) {
@@ -209,23 +253,30 @@ export async function probeCalendars(deps: ActivityDeps, input: ProbeCalendarsIn
 
   const limit = pLimit(concurrency);
   beat();
-  await Promise.all(
-    chunks.map((chunk, index) =>
-      state.done[String(index)]
-        ? Promise.resolve()
-        : limit(async () => {
-            try {
-              const results = await probeChunk(chunk);
-              state.done[String(index)] = results;
-              beat();
-              overrides.onChunk?.(state);
-            } catch (err) {
-              limit.clearQueue(); // the attempt is over: start no more chunks (the retry resumes from the heartbeat)
-              throw err;
-            }
-          }),
-    ),
-  );
+  // Keep heartbeating while requests or Retry-After waits are in flight (Temporal throttles what it sends).
+  const ticker = currentContext() ? setInterval(beat, 5_000) : undefined;
+  ticker?.unref();
+  try {
+    await Promise.all(
+      chunks.map((chunk, index) =>
+        state.done[String(index)]
+          ? Promise.resolve()
+          : limit(async () => {
+              try {
+                const results = await probeChunk(chunk);
+                state.done[String(index)] = results;
+                beat();
+                overrides.onChunk?.(state);
+              } catch (err) {
+                limit.clearQueue(); // the attempt is over: start no more chunks (the retry resumes from the heartbeat)
+                throw err;
+              }
+            }),
+      ),
+    );
+  } finally {
+    if (ticker) clearInterval(ticker);
+  }
 
   const upn = new Map(users.map((u) => [u.id.toLowerCase(), u.userPrincipalName]));
   const flat = chunks.flatMap((_, i) => state.done[String(i)] ?? []);

@@ -38,17 +38,20 @@ export const PROBE_REASONS: Record<ProbeReason, ReasonText> = {
   },
   userNotFound: {
     title: 'User not found',
-    meaning: 'Graph does not know this user (404 ErrorInvalidUser / Request_ResourceNotFound): deleted, or the id or address is wrong.',
+    meaning:
+      'Graph does not know this user (404 ErrorInvalidUser / Request_ResourceNotFound): deleted, or the id or address is wrong.',
     fix: 'Check the user exists and is enabled in Entra ID; re-run the sample test to draw current users.',
   },
   throttled: {
     title: 'Throttled',
-    meaning: 'Graph kept answering 429 Too Many Requests after the bounded retries (Retry-After honoured). Nothing is known about access yet.',
+    meaning:
+      'Graph kept answering 429 Too Many Requests after the bounded retries (Retry-After honoured). Nothing is known about access yet.',
     fix: 'Nothing to change in the tenant; Together retries at the next check. If it persists, another app may be exhausting this mailbox’s limits (10,000 requests per 10 minutes, 4 concurrent).',
   },
   error: {
     title: 'Unexpected error',
-    meaning: 'Graph answered an error that does not say anything about access (5xx, network, or an unknown code), after retries.',
+    meaning:
+      'Graph answered an error that does not say anything about access (5xx, network, or an unknown code), after retries.',
     fix: 'Usually transient: Together retries at the next check. If it persists, quote the Graph code and request-id to Microsoft support.',
   },
 };
@@ -61,7 +64,8 @@ export const MAILBOX_DETAILS: Record<MailboxUnavailableDetail, ReasonText> = {
   },
   onPremises: {
     title: 'On-premises mailbox',
-    meaning: 'The account is synchronised from on-premises and its mailbox is not in Exchange Online; Graph REST no longer reaches hybrid mailboxes (since March 2023).',
+    meaning:
+      'The account is synchronised from on-premises and its mailbox is not in Exchange Online; Graph REST no longer reaches hybrid mailboxes (since March 2023).',
     fix: 'Migrate the mailbox to Exchange Online (a hybrid move request).',
   },
   unlicensed: {
@@ -71,7 +75,8 @@ export const MAILBOX_DETAILS: Record<MailboxUnavailableDetail, ReasonText> = {
   },
   unknown: {
     title: 'Mailbox not available',
-    meaning: 'The mailbox is inactive, soft-deleted, on-premises or unlicensed; the granted data does not say which.',
+    meaning:
+      'The mailbox is inactive, soft-deleted, on-premises or unlicensed; the granted data does not say which.',
     fix: 'Check in the Exchange admin center that the user has an active Exchange Online mailbox.',
   },
 };
@@ -79,12 +84,14 @@ export const MAILBOX_DETAILS: Record<MailboxUnavailableDetail, ReasonText> = {
 export const CONSENT_STATES: Record<ConsentState, ReasonText> = {
   notConsented: {
     title: 'Not consented',
-    meaning: 'Together’s enterprise app is not in this tenant (Entra refuses a token: AADSTS700016 / AADSTS7000229).',
+    meaning:
+      'Together’s enterprise app is not in this tenant (Entra refuses a token: AADSTS700016 / AADSTS7000229).',
     fix: 'A Global Administrator or Privileged Role Administrator opens the consent link and accepts.',
   },
   propagating: {
     title: 'Consent propagating',
-    meaning: 'Consent was given recently but not every permission shows yet; Entra and Exchange can take up to an hour.',
+    meaning:
+      'Consent was given recently but not every permission shows yet; Entra and Exchange can take up to an hour.',
     fix: 'Nothing to do: Together checks again automatically.',
   },
   consented: {
@@ -99,7 +106,8 @@ export const CONSENT_STATES: Record<ConsentState, ReasonText> = {
   },
   revoked: {
     title: 'Consent revoked',
-    meaning: 'Together had access before and no longer has it: the enterprise app was deleted or disabled, or its permissions were removed.',
+    meaning:
+      'Together had access before and no longer has it: the enterprise app was deleted or disabled, or its permissions were removed.',
     fix: 'Re-grant admin consent from the consent link (and re-enable the app under Enterprise applications › Properties if it was disabled).',
   },
 };
@@ -113,7 +121,11 @@ export function describeProbe(reason: ProbeReason, detail?: MailboxUnavailableDe
 /** The tables of docs/activities.md ("Classifications and fixes"), generated from the records above. */
 export function reasonsMarkdown(): string {
   const table = (rec: Record<string, ReasonText>) =>
-    ['| value | title | meaning | fix |', '| --- | --- | --- | --- |', ...Object.entries(rec).map(([k, v]) => `| \`${k}\` | ${v.title} | ${v.meaning} | ${v.fix} |`)].join('\n');
+    [
+      '| value | title | meaning | fix |',
+      '| --- | --- | --- | --- |',
+      ...Object.entries(rec).map(([k, v]) => `| \`${k}\` | ${v.title} | ${v.meaning} | ${v.fix} |`),
+    ].join('\n');
   return [
     '### Probe classifications (`ProbeReason`)',
     table(PROBE_REASONS),

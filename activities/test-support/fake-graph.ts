@@ -9,15 +9,23 @@ export interface FakeResponse {
   body?: unknown;
   headers?: Record<string, string>;
 }
-export type FakeHandler = (req: { method: string; url: string; body?: unknown }) => FakeResponse | Promise<FakeResponse>;
+export type FakeHandler = (req: {
+  method: string;
+  url: string;
+  body?: unknown;
+}) => FakeResponse | Promise<FakeResponse>;
 
-export function fakeClient(handler: FakeHandler): Client & { calls: { method: string; url: string; body?: unknown }[] } {
+export function fakeClient(
+  handler: FakeHandler,
+): Client & { calls: { method: string; url: string; body?: unknown }[] } {
   const calls: { method: string; url: string; body?: unknown }[] = [];
   const run = async (method: string, url: string, body?: unknown) => {
     calls.push({ method, url, body });
     const r = await handler({ method, url, body });
     if (r.status >= 200 && r.status < 300) return r.body;
-    const env = (r.body ?? {}) as { error?: { code?: string; message?: string; innerError?: Record<string, string> } };
+    const env = (r.body ?? {}) as {
+      error?: { code?: string; message?: string; innerError?: Record<string, string> };
+    };
     const err = Object.assign(new Error(env.error?.message ?? 'error'), {
       statusCode: r.status,
       code: env.error?.code ?? null,
@@ -46,5 +54,15 @@ export function fakeClient(handler: FakeHandler): Client & { calls: { method: st
 }
 
 export function graphError(status: number, code: string, headers?: Record<string, string>): FakeResponse {
-  return { status, body: { error: { code, message: `${code} message`, innerError: { 'request-id': `req-${code}`, date: '2026-01-01T00:00:00' } } }, ...(headers ? { headers } : {}) };
+  return {
+    status,
+    body: {
+      error: {
+        code,
+        message: `${code} message`,
+        innerError: { 'request-id': `req-${code}`, date: '2026-01-01T00:00:00' },
+      },
+    },
+    ...(headers ? { headers } : {}),
+  };
 }

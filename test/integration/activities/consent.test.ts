@@ -4,6 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FailureTypes } from '../../../activities/contract';
+import { graphClient, secretCredential } from '../../helpers/emulator';
 import { ids, startHarness, type Harness } from './setup';
 
 const C = ids.CONTOSO;
@@ -40,14 +41,18 @@ describe('checkConsent', () => {
     const later = await a.checkConsent({ tenant, probeUser: C.users.inScope.id, consentedAt });
     expect(later.state).toBe('consented');
     expect(later.evidence.calendarCall).toMatchObject({ ok: true, status: 200 });
-    expect(later.evidence.tokenRoles).toEqual(expect.arrayContaining(['Calendars.ReadWrite', 'User.ReadBasic.All']));
+    expect(later.evidence.tokenRoles).toEqual(
+      expect.arrayContaining(['Calendars.ReadWrite', 'User.ReadBasic.All']),
+    );
     expect(later.missingRoles).toEqual([]);
   });
 
   it('partial: a role missing after the grace period, with the missing role named', async () => {
     await h.emu.control.grantConsent({ tenantId: C.tenantId, appId: APP, roles: ['User.ReadBasic.All'] });
     await h.emu.control.removeExchangeScope(C.tenantId, 'contoso-together-pilot');
-    const r = await h.activities().checkConsent({ tenant, probeUser: C.users.inScope.id, consentedAt: '2026-01-01T00:00:00Z' });
+    const r = await h
+      .activities()
+      .checkConsent({ tenant, probeUser: C.users.inScope.id, consentedAt: '2026-01-01T00:00:00Z' });
     expect(r.state).toBe('partial');
     expect(r.missingRoles).toEqual(['Calendars.ReadWrite']);
     expect(r.evidence.calendarCall).toMatchObject({ ok: false, status: 403, code: 'ErrorAccessDenied' });
@@ -55,7 +60,10 @@ describe('checkConsent', () => {
   });
 
   it('Exchange RBAC for Applications: calendar access without a Calendars role in the token is consented', async () => {
-    const r = await h.activities().checkConsent({ tenant: { tenantId: ids.FABRIKAM.tenantId }, probeUser: ids.FABRIKAM.users.inScope.id });
+    const r = await h.activities().checkConsent({
+      tenant: { tenantId: ids.FABRIKAM.tenantId },
+      probeUser: ids.FABRIKAM.users.inScope.id,
+    });
     expect(r.evidence.tokenRoles).toEqual(['User.ReadBasic.All']);
     expect(r.state).toBe('consented');
   });
@@ -68,7 +76,12 @@ describe('checkConsent', () => {
     // A probe reads calendars with a cached token meanwhile…
     await a.probeCalendars({ tenant, users: [{ id: C.users.inScope.id }], options: { freeBusy: false } });
     await h.emu.control.revokeConsent({ tenantId: C.tenantId, appId: APP, roles: ['Calendars.ReadWrite'] });
-    const rolesGone = await a.checkConsent({ tenant, probeUser: C.users.inScope.id, everConsented: true, consentedAt: '2026-01-01T00:00:00Z' });
+    const rolesGone = await a.checkConsent({
+      tenant,
+      probeUser: C.users.inScope.id,
+      everConsented: true,
+      consentedAt: '2026-01-01T00:00:00Z',
+    });
     expect(rolesGone.state).toBe('revoked');
     expect(rolesGone.missingRoles).toEqual(['Calendars.ReadWrite']);
     await h.emu.control.revokeConsent({ tenantId: C.tenantId, appId: APP });
@@ -82,8 +95,34 @@ describe('checkConsent', () => {
     });
   });
 
+  it('enterprise app disabled by the tenant (PATCH accountEnabled=false through Graph): revoked, and a typed failure elsewhere', async () => {
+    const a = h.activities();
+    await h.emu.control.grantConsent({ tenantId: C.tenantId, appId: APP });
+    expect((await a.checkConsent({ tenant, probeUser: C.users.inScope.id })).state).toBe('consented');
+    // The tenant's own automation disables Together's service principal.
+    const admin = graphClient(
+      h.emu,
+      secretCredential(h.emu, C.tenantId, ids.CONTOSO_ADMIN_APP.appId, ids.CONTOSO_ADMIN_APP.clientSecret),
+    );
+    const sps = (await admin.api(`/servicePrincipals?$filter=appId eq '${APP}'&$select=id`).get()) as {
+      value: { id: string }[];
+    };
+    await admin.api(`/servicePrincipals/${sps.value[0]!.id}`).patch({ accountEnabled: false });
+    const r = await a.checkConsent({ tenant, probeUser: C.users.inScope.id, everConsented: true });
+    expect(r.state).toBe('revoked');
+    expect(r.evidence.tokenError?.code).toBe('AADSTS7000112');
+    await expect(
+      h.activities().probeCalendars({ tenant, users: [{ id: C.users.inScope.id }] }),
+    ).rejects.toMatchObject({
+      type: FailureTypes.ConsentMissing,
+      nonRetryable: true,
+    });
+  });
+
   it('unknown tenant and rejected credentials are non-retryable typed failures, without secrets in them', async () => {
-    await expect(h.activities().checkConsent({ tenant: { tenantId: '00000000-1111-2222-3333-444444444444' } })).rejects.toMatchObject({
+    await expect(
+      h.activities().checkConsent({ tenant: { tenantId: '00000000-1111-2222-3333-444444444444' } }),
+    ).rejects.toMatchObject({
       type: FailureTypes.UnknownTenant,
       nonRetryable: true,
     });
@@ -93,14 +132,19 @@ describe('checkConsent', () => {
     expect(err).toMatchObject({ type: FailureTypes.CredentialRejected, nonRetryable: true });
     expect(JSON.stringify(err) + String((err as Error).message)).not.toContain('definitely-the-wrong-secret');
     const expired = h.activities({ env: { TOGETHER_CLIENT_SECRET: ids.TOGETHER_APP.expiredClientSecret } });
-    await expect(expired.checkConsent({ tenant })).rejects.toMatchObject({ type: FailureTypes.CredentialRejected });
+    await expect(expired.checkConsent({ tenant })).rejects.toMatchObject({
+      type: FailureTypes.CredentialRejected,
+    });
   });
 
   it('token endpoint outage is a retryable failure', async () => {
     await h.emu.control.grantConsent({ tenantId: C.tenantId, appId: APP });
     await h.emu.control.tokenOutage(true);
     try {
-      await expect(h.activities().checkConsent({ tenant })).rejects.toMatchObject({ type: FailureTypes.Transient, nonRetryable: false });
+      await expect(h.activities().checkConsent({ tenant })).rejects.toMatchObject({
+        type: FailureTypes.Transient,
+        nonRetryable: false,
+      });
     } finally {
       await h.emu.control.tokenOutage(false);
     }
@@ -108,7 +152,9 @@ describe('checkConsent', () => {
 
   it('the certificate credential works through the same code path', async () => {
     await h.emu.control.grantConsent({ tenantId: C.tenantId, appId: APP });
-    const a = h.activities({ env: { TOGETHER_CLIENT_SECRET: '', TOGETHER_CLIENT_CERTIFICATE_PATH: h.emu.appCertificatePath } });
+    const a = h.activities({
+      env: { TOGETHER_CLIENT_SECRET: '', TOGETHER_CLIENT_CERTIFICATE_PATH: h.emu.appCertificatePath },
+    });
     const r = await a.checkConsent({ tenant, probeUser: C.users.inScope.id });
     expect(r.state).toBe('consented');
   });

@@ -25,7 +25,10 @@ const incident: Notification = {
   since: '2026-11-25T07:00:00Z',
   summary: 'Together can no longer read calendars: consent was revoked',
   impact: 'Free/busy and Teams links for 200 mentoring pairs',
-  fix: { consentUrl: 'https://login.microsoftonline.com/contoso.onmicrosoft.com/v2.0/adminconsent?client_id=x', steps: ['Open the link as a Global Administrator', 'Accept'] },
+  fix: {
+    consentUrl: 'https://login.microsoftonline.com/contoso.onmicrosoft.com/v2.0/adminconsent?client_id=x',
+    steps: ['Open the link as a Global Administrator', 'Accept'],
+  },
 };
 
 /** A webhook receiver answering the statuses given in order, then 200. */
@@ -49,11 +52,20 @@ describe('notifyOwner', () => {
   it('exactly once under retries: Graph faults, a failing webhook, and a worker restart', async () => {
     const hook = await receiver([503]);
     try {
-      const env = { TOGETHER_WEBHOOK_URL: hook.url, TOGETHER_WEBHOOK_SECRET: 'whsec-test-0123456789', TOGETHER_GRAPH_MAX_RETRIES: '0' };
+      const env = {
+        TOGETHER_WEBHOOK_URL: hook.url,
+        TOGETHER_WEBHOOK_SECRET: 'whsec-test-0123456789',
+        TOGETHER_GRAPH_MAX_RETRIES: '0',
+      };
       // Attempt 1: sendMail hits an injected 503 (no retries left) → retryable failure, nothing sent.
-      await h.emu.control.setFaults([{ route: 'sendMail', kind: '503', rate: 1, count: 1, retryAfterSeconds: 0 }]);
+      await h.emu.control.setFaults([
+        { route: 'sendMail', kind: '503', rate: 1, count: 1, retryAfterSeconds: 0 },
+      ]);
       const worker1 = h.activities({ env });
-      await expect(worker1.notifyOwner(incident)).rejects.toMatchObject({ type: FailureTypes.Transient, nonRetryable: false });
+      await expect(worker1.notifyOwner(incident)).rejects.toMatchObject({
+        type: FailureTypes.Transient,
+        nonRetryable: false,
+      });
       expect(await h.emu.control.outbox()).toHaveLength(0);
       // Attempt 2: the mail goes out, the webhook answers 503 → retryable failure.
       await expect(worker1.notifyOwner(incident)).rejects.toMatchObject({ type: FailureTypes.Transient });
@@ -61,23 +73,46 @@ describe('notifyOwner', () => {
       // Attempt 3 on a restarted worker (new process state, same state dir): only the webhook is sent.
       const worker2 = h.activities({ env });
       const r3 = await worker2.notifyOwner(incident);
-      expect(r3).toEqual({ idempotencyKey: incident.idempotencyKey, sent: true, channels: ['email', 'webhook'] });
+      expect(r3).toEqual({
+        idempotencyKey: incident.idempotencyKey,
+        sent: true,
+        channels: ['email', 'webhook'],
+      });
       // Attempt 4 (e.g. the workflow's activity retried after a timeout): nothing is sent again.
       const r4 = await h.activities({ env }).notifyOwner(incident);
-      expect(r4).toEqual({ idempotencyKey: incident.idempotencyKey, sent: false, channels: ['email', 'webhook'] });
+      expect(r4).toEqual({
+        idempotencyKey: incident.idempotencyKey,
+        sent: false,
+        channels: ['email', 'webhook'],
+      });
 
       const outbox = await h.emu.control.outbox();
       expect(outbox).toHaveLength(1);
       expect(hook.got.filter((g) => g.headers['x-together-signature'])).toHaveLength(2); // the 503 and the success
       const last = hook.got.at(-1)!;
-      expect(verifyWebhook('whsec-test-0123456789', last.body, String(last.headers['x-together-signature']), Math.floor(Date.now() / 1000))).toBe(true);
+      expect(
+        verifyWebhook(
+          'whsec-test-0123456789',
+          last.body,
+          String(last.headers['x-together-signature']),
+          Math.floor(Date.now() / 1000),
+        ),
+      ).toBe(true);
       expect(last.headers['idempotency-key']).toBe(incident.idempotencyKey);
-      expect(JSON.parse(last.body)).toMatchObject({ kind: 'incidentOpened', tenantId: ids.CONTOSO.tenantId, fix: incident.fix });
+      expect(JSON.parse(last.body)).toMatchObject({
+        kind: 'incidentOpened',
+        tenantId: ids.CONTOSO.tenantId,
+        fix: incident.fix,
+      });
 
       const mail = outbox[0]!;
       expect(mail.tenantId).toBe(ids.PUBLISHER.tenantId);
       expect(mail.from.userPrincipalName).toBe(ids.PUBLISHER.senderMailbox.userPrincipalName);
-      const m = mail.message as { subject?: string; body?: { contentType?: string; content?: string }; toRecipients?: unknown };
+      const m = mail.message as {
+        subject?: string;
+        body?: { contentType?: string; content?: string };
+        toRecipients?: unknown;
+      };
       expect(m.subject).toContain('failing');
       expect(m.body?.contentType).toBe('HTML');
       expect(m.body?.content).toContain(incident.fix!.consentUrl!);
@@ -91,7 +126,11 @@ describe('notifyOwner', () => {
   it('different incidents or kinds are different keys', async () => {
     const a = h.activities();
     await a.notifyOwner(incident);
-    await a.notifyOwner({ ...incident, idempotencyKey: `${ids.CONTOSO.tenantId}:inc-42:incidentResolved`, kind: 'incidentResolved' });
+    await a.notifyOwner({
+      ...incident,
+      idempotencyKey: `${ids.CONTOSO.tenantId}:inc-42:incidentResolved`,
+      kind: 'incidentResolved',
+    });
     await a.notifyOwner(incident);
     expect(await h.emu.control.outbox()).toHaveLength(2);
   });
@@ -103,15 +142,33 @@ describe('checkCredentialExpiry', () => {
     const r = await a.checkCredentialExpiry();
     expect(r.appId).toBe(ids.TOGETHER_APP.appId);
     const byKey = new Map(r.credentials.map((c) => [c.keyId, c]));
-    expect(byKey.get(ids.TOGETHER_APP.expiredClientSecretKeyId)).toMatchObject({ kind: 'secret', severity: 'expired' });
-    expect(byKey.get(ids.TOGETHER_APP.certificateKeyId)).toMatchObject({ kind: 'certificate', severity: 'ok' });
+    expect(byKey.get(ids.TOGETHER_APP.expiredClientSecretKeyId)).toMatchObject({
+      kind: 'secret',
+      severity: 'expired',
+    });
+    expect(byKey.get(ids.TOGETHER_APP.certificateKeyId)).toMatchObject({
+      kind: 'certificate',
+      severity: 'ok',
+    });
     expect(r.severity).toBe('expired');
 
     const inDays = (d: number) => new Date(Date.now() + d * 86_400_000 + 3_600_000).toISOString();
-    await h.emu.control.setCredentialEnd(ids.TOGETHER_APP.appId, ids.TOGETHER_APP.expiredClientSecretKeyId, inDays(400));
-    await h.emu.control.setCredentialEnd(ids.TOGETHER_APP.appId, ids.TOGETHER_APP.clientSecretKeyId, inDays(25));
+    await h.emu.control.setCredentialEnd(
+      ids.TOGETHER_APP.appId,
+      ids.TOGETHER_APP.expiredClientSecretKeyId,
+      inDays(400),
+    );
+    await h.emu.control.setCredentialEnd(
+      ids.TOGETHER_APP.appId,
+      ids.TOGETHER_APP.clientSecretKeyId,
+      inDays(25),
+    );
     expect((await a.checkCredentialExpiry()).severity).toBe('warning');
-    await h.emu.control.setCredentialEnd(ids.TOGETHER_APP.appId, ids.TOGETHER_APP.certificateKeyId, inDays(10));
+    await h.emu.control.setCredentialEnd(
+      ids.TOGETHER_APP.appId,
+      ids.TOGETHER_APP.certificateKeyId,
+      inDays(10),
+    );
     const urgent = await a.checkCredentialExpiry();
     expect(urgent.severity).toBe('urgent');
     expect(urgent.credentials[0]).toMatchObject({ kind: 'certificate', daysLeft: 10, severity: 'urgent' });

@@ -26,7 +26,8 @@ const named: SampledUser[] = [
   { id: U.onPremises.id, userPrincipalName: U.onPremises.userPrincipalName },
   { id: MISSING, userPrincipalName: 'nobody@contoso.onmicrosoft.com' },
 ];
-const byId = (r: ProbeCalendarsResult) => new Map<string, UserProbeResult>(r.results.map((x) => [x.userId, x]));
+const byId = (r: ProbeCalendarsResult) =>
+  new Map<string, UserProbeResult>(r.results.map((x) => [x.userId, x]));
 
 let h: Harness;
 // A fresh emulator per test (control.reset() does not reach the emulator's token endpoint; see consent.test.ts).
@@ -40,10 +41,20 @@ describe('probeCalendars classifications', () => {
     await h.emu.control.grantConsent({ tenantId: C.tenantId, appId: APP, roles: ['User.ReadBasic.All'] });
     const r = byId(await h.activities().probeCalendars({ tenant, users: named }));
     expect(r.get(U.inScope.id)).toMatchObject({ reason: 'ok', status: 200, freeBusy: 'ok' });
-    expect(r.get(U.outsideScope.id)).toMatchObject({ reason: 'outsideScope', status: 403, code: 'ErrorAccessDenied', freeBusy: 'skipped' });
+    expect(r.get(U.outsideScope.id)).toMatchObject({
+      reason: 'outsideScope',
+      status: 403,
+      code: 'ErrorAccessDenied',
+      freeBusy: 'skipped',
+    });
     expect(r.get(U.outsideScope.id)!.requestId).toMatch(/[0-9a-f-]{36}/);
     expect(r.get(U.nestedOnly.id)).toMatchObject({ reason: 'outsideScope' });
-    expect(r.get(U.guest.id)).toMatchObject({ reason: 'mailboxUnavailable', detail: 'guest', code: 'MailboxNotEnabledForRESTAPI', status: 404 });
+    expect(r.get(U.guest.id)).toMatchObject({
+      reason: 'mailboxUnavailable',
+      detail: 'guest',
+      code: 'MailboxNotEnabledForRESTAPI',
+      status: 404,
+    });
     // Basic profile only: on-premises and unlicensed cannot be told apart.
     expect(r.get(U.unlicensed.id)).toMatchObject({ reason: 'mailboxUnavailable', detail: 'unknown' });
     expect(r.get(U.onPremises.id)).toMatchObject({ reason: 'mailboxUnavailable', detail: 'unknown' });
@@ -51,7 +62,11 @@ describe('probeCalendars classifications', () => {
   });
 
   it('with User.Read.All the unavailable mailboxes are refined: onPremises, unlicensed, guest', async () => {
-    await h.emu.control.grantConsent({ tenantId: C.tenantId, appId: APP, roles: ['Calendars.ReadWrite', 'User.ReadBasic.All', 'User.Read.All'] });
+    await h.emu.control.grantConsent({
+      tenantId: C.tenantId,
+      appId: APP,
+      roles: ['Calendars.ReadWrite', 'User.ReadBasic.All', 'User.Read.All'],
+    });
     const r = byId(await h.activities().probeCalendars({ tenant, users: named }));
     expect(r.get(U.outsideScope.id)).toMatchObject({ reason: 'ok' }); // tenant-wide Entra role: the scope is irrelevant
     expect(r.get(U.onPremises.id)).toMatchObject({ reason: 'mailboxUnavailable', detail: 'onPremises' });
@@ -72,16 +87,24 @@ describe('probeCalendars classifications', () => {
   it('retries exhausted: 429 → throttled, 500 → error (never an access verdict)', async () => {
     await h.emu.control.grantConsent({ tenantId: C.tenantId, appId: APP });
     await h.emu.control.setFaults([{ route: 'listEvents', kind: '429', rate: 1, retryAfterSeconds: 1 }]);
-    const t = await h.activities().probeCalendars({ tenant, users: named.slice(0, 1), options: { maxRetries: 1 } });
+    const t = await h
+      .activities()
+      .probeCalendars({ tenant, users: named.slice(0, 1), options: { maxRetries: 1 } });
     expect(t.results[0]).toMatchObject({ reason: 'throttled', status: 429 });
     expect(t.throttledRetries).toBe(1);
     await h.emu.control.setFaults([{ route: 'listEvents', kind: '500', rate: 1 }]);
-    const e = await h.activities().probeCalendars({ tenant, users: named.slice(0, 1), options: { maxRetries: 1 } });
+    const e = await h
+      .activities()
+      .probeCalendars({ tenant, users: named.slice(0, 1), options: { maxRetries: 1 } });
     expect(e.results[0]).toMatchObject({ reason: 'error', status: 500, code: 'generalException' });
   });
 
   it('calendar requests select only id,start,end (request log)', async () => {
-    await h.emu.control.grantConsent({ tenantId: C.tenantId, appId: APP, roles: ['Calendars.ReadWrite', 'User.ReadBasic.All', 'User.Read.All'] });
+    await h.emu.control.grantConsent({
+      tenantId: C.tenantId,
+      appId: APP,
+      roles: ['Calendars.ReadWrite', 'User.ReadBasic.All', 'User.Read.All'],
+    });
     const a = h.activities();
     const sample = await a.sampleUsers({ tenant, size: 60, source: { kind: 'all' }, seed: 'select-check' });
     await a.probeCalendars({ tenant, users: [...sample.users, ...named] });
@@ -101,7 +124,11 @@ describe('probeCalendars classifications', () => {
 
 describe('throttling and faults', () => {
   it('30% injected 503/429 (items inside $batch and getSchedule): same classification as without faults', async () => {
-    await h.emu.control.grantConsent({ tenantId: C.tenantId, appId: APP, roles: ['Calendars.ReadWrite', 'User.ReadBasic.All', 'User.Read.All'] });
+    await h.emu.control.grantConsent({
+      tenantId: C.tenantId,
+      appId: APP,
+      roles: ['Calendars.ReadWrite', 'User.ReadBasic.All', 'User.Read.All'],
+    });
     const a = h.activities();
     const sample = await a.sampleUsers({ tenant, size: 200, source: { kind: 'all' }, seed: 'faults' });
     const users = [...sample.users, ...named];
@@ -141,7 +168,11 @@ describe('throttling and faults', () => {
     const a = h.activities();
     const sample = await a.sampleUsers({ tenant, size: 40, source: { kind: 'all' }, seed: 'limit' });
     await h.emu.control.clearRequests();
-    const runs = await Promise.all(Array.from({ length: 6 }, () => a.probeCalendars({ tenant, users: sample.users, options: { concurrency: 8 } })));
+    const runs = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        a.probeCalendars({ tenant, users: sample.users, options: { concurrency: 8 } }),
+      ),
+    );
     const log = await h.emu.control.requests({ limit: 10_000 });
     const peaks = peakConcurrencyPerMailbox(log);
     expect(Math.max(...peaks.values())).toBeLessThanOrEqual(4);
@@ -151,7 +182,11 @@ describe('throttling and faults', () => {
     // Control: six workers (no shared limiter) do exceed it, and the emulator answers 429 — the check is real.
     await h.emu.control.clearRequests();
     const workers = Array.from({ length: 6 }, () => h.activities());
-    await Promise.all(workers.map((w) => w.probeCalendars({ tenant, users: sample.users, options: { concurrency: 8, freeBusy: false } })));
+    await Promise.all(
+      workers.map((w) =>
+        w.probeCalendars({ tenant, users: sample.users, options: { concurrency: 8, freeBusy: false } }),
+      ),
+    );
     const uncontrolled = await h.emu.control.requests({ limit: 10_000 });
     expect(uncontrolled.some((e) => e.status === 429)).toBe(true);
   });
@@ -178,7 +213,9 @@ describe('resume from heartbeat details', () => {
     let details: ProbeHeartbeat | undefined;
     env1.on('heartbeat', (d: ProbeHeartbeat) => (details = structuredClone(d)));
     await h.emu.control.clearRequests();
-    await expect(env1.run(() => crashing.probeCalendars({ tenant, users: sample.users, options: { concurrency: 1 } }))).rejects.toThrow('simulated worker crash');
+    await expect(
+      env1.run(() => crashing.probeCalendars({ tenant, users: sample.users, options: { concurrency: 1 } })),
+    ).rejects.toThrow('simulated worker crash');
     expect(Object.keys(details!.done).sort()).toEqual(['0', '1']);
     expect(JSON.stringify(details)).not.toMatch(/eyJ|secret/i);
 
@@ -186,7 +223,9 @@ describe('resume from heartbeat details', () => {
     await h.emu.control.clearRequests();
     const env2 = new MockActivityEnvironment({ attempt: 2, heartbeatDetails: details });
     const fresh = createActivities({ config });
-    const r: ProbeCalendarsResult = await env2.run(() => fresh.probeCalendars({ tenant, users: sample.users, options: { concurrency: 1 } }));
+    const r: ProbeCalendarsResult = await env2.run(() =>
+      fresh.probeCalendars({ tenant, users: sample.users, options: { concurrency: 1 } }),
+    );
     const reads = (await h.emu.control.requests({ limit: 10_000 })).filter((e) => e.route === 'listEvents');
     expect(reads).toHaveLength(60); // chunks 2..4 only
     const probedNow = new Set(reads.map((e) => decodeURIComponent(e.path.split('/')[3]!)));
@@ -201,7 +240,13 @@ describe('capabilityProbe', () => {
   it('creates a private online meeting, checks join URL, organizer and response, and deletes it', async () => {
     await h.emu.control.grantConsent({ tenantId: C.tenantId, appId: APP });
     const r = await h.activities().capabilityProbe({ tenant, mailbox: C.probeMailbox.userPrincipalName });
-    expect(r).toMatchObject({ ok: true, teamsJoinUrl: true, organizerIsMailbox: true, responseStatusReadable: true, cleanedUp: true });
+    expect(r).toMatchObject({
+      ok: true,
+      teamsJoinUrl: true,
+      organizerIsMailbox: true,
+      responseStatusReadable: true,
+      cleanedUp: true,
+    });
     const log = await h.emu.control.requests({ limit: 1000 });
     const created = log.filter((e) => e.route === 'createEvent' && e.status === 201);
     const deleted = log.filter((e) => e.route === 'deleteEvent' && e.status === 204);
@@ -212,7 +257,9 @@ describe('capabilityProbe', () => {
   it('leaves nothing behind when a step fails', async () => {
     await h.emu.control.grantConsent({ tenantId: C.tenantId, appId: APP });
     await h.emu.control.setFaults([{ route: 'getEvent', kind: '500', rate: 1 }]);
-    const r = await h.activities({ env: { TOGETHER_GRAPH_MAX_RETRIES: '1' } }).capabilityProbe({ tenant, mailbox: C.probeMailbox.userPrincipalName });
+    const r = await h
+      .activities({ env: { TOGETHER_GRAPH_MAX_RETRIES: '1' } })
+      .capabilityProbe({ tenant, mailbox: C.probeMailbox.userPrincipalName });
     expect(r.ok).toBe(false);
     expect(r.cleanedUp).toBe(true);
     expect(r.steps.map((s) => [s.step, s.ok])).toEqual([
@@ -223,7 +270,9 @@ describe('capabilityProbe', () => {
   });
 
   it('refuses a mailbox that is not designated', async () => {
-    await expect(h.activities().capabilityProbe({ tenant, mailbox: U.inScope.userPrincipalName })).rejects.toMatchObject({
+    await expect(
+      h.activities().capabilityProbe({ tenant, mailbox: U.inScope.userPrincipalName }),
+    ).rejects.toMatchObject({
       type: FailureTypes.Configuration,
       nonRetryable: true,
     });

@@ -21,7 +21,9 @@ afterEach(async () => {
 });
 
 function contosoWith(count: number): FixtureObject {
-  const fx = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..', 'emulator', 'fixtures', 'contoso.json'), 'utf8')) as FixtureObject & {
+  const fx = JSON.parse(
+    fs.readFileSync(path.join(__dirname, '..', '..', '..', 'emulator', 'fixtures', 'contoso.json'), 'utf8'),
+  ) as FixtureObject & {
     tenants: { id: string; generate?: { count: number } }[];
   };
   const t = fx.tenants.find((x) => x.id === C.tenantId)!;
@@ -32,7 +34,11 @@ function contosoWith(count: number): FixtureObject {
 describe('sampleUsers', () => {
   it('is reproducible from its seed, skips disabled accounts (User.Read.All) and selects only permitted fields', async () => {
     h = await startHarness();
-    await h.emu.control.grantConsent({ tenantId: C.tenantId, appId: APP, roles: ['Calendars.ReadWrite', 'User.ReadBasic.All', 'User.Read.All'] });
+    await h.emu.control.grantConsent({
+      tenantId: C.tenantId,
+      appId: APP,
+      roles: ['Calendars.ReadWrite', 'User.ReadBasic.All', 'User.Read.All'],
+    });
     const a = h.activities();
     const one = await a.sampleUsers({ tenant, size: 50, source: { kind: 'all' }, seed: 'seed-1' });
     const two = await a.sampleUsers({ tenant, size: 50, source: { kind: 'all' }, seed: 'seed-1' });
@@ -47,28 +53,54 @@ describe('sampleUsers', () => {
     const all = await a.sampleUsers({ tenant, size: 1000, source: { kind: 'all' }, seed: 'x' });
     expect(all.users.some((u) => u.id === C.users.disabled.id)).toBe(false);
     const log = await h.emu.control.requests({ route: 'listUsers', limit: 1000 });
-    for (const e of log) expect(new URLSearchParams(e.query).get('$select')).toBe('id,displayName,userPrincipalName,mail,userType,accountEnabled');
+    for (const e of log)
+      expect(new URLSearchParams(e.query).get('$select')).toBe(
+        'id,displayName,userPrincipalName,mail,userType,accountEnabled',
+      );
   });
 
   it('with User.ReadBasic.All only the basic profile is selected', async () => {
     h = await startHarness();
-    await h.emu.control.grantConsent({ tenantId: C.tenantId, appId: APP, roles: ['Calendars.ReadWrite', 'User.ReadBasic.All'] });
+    await h.emu.control.grantConsent({
+      tenantId: C.tenantId,
+      appId: APP,
+      roles: ['Calendars.ReadWrite', 'User.ReadBasic.All'],
+    });
     const r = await h.activities().sampleUsers({ tenant, size: 10, source: { kind: 'all' }, seed: 's' });
     expect(r.users).toHaveLength(10);
     const log = await h.emu.control.requests({ route: 'listUsers', limit: 100 });
-    for (const e of log) expect(new URLSearchParams(e.query).get('$select')).toBe('id,displayName,userPrincipalName,mail');
+    for (const e of log)
+      expect(new URLSearchParams(e.query).get('$select')).toBe('id,displayName,userPrincipalName,mail');
   });
 
   it('group source: transitive members with GroupMember.Read.All; a typed failure without it', async () => {
     h = await startHarness();
-    await h.emu.control.grantConsent({ tenantId: C.tenantId, appId: APP, roles: ['Calendars.ReadWrite', 'User.ReadBasic.All'] });
+    await h.emu.control.grantConsent({
+      tenantId: C.tenantId,
+      appId: APP,
+      roles: ['Calendars.ReadWrite', 'User.ReadBasic.All'],
+    });
     await expect(
-      h.activities().sampleUsers({ tenant, size: 5, source: { kind: 'group', groupId: C.groups.mentoringPilot }, seed: 's' }),
+      h.activities().sampleUsers({
+        tenant,
+        size: 5,
+        source: { kind: 'group', groupId: C.groups.mentoringPilot },
+        seed: 's',
+      }),
     ).rejects.toMatchObject({ type: FailureTypes.ConsentMissing, nonRetryable: true });
     await h.stop();
     h = await startHarness();
-    await h.emu.control.grantConsent({ tenantId: C.tenantId, appId: APP, roles: ['Calendars.ReadWrite', 'User.ReadBasic.All', 'GroupMember.Read.All'] });
-    const r = await h.activities().sampleUsers({ tenant, size: 100, source: { kind: 'group', groupId: C.groups.mentoringPilot }, seed: 's' });
+    await h.emu.control.grantConsent({
+      tenantId: C.tenantId,
+      appId: APP,
+      roles: ['Calendars.ReadWrite', 'User.ReadBasic.All', 'GroupMember.Read.All'],
+    });
+    const r = await h.activities().sampleUsers({
+      tenant,
+      size: 100,
+      source: { kind: 'group', groupId: C.groups.mentoringPilot },
+      seed: 's',
+    });
     const memberIds = r.users.map((u) => u.id);
     expect(memberIds).toContain(C.users.inScope.id);
     expect(memberIds).toContain(C.users.nestedOnly.id); // nested member: transitive
@@ -77,7 +109,11 @@ describe('sampleUsers', () => {
 
   it('100,000 users: O(sample) memory', async () => {
     h = await startHarness({ fixture: contosoWith(100_000) });
-    await h.emu.control.grantConsent({ tenantId: C.tenantId, appId: APP, roles: ['Calendars.ReadWrite', 'User.ReadBasic.All', 'User.Read.All'] });
+    await h.emu.control.grantConsent({
+      tenantId: C.tenantId,
+      appId: APP,
+      roles: ['Calendars.ReadWrite', 'User.ReadBasic.All', 'User.Read.All'],
+    });
     const a = h.activities();
     v8.setFlagsFromString('--expose-gc');
     const gc = vm.runInNewContext('gc') as () => void;
@@ -92,6 +128,8 @@ describe('sampleUsers', () => {
     expect(r.graphRequests).toBe(Math.ceil((r.population + r.skippedDisabled) / 999));
     // 200 sampled users are a few tens of KB; holding the directory would be tens of MB.
     expect(retained).toBeLessThan(4 * 1024 * 1024);
-    console.log(`100k sampling: ${r.graphRequests} pages, retained ${(retained / 1024).toFixed(0)} KiB for a sample of ${r.users.length}`);
+    console.log(
+      `100k sampling: ${r.graphRequests} pages, retained ${(retained / 1024).toFixed(0)} KiB for a sample of ${r.users.length}`,
+    );
   });
 });

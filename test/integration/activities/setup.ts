@@ -50,7 +50,9 @@ export async function startHarness(opts: Parameters<typeof startTestEmulator>[0]
 }
 
 /** The highest number of overlapping requests per mailbox in the emulator's request log. */
-export function peakConcurrencyPerMailbox(entries: { mailbox?: string; time: string; durationMs: number; batchRequestId?: string; route: string }[]): Map<string, number> {
+export function peakConcurrencyPerMailbox(
+  entries: { mailbox?: string; time: string; durationMs: number; batchRequestId?: string; route: string }[],
+): Map<string, number> {
   const events = new Map<string, [number, number][]>();
   for (const e of entries) {
     if (!e.mailbox) continue;
