@@ -26,6 +26,7 @@ describe('checkConsent', () => {
     expect(r.state).toBe('notConsented');
     expect(r.evidence.tokenError?.code).toMatch(/^AADSTS(700016|7000229)$/);
     expect(r.missingRoles).toEqual(['Calendars.ReadWrite', 'User.ReadBasic.All']);
+    expect(JSON.stringify(r)).not.toContain(ids.TOGETHER_APP.clientSecret);
   });
 
   it('propagating while granted roles are not yet in tokens, consented once they are', async () => {
@@ -45,6 +46,9 @@ describe('checkConsent', () => {
       expect.arrayContaining(['Calendars.ReadWrite', 'User.ReadBasic.All']),
     );
     expect(later.missingRoles).toEqual([]);
+    // Results carry role names and Graph evidence, never the token or the secret.
+    expect(JSON.stringify(later)).not.toMatch(/eyJ[\w-]{10,}\./);
+    expect(JSON.stringify(later)).not.toContain(ids.TOGETHER_APP.clientSecret);
   });
 
   it('partial: a role missing after the grace period, with the missing role named', async () => {
