@@ -10,7 +10,7 @@ import tls from 'node:tls';
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { EmulatorControl, registerControl, type ControlHooks } from './control';
-import { DEFAULT_FIXTURE_PATH, loadFixture, type Fixture, type FixtureObject } from './fixture';
+import { DEFAULT_FIXTURE_PATH, loadFixture, type FaultInput, type Fixture, type FixtureObject } from './fixture';
 import { handleGraph, MALFORMED_JSON, type GraphContext } from './graph';
 import { registerLogin } from './login';
 import { loadOrCreatePki } from './pki';
@@ -19,7 +19,7 @@ import { EmulatorState, keyCredential, type CalendarEvent, type MailboxKind } fr
 import { TokenService } from './tokens';
 import { limitsSchema } from './fixture';
 
-export type { FixtureObject } from './fixture';
+export type { FaultInput, FixtureObject } from './fixture';
 export { FixtureError } from './fixture';
 export { EmulatorControl, ControlError } from './control';
 export type { RequestLogEntry } from './runtime';
@@ -42,6 +42,8 @@ export interface EmulatorOptions {
   dataDir?: string;
   /** Seconds before newly consented roles appear in tokens (real tenants lag up to an hour). Default 0. */
   consentPropagationSeconds?: number;
+  /** Faults to inject from the start, added to the fixture's (see docs/emulator.md, "Fault injection"). */
+  faults?: FaultInput[];
 }
 
 export interface RunningEmulator {
@@ -118,7 +120,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
   let state = build(fixture);
   const tokens = new TokenService(pki);
   const limiter = new MailboxLimiter(limitsSchema.parse(fixture.limits ?? {}));
-  const faults = new FaultInjector(fixture.faults);
+  const faults = new FaultInjector([...fixture.faults, ...(opts.faults ?? [])]);
   const latency = new Latency(opts.latencyMs ?? fixture.latencyMs ?? 0, opts.jitterMs ?? fixture.jitterMs ?? 0);
   const log = new RequestLog();
   const controlToken = randomBytes(24).toString('base64url');
@@ -292,7 +294,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
     state = build(fx);
     limiter.limits = limitsSchema.parse(fx.limits ?? {});
     limiter.reset();
-    faults.set(fx.faults);
+    faults.set([...fx.faults, ...(opts.faults ?? [])]);
     latency.ms = opts.latencyMs ?? fx.latencyMs ?? 0;
     latency.jitterMs = opts.jitterMs ?? fx.jitterMs ?? 0;
     log.clear();

@@ -4,7 +4,22 @@
  * SIGINT / SIGTERM. A broken fixture exits 2 with file, field and reason on stderr.
  */
 import { Command, InvalidArgumentError } from 'commander';
+import { FAULT_KINDS, faultSchema, type FaultInput } from './fixture';
 import { FixtureError, startEmulator } from './index';
+
+/** --fault ROUTE:KIND[:RATE[:COUNT]], e.g. getSchedule:429:0.1 or token:503 (repeatable). */
+function fault(v: string, prev: FaultInput[] = []): FaultInput[] {
+  const [route, kind, rate, count] = v.split(':');
+  const parsed = faultSchema.safeParse({
+    route,
+    kind,
+    rate: rate === undefined ? 1 : Number(rate),
+    ...(count === undefined ? {} : { count: Number(count) }),
+  });
+  if (!parsed.success)
+    throw new InvalidArgumentError(`--fault ROUTE:KIND[:RATE[:COUNT]] with KIND one of ${FAULT_KINDS.join(', ')} and RATE 0..1 (got "${v}").`);
+  return [...prev, parsed.data];
+}
 
 function int(name: string, min: number, max: number) {
   return (v: string) => {
@@ -25,6 +40,8 @@ async function main(): Promise<void> {
     .option('--jitter-ms <ms>', 'random extra latency 0..N per request', int('--jitter-ms', 0, 600_000))
     .option('--persist <dir>', 'keep consent, calendars and outbox in DIR across restarts (default: in memory)')
     .option('--data-dir <dir>', 'where the CA and keys live (default: .data/emulator)')
+    .option('--fault <route:kind[:rate[:count]]>', 'inject a fault, e.g. getSchedule:429:0.1 (repeatable)', fault)
+    .option('--token-outage', 'every token request fails with 503 until cleared through the control API')
     .option('--consent-propagation-seconds <s>', 'delay before consented roles appear in tokens', int('--consent-propagation-seconds', 0, 86_400))
     .showHelpAfterError();
   program.parse();
@@ -37,6 +54,8 @@ async function main(): Promise<void> {
     persist?: string;
     dataDir?: string;
     consentPropagationSeconds?: number;
+    fault?: FaultInput[];
+    tokenOutage?: boolean;
   }>();
 
   let emu: Awaited<ReturnType<typeof startEmulator>>;
@@ -50,6 +69,7 @@ async function main(): Promise<void> {
       persistDir: o.persist,
       dataDir: o.dataDir,
       consentPropagationSeconds: o.consentPropagationSeconds,
+      faults: [...(o.fault ?? []), ...(o.tokenOutage ? [{ route: 'token', kind: '503' as const }] : [])],
     });
   } catch (err) {
     if (err instanceof FixtureError) {

@@ -113,6 +113,16 @@ describe('npm run emulator', () => {
     expect(p.output().out.trim().split('\n')).toHaveLength(1);
   });
 
+  it('injects faults given with --fault ROUTE:KIND[:RATE[:COUNT]] from the start', async () => {
+    const p = launch(['--port', '0', '--fault', 'listUsers:503:1:1']);
+    const info = await p.ready;
+    trustEmulatorCa(info.caCertPath!);
+    const faults = await fetch(`${info.loginUrl}/_emulator/faults`, { headers: { authorization: `Bearer ${info.controlToken}` } });
+    expect(await faults.json()).toEqual([expect.objectContaining({ route: 'listUsers', kind: '503', rate: 1, count: 1 })]);
+    p.child.kill('SIGTERM');
+    expect(await p.exited).toBe(0);
+  });
+
   it('stops cleanly on SIGINT', async () => {
     const p = launch(['--port', '0']);
     await p.ready;
