@@ -44,8 +44,10 @@ export function formatReport(report: SampleTestReport): string {
       const n = rows.filter((x) => x.label === r.label).length;
       lines.push(`  - ${r.label} (${n}): ${r.fix}`);
     }
-  } else {
+  } else if (report.sampled > 0) {
     lines.push('', 'Every sampled user’s calendar was reachable.');
+  } else {
+    lines.push('', 'No users were sampled, so nothing is known about calendar access yet.');
   }
   return lines.join('\n');
 }

@@ -209,10 +209,9 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
         }
         const monitor = await backend.getMonitorState(tenantId).catch(() => null);
         const report = status.lastReport;
-        const unreachable = (report?.inaccessible ?? []).map((u) => ({
-          ...u,
-          text: describeInaccessible(u),
-        }));
+        const unreachable = (report?.inaccessible ?? [])
+          .map((u) => ({ ...u, text: describeInaccessible(u) }))
+          .sort((a, b) => a.text.label.localeCompare(b.text.label));
         const chart = renderHealthChart(monitor?.history ?? [], { threshold: status.settings.threshold });
         const notice =
           req.query.notice === 'retested'
