@@ -4,7 +4,7 @@ import { parseGraphConfig } from '../config';
 import type { ProbeCalendarsResult, SampledUser } from '../contract';
 import type { GraphClientFactory } from '../graph/client';
 import { fakeClient, type FakeHandler } from '../test-support/fake-graph';
-import { probeCalendars, type ProbeHeartbeat } from './probe';
+import { compactChunk, expandChunk, probeCalendars, type ProbeHeartbeat } from './probe';
 
 const TENANT = '489b6456-9a48-45dd-8b21-086d092d8c11';
 const config = parseGraphConfig({
@@ -171,7 +171,7 @@ describe('probeCalendars (fake Graph)', () => {
   it('ignores heartbeat details of another input', async () => {
     const { d, client } = deps(tenantBehaviour);
     const stale: ProbeHeartbeat = {
-      v: 1,
+      v: 2,
       fingerprint: 'other',
       total: 1,
       done: { '0': [] },
@@ -200,5 +200,37 @@ describe('probeCalendars (fake Graph)', () => {
     });
     expect(r.results.map((x) => x.userId)).toEqual(['u0', 'u0', 'u1']);
     expect((client.calls[0]!.body as { requests: unknown[] }).requests).toHaveLength(2);
+  });
+});
+
+describe('heartbeat details encoding', () => {
+  it('round-trips and stays small: 10,000 readable users under 40 KB', () => {
+    const chunk = users.slice(0, 4);
+    const results = [
+      { userId: 'u0', reason: 'ok' as const, status: 200, freeBusy: 'ok' as const },
+      { userId: 'u1', reason: 'ok' as const, status: 200, freeBusy: 'skipped' as const },
+      { userId: 'u2', reason: 'ok' as const, status: 200, freeBusy: 'error' as const, freeBusyCode: '5009' },
+      {
+        userId: 'u3',
+        reason: 'mailboxUnavailable' as const,
+        detail: 'guest' as const,
+        status: 404,
+        code: 'MailboxNotEnabledForRESTAPI',
+        requestId: 'r',
+        freeBusy: 'skipped' as const,
+      },
+    ];
+    expect(expandChunk(chunk, compactChunk(results))).toEqual(results);
+    const big = Array.from({ length: 500 }, () =>
+      compactChunk(
+        Array.from({ length: 20 }, (_, i) => ({
+          userId: `u${i}`,
+          reason: 'ok' as const,
+          status: 200,
+          freeBusy: 'ok' as const,
+        })),
+      ),
+    );
+    expect(JSON.stringify(Object.fromEntries(big.map((c, i) => [String(i), c]))).length).toBeLessThan(40_000);
   });
 });

@@ -35,18 +35,45 @@ export const readCheckUrl = (userId: string) =>
 const REFINE_SELECT = 'id,userType,onPremisesSyncEnabled,assignedLicenses';
 const REFINE_SELECT_NO_LICENCES = 'id,userType,onPremisesSyncEnabled';
 
-/** What a chunk's results look like inside heartbeat details (UPN dropped: restored from the input). */
+/** One user's result while probing (UPN dropped: restored from the input). */
 type StoredResult = Omit<UserProbeResult, 'userPrincipalName'> & { denied?: 'mailbox' | 'permission' };
 
+/**
+ * A chunk's results inside heartbeat details, compact so that even 10,000 users stay far below Temporal's payload
+ * limits: in chunk order, without user ids (the chunk's users come from the input); a readable calendar is `0`
+ * (free/busy ok), `1` (free/busy skipped); anything else the result object without `userId`.
+ */
+type CompactResult = 0 | 1 | Omit<StoredResult, 'userId'>;
+
 export interface ProbeHeartbeat {
-  v: 1;
+  v: 2;
   /** Hash of the (deduplicated) user ids: details from another input are ignored. */
   fingerprint: string;
   total: number;
-  /** Finished chunks: index → results. */
-  done: Record<string, StoredResult[]>;
+  /** Finished chunks: index → compact results in chunk order. */
+  done: Record<string, CompactResult[]>;
   graphRequests: number;
   throttledRetries: number;
+}
+
+export function compactChunk(results: StoredResult[]): CompactResult[] {
+  return results.map(({ userId: _id, ...r }) => {
+    if (r.reason === 'ok' && r.status === 200 && !r.code && !r.freeBusyCode) {
+      if (r.freeBusy === 'ok') return 0;
+      if (r.freeBusy === 'skipped' || r.freeBusy === undefined) return 1;
+    }
+    return r;
+  });
+}
+
+export function expandChunk(chunk: SampledUser[], stored: CompactResult[]): StoredResult[] {
+  return chunk.map((u, i) => {
+    const s = stored[i];
+    if (s === 0) return { userId: u.id, reason: 'ok', status: 200, freeBusy: 'ok' };
+    if (s === 1) return { userId: u.id, reason: 'ok', status: 200, freeBusy: 'skipped' };
+    if (s === undefined) return { userId: u.id, reason: 'error', code: 'MissingResult' };
+    return { userId: u.id, ...s };
+  });
 }
 
 export interface ProbeOverrides {
@@ -97,9 +124,10 @@ export async function probeCalendars(
   for (let i = 0; i < users.length; i += BATCH_LIMIT) chunks.push(users.slice(i, i + BATCH_LIMIT));
 
   const prior = heartbeatDetails<ProbeHeartbeat>();
-  const resumed = prior && prior.v === 1 && prior.fingerprint === fp ? prior : undefined;
+  const resumed =
+    prior && prior.v === 2 && prior.fingerprint === fp && prior.total === users.length ? prior : undefined;
   const state: ProbeHeartbeat = {
-    v: 1,
+    v: 2,
     fingerprint: fp,
     total: users.length,
     done: { ...(resumed?.done ?? {}) },
@@ -264,7 +292,7 @@ export async function probeCalendars(
           : limit(async () => {
               try {
                 const results = await probeChunk(chunk);
-                state.done[String(index)] = results;
+                state.done[String(index)] = compactChunk(results);
                 beat();
                 overrides.onChunk?.(state);
               } catch (err) {
@@ -279,7 +307,7 @@ export async function probeCalendars(
   }
 
   const upn = new Map(users.map((u) => [u.id.toLowerCase(), u.userPrincipalName]));
-  const flat = chunks.flatMap((_, i) => state.done[String(i)] ?? []);
+  const flat = chunks.flatMap((chunk, i) => expandChunk(chunk, state.done[String(i)] ?? []));
   const anyOk = flat.some((r) => r.reason === 'ok');
   const byId = new Map<string, UserProbeResult>();
   for (const s of flat) {
