@@ -23,7 +23,16 @@ const run = promisify(execFile);
 const CHILD_FLAG = '--emulator-startup-child';
 
 function bigFixture(count: number): FixtureObject {
-  return { tenants: [{ id: '11111111-1111-4111-8111-111111111111', domain: 'big.onmicrosoft.com', displayName: 'Big', generate: { count, seed: 'bench' } }] };
+  return {
+    tenants: [
+      {
+        id: '11111111-1111-4111-8111-111111111111',
+        domain: 'big.onmicrosoft.com',
+        displayName: 'Big',
+        generate: { count, seed: 'bench' },
+      },
+    ],
+  };
 }
 
 /** Runs in a child process: start with N generated users, report ms to ready and RSS, stop. */
@@ -39,11 +48,17 @@ async function child(count: number): Promise<void> {
 
 async function startup(count: number): Promise<{ ms: number; rss: number }> {
   const tsx = path.join(__dirname, '..', 'node_modules', '.bin', 'tsx');
-  const { stdout } = await run(tsx, [__filename, CHILD_FLAG, String(count)], { cwd: path.join(__dirname, '..') });
+  const { stdout } = await run(tsx, [__filename, CHILD_FLAG, String(count)], {
+    cwd: path.join(__dirname, '..'),
+  });
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as { ms: number; rss: number };
 }
 
-async function rate(total: number, concurrency: number, one: (i: number) => Promise<unknown>): Promise<number> {
+async function rate(
+  total: number,
+  concurrency: number,
+  one: (i: number) => Promise<unknown>,
+): Promise<number> {
   const limit = pLimit(concurrency);
   const t0 = performance.now();
   await Promise.all(Array.from({ length: total }, (_, i) => limit(() => one(i))));
@@ -55,18 +70,31 @@ export default async function emulatorBench(): Promise<BenchRow[]> {
   const emu = await startEmulator({ port: 0, latencyMs: 0 });
   try {
     trustEmulatorCa(emu.caCertPath);
-    await emu.control.grantConsent({ tenantId: CONTOSO.tenantId, appId: TOGETHER_APP.appId, roles: ['Calendars.ReadWrite', 'User.Read.All'] });
-    const credential = new ClientSecretCredential(CONTOSO.tenantId, TOGETHER_APP.appId, TOGETHER_APP.clientSecret, {
-      authorityHost: emu.loginUrl,
-      disableInstanceDiscovery: true,
+    await emu.control.grantConsent({
+      tenantId: CONTOSO.tenantId,
+      appId: TOGETHER_APP.appId,
+      roles: ['Calendars.ReadWrite', 'User.Read.All'],
     });
+    const credential = new ClientSecretCredential(
+      CONTOSO.tenantId,
+      TOGETHER_APP.appId,
+      TOGETHER_APP.clientSecret,
+      {
+        authorityHost: emu.loginUrl,
+        disableInstanceDiscovery: true,
+      },
+    );
     const graph = Client.initWithMiddleware({
-      authProvider: new TokenCredentialAuthenticationProvider(credential, { scopes: ['https://graph.microsoft.com/.default'] }),
+      authProvider: new TokenCredentialAuthenticationProvider(credential, {
+        scopes: ['https://graph.microsoft.com/.default'],
+      }),
       baseUrl: emu.graphUrl,
       defaultVersion: 'v1.0',
       customHosts: new Set([new URL(emu.origin).hostname]),
     });
-    const users = (await graph.api('/users').filter("userType eq 'Member'").select('id,userPrincipalName').top(999).get()).value as { id: string; userPrincipalName: string }[];
+    const users = (
+      await graph.api('/users').filter("userType eq 'Member'").select('id,userPrincipalName').top(999).get()
+    ).value as { id: string; userPrincipalName: string }[];
     const day = new Date();
     day.setUTCHours(0, 0, 0, 0);
     const f = (d: Date) => d.toISOString().slice(0, 19);
@@ -80,7 +108,13 @@ export default async function emulatorBench(): Promise<BenchRow[]> {
     const mailboxes: typeof users = [];
     await rate(users.length, 16, async (i) => {
       const u = users[i]!;
-      const ok = await graph.api(`/users/${u.id}/calendar/getSchedule`).post(scheduleBody(u.userPrincipalName)).then(() => true, () => false);
+      const ok = await graph
+        .api(`/users/${u.id}/calendar/getSchedule`)
+        .post(scheduleBody(u.userPrincipalName))
+        .then(
+          () => true,
+          () => false,
+        );
       if (ok) mailboxes.push(u);
     });
     mailboxes.sort((a, b) => a.id.localeCompare(b.id));
@@ -88,11 +122,20 @@ export default async function emulatorBench(): Promise<BenchRow[]> {
 
     // Warm up (token, TLS connections, JIT).
     await rate(200, 16, (i) => graph.api(`/users/${mb(i).id}`).get());
-    await rate(200, 16, (i) => graph.api(`/users/${mb(i).id}/calendar/getSchedule`).post(scheduleBody(mb(i).userPrincipalName)));
+    await rate(200, 16, (i) =>
+      graph.api(`/users/${mb(i).id}/calendar/getSchedule`).post(scheduleBody(mb(i).userPrincipalName)),
+    );
 
     const N = 2000;
-    const baseline = await rate(N, 16, (i) => graph.api(`/users/${mb(i).id}`).select('id').get());
-    const schedule = await rate(N, 16, (i) => graph.api(`/users/${mb(i).id}/calendar/getSchedule`).post(scheduleBody(mb(i).userPrincipalName)));
+    const baseline = await rate(N, 16, (i) =>
+      graph
+        .api(`/users/${mb(i).id}`)
+        .select('id')
+        .get(),
+    );
+    const schedule = await rate(N, 16, (i) =>
+      graph.api(`/users/${mb(i).id}/calendar/getSchedule`).post(scheduleBody(mb(i).userPrincipalName)),
+    );
     rows.push({
       name: 'getSchedule (1 schedule, 7 days, 30 min) at 0 ms latency, 16 in flight',
       value: Math.round(schedule),
@@ -106,10 +149,17 @@ export default async function emulatorBench(): Promise<BenchRow[]> {
     const batchRate = await rate(batches, 4, async (b) => {
       const requests = Array.from({ length: 20 }, (_, k) => {
         const u = mb(b * 20 + k);
-        return { id: String(k), method: 'POST', url: `/users/${u.id}/calendar/getSchedule`, headers: { 'Content-Type': 'application/json' }, body: scheduleBody(u.userPrincipalName) };
+        return {
+          id: String(k),
+          method: 'POST',
+          url: `/users/${u.id}/calendar/getSchedule`,
+          headers: { 'Content-Type': 'application/json' },
+          body: scheduleBody(u.userPrincipalName),
+        };
       });
       const res = await graph.api('/$batch').post({ requests });
-      if (res.responses.some((r: { status: number }) => r.status !== 200)) throw new Error('a batch item failed');
+      if (res.responses.some((r: { status: number }) => r.status !== 200))
+        throw new Error('a batch item failed');
     });
     rows.push({
       name: '$batch of 20 getSchedule items at 0 ms latency, 4 batches in flight',

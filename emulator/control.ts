@@ -16,10 +16,19 @@ export interface ControlHooks {
   token: string;
   reset(): Promise<void>;
   loadFixture(fixture: FixtureObject): Promise<void>;
-  grantConsent(input: { tenantId: string; appId: string; roles?: string[]; propagationSeconds?: number }): { servicePrincipalId: string; granted: string[]; visibleAt: string };
-  revokeConsent(input: { tenantId: string; appId: string; roles?: string[] }): { removed: number; servicePrincipalDeleted: boolean };
+  grantConsent(input: { tenantId: string; appId: string; roles?: string[]; propagationSeconds?: number }): {
+    servicePrincipalId: string;
+    granted: string[];
+    visibleAt: string;
+  };
+  revokeConsent(input: { tenantId: string; appId: string; roles?: string[] }): {
+    removed: number;
+    servicePrincipalDeleted: boolean;
+  };
   consentState(tenantId: string, appId: string): ConsentStateView;
-  addExchangeScope(input: { tenantId: string; appId: string; role: string; groupId: string; id?: string }): { id: string };
+  addExchangeScope(input: { tenantId: string; appId: string; role: string; groupId: string; id?: string }): {
+    id: string;
+  };
   removeExchangeScope(tenantId: string, id: string): boolean;
   listExchangeScopes(tenantId: string): { id: string; appId: string; role: string; groupId: string }[];
   setFaults(faults: FaultInput[]): void;
@@ -45,22 +54,43 @@ export interface ConsentStateView {
 }
 
 const guid = z.string().regex(/^[0-9a-f-]{36}$/i, 'must be a GUID');
-const role = z.string().refine((r) => KNOWN_ROLE_VALUES.includes(r), { message: `must be one of ${KNOWN_ROLE_VALUES.join(', ')}` });
+const role = z
+  .string()
+  .refine((r) => KNOWN_ROLE_VALUES.includes(r), {
+    message: `must be one of ${KNOWN_ROLE_VALUES.join(', ')}`,
+  });
 const schemas = {
-  consent: z.strictObject({ tenantId: z.string().min(1), appId: guid, roles: z.array(role).optional(), propagationSeconds: z.number().min(0).optional() }),
+  consent: z.strictObject({
+    tenantId: z.string().min(1),
+    appId: guid,
+    roles: z.array(role).optional(),
+    propagationSeconds: z.number().min(0).optional(),
+  }),
   revoke: z.strictObject({ tenantId: z.string().min(1), appId: guid, roles: z.array(role).optional() }),
   scope: z.strictObject({
     tenantId: z.string().min(1),
     appId: guid,
-    role: z.string().refine((r) => r in EXCHANGE_APP_ROLES, { message: `must be one of ${Object.keys(EXCHANGE_APP_ROLES).join(', ')}` }),
+    role: z
+      .string()
+      .refine((r) => r in EXCHANGE_APP_ROLES, {
+        message: `must be one of ${Object.keys(EXCHANGE_APP_ROLES).join(', ')}`,
+      }),
     groupId: guid,
     id: z.string().min(1).optional(),
   }),
   faults: z.strictObject({ faults: z.array(faultSchema) }),
-  latency: z.strictObject({ latencyMs: z.number().int().min(0), jitterMs: z.number().int().min(0).default(0) }),
+  latency: z.strictObject({
+    latencyMs: z.number().int().min(0),
+    jitterMs: z.number().int().min(0).default(0),
+  }),
   limits: limitsSchema.partial(),
-  user: z.strictObject({ accountEnabled: z.boolean().optional(), mailbox: z.enum(['exchangeOnline', 'unlicensed', 'onPremises', 'none']).optional() }),
-  credential: z.strictObject({ endDateTime: z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO date-time') }),
+  user: z.strictObject({
+    accountEnabled: z.boolean().optional(),
+    mailbox: z.enum(['exchangeOnline', 'unlicensed', 'onPremises', 'none']).optional(),
+  }),
+  credential: z.strictObject({
+    endDateTime: z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO date-time'),
+  }),
 };
 
 function isLoopback(addr: string | undefined): boolean {
@@ -72,10 +102,18 @@ export function registerControl(f: FastifyInstance, hooks: ControlHooks): void {
   f.register(
     async (api) => {
       api.addHook('onRequest', async (req, reply) => {
-        if (!isLoopback(req.socket.remoteAddress)) return reply.code(403).send({ error: 'forbidden', message: 'The control API answers loopback clients only.' });
+        if (!isLoopback(req.socket.remoteAddress))
+          return reply
+            .code(403)
+            .send({ error: 'forbidden', message: 'The control API answers loopback clients only.' });
         const got = Buffer.from(req.headers.authorization ?? '');
         if (got.length !== expected.length || !timingSafeEqual(got, expected))
-          return reply.code(401).send({ error: 'unauthorized', message: 'Send Authorization: Bearer <controlToken> (printed at start).' });
+          return reply
+            .code(401)
+            .send({
+              error: 'unauthorized',
+              message: 'Send Authorization: Bearer <controlToken> (printed at start).',
+            });
       });
       const parse = <T>(schema: z.ZodType<T>, body: unknown, reply: FastifyReply): T | undefined => {
         const r = schema.safeParse(body ?? {});
@@ -90,13 +128,21 @@ export function registerControl(f: FastifyInstance, hooks: ControlHooks): void {
           return reply.send(out ?? { ok: true });
         } catch (err) {
           const e = err as Error & { field?: string; file?: string; reason?: string };
-          return reply.code(400).send({ error: 'invalid_request', message: e.message, ...(e.field !== undefined ? { field: e.field, reason: e.reason } : {}) });
+          return reply
+            .code(400)
+            .send({
+              error: 'invalid_request',
+              message: e.message,
+              ...(e.field !== undefined ? { field: e.field, reason: e.reason } : {}),
+            });
         }
       };
 
       api.get('/health', async () => ({ ok: true }));
       api.post('/reset', async (_req, reply) => guard(reply, () => hooks.reset()));
-      api.post('/fixture', async (req, reply) => guard(reply, () => hooks.loadFixture(req.body as FixtureObject)));
+      api.post('/fixture', async (req, reply) =>
+        guard(reply, () => hooks.loadFixture(req.body as FixtureObject)),
+      );
 
       api.post('/consent', async (req, reply) => {
         const b = parse(schemas.consent, req.body, reply);
@@ -106,22 +152,31 @@ export function registerControl(f: FastifyInstance, hooks: ControlHooks): void {
         const b = parse(schemas.revoke, req.body, reply);
         return b && guard(reply, () => hooks.revokeConsent(b));
       });
-      api.get('/consent', async (req: FastifyRequest<{ Querystring: { tenantId?: string; appId?: string } }>, reply) =>
-        guard(reply, () => hooks.consentState(req.query.tenantId ?? '', req.query.appId ?? '')),
+      api.get(
+        '/consent',
+        async (req: FastifyRequest<{ Querystring: { tenantId?: string; appId?: string } }>, reply) =>
+          guard(reply, () => hooks.consentState(req.query.tenantId ?? '', req.query.appId ?? '')),
       );
 
-      api.get('/exchange-scopes', async (req: FastifyRequest<{ Querystring: { tenantId?: string } }>, reply) =>
-        guard(reply, () => hooks.listExchangeScopes(req.query.tenantId ?? '')),
+      api.get(
+        '/exchange-scopes',
+        async (req: FastifyRequest<{ Querystring: { tenantId?: string } }>, reply) =>
+          guard(reply, () => hooks.listExchangeScopes(req.query.tenantId ?? '')),
       );
       api.post('/exchange-scopes', async (req, reply) => {
         const b = parse(schemas.scope, req.body, reply);
         return b && guard(reply, () => hooks.addExchangeScope(b));
       });
-      api.delete('/exchange-scopes/:id', async (req: FastifyRequest<{ Params: { id: string }; Querystring: { tenantId?: string } }>, reply) =>
-        guard(reply, () => {
-          if (!hooks.removeExchangeScope(req.query.tenantId ?? '', req.params.id)) throw new Error(`no Exchange scope ${req.params.id} in tenant ${req.query.tenantId ?? '(missing ?tenantId=)'}`);
-          return { ok: true };
-        }),
+      api.delete(
+        '/exchange-scopes/:id',
+        async (req: FastifyRequest<{ Params: { id: string }; Querystring: { tenantId?: string } }>, reply) =>
+          guard(reply, () => {
+            if (!hooks.removeExchangeScope(req.query.tenantId ?? '', req.params.id))
+              throw new Error(
+                `no Exchange scope ${req.params.id} in tenant ${req.query.tenantId ?? '(missing ?tenantId=)'}`,
+              );
+            return { ok: true };
+          }),
       );
 
       api.get('/faults', async () => hooks.listFaults());
@@ -142,32 +197,42 @@ export function registerControl(f: FastifyInstance, hooks: ControlHooks): void {
         const b = parse(schemas.limits, req.body, reply);
         return b && guard(reply, () => hooks.setLimits(b));
       });
-      api.patch('/tenants/:tenantId/users/:userId', async (req: FastifyRequest<{ Params: { tenantId: string; userId: string } }>, reply) => {
-        const b = parse(schemas.user, req.body, reply);
-        return (
-          b &&
-          guard(reply, () => {
-            if (!hooks.setUser(req.params.tenantId, req.params.userId, b)) throw new Error(`no user ${req.params.userId} in tenant ${req.params.tenantId}`);
-            return { ok: true };
-          })
-        );
-      });
-      api.patch('/apps/:appId/credentials/:keyId', async (req: FastifyRequest<{ Params: { appId: string; keyId: string } }>, reply) => {
-        const b = parse(schemas.credential, req.body, reply);
-        return (
-          b &&
-          guard(reply, () => {
-            if (!hooks.setCredentialEnd(req.params.appId, req.params.keyId, b.endDateTime)) throw new Error(`no credential ${req.params.keyId} on app ${req.params.appId}`);
-            return { ok: true };
-          })
-        );
-      });
-      api.get('/requests', async (req: FastifyRequest<{ Querystring: { since?: string; route?: string; limit?: string } }>) =>
-        hooks.requests({
-          since: req.query.since !== undefined ? Number(req.query.since) : undefined,
-          route: req.query.route,
-          limit: req.query.limit !== undefined ? Number(req.query.limit) : undefined,
-        }),
+      api.patch(
+        '/tenants/:tenantId/users/:userId',
+        async (req: FastifyRequest<{ Params: { tenantId: string; userId: string } }>, reply) => {
+          const b = parse(schemas.user, req.body, reply);
+          return (
+            b &&
+            guard(reply, () => {
+              if (!hooks.setUser(req.params.tenantId, req.params.userId, b))
+                throw new Error(`no user ${req.params.userId} in tenant ${req.params.tenantId}`);
+              return { ok: true };
+            })
+          );
+        },
+      );
+      api.patch(
+        '/apps/:appId/credentials/:keyId',
+        async (req: FastifyRequest<{ Params: { appId: string; keyId: string } }>, reply) => {
+          const b = parse(schemas.credential, req.body, reply);
+          return (
+            b &&
+            guard(reply, () => {
+              if (!hooks.setCredentialEnd(req.params.appId, req.params.keyId, b.endDateTime))
+                throw new Error(`no credential ${req.params.keyId} on app ${req.params.appId}`);
+              return { ok: true };
+            })
+          );
+        },
+      );
+      api.get(
+        '/requests',
+        async (req: FastifyRequest<{ Querystring: { since?: string; route?: string; limit?: string } }>) =>
+          hooks.requests({
+            since: req.query.since !== undefined ? Number(req.query.since) : undefined,
+            route: req.query.route,
+            limit: req.query.limit !== undefined ? Number(req.query.limit) : undefined,
+          }),
       );
       api.delete('/requests', async () => {
         hooks.clearRequests();
@@ -252,23 +317,36 @@ export class EmulatorControl {
   }
   /** Admin consent without the page: roles default to the app's required permissions. */
   grantConsent(input: { tenantId: string; appId: string; roles?: string[]; propagationSeconds?: number }) {
-    return this.request<{ servicePrincipalId: string; granted: string[]; visibleAt: string }>('POST', '/consent', input);
+    return this.request<{ servicePrincipalId: string; granted: string[]; visibleAt: string }>(
+      'POST',
+      '/consent',
+      input,
+    );
   }
   /** Remove roles, or (no roles) delete the enterprise app: the tenant revokes consent. */
   revokeConsent(input: { tenantId: string; appId: string; roles?: string[] }) {
     return this.request<{ removed: number; servicePrincipalDeleted: boolean }>('DELETE', '/consent', input);
   }
   consentState(tenantId: string, appId: string) {
-    return this.request<ConsentStateView>('GET', `/consent?tenantId=${encodeURIComponent(tenantId)}&appId=${encodeURIComponent(appId)}`);
+    return this.request<ConsentStateView>(
+      'GET',
+      `/consent?tenantId=${encodeURIComponent(tenantId)}&appId=${encodeURIComponent(appId)}`,
+    );
   }
   addExchangeScope(input: { tenantId: string; appId: string; role: string; groupId: string; id?: string }) {
     return this.request<{ id: string }>('POST', '/exchange-scopes', input);
   }
   removeExchangeScope(tenantId: string, id: string) {
-    return this.request<{ ok: boolean }>('DELETE', `/exchange-scopes/${encodeURIComponent(id)}?tenantId=${encodeURIComponent(tenantId)}`);
+    return this.request<{ ok: boolean }>(
+      'DELETE',
+      `/exchange-scopes/${encodeURIComponent(id)}?tenantId=${encodeURIComponent(tenantId)}`,
+    );
   }
   listExchangeScopes(tenantId: string) {
-    return this.request<{ id: string; appId: string; role: string; groupId: string }[]>('GET', `/exchange-scopes?tenantId=${encodeURIComponent(tenantId)}`);
+    return this.request<{ id: string; appId: string; role: string; groupId: string }[]>(
+      'GET',
+      `/exchange-scopes?tenantId=${encodeURIComponent(tenantId)}`,
+    );
   }
   setFaults(faults: FaultInput[]) {
     return this.request<{ ok: boolean }>('PUT', '/faults', { faults });
@@ -284,7 +362,9 @@ export class EmulatorControl {
   }
   /** Token endpoint outage: every token request fails with `status` (503 by default) until cleared. */
   tokenOutage(on: boolean, status: 500 | 503 | 504 = 503) {
-    return on ? this.addFault({ route: 'token', kind: String(status) as '503', rate: 1 }) : this.setFaults([]);
+    return on
+      ? this.addFault({ route: 'token', kind: String(status) as '503', rate: 1 })
+      : this.setFaults([]);
   }
   setLatency(latencyMs: number, jitterMs = 0) {
     return this.request<{ ok: boolean }>('PUT', '/latency', { latencyMs, jitterMs });
@@ -292,12 +372,24 @@ export class EmulatorControl {
   setLimits(limits: Partial<Limits>) {
     return this.request<Limits>('PUT', '/limits', limits);
   }
-  setUser(tenantId: string, userId: string, patch: { accountEnabled?: boolean; mailbox?: 'exchangeOnline' | 'unlicensed' | 'onPremises' | 'none' }) {
-    return this.request<{ ok: boolean }>('PATCH', `/tenants/${encodeURIComponent(tenantId)}/users/${encodeURIComponent(userId)}`, patch);
+  setUser(
+    tenantId: string,
+    userId: string,
+    patch: { accountEnabled?: boolean; mailbox?: 'exchangeOnline' | 'unlicensed' | 'onPremises' | 'none' },
+  ) {
+    return this.request<{ ok: boolean }>(
+      'PATCH',
+      `/tenants/${encodeURIComponent(tenantId)}/users/${encodeURIComponent(userId)}`,
+      patch,
+    );
   }
   /** Move a password or key credential's endDateTime (e.g. into the past to test expiry). */
   setCredentialEnd(appId: string, keyId: string, endDateTime: string) {
-    return this.request<{ ok: boolean }>('PATCH', `/apps/${encodeURIComponent(appId)}/credentials/${encodeURIComponent(keyId)}`, { endDateTime });
+    return this.request<{ ok: boolean }>(
+      'PATCH',
+      `/apps/${encodeURIComponent(appId)}/credentials/${encodeURIComponent(keyId)}`,
+      { endDateTime },
+    );
   }
   requests(filter: { since?: number; route?: string; limit?: number } = {}) {
     const q = new URLSearchParams();

@@ -33,7 +33,10 @@ export function graphError(
 }
 
 /** Throttling response; Outlook adds Retry-After (https://learn.microsoft.com/graph/throttling). */
-export function throttled(ctx: { requestId: string; clientRequestId?: string }, retryAfterSeconds: number): GraphResponse {
+export function throttled(
+  ctx: { requestId: string; clientRequestId?: string },
+  retryAfterSeconds: number,
+): GraphResponse {
   const r = graphError(429, 'TooManyRequests', 'Please retry again later.', ctx, {
     'retry-after': String(retryAfterSeconds),
   });
@@ -66,7 +69,10 @@ export function entraError(
   correlationId: string = randomUUID(),
 ): { status: number; body: Record<string, unknown> } {
   const traceId = randomUUID();
-  const timestamp = new Date().toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, 'Z');
+  const timestamp = new Date()
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d{3}Z$/, 'Z');
   return {
     status,
     body: {

@@ -9,11 +9,16 @@ import { EXCHANGE_APP_ROLES, KNOWN_ROLE_VALUES } from './permissions';
 
 const guid = z
   .string()
-  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a GUID like 00000000-0000-0000-0000-000000000000');
+  .regex(
+    /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i,
+    'must be a GUID like 00000000-0000-0000-0000-000000000000',
+  );
 const isoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO 8601 date-time');
 const roleValue = z
   .string()
-  .refine((v) => KNOWN_ROLE_VALUES.includes(v), { message: `must be one of ${KNOWN_ROLE_VALUES.join(', ')}` });
+  .refine((v) => KNOWN_ROLE_VALUES.includes(v), {
+    message: `must be one of ${KNOWN_ROLE_VALUES.join(', ')}`,
+  });
 
 export const MAILBOX_KINDS = ['exchangeOnline', 'unlicensed', 'onPremises', 'none'] as const;
 export const DIRECTORY_ROLES = [
@@ -85,11 +90,23 @@ const groupSchema = z
   .superRefine((g, ctx) => {
     const dynamic = g.groupTypes.includes('DynamicMembership');
     if (dynamic && !g.membershipRule)
-      ctx.addIssue({ code: 'custom', path: ['membershipRule'], message: 'required when groupTypes has DynamicMembership' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['membershipRule'],
+        message: 'required when groupTypes has DynamicMembership',
+      });
     if (dynamic && g.members.length)
-      ctx.addIssue({ code: 'custom', path: ['members'], message: 'a dynamic group cannot have static members' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['members'],
+        message: 'a dynamic group cannot have static members',
+      });
     if (!dynamic && g.membershipRule)
-      ctx.addIssue({ code: 'custom', path: ['membershipRule'], message: 'only dynamic groups (groupTypes: ["DynamicMembership"]) have a rule' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['membershipRule'],
+        message: 'only dynamic groups (groupTypes: ["DynamicMembership"]) have a rule',
+      });
   });
 
 const consentSchema = z.strictObject({
@@ -134,7 +151,9 @@ const tenantSchema = z.strictObject({
   events: z.array(eventSchema).default([]),
   authorizationPolicy: z
     .strictObject({
-      permissionGrantPoliciesAssigned: z.array(z.string()).default(['ManagePermissionGrantsForSelf.microsoft-user-default-legacy']),
+      permissionGrantPoliciesAssigned: z
+        .array(z.string())
+        .default(['ManagePermissionGrantsForSelf.microsoft-user-default-legacy']),
       allowedToCreateApps: z.boolean().default(true),
       allowInvitesFrom: z.string().default('everyone'),
     })
@@ -222,7 +241,11 @@ export const fixtureSchema = z
       const upns = new Set<string>();
       t.users.forEach((u, ui) => {
         if (ids.has(u.id.toLowerCase()))
-          ctx.addIssue({ code: 'custom', path: ['tenants', ti, 'users', ui, 'id'], message: `duplicate user id ${u.id}` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['tenants', ti, 'users', ui, 'id'],
+            message: `duplicate user id ${u.id}`,
+          });
         if (upns.has(u.userPrincipalName.toLowerCase()))
           ctx.addIssue({
             code: 'custom',
@@ -246,13 +269,25 @@ export const fixtureSchema = z
       );
       t.exchangeScopes.forEach((s, si) => {
         if (!groupIds.has(s.groupId.toLowerCase()))
-          ctx.addIssue({ code: 'custom', path: ['tenants', ti, 'exchangeScopes', si, 'groupId'], message: `no group ${s.groupId} in this tenant` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['tenants', ti, 'exchangeScopes', si, 'groupId'],
+            message: `no group ${s.groupId} in this tenant`,
+          });
       });
       t.events.forEach((e, ei) => {
         if (!ids.has(e.mailbox.toLowerCase()) && !upns.has(e.mailbox.toLowerCase()))
-          ctx.addIssue({ code: 'custom', path: ['tenants', ti, 'events', ei, 'mailbox'], message: `no user "${e.mailbox}" in this tenant` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['tenants', ti, 'events', ei, 'mailbox'],
+            message: `no user "${e.mailbox}" in this tenant`,
+          });
         if (Date.parse(e.end) <= Date.parse(e.start))
-          ctx.addIssue({ code: 'custom', path: ['tenants', ti, 'events', ei, 'end'], message: 'must be after start' });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['tenants', ti, 'events', ei, 'end'],
+            message: 'must be after start',
+          });
       });
     });
     const appIds = new Set<string>();
@@ -261,16 +296,28 @@ export const fixtureSchema = z
         ctx.addIssue({ code: 'custom', path: ['apps', ai, 'appId'], message: `duplicate appId ${a.appId}` });
       appIds.add(a.appId.toLowerCase());
       if (!tenantIds.has(a.homeTenantId.toLowerCase()))
-        ctx.addIssue({ code: 'custom', path: ['apps', ai, 'homeTenantId'], message: `no tenant ${a.homeTenantId} in this fixture` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['apps', ai, 'homeTenantId'],
+          message: `no tenant ${a.homeTenantId} in this fixture`,
+        });
     });
     f.tenants.forEach((t, ti) => {
       t.consents.forEach((c, ci) => {
         if (!appIds.has(c.appId.toLowerCase()))
-          ctx.addIssue({ code: 'custom', path: ['tenants', ti, 'consents', ci, 'appId'], message: `no app ${c.appId} in this fixture` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['tenants', ti, 'consents', ci, 'appId'],
+            message: `no app ${c.appId} in this fixture`,
+          });
       });
       t.exchangeScopes.forEach((s, si) => {
         if (!appIds.has(s.appId.toLowerCase()))
-          ctx.addIssue({ code: 'custom', path: ['tenants', ti, 'exchangeScopes', si, 'appId'], message: `no app ${s.appId} in this fixture` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['tenants', ti, 'exchangeScopes', si, 'appId'],
+            message: `no app ${s.appId} in this fixture`,
+          });
       });
     });
   });
@@ -298,13 +345,19 @@ export class FixtureError extends Error {
 }
 
 function fieldPath(p: readonly PropertyKey[]): string {
-  return p.reduce<string>((acc, k) => (typeof k === 'number' ? `${acc}[${k}]` : acc ? `${acc}.${String(k)}` : String(k)), '');
+  return p.reduce<string>(
+    (acc, k) => (typeof k === 'number' ? `${acc}[${k}]` : acc ? `${acc}.${String(k)}` : String(k)),
+    '',
+  );
 }
 
 export const DEFAULT_FIXTURE_PATH = path.join(__dirname, 'fixtures', 'contoso.json');
 
 /** Parse and validate a fixture from a file path or an object; throws FixtureError. */
-export function loadFixture(source: string | FixtureObject = DEFAULT_FIXTURE_PATH): { fixture: Fixture; file: string } {
+export function loadFixture(source: string | FixtureObject = DEFAULT_FIXTURE_PATH): {
+  fixture: Fixture;
+  file: string;
+} {
   let raw: unknown;
   let file = '(inline fixture)';
   if (typeof source === 'string') {

@@ -7,7 +7,15 @@
 import { randomUUID } from 'node:crypto';
 import pLimit from 'p-limit';
 import { badRequest, graphError, GraphHttpError, throttled, type GraphResponse } from './errors';
-import { applySelect, decodeSkipToken, encodeSkipToken, parseFilter, parseSelect, parseTop, type Row } from './odata';
+import {
+  applySelect,
+  decodeSkipToken,
+  encodeSkipToken,
+  parseFilter,
+  parseSelect,
+  parseTop,
+  type Row,
+} from './odata';
 import { EXCHANGE_APP_ROLES, GRAPH_APP_ROLES, roleById, roleByValue } from './permissions';
 import type { RequestLog } from './runtime';
 import type { FaultInjector, Latency, MailboxLimiter } from './runtime';
@@ -106,12 +114,24 @@ function route(id: string, method: string, path: string, handler: Handler, mailb
 // ------------------------------------------------------------------ helpers
 
 function ok(body: unknown, status = 200, headers: Record<string, string> = {}): GraphResponse {
-  return { status, headers: { 'content-type': 'application/json; odata.metadata=minimal; odata.streaming=true; IEEE754Compatible=false; charset=utf-8', ...headers }, body };
+  return {
+    status,
+    headers: {
+      'content-type':
+        'application/json; odata.metadata=minimal; odata.streaming=true; IEEE754Compatible=false; charset=utf-8',
+      ...headers,
+    },
+    body,
+  };
 }
 
 function requireRoles(c: Ctx, any: string[]): void {
   if (!any.some((r) => c.caller.roles.has(r)))
-    throw new GraphHttpError(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
+    throw new GraphHttpError(
+      403,
+      'Authorization_RequestDenied',
+      'Insufficient privileges to complete the operation.',
+    );
 }
 
 function ctxUrl(c: Ctx, fragment: string): string {
@@ -119,7 +139,15 @@ function ctxUrl(c: Ctx, fragment: string): string {
 }
 
 /** Page an array; @odata.nextLink carries the same query with an opaque $skiptoken (paging.md). */
-function page<T>(c: Ctx, all: T[], def: number, max: number, map: (t: T) => Row, context: string, extra: Row = {}): GraphResponse {
+function page<T>(
+  c: Ctx,
+  all: T[],
+  def: number,
+  max: number,
+  map: (t: T) => Row,
+  context: string,
+  extra: Row = {},
+): GraphResponse {
   const top = parseTop(c.req.query, def, max);
   const offset = decodeSkipToken(c.req.query);
   const slice = all.slice(offset, offset + top);
@@ -128,7 +156,10 @@ function page<T>(c: Ctx, all: T[], def: number, max: number, map: (t: T) => Row,
     const q = new URLSearchParams(c.req.query);
     q.set('$skiptoken', encodeSkipToken(offset + top));
     if (!q.has('$top') && def !== top) q.set('$top', String(top));
-    body['@odata.nextLink'] = `${c.g.origin()}/v1.0${c.req.path}?${decodeURIComponent(q.toString())}`.replace(/ /g, '%20');
+    body['@odata.nextLink'] = `${c.g.origin()}/v1.0${c.req.path}?${decodeURIComponent(q.toString())}`.replace(
+      / /g,
+      '%20',
+    );
   }
   return ok(body);
 }
@@ -143,12 +174,36 @@ function advancedQuery(c: Ctx): boolean {
 // ------------------------------------------------------------------ users
 
 const USER_PROPS = [
-  'id', 'userPrincipalName', 'displayName', 'givenName', 'surname', 'mail', 'jobTitle', 'department',
-  'officeLocation', 'userType', 'accountEnabled', 'onPremisesSyncEnabled', 'businessPhones', 'mobilePhone',
+  'id',
+  'userPrincipalName',
+  'displayName',
+  'givenName',
+  'surname',
+  'mail',
+  'jobTitle',
+  'department',
+  'officeLocation',
+  'userType',
+  'accountEnabled',
+  'onPremisesSyncEnabled',
+  'businessPhones',
+  'mobilePhone',
   'preferredLanguage',
 ] as const;
 /** Returned without $select (user-list.md: "a default set of properties"). */
-const USER_DEFAULT = ['businessPhones', 'displayName', 'givenName', 'jobTitle', 'mail', 'mobilePhone', 'officeLocation', 'preferredLanguage', 'surname', 'userPrincipalName', 'id'];
+const USER_DEFAULT = [
+  'businessPhones',
+  'displayName',
+  'givenName',
+  'jobTitle',
+  'mail',
+  'mobilePhone',
+  'officeLocation',
+  'preferredLanguage',
+  'surname',
+  'userPrincipalName',
+  'id',
+];
 /** User.ReadBasic.All's basic profile: displayName, givenName, id, mail, photo, surname, userPrincipalName (+ securityIdentifier). */
 const USER_BASIC = new Set(['id', 'displayName', 'givenName', 'surname', 'mail', 'userPrincipalName']);
 
@@ -202,8 +257,20 @@ route('listUsers', 'GET', '/users', (c) => {
   }
   const extra: Row = countRequested(c) ? { '@odata.count': users.length } : {};
   if (countRequested(c) && !advancedQuery(c))
-    throw new GraphHttpError(400, 'Request_BadRequest', '$count is not supported without the ConsistencyLevel: eventual header.');
-  return page(c, users, 100, 999, (u) => shapeUser(u, select, scope), select ? `users(${select.join(',')})` : 'users', extra);
+    throw new GraphHttpError(
+      400,
+      'Request_BadRequest',
+      '$count is not supported without the ConsistencyLevel: eventual header.',
+    );
+  return page(
+    c,
+    users,
+    100,
+    999,
+    (u) => shapeUser(u, select, scope),
+    select ? `users(${select.join(',')})` : 'users',
+    extra,
+  );
 });
 
 route('getUser', 'GET', '/users/{id}', (c) => {
@@ -211,13 +278,31 @@ route('getUser', 'GET', '/users/{id}', (c) => {
   const select = parseSelect(c.req.query, USER_PROPS, 'user');
   const u = c.caller.tenant.findUser(c.params[0]!);
   if (!u)
-    throw new GraphHttpError(404, 'Request_ResourceNotFound', `Resource '${c.params[0]}' does not exist or one of its queried reference-property objects are not present.`);
-  return ok({ '@odata.context': ctxUrl(c, select ? `users(${select.join(',')})/$entity` : 'users/$entity'), ...shapeUser(u, select, scope) });
+    throw new GraphHttpError(
+      404,
+      'Request_ResourceNotFound',
+      `Resource '${c.params[0]}' does not exist or one of its queried reference-property objects are not present.`,
+    );
+  return ok({
+    '@odata.context': ctxUrl(c, select ? `users(${select.join(',')})/$entity` : 'users/$entity'),
+    ...shapeUser(u, select, scope),
+  });
 });
 
 // ------------------------------------------------------------------ groups
 
-const GROUP_PROPS = ['id', 'displayName', 'description', 'mail', 'mailEnabled', 'mailNickname', 'securityEnabled', 'groupTypes', 'membershipRule', 'membershipRuleProcessingState'];
+const GROUP_PROPS = [
+  'id',
+  'displayName',
+  'description',
+  'mail',
+  'mailEnabled',
+  'mailNickname',
+  'securityEnabled',
+  'groupTypes',
+  'membershipRule',
+  'membershipRuleProcessingState',
+];
 
 function groupRow(g: Group): Row {
   const { members: _m, ...rest } = g;
@@ -227,11 +312,21 @@ function groupRow(g: Group): Row {
 function findGroupOr404(c: Ctx): Group {
   const g = c.caller.tenant.findGroup(c.params[0]!);
   if (!g)
-    throw new GraphHttpError(404, 'Request_ResourceNotFound', `Resource '${c.params[0]}' does not exist or one of its queried reference-property objects are not present.`);
+    throw new GraphHttpError(
+      404,
+      'Request_ResourceNotFound',
+      `Resource '${c.params[0]}' does not exist or one of its queried reference-property objects are not present.`,
+    );
   return g;
 }
 
-const GROUP_READ = ['GroupMember.Read.All', 'Group.Read.All', 'Group.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'];
+const GROUP_READ = [
+  'GroupMember.Read.All',
+  'Group.Read.All',
+  'Group.ReadWrite.All',
+  'Directory.Read.All',
+  'Directory.ReadWrite.All',
+];
 
 route('getGroup', 'GET', '/groups/{id}', (c) => {
   requireRoles(c, GROUP_READ);
@@ -243,7 +338,9 @@ route('getGroup', 'GET', '/groups/{id}', (c) => {
 function memberRows(c: Ctx, ids: string[], usersOnly: boolean): Row[] {
   const select = parseSelect(c.req.query, USER_PROPS, 'user');
   const tenant = c.caller.tenant;
-  const full = ['User.Read.All', 'Directory.Read.All', 'Directory.ReadWrite.All'].some((r) => c.caller.roles.has(r));
+  const full = ['User.Read.All', 'Directory.Read.All', 'Directory.ReadWrite.All'].some((r) =>
+    c.caller.roles.has(r),
+  );
   const rows: Row[] = [];
   for (const id of ids) {
     const u = tenant.usersById.get(id);
@@ -251,7 +348,13 @@ function memberRows(c: Ctx, ids: string[], usersOnly: boolean): Row[] {
       rows.push({ '@odata.type': '#microsoft.graph.user', ...shapeUser(u, select, full ? 'full' : 'basic') });
     } else if (!usersOnly) {
       const g = tenant.groups.get(id);
-      if (g) rows.push({ '@odata.type': '#microsoft.graph.group', id: g.id, displayName: g.displayName, mail: g.mail });
+      if (g)
+        rows.push({
+          '@odata.type': '#microsoft.graph.group',
+          id: g.id,
+          displayName: g.displayName,
+          mail: g.mail,
+        });
     }
   }
   return rows;
@@ -263,7 +366,10 @@ function listMembers(transitive: boolean, usersOnly: boolean): Handler {
     const g = findGroupOr404(c);
     const tenant = c.caller.tenant;
     let ids: string[];
-    if (transitive) ids = usersOnly ? tenant.transitiveUserIds(g.id) : [...tenant.transitiveGroupIds(g.id), ...tenant.transitiveUserIds(g.id)];
+    if (transitive)
+      ids = usersOnly
+        ? tenant.transitiveUserIds(g.id)
+        : [...tenant.transitiveGroupIds(g.id), ...tenant.transitiveUserIds(g.id)];
     else ids = usersOnly ? g.members.filter((m) => tenant.usersById.has(m)) : g.members;
     const filter = c.req.query.get('$filter');
     let rows = memberRows(c, ids, usersOnly);
@@ -280,12 +386,34 @@ function listMembers(transitive: boolean, usersOnly: boolean): Handler {
 route('listGroupMembers', 'GET', '/groups/{id}/members', listMembers(false, false));
 route('listGroupMembers', 'GET', '/groups/{id}/members/microsoft.graph.user', listMembers(false, true));
 route('transitiveMembers', 'GET', '/groups/{id}/transitiveMembers', listMembers(true, false));
-route('transitiveMembers', 'GET', '/groups/{id}/transitiveMembers/microsoft.graph.user', listMembers(true, true));
+route(
+  'transitiveMembers',
+  'GET',
+  '/groups/{id}/transitiveMembers/microsoft.graph.user',
+  listMembers(true, true),
+);
 
 // ------------------------------------------------------------------ service principals & consent
 
-const APP_READ = ['Application.Read.All', 'Application.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'];
-const SP_PROPS = ['id', 'appId', 'displayName', 'accountEnabled', 'appOwnerOrganizationId', 'appRoleAssignmentRequired', 'servicePrincipalType', 'signInAudience', 'createdDateTime', 'appRoles', 'servicePrincipalNames'];
+const APP_READ = [
+  'Application.Read.All',
+  'Application.ReadWrite.All',
+  'Directory.Read.All',
+  'Directory.ReadWrite.All',
+];
+const SP_PROPS = [
+  'id',
+  'appId',
+  'displayName',
+  'accountEnabled',
+  'appOwnerOrganizationId',
+  'appRoleAssignmentRequired',
+  'servicePrincipalType',
+  'signInAudience',
+  'createdDateTime',
+  'appRoles',
+  'servicePrincipalNames',
+];
 
 function spRow(sp: ServicePrincipal): Row {
   return {
@@ -315,9 +443,15 @@ function assignmentRow(a: AppRoleAssignment): Row {
 function findSp(c: Ctx, key: string): ServicePrincipal {
   const tenant = c.caller.tenant;
   const m = /^\(appId='([^']+)'\)$/i.exec(key);
-  const sp = m ? tenant.servicePrincipalByAppId(m[1]!) : tenant.servicePrincipals.get(key.replace(/^\//, '').toLowerCase());
+  const sp = m
+    ? tenant.servicePrincipalByAppId(m[1]!)
+    : tenant.servicePrincipals.get(key.replace(/^\//, '').toLowerCase());
   if (!sp)
-    throw new GraphHttpError(404, 'Request_ResourceNotFound', `Resource '${m ? m[1] : key.replace(/^\//, '')}' does not exist or one of its queried reference-property objects are not present.`);
+    throw new GraphHttpError(
+      404,
+      'Request_ResourceNotFound',
+      `Resource '${m ? m[1] : key.replace(/^\//, '')}' does not exist or one of its queried reference-property objects are not present.`,
+    );
   return sp;
 }
 
@@ -327,7 +461,10 @@ route('listServicePrincipals', 'GET', '/servicePrincipals', (c) => {
   let sps = [...c.caller.tenant.servicePrincipals.values()];
   const filter = c.req.query.get('$filter');
   if (filter !== null) {
-    const clause = parseFilter(filter, { properties: ['appId', 'displayName', 'id', 'accountEnabled', 'servicePrincipalType'], advanced: advancedQuery(c) });
+    const clause = parseFilter(filter, {
+      properties: ['appId', 'displayName', 'id', 'accountEnabled', 'servicePrincipalType'],
+      advanced: advancedQuery(c),
+    });
     sps = sps.filter((sp) => clause(sp as unknown as Row));
   }
   return page(c, sps, 100, 999, (sp) => applySelect(spRow(sp), select), 'servicePrincipals');
@@ -346,7 +483,8 @@ route('updateServicePrincipal', 'PATCH', '/servicePrincipals{key}', (c) => {
   const body = objectBody(c);
   for (const [k, v] of Object.entries(body)) {
     if (k === 'accountEnabled' || k === 'appRoleAssignmentRequired') {
-      if (typeof v !== 'boolean') throw badRequest(`Invalid value for property '${k}': expected a boolean.`, 'Request_BadRequest');
+      if (typeof v !== 'boolean')
+        throw badRequest(`Invalid value for property '${k}': expected a boolean.`, 'Request_BadRequest');
       sp[k] = v;
     } else if (k === 'displayName' && typeof v === 'string') sp.displayName = v;
     else throw badRequest(`Property '${k}' cannot be updated through this emulator.`, 'Request_BadRequest');
@@ -366,9 +504,16 @@ route('createServicePrincipal', 'POST', '/servicePrincipals', (c) => {
   const body = objectBody(c);
   if (typeof body.appId !== 'string') throw badRequest("Property 'appId' is required.", 'Request_BadRequest');
   const app = c.g.state.findApp(body.appId);
-  if (!app) throw badRequest(`The appId '${body.appId}' of the service principal does not reference a valid application object.`, 'Request_BadRequest');
+  if (!app)
+    throw badRequest(
+      `The appId '${body.appId}' of the service principal does not reference a valid application object.`,
+      'Request_BadRequest',
+    );
   if (c.caller.tenant.servicePrincipalByAppId(app.appId))
-    throw badRequest('Another object with the same value for property servicePrincipalNames already exists.', 'Request_MultipleObjectsWithSameKeyValue');
+    throw badRequest(
+      'Another object with the same value for property servicePrincipalNames already exists.',
+      'Request_MultipleObjectsWithSameKeyValue',
+    );
   const { servicePrincipal } = c.g.state.grantConsent(c.caller.tenant.id, app.appId, []);
   return ok({ '@odata.context': ctxUrl(c, 'servicePrincipals/$entity'), ...spRow(servicePrincipal) }, 201);
 });
@@ -397,16 +542,34 @@ function createAssignment(c: Ctx): GraphResponse {
     throw badRequest('principalId, resourceId and appRoleId are required.', 'Request_BadRequest');
   const tenant = c.caller.tenant;
   const client = tenant.servicePrincipals.get(principalId.toLowerCase());
-  if (!client) throw new GraphHttpError(404, 'Request_ResourceNotFound', `Resource '${principalId}' does not exist or one of its queried reference-property objects are not present.`);
+  if (!client)
+    throw new GraphHttpError(
+      404,
+      'Request_ResourceNotFound',
+      `Resource '${principalId}' does not exist or one of its queried reference-property objects are not present.`,
+    );
   if (resourceId.toLowerCase() !== tenant.graphServicePrincipal.id)
-    throw badRequest('Only Microsoft Graph app roles can be assigned in this emulator.', 'Request_BadRequest');
+    throw badRequest(
+      'Only Microsoft Graph app roles can be assigned in this emulator.',
+      'Request_BadRequest',
+    );
   const role = roleById(appRoleId.toLowerCase());
-  if (!role) throw badRequest(`Permission being assigned was not found on application '${tenant.graphServicePrincipal.id}'.`, 'Request_BadRequest');
+  if (!role)
+    throw badRequest(
+      `Permission being assigned was not found on application '${tenant.graphServicePrincipal.id}'.`,
+      'Request_BadRequest',
+    );
   if (tenant.grantedRoles(client.appId, Number.MAX_SAFE_INTEGER).includes(role.value))
     throw badRequest('Permission being assigned already exists on the object.', 'Request_BadRequest');
   const now = Date.now();
-  const { created } = c.g.state.grantConsent(tenant.id, client.appId, [role.value], { visibleAt: now, createdAt: now });
-  return ok({ '@odata.context': ctxUrl(c, 'appRoleAssignments/$entity'), ...assignmentRow(created[0]!) }, 201);
+  const { created } = c.g.state.grantConsent(tenant.id, client.appId, [role.value], {
+    visibleAt: now,
+    createdAt: now,
+  });
+  return ok(
+    { '@odata.context': ctxUrl(c, 'appRoleAssignments/$entity'), ...assignmentRow(created[0]!) },
+    201,
+  );
 }
 route('createAppRoleAssignment', 'POST', '/servicePrincipals{key}/appRoleAssignedTo', createAssignment);
 route('createAppRoleAssignment', 'POST', '/servicePrincipals{key}/appRoleAssignments', createAssignment);
@@ -417,16 +580,41 @@ function deleteAssignment(c: Ctx): GraphResponse {
   const tenant = c.caller.tenant;
   const a = tenant.assignments.get(c.params[1]!);
   if (!a || (a.principalId !== sp.id && a.resourceId !== sp.id))
-    throw new GraphHttpError(404, 'Request_ResourceNotFound', `Resource '${c.params[1]}' does not exist or one of its queried reference-property objects are not present.`);
+    throw new GraphHttpError(
+      404,
+      'Request_ResourceNotFound',
+      `Resource '${c.params[1]}' does not exist or one of its queried reference-property objects are not present.`,
+    );
   tenant.assignments.delete(a.id);
   return { status: 204, headers: {} };
 }
-route('deleteAppRoleAssignment', 'DELETE', '/servicePrincipals{key}/appRoleAssignedTo/{assignmentId}', deleteAssignment);
-route('deleteAppRoleAssignment', 'DELETE', '/servicePrincipals{key}/appRoleAssignments/{assignmentId}', deleteAssignment);
+route(
+  'deleteAppRoleAssignment',
+  'DELETE',
+  '/servicePrincipals{key}/appRoleAssignedTo/{assignmentId}',
+  deleteAssignment,
+);
+route(
+  'deleteAppRoleAssignment',
+  'DELETE',
+  '/servicePrincipals{key}/appRoleAssignments/{assignmentId}',
+  deleteAssignment,
+);
 
 // ------------------------------------------------------------------ applications (home tenant only)
 
-const APP_PROPS = ['id', 'appId', 'displayName', 'signInAudience', 'publisherDomain', 'createdDateTime', 'passwordCredentials', 'keyCredentials', 'web', 'requiredResourceAccess'];
+const APP_PROPS = [
+  'id',
+  'appId',
+  'displayName',
+  'signInAudience',
+  'publisherDomain',
+  'createdDateTime',
+  'passwordCredentials',
+  'keyCredentials',
+  'web',
+  'requiredResourceAccess',
+];
 
 function appRow(a: Application, withKey: boolean): Row {
   return {
@@ -477,7 +665,10 @@ route('listApplications', 'GET', '/applications', (c) => {
   let apps = appsInTenant(c);
   const filter = c.req.query.get('$filter');
   if (filter !== null) {
-    const clause = parseFilter(filter, { properties: ['appId', 'displayName', 'id'], advanced: advancedQuery(c) });
+    const clause = parseFilter(filter, {
+      properties: ['appId', 'displayName', 'id'],
+      advanced: advancedQuery(c),
+    });
     apps = apps.filter((a) => clause(a as unknown as Row));
   }
   return page(c, apps, 100, 999, (a) => applySelect(appRow(a, false), select), 'applications');
@@ -487,11 +678,20 @@ route('getApplication', 'GET', '/applications{key}', (c) => {
   requireRoles(c, APP_READ);
   const key = c.params[0]!;
   const m = /^\(appId='([^']+)'\)$/i.exec(key);
-  const app = appsInTenant(c).find((a) => (m ? a.appId === m[1]!.toLowerCase() : `/${a.id}` === key.toLowerCase()));
+  const app = appsInTenant(c).find((a) =>
+    m ? a.appId === m[1]!.toLowerCase() : `/${a.id}` === key.toLowerCase(),
+  );
   if (!app)
-    throw new GraphHttpError(404, 'Request_ResourceNotFound', `Resource '${m ? m[1] : key.slice(1)}' does not exist or one of its queried reference-property objects are not present.`);
+    throw new GraphHttpError(
+      404,
+      'Request_ResourceNotFound',
+      `Resource '${m ? m[1] : key.slice(1)}' does not exist or one of its queried reference-property objects are not present.`,
+    );
   const select = parseSelect(c.req.query, APP_PROPS, 'application');
-  return ok({ '@odata.context': ctxUrl(c, 'applications/$entity'), ...applySelect(appRow(app, !!select?.includes('keyCredentials')), select) });
+  return ok({
+    '@odata.context': ctxUrl(c, 'applications/$entity'),
+    ...applySelect(appRow(app, !!select?.includes('keyCredentials')), select),
+  });
 });
 
 // ------------------------------------------------------------------ policies
@@ -526,7 +726,13 @@ route('getOrganization', 'GET', '/organization', (c) => {
   const t = c.caller.tenant;
   return ok({
     '@odata.context': ctxUrl(c, 'organization'),
-    value: [{ id: t.id, displayName: t.displayName, verifiedDomains: [{ name: t.domain, isDefault: true, isInitial: true, type: 'Managed' }] }],
+    value: [
+      {
+        id: t.id,
+        displayName: t.displayName,
+        verifiedDomains: [{ name: t.domain, isDefault: true, isInitial: true, type: 'Managed' }],
+      },
+    ],
   });
 });
 
@@ -549,7 +755,9 @@ function mailboxAccess(c: Ctx, permissions: string[]): User {
   const entra = permissions.some((p) => c.caller.roles.has(p));
   const scopedAny =
     !entra &&
-    [...tenant.exchangeScopes.values()].some((s) => s.appId === appId.toLowerCase() && permissions.includes(EXCHANGE_APP_ROLES[s.role] ?? ''));
+    [...tenant.exchangeScopes.values()].some(
+      (s) => s.appId === appId.toLowerCase() && permissions.includes(EXCHANGE_APP_ROLES[s.role] ?? ''),
+    );
   if (!entra && !scopedAny)
     throw new GraphHttpError(403, 'ErrorAccessDenied', 'Access is denied. Check credentials and try again.');
   const key = c.params[0]!;
@@ -570,9 +778,33 @@ function mailboxAccess(c: Ctx, permissions: string[]): User {
 }
 
 const EVENT_PROPS = [
-  'id', 'createdDateTime', 'lastModifiedDateTime', 'changeKey', 'iCalUId', 'subject', 'bodyPreview', 'body', 'start', 'end',
-  'isAllDay', 'showAs', 'sensitivity', 'importance', 'isCancelled', 'isOrganizer', 'responseRequested', 'type', 'location',
-  'organizer', 'attendees', 'responseStatus', 'isOnlineMeeting', 'onlineMeetingProvider', 'onlineMeeting', 'transactionId', 'webLink',
+  'id',
+  'createdDateTime',
+  'lastModifiedDateTime',
+  'changeKey',
+  'iCalUId',
+  'subject',
+  'bodyPreview',
+  'body',
+  'start',
+  'end',
+  'isAllDay',
+  'showAs',
+  'sensitivity',
+  'importance',
+  'isCancelled',
+  'isOrganizer',
+  'responseRequested',
+  'type',
+  'location',
+  'organizer',
+  'attendees',
+  'responseStatus',
+  'isOnlineMeeting',
+  'onlineMeetingProvider',
+  'onlineMeeting',
+  'transactionId',
+  'webLink',
 ] as const;
 
 /** Times are stored in UTC; `Prefer: outlook.timezone="…"` returns them in that zone (user-list-events.md). */
@@ -601,11 +833,23 @@ function sortedEvents(cal: Map<string, CalendarEvent>): CalendarEvent[] {
 function orderEvents(c: Ctx, events: CalendarEvent[]): CalendarEvent[] {
   const raw = c.req.query.get('$orderby');
   if (raw === null) return events;
-  const m = /^\s*(start\/dateTime|end\/dateTime|createdDateTime|lastModifiedDateTime|subject)(?:\s+(asc|desc))?\s*$/i.exec(raw);
-  if (!m) throw badRequest(`The $orderby expression '${raw}' is not supported on events.`, 'ErrorInvalidProperty');
+  const m =
+    /^\s*(start\/dateTime|end\/dateTime|createdDateTime|lastModifiedDateTime|subject)(?:\s+(asc|desc))?\s*$/i.exec(
+      raw,
+    );
+  if (!m)
+    throw badRequest(`The $orderby expression '${raw}' is not supported on events.`, 'ErrorInvalidProperty');
   const key = m[1]!.toLowerCase();
   const get = (e: CalendarEvent) =>
-    key === 'start/datetime' ? e.start.dateTime : key === 'end/datetime' ? e.end.dateTime : key === 'subject' ? e.subject : key === 'createddatetime' ? e.createdDateTime : e.lastModifiedDateTime;
+    key === 'start/datetime'
+      ? e.start.dateTime
+      : key === 'end/datetime'
+        ? e.end.dateTime
+        : key === 'subject'
+          ? e.subject
+          : key === 'createddatetime'
+            ? e.createdDateTime
+            : e.lastModifiedDateTime;
   const dir = m[2]?.toLowerCase() === 'desc' ? -1 : 1;
   return [...events].sort((a, b) => dir * get(a).localeCompare(get(b)));
 }
@@ -616,13 +860,23 @@ function listEvents(c: Ctx): GraphResponse {
   let events = sortedEvents(c.caller.tenant.calendar(user));
   const filter = c.req.query.get('$filter');
   if (filter !== null) {
-    const clause = parseFilter(filter, { properties: ['start/dateTime', 'end/dateTime', 'subject', 'showAs', 'isOnlineMeeting', 'transactionId'], advanced: true });
+    const clause = parseFilter(filter, {
+      properties: ['start/dateTime', 'end/dateTime', 'subject', 'showAs', 'isOnlineMeeting', 'transactionId'],
+      advanced: true,
+    });
     events = events.filter((e) => clause(e as unknown as Row));
   }
   // Outlook's default page size for events is 10.
   events = orderEvents(c, events);
   const tz = preferTz(c);
-  return page(c, events, 10, 1000, (e) => eventRow(e, select, tz), `users('${encodeURIComponent(c.params[0]!)}')/calendar/events`);
+  return page(
+    c,
+    events,
+    10,
+    1000,
+    (e) => eventRow(e, select, tz),
+    `users('${encodeURIComponent(c.params[0]!)}')/calendar/events`,
+  );
 }
 route('listEvents', 'GET', '/users/{id}/calendar/events', listEvents, 0);
 route('listEvents', 'GET', '/users/{id}/events', listEvents, 0);
@@ -634,15 +888,27 @@ function calendarView(c: Ctx): GraphResponse {
   const from = c.req.query.get('startDateTime');
   const to = c.req.query.get('endDateTime');
   if (!from || !to)
-    throw badRequest("This request requires a time window specified by the query string parameters StartDateTime and EndDateTime.", 'ErrorInvalidParameter');
+    throw badRequest(
+      'This request requires a time window specified by the query string parameters StartDateTime and EndDateTime.',
+      'ErrorInvalidParameter',
+    );
   const s = parseDateTimeTimeZone(from, 'UTC');
   const e = parseDateTimeTimeZone(to, 'UTC');
-  if (!s || !e) throw badRequest(`Cannot convert '${!s ? from : to}' to a date-time.`, 'ErrorInvalidParameter');
+  if (!s || !e)
+    throw badRequest(`Cannot convert '${!s ? from : to}' to a date-time.`, 'ErrorInvalidParameter');
   const events = orderEvents(c, sortedEvents(c.caller.tenant.calendar(user))).filter(
-    (ev) => Date.parse(ev.start.dateTime + 'Z') < e.getTime() && Date.parse(ev.end.dateTime + 'Z') > s.getTime(),
+    (ev) =>
+      Date.parse(ev.start.dateTime + 'Z') < e.getTime() && Date.parse(ev.end.dateTime + 'Z') > s.getTime(),
   );
   const tz = preferTz(c);
-  return page(c, events, 10, 1000, (ev) => eventRow(ev, select, tz), `users('${encodeURIComponent(c.params[0]!)}')/calendarView`);
+  return page(
+    c,
+    events,
+    10,
+    1000,
+    (ev) => eventRow(ev, select, tz),
+    `users('${encodeURIComponent(c.params[0]!)}')/calendarView`,
+  );
 }
 route('calendarView', 'GET', '/users/{id}/calendarView', calendarView, 0);
 route('calendarView', 'GET', '/users/{id}/calendar/calendarView', calendarView, 0);
@@ -650,7 +916,9 @@ route('calendarView', 'GET', '/users/{id}/calendar/calendarView', calendarView, 
 function objectBody(c: Ctx): Record<string, unknown> {
   const b = c.req.body;
   if (b === MALFORMED_JSON)
-    throw badRequest('Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.');
+    throw badRequest(
+      'Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.',
+    );
   if (b === undefined || b === null || typeof b !== 'object' || Array.isArray(b))
     throw badRequest('Empty Payload. JSON content expected.');
   return b as Record<string, unknown>;
@@ -659,10 +927,17 @@ function objectBody(c: Ctx): Record<string, unknown> {
 function dtz(v: unknown, field: string): { dateTime: string; timeZone: string; utc: Date } {
   const o = v as { dateTime?: unknown; timeZone?: unknown } | undefined;
   if (!o || typeof o !== 'object' || typeof o.dateTime !== 'string')
-    throw badRequest(`'${field}' must be a dateTimeTimeZone: {"dateTime":"2026-11-25T09:00:00","timeZone":"UTC"}.`, 'ErrorInvalidRequest');
+    throw badRequest(
+      `'${field}' must be a dateTimeTimeZone: {"dateTime":"2026-11-25T09:00:00","timeZone":"UTC"}.`,
+      'ErrorInvalidRequest',
+    );
   const tz = typeof o.timeZone === 'string' ? o.timeZone : 'UTC';
   const utc = parseDateTimeTimeZone(o.dateTime, tz);
-  if (!utc) throw badRequest(`Cannot convert the literal '${o.dateTime}' (time zone '${tz}') to the expected type 'Edm.DateTimeOffset'.`, 'ErrorInvalidRequest');
+  if (!utc)
+    throw badRequest(
+      `Cannot convert the literal '${o.dateTime}' (time zone '${tz}') to the expected type 'Edm.DateTimeOffset'.`,
+      'ErrorInvalidRequest',
+    );
   return { dateTime: o.dateTime, timeZone: tz, utc };
 }
 
@@ -671,21 +946,29 @@ function createEvent(c: Ctx): GraphResponse {
   const body = objectBody(c);
   const start = dtz(body.start, 'start');
   const end = dtz(body.end, 'end');
-  if (end.utc < start.utc) throw badRequest('The end time of the event must be after its start time.', 'ErrorInvalidRequest');
+  if (end.utc < start.utc)
+    throw badRequest('The end time of the event must be after its start time.', 'ErrorInvalidRequest');
   const cal = c.caller.tenant.calendar(user);
   const transactionId = typeof body.transactionId === 'string' ? body.transactionId : null;
   if (transactionId) {
     // transactionId makes POST idempotent: a retried create returns the existing event (event resource docs).
     const existing = [...cal.values()].find((e) => e.transactionId === transactionId);
-    if (existing) return ok({ '@odata.context': ctxUrl(c, 'events/$entity'), ...eventRow(existing, undefined) }, 201);
+    if (existing)
+      return ok({ '@odata.context': ctxUrl(c, 'events/$entity'), ...eventRow(existing, undefined) }, 201);
   }
   const online = body.isOnlineMeeting === true || body.onlineMeetingProvider === 'teamsForBusiness';
   const attendees = Array.isArray(body.attendees)
-    ? (body.attendees as { emailAddress?: { address?: string; name?: string }; type?: string }[]).map((a) => ({
-        type: (a.type === 'optional' || a.type === 'resource' ? a.type : 'required') as 'required' | 'optional' | 'resource',
-        status: { response: 'none', time: '0001-01-01T00:00:00Z' },
-        emailAddress: { name: a.emailAddress?.name ?? a.emailAddress?.address ?? '', address: a.emailAddress?.address ?? '' },
-      }))
+    ? (body.attendees as { emailAddress?: { address?: string; name?: string }; type?: string }[]).map(
+        (a) => ({
+          type: (a.type === 'optional' || a.type === 'resource' ? a.type : 'required') as
+            'required' | 'optional' | 'resource',
+          status: { response: 'none', time: '0001-01-01T00:00:00Z' },
+          emailAddress: {
+            name: a.emailAddress?.name ?? a.emailAddress?.address ?? '',
+            address: a.emailAddress?.address ?? '',
+          },
+        }),
+      )
     : [];
   const b = body.body as { contentType?: string; content?: string } | undefined;
   const ev = makeEvent({
@@ -694,7 +977,9 @@ function createEvent(c: Ctx): GraphResponse {
     end: { dateTime: isoLocal(end.utc), timeZone: 'UTC' },
     showAs: (body.showAs as CalendarEvent['showAs']) ?? 'busy',
     organizer: { name: user.displayName, address: user.mail ?? user.userPrincipalName },
-    body: b ? { contentType: b.contentType?.toLowerCase() === 'text' ? 'text' : 'html', content: b.content ?? '' } : undefined,
+    body: b
+      ? { contentType: b.contentType?.toLowerCase() === 'text' ? 'text' : 'html', content: b.content ?? '' }
+      : undefined,
     isOnlineMeeting: online,
     location: (body.location as { displayName?: string } | undefined)?.displayName,
     attendees,
@@ -702,21 +987,31 @@ function createEvent(c: Ctx): GraphResponse {
     sensitivity: (body.sensitivity as CalendarEvent['sensitivity']) ?? 'normal',
   });
   cal.set(ev.id, ev);
-  return ok({ '@odata.context': ctxUrl(c, `users('${encodeURIComponent(c.params[0]!)}')/events/$entity`), ...eventRow(ev, undefined) }, 201);
+  return ok(
+    {
+      '@odata.context': ctxUrl(c, `users('${encodeURIComponent(c.params[0]!)}')/events/$entity`),
+      ...eventRow(ev, undefined),
+    },
+    201,
+  );
 }
 route('createEvent', 'POST', '/users/{id}/calendar/events', createEvent, 0);
 route('createEvent', 'POST', '/users/{id}/events', createEvent, 0);
 
 function findEvent(c: Ctx, user: User): CalendarEvent {
   const ev = c.caller.tenant.calendar(user).get(c.params[1]!);
-  if (!ev) throw new GraphHttpError(404, 'ErrorItemNotFound', 'The specified object was not found in the store.');
+  if (!ev)
+    throw new GraphHttpError(404, 'ErrorItemNotFound', 'The specified object was not found in the store.');
   return ev;
 }
 
 function getEvent(c: Ctx): GraphResponse {
   const user = mailboxAccess(c, CAL_READ);
   const select = parseSelect(c.req.query, EVENT_PROPS, 'event');
-  return ok({ '@odata.context': ctxUrl(c, 'events/$entity'), ...eventRow(findEvent(c, user), select, preferTz(c)) });
+  return ok({
+    '@odata.context': ctxUrl(c, 'events/$entity'),
+    ...eventRow(findEvent(c, user), select, preferTz(c)),
+  });
 }
 route('getEvent', 'GET', '/users/{id}/events/{eventId}', getEvent, 0);
 route('getEvent', 'GET', '/users/{id}/calendar/events/{eventId}', getEvent, 0);
@@ -740,7 +1035,10 @@ function updateEvent(c: Ctx): GraphResponse {
       }
       case 'body': {
         const b = v as { contentType?: string; content?: string };
-        next.body = { contentType: b?.contentType?.toLowerCase() === 'text' ? 'text' : 'html', content: b?.content ?? '' };
+        next.body = {
+          contentType: b?.contentType?.toLowerCase() === 'text' ? 'text' : 'html',
+          content: b?.content ?? '',
+        };
         next.bodyPreview = next.body.content.replace(/<[^>]*>/g, '').slice(0, 255);
         break;
       }
@@ -768,14 +1066,19 @@ function updateEvent(c: Ctx): GraphResponse {
         break;
       case 'attendees':
         if (!Array.isArray(v)) throw badRequest("'attendees' must be an array.", 'ErrorInvalidRequest');
-        next.attendees = (v as { emailAddress?: { address?: string; name?: string }; type?: string }[]).map((a) => ({
-          type: a.type === 'optional' ? 'optional' : 'required',
-          status: { response: 'none', time: '0001-01-01T00:00:00Z' },
-          emailAddress: { name: a.emailAddress?.name ?? '', address: a.emailAddress?.address ?? '' },
-        }));
+        next.attendees = (v as { emailAddress?: { address?: string; name?: string }; type?: string }[]).map(
+          (a) => ({
+            type: a.type === 'optional' ? 'optional' : 'required',
+            status: { response: 'none', time: '0001-01-01T00:00:00Z' },
+            emailAddress: { name: a.emailAddress?.name ?? '', address: a.emailAddress?.address ?? '' },
+          }),
+        );
         break;
       default:
-        throw badRequest(`The property '${k}' does not exist on type 'microsoft.graph.event' or cannot be updated.`, 'ErrorInvalidProperty');
+        throw badRequest(
+          `The property '${k}' does not exist on type 'microsoft.graph.event' or cannot be updated.`,
+          'ErrorInvalidProperty',
+        );
     }
   }
   if (Date.parse(next.end.dateTime + 'Z') < Date.parse(next.start.dateTime + 'Z'))
@@ -809,15 +1112,22 @@ function getSchedule(c: Ctx): GraphResponse {
   if (!Array.isArray(schedules) || schedules.length === 0 || !schedules.every((s) => typeof s === 'string'))
     throw badRequest("'schedules' must be a non-empty array of SMTP addresses.", 'ErrorInvalidParameter');
   if (schedules.length > 20)
-    throw badRequest(`The number of schedules (${schedules.length}) exceeds the limit of 20 per request.`, 'ErrorInvalidParameter');
+    throw badRequest(
+      `The number of schedules (${schedules.length}) exceeds the limit of 20 per request.`,
+      'ErrorInvalidParameter',
+    );
   const start = dtz(body.startTime, 'startTime');
   const end = dtz(body.endTime, 'endTime');
-  if (end.utc <= start.utc) throw badRequest('The start time must be before the end time.', 'ErrorInvalidParameter');
+  if (end.utc <= start.utc)
+    throw badRequest('The start time must be before the end time.', 'ErrorInvalidParameter');
   if (end.utc.getTime() - start.utc.getTime() >= 62 * 86_400_000)
     throw badRequest('The requested time duration must be less than 62 days.', 'ErrorInvalidParameter');
   const interval = body.availabilityViewInterval ?? 30;
   if (typeof interval !== 'number' || !Number.isInteger(interval) || interval < 5 || interval > 1440)
-    throw badRequest('availabilityViewInterval must be an integer between 5 and 1440 minutes.', 'ErrorInvalidParameter');
+    throw badRequest(
+      'availabilityViewInterval must be an integer between 5 and 1440 minutes.',
+      'ErrorInvalidParameter',
+    );
 
   const tenant = c.caller.tenant;
   const appId = c.caller.claims.appid;
@@ -826,12 +1136,40 @@ function getSchedule(c: Ctx): GraphResponse {
   const value = (schedules as string[]).map((address) => {
     const u = tenant.findUser(address);
     if (!u)
-      return { scheduleId: address, error: { message: `Unable to resolve e-mail address ${address} to an Active Directory object.`, responseCode: '5009' } };
+      return {
+        scheduleId: address,
+        error: {
+          message: `Unable to resolve e-mail address ${address} to an Active Directory object.`,
+          responseCode: '5009',
+        },
+      };
     if (u.mailbox !== 'exchangeOnline')
-      return { scheduleId: address, error: { message: `The mailbox of ${address} is not hosted in Exchange Online.`, responseCode: 'ErrorMailRecipientNotFound' } };
-    if (!entra && tenant.exchangeScopeDecision(appId, ['Calendars.Read', 'Calendars.ReadWrite'], u.id) !== 'inScope')
-      return { scheduleId: address, error: { message: 'Access is denied. Check credentials and try again.', responseCode: 'ErrorAccessDenied' } };
-    const rank: Record<string, number> = { free: 0, tentative: 1, busy: 2, oof: 3, workingElsewhere: 4, unknown: 0 };
+      return {
+        scheduleId: address,
+        error: {
+          message: `The mailbox of ${address} is not hosted in Exchange Online.`,
+          responseCode: 'ErrorMailRecipientNotFound',
+        },
+      };
+    if (
+      !entra &&
+      tenant.exchangeScopeDecision(appId, ['Calendars.Read', 'Calendars.ReadWrite'], u.id) !== 'inScope'
+    )
+      return {
+        scheduleId: address,
+        error: {
+          message: 'Access is denied. Check credentials and try again.',
+          responseCode: 'ErrorAccessDenied',
+        },
+      };
+    const rank: Record<string, number> = {
+      free: 0,
+      tentative: 1,
+      busy: 2,
+      oof: 3,
+      workingElsewhere: 4,
+      unknown: 0,
+    };
     const view = new Array<number>(slots).fill(0);
     const items: Row[] = [];
     for (const e of sortedEvents(tenant.calendar(u))) {
@@ -877,13 +1215,20 @@ route(
     const user = mailboxAccess(c, ['Mail.Send']);
     const body = objectBody(c);
     const message = body.message as Record<string, unknown> | undefined;
-    if (!message || typeof message !== 'object') throw badRequest("The 'message' property is required.", 'ErrorInvalidRequest');
-    const to = [message.toRecipients, message.ccRecipients, message.bccRecipients].flatMap((r) => (Array.isArray(r) ? r : []));
-    if (to.length === 0) throw badRequest('At least one recipient is required, but none were found.', 'ErrorInvalidRecipients');
+    if (!message || typeof message !== 'object')
+      throw badRequest("The 'message' property is required.", 'ErrorInvalidRequest');
+    const to = [message.toRecipients, message.ccRecipients, message.bccRecipients].flatMap((r) =>
+      Array.isArray(r) ? r : [],
+    );
+    if (to.length === 0)
+      throw badRequest('At least one recipient is required, but none were found.', 'ErrorInvalidRecipients');
     for (const r of to) {
       const addr = (r as { emailAddress?: { address?: unknown } })?.emailAddress?.address;
       if (typeof addr !== 'string' || !/^[^@\s]+@[^@\s]+$/.test(addr))
-        throw badRequest(`The recipient '${String(addr)}' is not a valid SMTP address.`, 'ErrorInvalidRecipients');
+        throw badRequest(
+          `The recipient '${String(addr)}' is not a valid SMTP address.`,
+          'ErrorInvalidRecipients',
+        );
     }
     c.g.state.outbox.push({
       id: randomUUID(),
@@ -901,7 +1246,10 @@ route(
 
 // ------------------------------------------------------------------ dispatch
 
-function matchRoute(method: string, path: string): { route: Route; params: string[] } | { allowed: string[] } | undefined {
+function matchRoute(
+  method: string,
+  path: string,
+): { route: Route; params: string[] } | { allowed: string[] } | undefined {
   const allowed: string[] = [];
   for (const r of routes) {
     const m = r.pattern.exec(path);
@@ -926,11 +1274,17 @@ async function authenticate(g: GraphContext, header: string | undefined): Promis
   try {
     claims = await g.tokens.verify(m[1]!.trim());
   } catch (err) {
-    if (err instanceof TokenRejected) throw new GraphHttpError(401, 'InvalidAuthenticationToken', err.message);
+    if (err instanceof TokenRejected)
+      throw new GraphHttpError(401, 'InvalidAuthenticationToken', err.message);
     throw err;
   }
   const tenant = g.state.findTenant(claims.tid);
-  if (!tenant) throw new GraphHttpError(401, 'InvalidAuthenticationToken', 'Access token validation failure. Invalid tenant.');
+  if (!tenant)
+    throw new GraphHttpError(
+      401,
+      'InvalidAuthenticationToken',
+      'Access token validation failure. Invalid tenant.',
+    );
   return { claims, tenant, roles: new Set(claims.roles ?? []) };
 }
 
@@ -956,7 +1310,11 @@ export async function handleGraph(g: GraphContext, req: GraphRequest): Promise<G
         throw new GraphHttpError(400, 'BadRequest', `Resource not found for the segment '${seg}'.`);
       }
       if ('allowed' in found)
-        throw new GraphHttpError(405, 'Request_BadRequest', `The request method '${req.method}' is not allowed for this resource.`);
+        throw new GraphHttpError(
+          405,
+          'Request_BadRequest',
+          `The request method '${req.method}' is not allowed for this resource.`,
+        );
       routeId = found.route.id;
       const caller = await authenticate(g, req.headers.authorization);
       meta.appId = caller.claims.appid;
@@ -974,8 +1332,16 @@ export async function handleGraph(g: GraphContext, req: GraphRequest): Promise<G
               ? throttled(ids, fault.retryAfterSeconds)
               : graphError(
                   status,
-                  status === 500 ? 'generalException' : status === 503 ? 'serviceNotAvailable' : 'UnknownError',
-                  status === 500 ? 'General exception while processing.' : status === 503 ? 'Service unavailable.' : 'Gateway timeout.',
+                  status === 500
+                    ? 'generalException'
+                    : status === 503
+                      ? 'serviceNotAvailable'
+                      : 'UnknownError',
+                  status === 500
+                    ? 'General exception while processing.'
+                    : status === 503
+                      ? 'Service unavailable.'
+                      : 'Gateway timeout.',
                   ids,
                   status === 503 ? { 'retry-after': String(fault.retryAfterSeconds) } : {},
                 );
@@ -996,10 +1362,16 @@ export async function handleGraph(g: GraphContext, req: GraphRequest): Promise<G
       result = { ...resp, route: routeId };
     }
   } catch (err) {
-    if (err instanceof GraphHttpError) result = { ...graphError(err.status, err.code, err.message, ids, err.headers), route: routeId };
+    if (err instanceof GraphHttpError)
+      result = { ...graphError(err.status, err.code, err.message, ids, err.headers), route: routeId };
     else {
-      result = { ...graphError(500, 'generalException', 'An unexpected error occurred in the emulator.', ids), route: routeId };
-      process.emitWarning(`emulator: ${req.method} ${req.path} failed: ${(err as Error).stack ?? String(err)}`);
+      result = {
+        ...graphError(500, 'generalException', 'An unexpected error occurred in the emulator.', ids),
+        route: routeId,
+      };
+      process.emitWarning(
+        `emulator: ${req.method} ${req.path} failed: ${(err as Error).stack ?? String(err)}`,
+      );
     }
   } finally {
     release?.();
@@ -1043,11 +1415,22 @@ interface BatchItem {
  * status; a dependent of a failed request gets 424. Unordered items run four at a time, as Graph feeds
  * Outlook "up to four individual requests from the batch at a time"; with dependsOn, one at a time.
  */
-async function handleBatch(g: GraphContext, req: GraphRequest, ids: { requestId: string; clientRequestId: string }): Promise<GraphResponse> {
-  if (req.method !== 'POST') throw new GraphHttpError(405, 'Request_BadRequest', `The request method '${req.method}' is not allowed for $batch.`);
+async function handleBatch(
+  g: GraphContext,
+  req: GraphRequest,
+  ids: { requestId: string; clientRequestId: string },
+): Promise<GraphResponse> {
+  if (req.method !== 'POST')
+    throw new GraphHttpError(
+      405,
+      'Request_BadRequest',
+      `The request method '${req.method}' is not allowed for $batch.`,
+    );
   const body = req.body;
   if (body === MALFORMED_JSON)
-    throw badRequest('Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.');
+    throw badRequest(
+      'Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.',
+    );
   const requests = (body as { requests?: unknown } | undefined)?.requests;
   if (!Array.isArray(requests)) throw badRequest('Invalid batch payload format.');
   if (requests.length === 0) throw badRequest('Invalid batch payload format: requests must not be empty.');
@@ -1055,22 +1438,47 @@ async function handleBatch(g: GraphContext, req: GraphRequest, ids: { requestId:
   const seen = new Set<string>();
   const items: BatchItem[] = [];
   for (const r of requests as Record<string, unknown>[]) {
-    if (!r || typeof r !== 'object' || typeof r.id !== 'string' || !r.id || typeof r.method !== 'string' || typeof r.url !== 'string')
+    if (
+      !r ||
+      typeof r !== 'object' ||
+      typeof r.id !== 'string' ||
+      !r.id ||
+      typeof r.method !== 'string' ||
+      typeof r.url !== 'string'
+    )
       throw badRequest('Invalid batch payload format: every request needs string id, method and url.');
-    if (seen.has(r.id)) throw badRequest(`Batch request ids must be unique; '${r.id}' appears more than once.`);
+    if (seen.has(r.id))
+      throw badRequest(`Batch request ids must be unique; '${r.id}' appears more than once.`);
     seen.add(r.id);
-    if (r.body !== undefined && !Object.keys((r.headers as Record<string, string>) ?? {}).some((h) => h.toLowerCase() === 'content-type'))
+    if (
+      r.body !== undefined &&
+      !Object.keys((r.headers as Record<string, string>) ?? {}).some(
+        (h) => h.toLowerCase() === 'content-type',
+      )
+    )
       throw badRequest(`Request '${r.id}': a Content-Type header is required when a body is present.`);
-    if (r.dependsOn !== undefined && (!Array.isArray(r.dependsOn) || !r.dependsOn.every((d) => typeof d === 'string' && seen.has(d) && d !== r.id)))
+    if (
+      r.dependsOn !== undefined &&
+      (!Array.isArray(r.dependsOn) ||
+        !r.dependsOn.every((d) => typeof d === 'string' && seen.has(d) && d !== r.id))
+    )
       throw badRequest(`Request '${r.id}': dependsOn must name earlier requests of this batch.`);
     items.push(r as unknown as BatchItem);
   }
   const sequential = items.some((i) => i.dependsOn?.length);
-  const results = new Map<string, { id: string; status: number; headers: Record<string, string>; body?: unknown }>();
+  const results = new Map<
+    string,
+    { id: string; status: number; headers: Record<string, string>; body?: unknown }
+  >();
   const run = async (item: BatchItem) => {
     const failedDep = item.dependsOn?.find((d) => (results.get(d)?.status ?? 0) >= 400);
     if (failedDep) {
-      const e = graphError(424, 'FailedDependency', `The request depends on request '${failedDep}', which failed.`, ids);
+      const e = graphError(
+        424,
+        'FailedDependency',
+        `The request depends on request '${failedDep}', which failed.`,
+        ids,
+      );
       results.set(item.id, { id: item.id, status: 424, headers: e.headers, body: e.body });
       return;
     }
@@ -1079,7 +1487,12 @@ async function handleBatch(g: GraphContext, req: GraphRequest, ids: { requestId:
       if (/^https?:/i.test(item.url)) throw new Error('absolute');
       url = new URL(item.url.replace(/^\/?(v1\.0\/)?/, '/'), 'https://batch.invalid');
     } catch {
-      const e = graphError(400, 'BadRequest', `Request '${item.id}': the url must be relative to the version, e.g. /users/{id}.`, ids);
+      const e = graphError(
+        400,
+        'BadRequest',
+        `Request '${item.id}': the url must be relative to the version, e.g. /users/{id}.`,
+        ids,
+      );
       results.set(item.id, { id: item.id, status: 400, headers: e.headers, body: e.body });
       return;
     }
@@ -1094,8 +1507,16 @@ async function handleBatch(g: GraphContext, req: GraphRequest, ids: { requestId:
       batchRequestId: ids.requestId,
     });
     const status = r.reset ? 504 : r.status;
-    const out: { id: string; status: number; headers: Record<string, string>; body?: unknown } = { id: item.id, status, headers: {} };
-    for (const [k, v] of Object.entries(r.headers)) if (k === 'retry-after' || k === 'content-type' || k === 'location') out.headers[k === 'retry-after' ? 'Retry-After' : k === 'content-type' ? 'Content-Type' : 'Location'] = v;
+    const out: { id: string; status: number; headers: Record<string, string>; body?: unknown } = {
+      id: item.id,
+      status,
+      headers: {},
+    };
+    for (const [k, v] of Object.entries(r.headers))
+      if (k === 'retry-after' || k === 'content-type' || k === 'location')
+        out.headers[
+          k === 'retry-after' ? 'Retry-After' : k === 'content-type' ? 'Content-Type' : 'Location'
+        ] = v;
     if (r.reset) {
       const e = graphError(504, 'UnknownError', 'Gateway timeout.', ids);
       out.body = e.body;

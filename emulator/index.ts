@@ -10,7 +10,13 @@ import tls from 'node:tls';
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { EmulatorControl, registerControl, type ControlHooks } from './control';
-import { DEFAULT_FIXTURE_PATH, loadFixture, type FaultInput, type Fixture, type FixtureObject } from './fixture';
+import {
+  DEFAULT_FIXTURE_PATH,
+  loadFixture,
+  type FaultInput,
+  type Fixture,
+  type FixtureObject,
+} from './fixture';
 import { handleGraph, MALFORMED_JSON, type GraphContext } from './graph';
 import { registerLogin } from './login';
 import { loadOrCreatePki } from './pki';
@@ -110,9 +116,12 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
     try {
       s = EmulatorState.fromFixture(fx, certs);
     } catch (err) {
-      throw new Error(`Invalid emulator fixture ${typeof fixtureSource === 'string' ? fixtureSource : '(inline fixture)'}: ${(err as Error).message}`, {
-        cause: err,
-      });
+      throw new Error(
+        `Invalid emulator fixture ${typeof fixtureSource === 'string' ? fixtureSource : '(inline fixture)'}: ${(err as Error).message}`,
+        {
+          cause: err,
+        },
+      );
     }
     s.consentPropagationMs = (opts.consentPropagationSeconds ?? fx.consentPropagationSeconds ?? 0) * 1000;
     return s;
@@ -121,7 +130,10 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
   const tokens = new TokenService(pki);
   const limiter = new MailboxLimiter(limitsSchema.parse(fixture.limits ?? {}));
   const faults = new FaultInjector([...fixture.faults, ...(opts.faults ?? [])]);
-  const latency = new Latency(opts.latencyMs ?? fixture.latencyMs ?? 0, opts.jitterMs ?? fixture.jitterMs ?? 0);
+  const latency = new Latency(
+    opts.latencyMs ?? fixture.latencyMs ?? 0,
+    opts.jitterMs ?? fixture.jitterMs ?? 0,
+  );
   const log = new RequestLog();
   const controlToken = randomBytes(24).toString('base64url');
   let origin = '';
@@ -140,17 +152,28 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
       [...state.tenants.values()].map((t) => [
         t.id,
         {
-          servicePrincipals: [...t.servicePrincipals.values()].filter((sp) => sp.id !== t.graphServicePrincipal.id),
+          servicePrincipals: [...t.servicePrincipals.values()].filter(
+            (sp) => sp.id !== t.graphServicePrincipal.id,
+          ),
           assignments: [...t.assignments.values()],
           exchangeScopes: [...t.exchangeScopes.values()],
           calendars: Object.fromEntries([...t.calendars].map(([uid, cal]) => [uid, [...cal.values()]])),
           authorizationPolicy: t.authorizationPolicy,
-          users: Object.fromEntries(t.users.filter((u) => userTouched.has(`${t.id}|${u.id}`)).map((u) => [u.id, { accountEnabled: u.accountEnabled, mailbox: u.mailbox }])),
+          users: Object.fromEntries(
+            t.users
+              .filter((u) => userTouched.has(`${t.id}|${u.id}`))
+              .map((u) => [u.id, { accountEnabled: u.accountEnabled, mailbox: u.mailbox }]),
+          ),
         },
       ]),
     ),
     credentials: Object.fromEntries(
-      [...state.apps.values()].map((a) => [a.appId, Object.fromEntries([...a.passwordCredentials, ...a.keyCredentials].map((c) => [c.keyId, c.endDateTime]))]),
+      [...state.apps.values()].map((a) => [
+        a.appId,
+        Object.fromEntries(
+          [...a.passwordCredentials, ...a.keyCredentials].map((c) => [c.keyId, c.endDateTime]),
+        ),
+      ]),
     ),
     outbox: state.outbox,
   });
@@ -173,13 +196,16 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
     for (const [tid, ts] of Object.entries(snap.tenants)) {
       const t = state.tenants.get(tid);
       if (!t) continue;
-      for (const sp of t.servicePrincipals.values()) if (sp.id !== t.graphServicePrincipal.id) t.servicePrincipals.delete(sp.id);
-      for (const sp of ts.servicePrincipals as never[]) t.servicePrincipals.set((sp as { id: string }).id, sp);
+      for (const sp of t.servicePrincipals.values())
+        if (sp.id !== t.graphServicePrincipal.id) t.servicePrincipals.delete(sp.id);
+      for (const sp of ts.servicePrincipals as never[])
+        t.servicePrincipals.set((sp as { id: string }).id, sp);
       t.assignments.clear();
       for (const a of ts.assignments as never[]) t.assignments.set((a as { id: string }).id, a);
       t.exchangeScopes.clear();
       for (const s of ts.exchangeScopes as never[]) t.exchangeScopes.set((s as { id: string }).id, s);
-      for (const [uid, events] of Object.entries(ts.calendars)) t.calendars.set(uid, new Map(events.map((e) => [e.id, e])));
+      for (const [uid, events] of Object.entries(ts.calendars))
+        t.calendars.set(uid, new Map(events.map((e) => [e.id, e])));
       t.authorizationPolicy = ts.authorizationPolicy as typeof t.authorizationPolicy;
       for (const [uid, o] of Object.entries(ts.users)) {
         const u = t.usersById.get(uid);
@@ -189,7 +215,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
     }
     for (const [appId, ends] of Object.entries(snap.credentials)) {
       const a = state.findApp(appId);
-      for (const c of [...(a?.passwordCredentials ?? []), ...(a?.keyCredentials ?? [])]) if (ends[c.keyId]) c.endDateTime = ends[c.keyId]!;
+      for (const c of [...(a?.passwordCredentials ?? []), ...(a?.keyCredentials ?? [])])
+        if (ends[c.keyId]) c.endDateTime = ends[c.keyId]!;
     }
     state.outbox.push(...(snap.outbox as never[]));
   };
@@ -220,7 +247,9 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
       done(null, MALFORMED_JSON);
     }
   });
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, String(body).trim() ? MALFORMED_JSON : undefined));
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) =>
+    done(null, String(body).trim() ? MALFORMED_JSON : undefined),
+  );
 
   const graphCtx: GraphContext = {
     get state() {
@@ -254,8 +283,15 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
       pathname = rawPath;
     }
     const headers: Record<string, string | undefined> = {};
-    for (const [k, v] of Object.entries(req.headers)) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
-    const r = await handleGraph(graphCtx, { method: req.method, path: pathname, query: url.searchParams, headers, body: req.body });
+    for (const [k, v] of Object.entries(req.headers))
+      headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+    const r = await handleGraph(graphCtx, {
+      method: req.method,
+      path: pathname,
+      query: url.searchParams,
+      headers,
+      body: req.body,
+    });
     if (r.reset) {
       req.raw.socket.destroy();
       return reply;
@@ -271,7 +307,11 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
       error: {
         code: 'NotFound',
         message: `No route ${req.method} ${req.url.split('?')[0]} on the Microsoft 365 emulator. Graph lives under /v1.0/, login under /{tenant}/oauth2/v2.0/token and /{tenant}/v2.0/adminconsent.`,
-        innerError: { date: new Date().toISOString().replace(/\.\d{3}Z$/, ''), 'request-id': requestId, 'client-request-id': requestId },
+        innerError: {
+          date: new Date().toISOString().replace(/\.\d{3}Z$/, ''),
+          'request-id': requestId,
+          'client-request-id': requestId,
+        },
       },
     });
   });
@@ -282,10 +322,17 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
       error: {
         code: status === 413 ? 'RequestEntityTooLarge' : status < 500 ? 'BadRequest' : 'generalException',
         message: err instanceof Error ? err.message : String(err),
-        innerError: { date: new Date().toISOString().replace(/\.\d{3}Z$/, ''), 'request-id': requestId, 'client-request-id': requestId },
+        innerError: {
+          date: new Date().toISOString().replace(/\.\d{3}Z$/, ''),
+          'request-id': requestId,
+          'client-request-id': requestId,
+        },
       },
     });
-    if (status >= 500) process.emitWarning(`emulator: ${req.method} ${req.url}: ${err instanceof Error ? err.stack : String(err)}`);
+    if (status >= 500)
+      process.emitWarning(
+        `emulator: ${req.method} ${req.url}: ${err instanceof Error ? err.stack : String(err)}`,
+      );
   });
 
   // ---------------------------------------------------------------- control hooks
@@ -321,7 +368,11 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
       const delay = propagationSeconds !== undefined ? propagationSeconds * 1000 : state.consentPropagationMs;
       const r = state.grantConsent(tenantId, appId, roles, { createdAt: now, visibleAt: now + delay });
       changed();
-      return { servicePrincipalId: r.servicePrincipal.id, granted: r.created.map((a) => a.appRoleId), visibleAt: new Date(now + delay).toISOString() };
+      return {
+        servicePrincipalId: r.servicePrincipal.id,
+        granted: r.created.map((a) => a.appRoleId),
+        visibleAt: new Date(now + delay).toISOString(),
+      };
     },
     revokeConsent({ tenantId, appId, roles }) {
       changed();
@@ -342,7 +393,12 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
       const t = tenantOr(tenantId);
       if (!t.findGroup(groupId)) throw new Error(`no group ${groupId} in tenant ${tenantId}`);
       const sid = id ?? randomBytes(8).toString('hex');
-      t.exchangeScopes.set(sid, { id: sid, appId: appId.toLowerCase(), role, groupId: groupId.toLowerCase() });
+      t.exchangeScopes.set(sid, {
+        id: sid,
+        appId: appId.toLowerCase(),
+        role,
+        groupId: groupId.toLowerCase(),
+      });
       changed();
       return { id: sid };
     },
@@ -377,7 +433,9 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
     },
     setCredentialEnd(appId, keyId, end) {
       const a = state.findApp(appId);
-      const c = [...(a?.passwordCredentials ?? []), ...(a?.keyCredentials ?? [])].find((k) => k.keyId === keyId);
+      const c = [...(a?.passwordCredentials ?? []), ...(a?.keyCredentials ?? [])].find(
+        (k) => k.keyId === keyId,
+      );
       if (!c) return false;
       c.endDateTime = new Date(end).toISOString();
       changed();

@@ -28,7 +28,11 @@ const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(path.join(__d
 });
 
 const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
-const GRAPH_DEFAULT_SCOPES = ['https://graph.microsoft.com/.default', `${GRAPH_APP_ID}/.default`, 'https://graph.microsoft.com//.default'];
+const GRAPH_DEFAULT_SCOPES = [
+  'https://graph.microsoft.com/.default',
+  `${GRAPH_APP_ID}/.default`,
+  'https://graph.microsoft.com//.default',
+];
 
 function tenantNotFound(t: string) {
   return entraError(
@@ -82,7 +86,19 @@ export function registerLogin(f: FastifyInstance, ctx: LoginContext): void {
       http_logout_supported: true,
       frontchannel_logout_supported: true,
       end_session_endpoint: `${o}/${tenantSeg}/oauth2/${v2 ? 'v2.0/' : ''}logout`,
-      claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'acr', 'nonce', 'tid', 'ver', 'roles'],
+      claims_supported: [
+        'sub',
+        'iss',
+        'aud',
+        'exp',
+        'iat',
+        'auth_time',
+        'acr',
+        'nonce',
+        'tid',
+        'ver',
+        'roles',
+      ],
       kerberos_endpoint: `${o}/${tenantSeg}/kerberos`,
       tenant_region_scope: 'EU',
       cloud_instance_name: 'microsoftonline.com',
@@ -92,14 +108,15 @@ export function registerLogin(f: FastifyInstance, ctx: LoginContext): void {
     };
   };
 
-  const discovery = (v2: boolean) => async (req: FastifyRequest<{ Params: { tenant: string } }>, reply: FastifyReply) => {
-    const t = req.params.tenant;
-    if (!['common', 'organizations', 'consumers'].includes(t.toLowerCase()) && !S().findTenant(t)) {
-      const e = tenantNotFound(t);
-      return reply.code(e.status).send(e.body);
-    }
-    return reply.send(openidConfig(t, v2));
-  };
+  const discovery =
+    (v2: boolean) => async (req: FastifyRequest<{ Params: { tenant: string } }>, reply: FastifyReply) => {
+      const t = req.params.tenant;
+      if (!['common', 'organizations', 'consumers'].includes(t.toLowerCase()) && !S().findTenant(t)) {
+        const e = tenantNotFound(t);
+        return reply.code(e.status).send(e.body);
+      }
+      return reply.send(openidConfig(t, v2));
+    };
   f.get('/:tenant/v2.0/.well-known/openid-configuration', discovery(true));
   f.get('/:tenant/.well-known/openid-configuration', discovery(false));
   const keys = async (_req: FastifyRequest, reply: FastifyReply) => reply.send(await ctx.tokens.jwks());
@@ -129,7 +146,11 @@ export function registerLogin(f: FastifyInstance, ctx: LoginContext): void {
         fault,
         durationMs: Date.now() - started,
       });
-      return reply.code(r.status).header('x-ms-request-id', requestId).header('cache-control', 'no-store, no-cache').send(r.body);
+      return reply
+        .code(r.status)
+        .header('x-ms-request-id', requestId)
+        .header('cache-control', 'no-store, no-cache')
+        .send(r.body);
     };
 
     const fault = ctx.faults.pick('token', tenant?.id);
@@ -143,8 +164,18 @@ export function registerLogin(f: FastifyInstance, ctx: LoginContext): void {
         const status = Number(fault.kind);
         const e =
           status === 429
-            ? entraError(429, 'temporarily_unavailable', 50196, 'The server terminated an operation because it encountered a client request loop. Please retry later.')
-            : entraError(status, 'temporarily_unavailable', 90033, 'A transient error has occurred. Please try again.');
+            ? entraError(
+                429,
+                'temporarily_unavailable',
+                50196,
+                'The server terminated an operation because it encountered a client request loop. Please retry later.',
+              )
+            : entraError(
+                status,
+                'temporarily_unavailable',
+                90033,
+                'A transient error has occurred. Please try again.',
+              );
         reply.header('retry-after', String(fault.retryAfterSeconds));
         return send(e, fault.kind);
       }
@@ -153,12 +184,32 @@ export function registerLogin(f: FastifyInstance, ctx: LoginContext): void {
     if (!tenant) return send(tenantNotFound(tenantSeg));
     if (body.grant_type !== 'client_credentials')
       return send(
-        entraError(400, 'unsupported_grant_type', 70003, `The app requested an unsupported grant type '${body.grant_type ?? ''}'. This emulator supports client_credentials.`),
+        entraError(
+          400,
+          'unsupported_grant_type',
+          70003,
+          `The app requested an unsupported grant type '${body.grant_type ?? ''}'. This emulator supports client_credentials.`,
+        ),
       );
     if (!body.client_id)
-      return send(entraError(400, 'invalid_request', 900144, "The request body must contain the following parameter: 'client_id'."));
+      return send(
+        entraError(
+          400,
+          'invalid_request',
+          900144,
+          "The request body must contain the following parameter: 'client_id'.",
+        ),
+      );
     const scope = body.scope ?? '';
-    if (!scope) return send(entraError(400, 'invalid_request', 900144, "The request body must contain the following parameter: 'scope'."));
+    if (!scope)
+      return send(
+        entraError(
+          400,
+          'invalid_request',
+          900144,
+          "The request body must contain the following parameter: 'scope'.",
+        ),
+      );
     if (!scope.split(' ').every((s) => GRAPH_DEFAULT_SCOPES.includes(s)))
       return send(
         entraError(
@@ -210,7 +261,14 @@ export function registerLogin(f: FastifyInstance, ctx: LoginContext): void {
         );
     } else if (body.client_assertion !== undefined) {
       if (body.client_assertion_type !== CLIENT_ASSERTION_TYPE)
-        return send(entraError(400, 'invalid_request', 90014, "The required field 'client_assertion_type' is missing or invalid (urn:ietf:params:oauth:client-assertion-type:jwt-bearer)."));
+        return send(
+          entraError(
+            400,
+            'invalid_request',
+            90014,
+            "The required field 'client_assertion_type' is missing or invalid (urn:ietf:params:oauth:client-assertion-type:jwt-bearer).",
+          ),
+        );
       let header: ReturnType<typeof assertionHeader>;
       try {
         header = assertionHeader(body.client_assertion);
@@ -218,7 +276,9 @@ export function registerLogin(f: FastifyInstance, ctx: LoginContext): void {
         return send(entraError(401, 'invalid_client', 50027, 'JWT token is invalid or malformed.'));
       }
       const thumb = header['x5t#S256'] ?? header.x5t;
-      const key = app.keyCredentials.find((k) => (header['x5t#S256'] ? k.x5tS256 === thumb : k.x5t === thumb));
+      const key = app.keyCredentials.find((k) =>
+        header['x5t#S256'] ? k.x5tS256 === thumb : k.x5t === thumb,
+      );
       if (!key)
         return send(
           entraError(
@@ -241,22 +301,53 @@ export function registerLogin(f: FastifyInstance, ctx: LoginContext): void {
       try {
         await verifyAssertion(body.client_assertion, key.certificatePem, {
           clientId: app.appId,
-          audiences: [`${o}/${tenantSeg}/oauth2/v2.0/token`, `${o}/${tenant.id}/oauth2/v2.0/token`, `${o}/${tenant.domain}/oauth2/v2.0/token`],
+          audiences: [
+            `${o}/${tenantSeg}/oauth2/v2.0/token`,
+            `${o}/${tenant.id}/oauth2/v2.0/token`,
+            `${o}/${tenant.domain}/oauth2/v2.0/token`,
+          ],
         });
       } catch (err) {
-        if (err instanceof AssertionClaimError) return send(entraError(401, 'invalid_client', err.aadsts, err.message));
+        if (err instanceof AssertionClaimError)
+          return send(entraError(401, 'invalid_client', err.aadsts, err.message));
         const msg = (err as Error).message ?? '';
-        if (/"exp"|expired/i.test(msg)) return send(entraError(401, 'invalid_client', 700024, 'Client assertion is not within its valid time range.'));
+        if (/"exp"|expired/i.test(msg))
+          return send(
+            entraError(401, 'invalid_client', 700024, 'Client assertion is not within its valid time range.'),
+          );
         if (/"aud"/i.test(msg))
-          return send(entraError(401, 'invalid_client', 700023, 'Client assertion audience claim does not match Realm issuer. Review the documentation at https://learn.microsoft.com/entra/identity-platform/certificate-credentials .'));
-        return send(entraError(401, 'invalid_client', 700027, 'Client assertion contains an invalid signature.'));
+          return send(
+            entraError(
+              401,
+              'invalid_client',
+              700023,
+              'Client assertion audience claim does not match Realm issuer. Review the documentation at https://learn.microsoft.com/entra/identity-platform/certificate-credentials .',
+            ),
+          );
+        return send(
+          entraError(401, 'invalid_client', 700027, 'Client assertion contains an invalid signature.'),
+        );
       }
     } else {
-      return send(entraError(401, 'invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'."));
+      return send(
+        entraError(
+          401,
+          'invalid_client',
+          7000218,
+          "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+        ),
+      );
     }
 
     if (!sp.accountEnabled)
-      return send(entraError(400, 'unauthorized_client', 7000112, `Application '${app.appId}'(${app.displayName}) is disabled.`));
+      return send(
+        entraError(
+          400,
+          'unauthorized_client',
+          7000112,
+          `Application '${app.appId}'(${app.displayName}) is disabled.`,
+        ),
+      );
 
     const roles = tenant.grantedRoles(app.appId, now);
     const { token, expiresIn } = await ctx.tokens.issue({
@@ -266,7 +357,10 @@ export function registerLogin(f: FastifyInstance, ctx: LoginContext): void {
       servicePrincipalId: sp.id,
       roles,
     });
-    return send({ status: 200, body: { token_type: 'Bearer', expires_in: expiresIn, ext_expires_in: expiresIn, access_token: token } });
+    return send({
+      status: 200,
+      body: { token_type: 'Bearer', expires_in: expiresIn, ext_expires_in: expiresIn, access_token: token },
+    });
   });
 
   // ---------------------------------------------------------------- admin consent
@@ -280,7 +374,13 @@ export function registerLogin(f: FastifyInstance, ctx: LoginContext): void {
     action?: string;
   }
 
-  const errorPage = (reply: FastifyReply, status: number, code: number, message: string, returnUrl?: string) => {
+  const errorPage = (
+    reply: FastifyReply,
+    status: number,
+    code: number,
+    message: string,
+    returnUrl?: string,
+  ) => {
     const html = env.render('error.njk', {
       heading: code === 90094 ? 'Need admin approval' : "Sorry, but we're having trouble signing you in.",
       code,
@@ -298,97 +398,169 @@ export function registerLogin(f: FastifyInstance, ctx: LoginContext): void {
     return u.toString();
   };
 
-  const consent = (v2: boolean) => async (req: FastifyRequest<{ Params: { tenant: string }; Querystring: ConsentParams; Body: ConsentParams }>, reply: FastifyReply) => {
-    const p: ConsentParams = req.method === 'POST' ? { ...(req.body ?? {}) } : { ...(req.query ?? {}) };
-    const tenantSeg = req.params.tenant;
-    const anyTenant = ['organizations', 'common'].includes(tenantSeg.toLowerCase());
-    if (v2 && tenantSeg.toLowerCase() === 'common')
-      return errorPage(reply, 400, 90130, "Application does not support the 'common' endpoint for admin consent. Use the tenant ID or 'organizations'.");
-    const fixedTenant = anyTenant ? undefined : S().findTenant(tenantSeg);
-    if (!anyTenant && !fixedTenant) return errorPage(reply, 400, 90002, `Tenant '${tenantSeg}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`);
-    if (!p.client_id) return errorPage(reply, 400, 900144, "The request body must contain the following parameter: 'client_id'.");
-    const app = S().findApp(p.client_id);
-    if (!app || (fixedTenant && !appFor(S(), p.client_id, fixedTenant)))
-      return errorPage(
-        reply,
-        400,
-        700016,
-        `Application with identifier '${p.client_id}' was not found in the directory '${fixedTenant?.displayName ?? tenantSeg}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.`,
-      );
-    // redirect_uri "must exactly match one of the redirect URIs that you registered" (v2-admin-consent.md);
-    // a mismatch is an error page, never a redirect (that is what makes the redirect safe).
-    const redirectUri = p.redirect_uri ?? app.redirectUris[0];
-    if (!redirectUri || !app.redirectUris.includes(redirectUri))
-      return errorPage(
-        reply,
-        400,
-        50011,
-        `The redirect URI '${redirectUri ?? ''}' specified in the request does not match the redirect URIs configured for the application '${app.appId}'. Make sure the redirect URI sent in the request matches one added to your application in the Azure portal. Navigate to https://aka.ms/redirectUriMismatchError to learn more about how to fix this.`,
-      );
-    const errorRedirect = (error: string, description: string) =>
-      reply.redirect(withQuery(redirectUri, { ...(v2 ? { admin_consent: 'True' } : {}), error, error_description: description, state: p.state }), 302);
-    if (v2 && !p.scope) return errorRedirect('invalid_request', "AADSTS900144: The request body must contain the following parameter: 'scope'.");
-    if (v2 && !p.scope!.split(' ').every((s) => GRAPH_DEFAULT_SCOPES.includes(s) || s.endsWith('/.default')))
-      return errorRedirect('invalid_request', 'AADSTS70011: The provided value for the input parameter \'scope\' is not valid. Use the /.default scope to request application permissions.');
-
-    const admins = anyTenant
-      ? [...S().tenants.values()].flatMap((t) => t.admins.map((a) => ({ ...a, tenant: t, tenantName: t.displayName })))
-      : fixedTenant!.admins.map((a) => ({ ...a, tenant: fixedTenant!, tenantName: undefined as string | undefined }));
-    const permissions = app.requiredPermissions.map((v) => roleByValue(v)!).filter(Boolean);
-    const action = `/${tenantSeg}${v2 ? '/v2.0' : ''}/adminconsent`;
-
-    const render = (status: number, problem?: string) =>
-      reply
-        .code(status)
-        .type('text/html; charset=utf-8')
-        .send(
-          env.render('consent.njk', {
-            app,
-            tenant: fixedTenant,
-            permissions,
-            admins,
-            selected: p.admin ?? admins[0]?.userPrincipalName,
-            action,
-            clientId: app.appId,
-            redirectUri,
-            scope: p.scope ?? '',
-            state: p.state ?? '',
-            problem,
+  const consent =
+    (v2: boolean) =>
+    async (
+      req: FastifyRequest<{ Params: { tenant: string }; Querystring: ConsentParams; Body: ConsentParams }>,
+      reply: FastifyReply,
+    ) => {
+      const p: ConsentParams = req.method === 'POST' ? { ...(req.body ?? {}) } : { ...(req.query ?? {}) };
+      const tenantSeg = req.params.tenant;
+      const anyTenant = ['organizations', 'common'].includes(tenantSeg.toLowerCase());
+      if (v2 && tenantSeg.toLowerCase() === 'common')
+        return errorPage(
+          reply,
+          400,
+          90130,
+          "Application does not support the 'common' endpoint for admin consent. Use the tenant ID or 'organizations'.",
+        );
+      const fixedTenant = anyTenant ? undefined : S().findTenant(tenantSeg);
+      if (!anyTenant && !fixedTenant)
+        return errorPage(
+          reply,
+          400,
+          90002,
+          `Tenant '${tenantSeg}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`,
+        );
+      if (!p.client_id)
+        return errorPage(
+          reply,
+          400,
+          900144,
+          "The request body must contain the following parameter: 'client_id'.",
+        );
+      const app = S().findApp(p.client_id);
+      if (!app || (fixedTenant && !appFor(S(), p.client_id, fixedTenant)))
+        return errorPage(
+          reply,
+          400,
+          700016,
+          `Application with identifier '${p.client_id}' was not found in the directory '${fixedTenant?.displayName ?? tenantSeg}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.`,
+        );
+      // redirect_uri "must exactly match one of the redirect URIs that you registered" (v2-admin-consent.md);
+      // a mismatch is an error page, never a redirect (that is what makes the redirect safe).
+      const redirectUri = p.redirect_uri ?? app.redirectUris[0];
+      if (!redirectUri || !app.redirectUris.includes(redirectUri))
+        return errorPage(
+          reply,
+          400,
+          50011,
+          `The redirect URI '${redirectUri ?? ''}' specified in the request does not match the redirect URIs configured for the application '${app.appId}'. Make sure the redirect URI sent in the request matches one added to your application in the Azure portal. Navigate to https://aka.ms/redirectUriMismatchError to learn more about how to fix this.`,
+        );
+      const errorRedirect = (error: string, description: string) =>
+        reply.redirect(
+          withQuery(redirectUri, {
+            ...(v2 ? { admin_consent: 'True' } : {}),
+            error,
+            error_description: description,
+            state: p.state,
           }),
+          302,
+        );
+      if (v2 && !p.scope)
+        return errorRedirect(
+          'invalid_request',
+          "AADSTS900144: The request body must contain the following parameter: 'scope'.",
+        );
+      if (
+        v2 &&
+        !p.scope!.split(' ').every((s) => GRAPH_DEFAULT_SCOPES.includes(s) || s.endsWith('/.default'))
+      )
+        return errorRedirect(
+          'invalid_request',
+          "AADSTS70011: The provided value for the input parameter 'scope' is not valid. Use the /.default scope to request application permissions.",
         );
 
-    if (req.method === 'GET') return render(200);
+      const admins = anyTenant
+        ? [...S().tenants.values()].flatMap((t) =>
+            t.admins.map((a) => ({ ...a, tenant: t, tenantName: t.displayName })),
+          )
+        : fixedTenant!.admins.map((a) => ({
+            ...a,
+            tenant: fixedTenant!,
+            tenantName: undefined as string | undefined,
+          }));
+      const permissions = app.requiredPermissions.map((v) => roleByValue(v)!).filter(Boolean);
+      const action = `/${tenantSeg}${v2 ? '/v2.0' : ''}/adminconsent`;
 
-    if (p.action === 'cancel') {
-      // v2 documents access_denied-style errors; the legacy endpoint answers permission_denied "The admin canceled the request".
-      return v2
-        ? errorRedirect('access_denied', 'AADSTS65004: User declined to consent to access the app.')
-        : reply.redirect(withQuery(redirectUri, { error: 'permission_denied', error_description: 'The admin canceled the request', state: p.state }), 302);
-    }
-    if (p.action !== 'accept') return render(400, 'Choose Accept or Cancel.');
-    const admin = admins.find((a) => a.userPrincipalName.toLowerCase() === (p.admin ?? '').toLowerCase() || a.id === (p.admin ?? '').toLowerCase());
-    if (!admin) return render(400, `No administrator '${p.admin ?? ''}' in this directory. Choose one from the list.`);
-    const tenant = admin.tenant;
-    if (!appFor(S(), app.appId, tenant)) return errorPage(reply, 400, 700016, `Application with identifier '${app.appId}' was not found in the directory '${tenant.displayName}'.`);
-    // Only Global Administrator or Privileged Role Administrator may grant Microsoft Graph app roles
-    // (grant-admin-consent.md, Prerequisites); Entra stops with "Need admin approval".
-    if (!admin.roles.some((r) => CONSENTING_ROLES.includes(r))) {
-      const description = `AADSTS90094: The grant requires admin permission. ${admin.displayName} (${admin.roles.join(', ')}) cannot grant consent to application permissions for Microsoft Graph; a Global Administrator or Privileged Role Administrator must do it.`;
-      return errorPage(
-        reply,
-        403,
-        90094,
-        description.replace(/^AADSTS90094: /, ''),
-        withQuery(redirectUri, { ...(v2 ? { admin_consent: 'True' } : {}), error: 'access_denied', error_description: description, state: p.state }),
+      const render = (status: number, problem?: string) =>
+        reply
+          .code(status)
+          .type('text/html; charset=utf-8')
+          .send(
+            env.render('consent.njk', {
+              app,
+              tenant: fixedTenant,
+              permissions,
+              admins,
+              selected: p.admin ?? admins[0]?.userPrincipalName,
+              action,
+              clientId: app.appId,
+              redirectUri,
+              scope: p.scope ?? '',
+              state: p.state ?? '',
+              problem,
+            }),
+          );
+
+      if (req.method === 'GET') return render(200);
+
+      if (p.action === 'cancel') {
+        // v2 documents access_denied-style errors; the legacy endpoint answers permission_denied "The admin canceled the request".
+        return v2
+          ? errorRedirect('access_denied', 'AADSTS65004: User declined to consent to access the app.')
+          : reply.redirect(
+              withQuery(redirectUri, {
+                error: 'permission_denied',
+                error_description: 'The admin canceled the request',
+                state: p.state,
+              }),
+              302,
+            );
+      }
+      if (p.action !== 'accept') return render(400, 'Choose Accept or Cancel.');
+      const admin = admins.find(
+        (a) =>
+          a.userPrincipalName.toLowerCase() === (p.admin ?? '').toLowerCase() ||
+          a.id === (p.admin ?? '').toLowerCase(),
       );
-    }
-    S().grantConsent(tenant.id, app.appId);
-    ctx.changed();
-    const params: Record<string, string | undefined> = v2
-      ? { admin_consent: 'True', tenant: tenant.id, scope: p.scope, state: p.state }
-      : { admin_consent: 'True', tenant: tenant.id, state: p.state };
-    return reply.redirect(withQuery(redirectUri, params), 302);
-  };
+      if (!admin)
+        return render(
+          400,
+          `No administrator '${p.admin ?? ''}' in this directory. Choose one from the list.`,
+        );
+      const tenant = admin.tenant;
+      if (!appFor(S(), app.appId, tenant))
+        return errorPage(
+          reply,
+          400,
+          700016,
+          `Application with identifier '${app.appId}' was not found in the directory '${tenant.displayName}'.`,
+        );
+      // Only Global Administrator or Privileged Role Administrator may grant Microsoft Graph app roles
+      // (grant-admin-consent.md, Prerequisites); Entra stops with "Need admin approval".
+      if (!admin.roles.some((r) => CONSENTING_ROLES.includes(r))) {
+        const description = `AADSTS90094: The grant requires admin permission. ${admin.displayName} (${admin.roles.join(', ')}) cannot grant consent to application permissions for Microsoft Graph; a Global Administrator or Privileged Role Administrator must do it.`;
+        return errorPage(
+          reply,
+          403,
+          90094,
+          description.replace(/^AADSTS90094: /, ''),
+          withQuery(redirectUri, {
+            ...(v2 ? { admin_consent: 'True' } : {}),
+            error: 'access_denied',
+            error_description: description,
+            state: p.state,
+          }),
+        );
+      }
+      S().grantConsent(tenant.id, app.appId);
+      ctx.changed();
+      const params: Record<string, string | undefined> = v2
+        ? { admin_consent: 'True', tenant: tenant.id, scope: p.scope, state: p.state }
+        : { admin_consent: 'True', tenant: tenant.id, state: p.state };
+      return reply.redirect(withQuery(redirectUri, params), 302);
+    };
   f.get('/:tenant/v2.0/adminconsent', consent(true));
   f.post('/:tenant/v2.0/adminconsent', consent(true));
   f.get('/:tenant/adminconsent', consent(false));

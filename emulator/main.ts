@@ -17,14 +17,17 @@ function fault(v: string, prev: FaultInput[] = []): FaultInput[] {
     ...(count === undefined ? {} : { count: Number(count) }),
   });
   if (!parsed.success)
-    throw new InvalidArgumentError(`--fault ROUTE:KIND[:RATE[:COUNT]] with KIND one of ${FAULT_KINDS.join(', ')} and RATE 0..1 (got "${v}").`);
+    throw new InvalidArgumentError(
+      `--fault ROUTE:KIND[:RATE[:COUNT]] with KIND one of ${FAULT_KINDS.join(', ')} and RATE 0..1 (got "${v}").`,
+    );
   return [...prev, parsed.data];
 }
 
 function int(name: string, min: number, max: number) {
   return (v: string) => {
     const n = Number(v);
-    if (!/^\d+$/.test(v) || n < min || n > max) throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}.`);
+    if (!/^\d+$/.test(v) || n < min || n > max)
+      throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}.`);
     return n;
   };
 }
@@ -32,17 +35,34 @@ function int(name: string, min: number, max: number) {
 async function main(): Promise<void> {
   const program = new Command()
     .name('emulator')
-    .description('Local Microsoft 365 tenant (Entra token endpoint, admin consent, Microsoft Graph) over HTTPS.')
+    .description(
+      'Local Microsoft 365 tenant (Entra token endpoint, admin consent, Microsoft Graph) over HTTPS.',
+    )
     .option('--port <port>', 'port to listen on (0 = random)', int('--port', 0, 65535), 8443)
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--fixture <file>', 'fixture JSON (default: emulator/fixtures/contoso.json)')
-    .option('--latency-ms <ms>', 'fixed latency added to every Graph request', int('--latency-ms', 0, 600_000))
+    .option(
+      '--latency-ms <ms>',
+      'fixed latency added to every Graph request',
+      int('--latency-ms', 0, 600_000),
+    )
     .option('--jitter-ms <ms>', 'random extra latency 0..N per request', int('--jitter-ms', 0, 600_000))
-    .option('--persist <dir>', 'keep consent, calendars and outbox in DIR across restarts (default: in memory)')
+    .option(
+      '--persist <dir>',
+      'keep consent, calendars and outbox in DIR across restarts (default: in memory)',
+    )
     .option('--data-dir <dir>', 'where the CA and keys live (default: .data/emulator)')
-    .option('--fault <route:kind[:rate[:count]]>', 'inject a fault, e.g. getSchedule:429:0.1 (repeatable)', fault)
+    .option(
+      '--fault <route:kind[:rate[:count]]>',
+      'inject a fault, e.g. getSchedule:429:0.1 (repeatable)',
+      fault,
+    )
     .option('--token-outage', 'every token request fails with 503 until cleared through the control API')
-    .option('--consent-propagation-seconds <s>', 'delay before consented roles appear in tokens', int('--consent-propagation-seconds', 0, 86_400))
+    .option(
+      '--consent-propagation-seconds <s>',
+      'delay before consented roles appear in tokens',
+      int('--consent-propagation-seconds', 0, 86_400),
+    )
     .showHelpAfterError();
   program.parse();
   const o = program.opts<{
@@ -73,13 +93,17 @@ async function main(): Promise<void> {
     });
   } catch (err) {
     if (err instanceof FixtureError) {
-      console.error(JSON.stringify({ error: 'invalid_fixture', file: err.file, field: err.field, reason: err.reason }));
+      console.error(
+        JSON.stringify({ error: 'invalid_fixture', file: err.file, field: err.field, reason: err.reason }),
+      );
       console.error(err.message);
       process.exit(2);
     }
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'EADDRINUSE') {
-      console.error(`Port ${o.port} is already in use. Stop the other process or pass --port 0 for a random port.`);
+      console.error(
+        `Port ${o.port} is already in use. Stop the other process or pass --port 0 for a random port.`,
+      );
       process.exit(3);
     }
     throw err;

@@ -15,13 +15,20 @@ describe('$filter', () => {
   it('binds and tighter than or, and honours parentheses', () => {
     const c = f("userType eq 'Guest' or accountEnabled eq true and mail eq 'a@b'");
     expect(c({ userType: 'Member', accountEnabled: true, mail: 'x' })).toBe(false);
-    expect(f("(userType eq 'Guest' or accountEnabled eq true) and mail eq 'a@b'")({ userType: 'Guest', mail: 'a@b' })).toBe(true);
+    expect(
+      f("(userType eq 'Guest' or accountEnabled eq true) and mail eq 'a@b'")({
+        userType: 'Guest',
+        mail: 'a@b',
+      }),
+    ).toBe(true);
   });
 
   it('supports startswith, in, comparisons on nested paths and escaped quotes', () => {
     expect(f("startswith(displayName,'ad')")({ displayName: 'Adele' })).toBe(true);
     expect(f("displayName in ('Bob', 'O''Neil')")({ displayName: "O'Neil" })).toBe(true);
-    expect(f("start/dateTime ge '2026-12-01T00:00:00'")({ start: { dateTime: '2026-12-02T09:00:00.0000000' } })).toBe(true);
+    expect(
+      f("start/dateTime ge '2026-12-01T00:00:00'")({ start: { dateTime: '2026-12-02T09:00:00.0000000' } }),
+    ).toBe(true);
   });
 
   it('requires the advanced-query switch for ne, not and endswith', () => {
@@ -31,7 +38,13 @@ describe('$filter', () => {
   });
 
   it('rejects unknown properties, operators, unterminated strings and trailing tokens with a 400', () => {
-    for (const bad of ["jobTitle eq 'x'", "displayName like 'x'", "displayName eq 'x", "displayName eq 'x' foo", '']) {
+    for (const bad of [
+      "jobTitle eq 'x'",
+      "displayName like 'x'",
+      "displayName eq 'x",
+      "displayName eq 'x' foo",
+      '',
+    ]) {
       const err = (() => {
         try {
           f(bad);
@@ -47,8 +60,12 @@ describe('$filter', () => {
 
 describe('$select, $top, $skiptoken', () => {
   it('maps $select names case-insensitively and rejects unknown properties', () => {
-    expect(parseSelect(new URLSearchParams('$select=ID,displayname'), ['id', 'displayName'], 'user')).toEqual(['id', 'displayName']);
-    expect(() => parseSelect(new URLSearchParams('$select=nope'), ['id'], 'user')).toThrow(/Could not find a property named 'nope'/);
+    expect(parseSelect(new URLSearchParams('$select=ID,displayname'), ['id', 'displayName'], 'user')).toEqual(
+      ['id', 'displayName'],
+    );
+    expect(() => parseSelect(new URLSearchParams('$select=nope'), ['id'], 'user')).toThrow(
+      /Could not find a property named 'nope'/,
+    );
   });
 
   it('bounds $top by the page-size maximum', () => {

@@ -17,11 +17,18 @@ export function applySelect(row: Row, select: string[] | undefined, allowed?: Re
 }
 
 /** Parse $select against the properties an entity has; unknown property → 400 as Graph does. */
-export function parseSelect(q: URLSearchParams, known: readonly string[], entity: string): string[] | undefined {
+export function parseSelect(
+  q: URLSearchParams,
+  known: readonly string[],
+  entity: string,
+): string[] | undefined {
   const raw = q.get('$select');
   if (raw === null) return undefined;
-  const parts = raw.split(',').map((s) => s.trim()).filter(Boolean);
-  if (!parts.length) throw badRequest("Invalid $select: it must name at least one property.");
+  const parts = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (!parts.length) throw badRequest('Invalid $select: it must name at least one property.');
   const lower = new Map(known.map((k) => [k.toLowerCase(), k]));
   return parts.map((p) => {
     const k = lower.get(p.toLowerCase());
@@ -33,10 +40,17 @@ export function parseSelect(q: URLSearchParams, known: readonly string[], entity
 export function parseTop(q: URLSearchParams, def: number, max: number): number {
   const raw = q.get('$top');
   if (raw === null) return def;
-  if (!/^\d+$/.test(raw)) throw badRequest(`Invalid value '${raw}' for $top query option found. The $top query option requires a non-negative integer value.`);
+  if (!/^\d+$/.test(raw))
+    throw badRequest(
+      `Invalid value '${raw}' for $top query option found. The $top query option requires a non-negative integer value.`,
+    );
   const n = Number(raw);
   if (n < 1 || n > max)
-    throw new GraphHttpError(400, 'Request_UnsupportedQuery', `Invalid page size specified: '${n}'. Must be between 1 and ${max} inclusive.`);
+    throw new GraphHttpError(
+      400,
+      'Request_UnsupportedQuery',
+      `Invalid page size specified: '${n}'. Must be between 1 and ${max} inclusive.`,
+    );
   return n;
 }
 
@@ -50,7 +64,11 @@ export function decodeSkipToken(q: URLSearchParams): number {
   const m = /^RFNwdAIAAQAAA(.+)$/.exec(raw);
   const text = m ? Buffer.from(m[1]!, 'base64url').toString() : '';
   const o = /^o:(\d+)$/.exec(text);
-  if (!o) throw badRequest(`Invalid $skiptoken value '${raw}'. Use @odata.nextLink as returned.`, 'Request_BadRequest');
+  if (!o)
+    throw badRequest(
+      `Invalid $skiptoken value '${raw}'. Use @odata.nextLink as returned.`,
+      'Request_BadRequest',
+    );
   return Number(o[1]);
 }
 
@@ -80,13 +98,17 @@ export function parseFilter(expr: string, opts: FilterOptions): Clause {
     const t = next();
     if (!t || t.toLowerCase() !== v) throw invalid(`expected '${v}'`);
   };
-  const invalid = (why: string) =>
-    badRequest(`Invalid filter clause: ${why} in '${expr}'.`);
+  const invalid = (why: string) => badRequest(`Invalid filter clause: ${why} in '${expr}'.`);
   const prop = (): string => {
     const t = next();
     if (!t || !/^[A-Za-z][\w/]*$/.test(t)) throw invalid(`expected a property name, found '${t ?? 'end'}'`);
     const found = opts.properties.find((p) => p.toLowerCase() === t.toLowerCase());
-    if (!found) throw new GraphHttpError(400, 'Request_UnsupportedQuery', `Unsupported or invalid query filter clause specified for property '${t}' of resource '${'entity'}'.`);
+    if (!found)
+      throw new GraphHttpError(
+        400,
+        'Request_UnsupportedQuery',
+        `Unsupported or invalid query filter clause specified for property '${t}' of resource '${'entity'}'.`,
+      );
     return found;
   };
   const literal = (): unknown => {
@@ -98,9 +120,16 @@ export function parseFilter(expr: string, opts: FilterOptions): Clause {
     if (/^-?\d+(\.\d+)?$/.test(t)) return Number(t);
     throw invalid(`'${t}' is not a literal`);
   };
-  const get = (row: Row, p: string): unknown => p.split('/').reduce<unknown>((o, k) => (o as Row | undefined)?.[k], row);
+  const get = (row: Row, p: string): unknown =>
+    p.split('/').reduce<unknown>((o, k) => (o as Row | undefined)?.[k], row);
   const cmp = (a: unknown, b: unknown): number =>
-    typeof a === 'string' && typeof b === 'string' ? a.toLowerCase().localeCompare(b.toLowerCase()) : a === b ? 0 : (a as number) < (b as number) ? -1 : 1;
+    typeof a === 'string' && typeof b === 'string'
+      ? a.toLowerCase().localeCompare(b.toLowerCase())
+      : a === b
+        ? 0
+        : (a as number) < (b as number)
+          ? -1
+          : 1;
   const needAdvanced = (what: string) => {
     if (!opts.advanced)
       throw new GraphHttpError(
@@ -130,7 +159,9 @@ export function parseFilter(expr: string, opts: FilterOptions): Clause {
       return (row) => {
         const x = get(row, p);
         if (typeof x !== 'string') return false;
-        return fn === 'startswith' ? x.toLowerCase().startsWith(v.toLowerCase()) : x.toLowerCase().endsWith(v.toLowerCase());
+        return fn === 'startswith'
+          ? x.toLowerCase().startsWith(v.toLowerCase())
+          : x.toLowerCase().endsWith(v.toLowerCase());
       };
     }
     if (t && /^not$/i.test(t)) {
@@ -151,7 +182,8 @@ export function parseFilter(expr: string, opts: FilterOptions): Clause {
       expect(')');
       return (row) => vals.some((v) => cmp(get(row, p), v) === 0);
     }
-    if (!op || !['eq', 'ne', 'ge', 'le', 'gt', 'lt'].includes(op)) throw invalid(`unknown operator '${op ?? 'end'}'`);
+    if (!op || !['eq', 'ne', 'ge', 'le', 'gt', 'lt'].includes(op))
+      throw invalid(`unknown operator '${op ?? 'end'}'`);
     if (op === 'ne') needAdvanced('ne');
     const v = literal();
     return (row) => {

@@ -18,7 +18,8 @@ export const GRAPH_APP_ROLES: readonly GraphAppRole[] = [
     id: 'ef54d2bf-783f-4e0f-bca1-3210c0444d99',
     value: 'Calendars.ReadWrite',
     displayName: 'Read and write calendars in all mailboxes',
-    description: 'Allows the app to create, read, update, and delete events of all calendars without a signed-in user.',
+    description:
+      'Allows the app to create, read, update, and delete events of all calendars without a signed-in user.',
   },
   {
     id: '798ee544-9d2d-430c-a058-570e29e34338',
@@ -30,13 +31,15 @@ export const GRAPH_APP_ROLES: readonly GraphAppRole[] = [
     id: '8ba4a692-bc31-4128-9094-475872af8a53',
     value: 'Calendars.ReadBasic.All',
     displayName: 'Read basic details of calendars in all mailboxes',
-    description: 'Allows the app to read events of all calendars, except for properties such as body, attachments, and extensions, without a signed-in user.',
+    description:
+      'Allows the app to read events of all calendars, except for properties such as body, attachments, and extensions, without a signed-in user.',
   },
   {
     id: '97235f07-e226-4f63-ace3-39588e11d3a1',
     value: 'User.ReadBasic.All',
     displayName: "Read all users' basic profiles",
-    description: 'Allows the app to read a basic set of profile properties of other users in your organization without a signed-in user.',
+    description:
+      'Allows the app to read a basic set of profile properties of other users in your organization without a signed-in user.',
   },
   {
     id: 'df021288-bdef-4463-88db-98f22de89214',
@@ -48,19 +51,22 @@ export const GRAPH_APP_ROLES: readonly GraphAppRole[] = [
     id: '98830695-27a2-44f7-8c18-0c3ebc9698f6',
     value: 'GroupMember.Read.All',
     displayName: 'Read all group memberships',
-    description: 'Allows the app to read memberships and basic group properties for all groups without a signed-in user.',
+    description:
+      'Allows the app to read memberships and basic group properties for all groups without a signed-in user.',
   },
   {
     id: '5b567255-7703-4780-807c-7be8301ae99b',
     value: 'Group.Read.All',
     displayName: 'Read all groups',
-    description: 'Allows the app to read group properties and memberships, and read conversations for all groups, without a signed-in user.',
+    description:
+      'Allows the app to read group properties and memberships, and read conversations for all groups, without a signed-in user.',
   },
   {
     id: '7ab1d382-f21e-4acd-a863-ba3e13f7da61',
     value: 'Directory.Read.All',
     displayName: 'Read directory data',
-    description: "Allows the app to read data in your organization's directory, such as users, groups and apps, without a signed-in user.",
+    description:
+      "Allows the app to read data in your organization's directory, such as users, groups and apps, without a signed-in user.",
   },
   {
     id: '9a5d68dd-52b0-4cc2-bd40-abcf44ac3a30',
@@ -72,13 +78,15 @@ export const GRAPH_APP_ROLES: readonly GraphAppRole[] = [
     id: '1bfefb4e-e0b5-418b-a88f-73c46d2cc8e9',
     value: 'Application.ReadWrite.All',
     displayName: 'Read and write all applications',
-    description: 'Allows the app to create, read, update and delete applications and service principals without a signed-in user.',
+    description:
+      'Allows the app to create, read, update and delete applications and service principals without a signed-in user.',
   },
   {
     id: '06b708a9-e830-4db3-a914-8e69da51d44f',
     value: 'AppRoleAssignment.ReadWrite.All',
     displayName: 'Manage app permission grants and app role assignments',
-    description: 'Allows the app to manage permission grants for application permissions to any API and application assignments for any app, without a signed-in user.',
+    description:
+      'Allows the app to manage permission grants for application permissions to any API and application assignments for any app, without a signed-in user.',
   },
   {
     id: '246dd0d5-5bd0-4def-940b-0421030a5b68',
@@ -95,7 +103,7 @@ export const GRAPH_APP_ROLES: readonly GraphAppRole[] = [
   {
     id: '40f97065-369a-49f4-947c-6a255697ae91',
     value: 'MailboxSettings.Read',
-    displayName: "Read all user mailbox settings",
+    displayName: 'Read all user mailbox settings',
     description: "Allows the app to read user's mailbox settings without a signed-in user.",
   },
 ];

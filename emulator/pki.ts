@@ -94,7 +94,10 @@ async function generateInto(dir: string): Promise<void> {
     signingAlgorithm: RSA,
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
+      new x509.KeyUsagesExtension(
+        x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment,
+        true,
+      ),
       new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
       new x509.SubjectAlternativeNameExtension([
         { type: 'dns', value: 'localhost' },
@@ -128,9 +131,13 @@ async function generateInto(dir: string): Promise<void> {
   fs.writeFileSync(path.join(dir, 'ca.pem'), ca.toString('pem') + '\n');
   fs.writeFileSync(path.join(dir, 'ca-key.pem'), await exportKeyPem(caKeys.privateKey), { mode: 0o600 });
   fs.writeFileSync(path.join(dir, 'server.pem'), server.toString('pem') + '\n');
-  fs.writeFileSync(path.join(dir, 'server-key.pem'), await exportKeyPem(serverKeys.privateKey), { mode: 0o600 });
+  fs.writeFileSync(path.join(dir, 'server-key.pem'), await exportKeyPem(serverKeys.privateKey), {
+    mode: 0o600,
+  });
   fs.writeFileSync(path.join(dir, 'signing.pem'), signing.toString('pem') + '\n');
-  fs.writeFileSync(path.join(dir, 'signing-key.pem'), await exportKeyPem(signingKeys.privateKey), { mode: 0o600 });
+  fs.writeFileSync(path.join(dir, 'signing-key.pem'), await exportKeyPem(signingKeys.privateKey), {
+    mode: 0o600,
+  });
   fs.writeFileSync(
     path.join(dir, 'together-app.pem'),
     app.toString('pem') + '\n' + (await exportKeyPem(appKeys.privateKey)),
@@ -138,7 +145,14 @@ async function generateInto(dir: string): Promise<void> {
   );
 }
 
-const FILES = ['ca.pem', 'server.pem', 'server-key.pem', 'signing.pem', 'signing-key.pem', 'together-app.pem'];
+const FILES = [
+  'ca.pem',
+  'server.pem',
+  'server-key.pem',
+  'signing.pem',
+  'signing-key.pem',
+  'together-app.pem',
+];
 
 function complete(dir: string): boolean {
   return FILES.every((f) => fs.existsSync(path.join(dir, f)));

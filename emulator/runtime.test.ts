@@ -12,13 +12,21 @@ describe('MailboxLimiter (Outlook: 4 concurrent, 10,000 per 10 minutes per app +
   });
 
   it('keeps mailboxes independent', () => {
-    const l = new MailboxLimiter({ mailboxConcurrency: 1, mailboxRequestsPerWindow: 10, mailboxWindowSeconds: 60 });
+    const l = new MailboxLimiter({
+      mailboxConcurrency: 1,
+      mailboxRequestsPerWindow: 10,
+      mailboxWindowSeconds: 60,
+    });
     l.acquire('a');
     expect('release' in l.acquire('b')).toBe(true);
   });
 
   it('counts requests in a sliding window and says when the oldest leaves it', () => {
-    const l = new MailboxLimiter({ mailboxConcurrency: 100, mailboxRequestsPerWindow: 3, mailboxWindowSeconds: 600 });
+    const l = new MailboxLimiter({
+      mailboxConcurrency: 100,
+      mailboxRequestsPerWindow: 3,
+      mailboxWindowSeconds: 600,
+    });
     const t0 = 1_000_000;
     for (let i = 0; i < 3; i++) (l.acquire('k', t0 + i * 1000) as { release: () => void }).release();
     expect(l.acquire('k', t0 + 10_000)).toEqual({ retryAfter: 590 });

@@ -4,24 +4,32 @@ import { compileMembershipRule, EmulatorState, type User } from './state';
 import { CONTOSO, TOGETHER_APP } from './fixtures/ids';
 
 const certs = { generated: { 'generated:together': '' } };
-const user = (p: Partial<User>) => ({ userType: 'Member', department: 'Sales', accountEnabled: true, ...p }) as User;
+const user = (p: Partial<User>) =>
+  ({ userType: 'Member', department: 'Sales', accountEnabled: true, ...p }) as User;
 
 describe('dynamic membership rules', () => {
   it('evaluates -eq / -ne clauses joined by -and / -or', () => {
-    const rule = compileMembershipRule('user.department -eq "Sales" -and user.accountEnabled -eq true -or user.userType -eq "Guest"');
+    const rule = compileMembershipRule(
+      'user.department -eq "Sales" -and user.accountEnabled -eq true -or user.userType -eq "Guest"',
+    );
     expect(rule(user({}))).toBe(true);
     expect(rule(user({ accountEnabled: false }))).toBe(false);
     expect(rule(user({ department: 'HR', userType: 'Guest' }))).toBe(true);
   });
 
   it('refuses rules it cannot evaluate instead of guessing', () => {
-    expect(() => compileMembershipRule('user.department -contains "Sal"')).toThrow(/unsupported membership rule/);
+    expect(() => compileMembershipRule('user.department -contains "Sal"')).toThrow(
+      /unsupported membership rule/,
+    );
   });
 });
 
 describe('default fixture (contoso.json)', () => {
   const { fixture } = loadFixture();
-  const state = EmulatorState.fromFixture({ ...fixture, apps: fixture.apps.map((a) => ({ ...a, keyCredentials: [] })) }, certs);
+  const state = EmulatorState.fromFixture(
+    { ...fixture, apps: fixture.apps.map((a) => ({ ...a, keyCredentials: [] })) },
+    certs,
+  );
   const contoso = state.findTenant(CONTOSO.domain)!;
 
   it(`has ${CONTOSO.userCount} users with every failure kind present`, () => {
@@ -38,16 +46,31 @@ describe('default fixture (contoso.json)', () => {
   });
 
   it('generates the same users for the same seed', () => {
-    const again = EmulatorState.fromFixture({ ...fixture, apps: [] , tenants: fixture.tenants.map((t) => ({ ...t, consents: [], exchangeScopes: [] })) }, certs);
-    expect(again.findTenant(CONTOSO.tenantId)!.users.map((u) => u.id)).toEqual(contoso.users.map((u) => u.id));
+    const again = EmulatorState.fromFixture(
+      {
+        ...fixture,
+        apps: [],
+        tenants: fixture.tenants.map((t) => ({ ...t, consents: [], exchangeScopes: [] })),
+      },
+      certs,
+    );
+    expect(again.findTenant(CONTOSO.tenantId)!.users.map((u) => u.id)).toEqual(
+      contoso.users.map((u) => u.id),
+    );
   });
 
   it('counts a consent as visible only after its propagation time', () => {
-    const s = EmulatorState.fromFixture({ ...fixture, apps: fixture.apps.map((a) => ({ ...a, keyCredentials: [] })) }, certs);
+    const s = EmulatorState.fromFixture(
+      { ...fixture, apps: fixture.apps.map((a) => ({ ...a, keyCredentials: [] })) },
+      certs,
+    );
     s.consentPropagationMs = 60_000;
     s.grantConsent(CONTOSO.tenantId, TOGETHER_APP.appId);
     const t = s.findTenant(CONTOSO.tenantId)!;
     expect(t.grantedRoles(TOGETHER_APP.appId)).toEqual([]);
-    expect(t.grantedRoles(TOGETHER_APP.appId, Date.now() + 61_000)).toEqual(['Calendars.ReadWrite', 'User.ReadBasic.All']);
+    expect(t.grantedRoles(TOGETHER_APP.appId, Date.now() + 61_000)).toEqual([
+      'Calendars.ReadWrite',
+      'User.ReadBasic.All',
+    ]);
   });
 });

@@ -177,12 +177,64 @@ export interface AuthorizationPolicy {
   allowInvitesFrom: string;
 }
 
-const FIRST = ['Aisha', 'Ben', 'Chloé', 'Dmitri', 'Elena', 'Farid', 'Grace', 'Hiro', 'Ines', 'Jonas', 'Kemi', 'Luca', 'Maya', 'Noah', 'Olga', 'Priya', 'Quinn', 'Rafael', 'Sara', 'Tomás', 'Uma', 'Viktor', 'Wen', 'Yusuf', 'Zoe'];
-const LAST = ['Adams', 'Brown', 'Chen', 'Dubois', 'Evans', 'Fischer', 'García', 'Hughes', 'Ivanova', 'Jensen', 'Kowalski', 'Lopez', 'Müller', 'Nakamura', 'Okafor', 'Patel', 'Rossi', 'Silva', 'Tanaka', 'Walsh', 'Yilmaz', 'Zhang'];
+const FIRST = [
+  'Aisha',
+  'Ben',
+  'Chloé',
+  'Dmitri',
+  'Elena',
+  'Farid',
+  'Grace',
+  'Hiro',
+  'Ines',
+  'Jonas',
+  'Kemi',
+  'Luca',
+  'Maya',
+  'Noah',
+  'Olga',
+  'Priya',
+  'Quinn',
+  'Rafael',
+  'Sara',
+  'Tomás',
+  'Uma',
+  'Viktor',
+  'Wen',
+  'Yusuf',
+  'Zoe',
+];
+const LAST = [
+  'Adams',
+  'Brown',
+  'Chen',
+  'Dubois',
+  'Evans',
+  'Fischer',
+  'García',
+  'Hughes',
+  'Ivanova',
+  'Jensen',
+  'Kowalski',
+  'Lopez',
+  'Müller',
+  'Nakamura',
+  'Okafor',
+  'Patel',
+  'Rossi',
+  'Silva',
+  'Tanaka',
+  'Walsh',
+  'Yilmaz',
+  'Zhang',
+];
 const DEPARTMENTS = ['Sales', 'Marketing', 'Engineering', 'Operations', 'Finance', 'HR'];
 
 function ascii(s: string): string {
-  return s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
+  return s
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase();
 }
 
 export function newEventId(): string {
@@ -251,7 +303,8 @@ export class Tenant {
   }
 
   servicePrincipalByAppId(appId: string): ServicePrincipal | undefined {
-    for (const sp of this.servicePrincipals.values()) if (sp.appId.toLowerCase() === appId.toLowerCase()) return sp;
+    for (const sp of this.servicePrincipals.values())
+      if (sp.appId.toLowerCase() === appId.toLowerCase()) return sp;
     return undefined;
   }
 
@@ -322,7 +375,11 @@ export class Tenant {
    * https://learn.microsoft.com/en-us/exchange/permissions-exo/application-rbac).
    * Returns 'none' when the app has no scoped assignment for that permission at all.
    */
-  exchangeScopeDecision(appId: string, permissions: string[], userId: string): 'none' | 'inScope' | 'outOfScope' {
+  exchangeScopeDecision(
+    appId: string,
+    permissions: string[],
+    userId: string,
+  ): 'none' | 'inScope' | 'outOfScope' {
     let any = false;
     for (const s of this.exchangeScopes.values()) {
       if (s.appId.toLowerCase() !== appId.toLowerCase()) continue;
@@ -381,7 +438,10 @@ function seedCalendar(tenantId: string, user: User): Map<string, CalendarEvent> 
 
 /** Graph's dateTimeTimeZone.dateTime: local time without offset, 7 fractional digits. */
 export function isoLocal(d: Date): string {
-  return d.toISOString().replace('Z', '').replace(/\.(\d{3})$/, '.$10000');
+  return d
+    .toISOString()
+    .replace('Z', '')
+    .replace(/\.(\d{3})$/, '.$10000');
 }
 
 export function makeEvent(input: {
@@ -444,7 +504,10 @@ export function compileMembershipRule(rule: string): (u: User) => boolean {
   const orParts = rule.split(/\s+-or\s+/i).map((or) =>
     or.split(/\s+-and\s+/i).map((clause) => {
       const m = /^\(?\s*user\.(\w+)\s+-(eq|ne)\s+(?:"([^"]*)"|(true|false|null))\s*\)?$/i.exec(clause.trim());
-      if (!m) throw new Error(`unsupported membership rule clause "${clause.trim()}" (supported: user.<property> -eq|-ne "value")`);
+      if (!m)
+        throw new Error(
+          `unsupported membership rule clause "${clause.trim()}" (supported: user.<property> -eq|-ne "value")`,
+        );
       const [, prop, op, str, lit] = m;
       const want = str ?? lit!.toLowerCase();
       return (u: User) => {
@@ -568,11 +631,20 @@ function appFromFixture(a: FixtureApp, certs: AppCertificates): Application {
 }
 
 export function keyCredential(
-  k: { keyId: string; displayName?: string | null; certificate: string; startDateTime?: string; endDateTime?: string },
+  k: {
+    keyId: string;
+    displayName?: string | null;
+    certificate: string;
+    startDateTime?: string;
+    endDateTime?: string;
+  },
   certs: AppCertificates,
 ): KeyCredential {
   const pem = k.certificate.startsWith('generated:') ? certs.generated[k.certificate] : k.certificate;
-  if (!pem) throw new Error(`unknown generated certificate "${k.certificate}" (known: ${Object.keys(certs.generated).join(', ')})`);
+  if (!pem)
+    throw new Error(
+      `unknown generated certificate "${k.certificate}" (known: ${Object.keys(certs.generated).join(', ')})`,
+    );
   const cert = new X509Certificate(pem);
   const sha1 = createHash('sha1').update(cert.raw).digest();
   return {
@@ -619,7 +691,12 @@ export class EmulatorState {
       }
       for (const sc of t.exchangeScopes) {
         const id = sc.id ?? randomUUID();
-        tenant.exchangeScopes.set(id, { id, appId: sc.appId.toLowerCase(), role: sc.role, groupId: sc.groupId.toLowerCase() });
+        tenant.exchangeScopes.set(id, {
+          id,
+          appId: sc.appId.toLowerCase(),
+          role: sc.role,
+          groupId: sc.groupId.toLowerCase(),
+        });
       }
       for (const e of t.events) {
         const user = tenant.findUser(e.mailbox)!;
@@ -706,7 +783,11 @@ export class EmulatorState {
   }
 
   /** Revoke: remove the named roles, or (no roles) delete the service principal and all its assignments. */
-  revokeConsent(tenantId: string, appId: string, roles?: string[]): { removed: number; servicePrincipalDeleted: boolean } {
+  revokeConsent(
+    tenantId: string,
+    appId: string,
+    roles?: string[],
+  ): { removed: number; servicePrincipalDeleted: boolean } {
     const tenant = this.findTenant(tenantId);
     if (!tenant) throw new Error(`no tenant ${tenantId}`);
     const sp = tenant.servicePrincipalByAppId(appId);

@@ -3,7 +3,7 @@
  * knows UTC, every IANA zone (through Intl) and the common Windows names below. Anything else → null (400).
  */
 const WINDOWS_ZONES: Record<string, string> = {
-  'utc': 'UTC',
+  utc: 'UTC',
   'coordinated universal time': 'UTC',
   'gmt standard time': 'Europe/London',
   'greenwich standard time': 'Atlantic/Reykjavik',
@@ -51,7 +51,14 @@ function offsetAt(zone: string, utcMs: number): number {
     second: '2-digit',
   }).formatToParts(new Date(utcMs));
   const get = (t: string) => Number(parts.find((p) => p.type === t)!.value);
-  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+  const asUtc = Date.UTC(
+    get('year'),
+    get('month') - 1,
+    get('day'),
+    get('hour'),
+    get('minute'),
+    get('second'),
+  );
   return asUtc - Math.floor(utcMs / 1000) * 1000;
 }
 
@@ -77,11 +84,20 @@ export function parseDateTimeTimeZone(dateTime: string, timeZone: string): Date 
 }
 
 /** An instant as Graph's dateTimeTimeZone in `timeZone` (for `Prefer: outlook.timezone`); undefined if unknown. */
-export function formatInTimeZone(utc: Date, timeZone: string): { dateTime: string; timeZone: string } | undefined {
+export function formatInTimeZone(
+  utc: Date,
+  timeZone: string,
+): { dateTime: string; timeZone: string } | undefined {
   const zone = ianaZone(timeZone);
   if (!zone) return undefined;
   const local = new Date(utc.getTime() + (zone === 'UTC' ? 0 : offsetAt(zone, utc.getTime())));
-  return { dateTime: local.toISOString().replace('Z', '').replace(/\.(\d{3})$/, '.$10000'), timeZone };
+  return {
+    dateTime: local
+      .toISOString()
+      .replace('Z', '')
+      .replace(/\.(\d{3})$/, '.$10000'),
+    timeZone,
+  };
 }
 
 /** The zone named by a `Prefer: outlook.timezone="…"` header, if any. */

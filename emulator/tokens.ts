@@ -5,7 +5,15 @@
  * Roles are frozen at issuance, as in Entra: a consent change reaches Graph with the next token.
  */
 import { createPrivateKey, randomUUID, X509Certificate, type KeyObject } from 'node:crypto';
-import { decodeProtectedHeader, errors as joseErrors, importX509, jwtVerify, SignJWT, type JWK, exportJWK } from 'jose';
+import {
+  decodeProtectedHeader,
+  errors as joseErrors,
+  importX509,
+  jwtVerify,
+  SignJWT,
+  type JWK,
+  exportJWK,
+} from 'jose';
 import type { Pki } from './pki';
 
 export const GRAPH_AUDIENCE = 'https://graph.microsoft.com';
@@ -70,13 +78,18 @@ export class TokenService {
   /** Verify a bearer token this emulator issued. Throws with a Graph-style reason. */
   async verify(token: string): Promise<AccessTokenClaims> {
     try {
-      const { payload } = await jwtVerify(token, this.publicKey, { algorithms: ['RS256'], audience: [GRAPH_AUDIENCE, '00000003-0000-0000-c000-000000000000'] });
+      const { payload } = await jwtVerify(token, this.publicKey, {
+        algorithms: ['RS256'],
+        audience: [GRAPH_AUDIENCE, '00000003-0000-0000-c000-000000000000'],
+      });
       return payload as unknown as AccessTokenClaims;
     } catch (err) {
-      if (err instanceof joseErrors.JWTExpired) throw new TokenRejected('Lifetime validation failed, the token is expired.');
+      if (err instanceof joseErrors.JWTExpired)
+        throw new TokenRejected('Lifetime validation failed, the token is expired.');
       if (err instanceof joseErrors.JWTClaimValidationFailed && err.claim === 'aud')
         throw new TokenRejected('Access token validation failure. Invalid audience.');
-      if (token.split('.').length !== 3) throw new TokenRejected('IDX14100: JWT is not well formed, there are no dots (.).');
+      if (token.split('.').length !== 3)
+        throw new TokenRejected('IDX14100: JWT is not well formed, there are no dots (.).');
       throw new TokenRejected('Access token validation failure. Invalid signature.');
     }
   }
@@ -84,7 +97,11 @@ export class TokenService {
   async jwks(): Promise<{ keys: (JWK & { kid: string; x5t: string; x5c: string[]; use: string })[] }> {
     const jwk = await exportJWK(this.publicKey);
     const der = new X509Certificate(this.pki.signingCertPem).raw.toString('base64');
-    return { keys: [{ ...jwk, kty: 'RSA', use: 'sig', kid: this.pki.signingKid, x5t: this.pki.signingKid, x5c: [der] }] };
+    return {
+      keys: [
+        { ...jwk, kty: 'RSA', use: 'sig', kid: this.pki.signingKid, x5t: this.pki.signingKid, x5c: [der] },
+      ],
+    };
   }
 }
 
@@ -104,7 +121,11 @@ export async function verifyAssertion(
   const header = assertionHeader(assertion);
   const alg = header.alg === 'PS256' ? 'PS256' : 'RS256';
   const key = await importX509(certificatePem, alg);
-  const { payload } = await jwtVerify(assertion, key, { algorithms: [alg], audience: opts.audiences, clockTolerance: 300 });
+  const { payload } = await jwtVerify(assertion, key, {
+    algorithms: [alg],
+    audience: opts.audiences,
+    clockTolerance: 300,
+  });
   if (payload.iss !== opts.clientId || payload.sub !== opts.clientId) {
     throw new AssertionClaimError(
       700021,

@@ -54,7 +54,11 @@ export function certificateCredential(
 }
 
 /** The Graph client as the product uses it: baseUrl = emulator, its host in customHosts (else no bearer token). */
-export function graphClient(emu: RunningEmulator, credential: TokenCredential, opts: { retry?: boolean } = {}): Client {
+export function graphClient(
+  emu: RunningEmulator,
+  credential: TokenCredential,
+  opts: { retry?: boolean } = {},
+): Client {
   const host = new URL(emu.origin).hostname;
   const authProvider = new TokenCredentialAuthenticationProvider(credential, { scopes: [GRAPH_SCOPE] });
   if (opts.retry === false) {
@@ -66,7 +70,12 @@ export function graphClient(emu: RunningEmulator, credential: TokenCredential, o
       middleware: noRetryChain(authProvider, host),
     });
   }
-  return Client.initWithMiddleware({ authProvider, baseUrl: emu.graphUrl, defaultVersion: 'v1.0', customHosts: new Set([host]) });
+  return Client.initWithMiddleware({
+    authProvider,
+    baseUrl: emu.graphUrl,
+    defaultVersion: 'v1.0',
+    customHosts: new Set([host]),
+  });
 }
 
 function noRetryChain(authProvider: TokenCredentialAuthenticationProvider, _host: string) {

@@ -3,12 +3,22 @@
  * unauthenticated calls get Graph-shaped 4xx answers. Raw HTTP on purpose — the SDKs would not send these.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GRAPH_SCOPE, ids, secretCredential, startTestEmulator, type RunningEmulator } from '../../helpers/emulator';
+import {
+  GRAPH_SCOPE,
+  ids,
+  secretCredential,
+  startTestEmulator,
+  type RunningEmulator,
+} from '../../helpers/emulator';
 
 const { CONTOSO, TOGETHER_APP } = ids;
 
 interface GraphErrorBody {
-  error: { code: string; message: string; innerError: { date: string; 'request-id': string; 'client-request-id': string } };
+  error: {
+    code: string;
+    message: string;
+    innerError: { date: string; 'request-id': string; 'client-request-id': string };
+  };
 }
 
 describe('bad input', () => {
@@ -25,7 +35,12 @@ describe('bad input', () => {
     const res = await fetch(`${emu.origin}${path}`, {
       method,
       body,
-      headers: { authorization: `Bearer ${token}`, 'client-request-id': 'test-crid', ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+      headers: {
+        authorization: `Bearer ${token}`,
+        'client-request-id': 'test-crid',
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...headers,
+      },
     });
     return { status: res.status, body: (await res.json()) as GraphErrorBody, headers: res.headers };
   };
@@ -55,7 +70,11 @@ describe('bad input', () => {
     const r = await call(
       'POST',
       `/v1.0/users/${CONTOSO.users.inScope.id}/calendar/events`,
-      JSON.stringify({ subject: 'x', start: { dateTime: '2026-02-30T10:00:00', timeZone: 'UTC' }, end: { dateTime: '2026-03-01T10:00:00', timeZone: 'UTC' } }),
+      JSON.stringify({
+        subject: 'x',
+        start: { dateTime: '2026-02-30T10:00:00', timeZone: 'UTC' },
+        end: { dateTime: '2026-03-01T10:00:00', timeZone: 'UTC' },
+      }),
     );
     expect(r.status).toBe(400);
     expect(r.body.error.code).toBe('ErrorInvalidRequest');
@@ -64,17 +83,44 @@ describe('bad input', () => {
   it('answers an unknown time zone and end-before-start in getSchedule with 400', async () => {
     const path = `/v1.0/users/${CONTOSO.users.inScope.id}/calendar/getSchedule`;
     const base = { schedules: [CONTOSO.users.inScope.userPrincipalName] };
-    const badZone = await call('POST', path, JSON.stringify({ ...base, startTime: { dateTime: '2026-12-01T00:00:00', timeZone: 'Mars/Olympus' }, endTime: { dateTime: '2026-12-02T00:00:00', timeZone: 'UTC' } }));
+    const badZone = await call(
+      'POST',
+      path,
+      JSON.stringify({
+        ...base,
+        startTime: { dateTime: '2026-12-01T00:00:00', timeZone: 'Mars/Olympus' },
+        endTime: { dateTime: '2026-12-02T00:00:00', timeZone: 'UTC' },
+      }),
+    );
     expect(badZone.status).toBe(400);
-    const backwards = await call('POST', path, JSON.stringify({ ...base, startTime: { dateTime: '2026-12-02T00:00:00', timeZone: 'UTC' }, endTime: { dateTime: '2026-12-01T00:00:00', timeZone: 'UTC' } }));
+    const backwards = await call(
+      'POST',
+      path,
+      JSON.stringify({
+        ...base,
+        startTime: { dateTime: '2026-12-02T00:00:00', timeZone: 'UTC' },
+        endTime: { dateTime: '2026-12-01T00:00:00', timeZone: 'UTC' },
+      }),
+    );
     expect(backwards.status).toBe(400);
   });
 
   it('answers a $batch without a requests array, with duplicate ids, or with an absolute url', async () => {
     expect((await call('POST', '/v1.0/$batch', '{"foo":1}')).status).toBe(400);
-    const dup = { requests: [{ id: '1', method: 'GET', url: '/users' }, { id: '1', method: 'GET', url: '/users' }] };
+    const dup = {
+      requests: [
+        { id: '1', method: 'GET', url: '/users' },
+        { id: '1', method: 'GET', url: '/users' },
+      ],
+    };
     expect((await call('POST', '/v1.0/$batch', JSON.stringify(dup))).status).toBe(400);
-    const abs = await call('POST', '/v1.0/$batch', JSON.stringify({ requests: [{ id: '1', method: 'GET', url: 'https://graph.microsoft.com/v1.0/users' }] }));
+    const abs = await call(
+      'POST',
+      '/v1.0/$batch',
+      JSON.stringify({
+        requests: [{ id: '1', method: 'GET', url: 'https://graph.microsoft.com/v1.0/users' }],
+      }),
+    );
     expect(abs.status).toBe(200);
     expect((abs.body as unknown as { responses: { status: number }[] }).responses[0]!.status).toBe(400);
   });
@@ -84,7 +130,9 @@ describe('bad input', () => {
     expect(none.status).toBe(401);
     expect(none.body.error.code).toBe('InvalidAuthenticationToken');
     const [h, p] = token.split('.');
-    const forged = await call('GET', '/v1.0/users', undefined, { authorization: `Bearer ${h}.${p}.c2lnbmF0dXJl` });
+    const forged = await call('GET', '/v1.0/users', undefined, {
+      authorization: `Bearer ${h}.${p}.c2lnbmF0dXJl`,
+    });
     expect(forged.status).toBe(401);
   });
 
@@ -98,7 +146,11 @@ describe('bad input', () => {
     const bad = await fetch(`${emu.origin}/_emulator/consent`, {
       method: 'POST',
       headers: { authorization: `Bearer ${emu.controlToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ tenantId: CONTOSO.tenantId, appId: TOGETHER_APP.appId, roles: ['Calendars.Everything'] }),
+      body: JSON.stringify({
+        tenantId: CONTOSO.tenantId,
+        appId: TOGETHER_APP.appId,
+        roles: ['Calendars.Everything'],
+      }),
     });
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ error: 'invalid_request', field: 'roles.0' });

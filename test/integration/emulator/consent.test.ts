@@ -5,7 +5,13 @@
  */
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { GRAPH_SCOPE, ids, secretCredential, startTestEmulator, type RunningEmulator } from '../../helpers/emulator';
+import {
+  GRAPH_SCOPE,
+  ids,
+  secretCredential,
+  startTestEmulator,
+  type RunningEmulator,
+} from '../../helpers/emulator';
 
 const { CONTOSO, TOGETHER_APP } = ids;
 const REDIRECT = TOGETHER_APP.redirectUris[0];
@@ -15,9 +21,20 @@ function consentUrl(emu: RunningEmulator, params: Record<string, string>, legacy
   return `${emu.origin}/${CONTOSO.tenantId}/${legacy ? '' : 'v2.0/'}adminconsent?${q}`;
 }
 
-const v2Params = { client_id: TOGETHER_APP.appId, scope: GRAPH_SCOPE, redirect_uri: REDIRECT, state: 'nonce-123' };
+const v2Params = {
+  client_id: TOGETHER_APP.appId,
+  scope: GRAPH_SCOPE,
+  redirect_uri: REDIRECT,
+  state: 'nonce-123',
+};
 
-async function decide(emu: RunningEmulator, admin: string, action: 'accept' | 'cancel', params: Record<string, string> = v2Params, legacy = false) {
+async function decide(
+  emu: RunningEmulator,
+  admin: string,
+  action: 'accept' | 'cancel',
+  params: Record<string, string> = v2Params,
+  legacy = false,
+) {
   const res = await fetch(consentUrl(emu, {}, legacy).replace(/\?$/, ''), {
     method: 'POST',
     redirect: 'manual',
@@ -40,7 +57,7 @@ describe('admin consent page', () => {
     expect(res.status).toBe(200);
     const html = await res.text();
     expect(html).toContain('Read and write calendars in all mailboxes');
-    expect(html).toContain("Read all users&#39; basic profiles");
+    expect(html).toContain('Read all users&#39; basic profiles');
     expect(html).toMatch(/<select id="admin" name="admin"/);
     expect(html).toContain(CONTOSO.privilegedAdmin.userPrincipalName);
     expect(html).toMatch(/<button[^>]*value="accept"[^>]*>Accept<\/button>/);
@@ -52,7 +69,12 @@ describe('admin consent page', () => {
     expect(res.status).toBe(302);
     const loc = new URL(res.headers.get('location')!);
     expect(`${loc.origin}${loc.pathname}`).toBe(REDIRECT);
-    expect(Object.fromEntries(loc.searchParams)).toEqual({ admin_consent: 'True', tenant: CONTOSO.tenantId, scope: GRAPH_SCOPE, state: 'nonce-123' });
+    expect(Object.fromEntries(loc.searchParams)).toEqual({
+      admin_consent: 'True',
+      tenant: CONTOSO.tenantId,
+      scope: GRAPH_SCOPE,
+      state: 'nonce-123',
+    });
     const { token } = await secretCredential(emu, CONTOSO.tenantId).getToken(GRAPH_SCOPE);
     expect(decodeJwt(token).roles).toEqual(['Calendars.ReadWrite', 'User.ReadBasic.All']);
   });
@@ -68,15 +90,22 @@ describe('admin consent page', () => {
     expect(loc.searchParams.get('error')).toBe('access_denied');
     expect(loc.searchParams.get('error_description')).toMatch(/^AADSTS65004/);
     expect(loc.searchParams.get('state')).toBe('nonce-123');
-    expect((await emu.control.consentState(CONTOSO.tenantId, TOGETHER_APP.appId)).servicePrincipalId).toBeNull();
+    expect(
+      (await emu.control.consentState(CONTOSO.tenantId, TOGETHER_APP.appId)).servicePrincipalId,
+    ).toBeNull();
   });
 
   it('shows an AADSTS50011 error page, never a redirect, for a redirect_uri not registered on the app', async () => {
-    const res = await fetch(consentUrl(emu, { ...v2Params, redirect_uri: 'https://evil.example/callback' }), { redirect: 'manual' });
+    const res = await fetch(consentUrl(emu, { ...v2Params, redirect_uri: 'https://evil.example/callback' }), {
+      redirect: 'manual',
+    });
     expect(res.status).toBe(400);
     expect(res.headers.get('location')).toBeNull();
     expect(await res.text()).toContain('AADSTS50011');
-    const post = await decide(emu, CONTOSO.privilegedAdmin.userPrincipalName, 'accept', { ...v2Params, redirect_uri: 'https://evil.example/callback' });
+    const post = await decide(emu, CONTOSO.privilegedAdmin.userPrincipalName, 'accept', {
+      ...v2Params,
+      redirect_uri: 'https://evil.example/callback',
+    });
     expect(post.status).toBe(400);
     expect(post.headers.get('location')).toBeNull();
   });
@@ -87,18 +116,26 @@ describe('admin consent page', () => {
     const html = await res.text();
     expect(html).toContain('AADSTS90094');
     expect(html).toContain('Need admin approval');
-    expect((await emu.control.consentState(CONTOSO.tenantId, TOGETHER_APP.appId)).servicePrincipalId).toBeNull();
+    expect(
+      (await emu.control.consentState(CONTOSO.tenantId, TOGETHER_APP.appId)).servicePrincipalId,
+    ).toBeNull();
   });
 
   it("with tenant 'organizations' lets the admin choose, and consents in the chosen admin's tenant", async () => {
-    const page = await fetch(`${emu.origin}/organizations/v2.0/adminconsent?${new URLSearchParams(v2Params)}`);
+    const page = await fetch(
+      `${emu.origin}/organizations/v2.0/adminconsent?${new URLSearchParams(v2Params)}`,
+    );
     const html = await page.text();
     expect(html).toContain(ids.FABRIKAM.privilegedAdmin.userPrincipalName);
     const res = await fetch(`${emu.origin}/organizations/v2.0/adminconsent`, {
       method: 'POST',
       redirect: 'manual',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ ...v2Params, admin: CONTOSO.privilegedAdmin.userPrincipalName, action: 'accept' }),
+      body: new URLSearchParams({
+        ...v2Params,
+        admin: CONTOSO.privilegedAdmin.userPrincipalName,
+        action: 'accept',
+      }),
     });
     expect(new URL(res.headers.get('location')!).searchParams.get('tenant')).toBe(CONTOSO.tenantId);
   });
@@ -106,7 +143,11 @@ describe('admin consent page', () => {
   it('serves the legacy /{tenant}/adminconsent: tenant and admin_consent without scope; Cancel is permission_denied', async () => {
     const { scope: _s, ...legacy } = v2Params;
     const ok = await decide(emu, CONTOSO.privilegedAdmin.userPrincipalName, 'accept', legacy, true);
-    expect(Object.fromEntries(new URL(ok.headers.get('location')!).searchParams)).toEqual({ admin_consent: 'True', tenant: CONTOSO.tenantId, state: 'nonce-123' });
+    expect(Object.fromEntries(new URL(ok.headers.get('location')!).searchParams)).toEqual({
+      admin_consent: 'True',
+      tenant: CONTOSO.tenantId,
+      state: 'nonce-123',
+    });
     const no = await decide(emu, CONTOSO.privilegedAdmin.userPrincipalName, 'cancel', legacy, true);
     expect(new URL(no.headers.get('location')!).searchParams.get('error')).toBe('permission_denied');
   });
@@ -123,7 +164,10 @@ describe('consent propagation delay', () => {
     await decide(emu, CONTOSO.privilegedAdmin.userPrincipalName, 'accept');
     const early = await secretCredential(emu, CONTOSO.tenantId).getToken(GRAPH_SCOPE);
     expect(decodeJwt(early.token).roles).toBeUndefined();
-    expect((await emu.control.consentState(CONTOSO.tenantId, TOGETHER_APP.appId)).pendingRoles).toEqual(['Calendars.ReadWrite', 'User.ReadBasic.All']);
+    expect((await emu.control.consentState(CONTOSO.tenantId, TOGETHER_APP.appId)).pendingRoles).toEqual([
+      'Calendars.ReadWrite',
+      'User.ReadBasic.All',
+    ]);
     await new Promise((r) => setTimeout(r, 2100));
     const late = await secretCredential(emu, CONTOSO.tenantId).getToken(GRAPH_SCOPE);
     expect(decodeJwt(late.token).roles).toEqual(['Calendars.ReadWrite', 'User.ReadBasic.All']);

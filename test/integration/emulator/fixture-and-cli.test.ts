@@ -8,14 +8,27 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FixtureError, startEmulator, trustEmulatorCa, type FixtureObject } from '../../../emulator';
-import { graphClient, ids, secretCredential, startTestEmulator, type RunningEmulator } from '../../helpers/emulator';
+import {
+  graphClient,
+  ids,
+  secretCredential,
+  startTestEmulator,
+  type RunningEmulator,
+} from '../../helpers/emulator';
 
 const REPO = path.resolve(__dirname, '../../..');
 const TSX = path.join(REPO, 'node_modules', '.bin', 'tsx');
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'emu-test-'));
 
 const bigTenant = (count: number): FixtureObject => ({
-  tenants: [{ id: '11111111-1111-4111-8111-111111111111', domain: 'big.onmicrosoft.com', displayName: 'Big', generate: { count, seed: 'big' } }],
+  tenants: [
+    {
+      id: '11111111-1111-4111-8111-111111111111',
+      domain: 'big.onmicrosoft.com',
+      displayName: 'Big',
+      generate: { count, seed: 'big' },
+    },
+  ],
   apps: [
     {
       appId: '22222222-2222-4222-8222-222222222222',
@@ -23,7 +36,13 @@ const bigTenant = (count: number): FixtureObject => ({
       displayName: 'Reader',
       homeTenantId: '11111111-1111-4111-8111-111111111111',
       requiredPermissions: ['User.Read.All'],
-      passwordCredentials: [{ keyId: '44444444-4444-4444-8444-444444444444', secretText: 'big-tenant-reader-secret', endDateTime: '2030-01-01T00:00:00Z' }],
+      passwordCredentials: [
+        {
+          keyId: '44444444-4444-4444-8444-444444444444',
+          secretText: 'big-tenant-reader-secret',
+          endDateTime: '2030-01-01T00:00:00Z',
+        },
+      ],
     },
   ],
 });
@@ -48,21 +67,55 @@ describe('fixtures', () => {
 
   it('refuses a group member that does not exist, naming the member', async () => {
     const fx = bigTenant(0);
-    fx.tenants[0]!.groups = [{ id: '55555555-5555-4555-8555-555555555555', displayName: 'G', mailNickname: 'g', mailEnabled: false, securityEnabled: true, members: ['nobody@big.onmicrosoft.com'] }];
-    await expect(startEmulator({ port: 0, fixture: fx })).rejects.toMatchObject({ field: 'tenants[0].groups[0].members[0]', reason: expect.stringContaining('nobody@big.onmicrosoft.com') });
+    fx.tenants[0]!.groups = [
+      {
+        id: '55555555-5555-4555-8555-555555555555',
+        displayName: 'G',
+        mailNickname: 'g',
+        mailEnabled: false,
+        securityEnabled: true,
+        members: ['nobody@big.onmicrosoft.com'],
+      },
+    ];
+    await expect(startEmulator({ port: 0, fixture: fx })).rejects.toMatchObject({
+      field: 'tenants[0].groups[0].members[0]',
+      reason: expect.stringContaining('nobody@big.onmicrosoft.com'),
+    });
   });
 
   it('generates 100,000 users deterministically from a seed and pages through them', async () => {
     const a = await startTestEmulator({ fixture: bigTenant(100_000) });
     started.push(a);
-    await a.control.grantConsent({ tenantId: '11111111-1111-4111-8111-111111111111', appId: '22222222-2222-4222-8222-222222222222' });
-    const g = graphClient(a, secretCredential(a, '11111111-1111-4111-8111-111111111111', '22222222-2222-4222-8222-222222222222', 'big-tenant-reader-secret'));
+    await a.control.grantConsent({
+      tenantId: '11111111-1111-4111-8111-111111111111',
+      appId: '22222222-2222-4222-8222-222222222222',
+    });
+    const g = graphClient(
+      a,
+      secretCredential(
+        a,
+        '11111111-1111-4111-8111-111111111111',
+        '22222222-2222-4222-8222-222222222222',
+        'big-tenant-reader-secret',
+      ),
+    );
     const first = await g.api('/users').select('id,userPrincipalName').top(999).get();
     expect(first.value).toHaveLength(999);
     const b = await startTestEmulator({ fixture: bigTenant(100_000) });
     started.push(b);
-    await b.control.grantConsent({ tenantId: '11111111-1111-4111-8111-111111111111', appId: '22222222-2222-4222-8222-222222222222' });
-    const g2 = graphClient(b, secretCredential(b, '11111111-1111-4111-8111-111111111111', '22222222-2222-4222-8222-222222222222', 'big-tenant-reader-secret'));
+    await b.control.grantConsent({
+      tenantId: '11111111-1111-4111-8111-111111111111',
+      appId: '22222222-2222-4222-8222-222222222222',
+    });
+    const g2 = graphClient(
+      b,
+      secretCredential(
+        b,
+        '11111111-1111-4111-8111-111111111111',
+        '22222222-2222-4222-8222-222222222222',
+        'big-tenant-reader-secret',
+      ),
+    );
     const again = await g2.api('/users').select('id,userPrincipalName').top(999).get();
     expect(again.value).toEqual(first.value);
   });
@@ -73,11 +126,17 @@ describe('fixtures', () => {
     await one.control.grantConsent({ tenantId: ids.CONTOSO.tenantId, appId: ids.TOGETHER_APP.appId });
     const created = await graphClient(one, secretCredential(one, ids.CONTOSO.tenantId))
       .api(`/users/${ids.CONTOSO.probeMailbox.id}/events`)
-      .post({ subject: 'kept', start: { dateTime: '2026-12-01T10:00:00', timeZone: 'UTC' }, end: { dateTime: '2026-12-01T11:00:00', timeZone: 'UTC' } });
+      .post({
+        subject: 'kept',
+        start: { dateTime: '2026-12-01T10:00:00', timeZone: 'UTC' },
+        end: { dateTime: '2026-12-01T11:00:00', timeZone: 'UTC' },
+      });
     await one.stop();
     const two = await startTestEmulator({ persistDir: dir });
     started.push(two);
-    const ev = await graphClient(two, secretCredential(two, ids.CONTOSO.tenantId)).api(`/users/${ids.CONTOSO.probeMailbox.id}/events/${created.id}`).get();
+    const ev = await graphClient(two, secretCredential(two, ids.CONTOSO.tenantId))
+      .api(`/users/${ids.CONTOSO.probeMailbox.id}/events/${created.id}`)
+      .get();
     expect(ev.subject).toBe('kept');
   });
 });
@@ -103,10 +162,14 @@ describe('npm run emulator', () => {
   it('prints one JSON line {loginUrl, graphUrl, caCertPath, controlToken} when ready and stops cleanly on SIGTERM', async () => {
     const p = launch(['--port', '0', '--latency-ms', '5']);
     const info = await p.ready;
-    expect(Object.keys(info)).toEqual(expect.arrayContaining(['loginUrl', 'graphUrl', 'caCertPath', 'controlToken']));
+    expect(Object.keys(info)).toEqual(
+      expect.arrayContaining(['loginUrl', 'graphUrl', 'caCertPath', 'controlToken']),
+    );
     expect(info.loginUrl).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     trustEmulatorCa(info.caCertPath!);
-    const health = await fetch(`${info.loginUrl}/_emulator/health`, { headers: { authorization: `Bearer ${info.controlToken}` } });
+    const health = await fetch(`${info.loginUrl}/_emulator/health`, {
+      headers: { authorization: `Bearer ${info.controlToken}` },
+    });
     expect(health.status).toBe(200);
     p.child.kill('SIGTERM');
     expect(await p.exited).toBe(0);
@@ -117,8 +180,12 @@ describe('npm run emulator', () => {
     const p = launch(['--port', '0', '--fault', 'listUsers:503:1:1']);
     const info = await p.ready;
     trustEmulatorCa(info.caCertPath!);
-    const faults = await fetch(`${info.loginUrl}/_emulator/faults`, { headers: { authorization: `Bearer ${info.controlToken}` } });
-    expect(await faults.json()).toEqual([expect.objectContaining({ route: 'listUsers', kind: '503', rate: 1, count: 1 })]);
+    const faults = await fetch(`${info.loginUrl}/_emulator/faults`, {
+      headers: { authorization: `Bearer ${info.controlToken}` },
+    });
+    expect(await faults.json()).toEqual([
+      expect.objectContaining({ route: 'listUsers', kind: '503', rate: 1, count: 1 }),
+    ]);
     p.child.kill('SIGTERM');
     expect(await p.exited).toBe(0);
   });
@@ -132,10 +199,18 @@ describe('npm run emulator', () => {
 
   it('exits 2 with file, field and reason for a broken fixture', async () => {
     const file = path.join(tmp(), 'bad.json');
-    fs.writeFileSync(file, JSON.stringify({ tenants: [{ id: 'nope', domain: 'x.onmicrosoft.com', displayName: 'X' }] }));
+    fs.writeFileSync(
+      file,
+      JSON.stringify({ tenants: [{ id: 'nope', domain: 'x.onmicrosoft.com', displayName: 'X' }] }),
+    );
     const p = launch(['--port', '0', '--fixture', file]);
     p.ready.catch(() => undefined);
     expect(await p.exited).toBe(2);
-    expect(JSON.parse(p.output().err.split('\n')[0]!)).toEqual({ error: 'invalid_fixture', file, field: 'tenants[0].id', reason: expect.stringContaining('GUID') });
+    expect(JSON.parse(p.output().err.split('\n')[0]!)).toEqual({
+      error: 'invalid_fixture',
+      file,
+      field: 'tenants[0].id',
+      reason: expect.stringContaining('GUID'),
+    });
   });
 });

@@ -5,7 +5,14 @@
  */
 import type { Client, GraphError } from '@microsoft/microsoft-graph-client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { graphClient, GRAPH_SCOPE, ids, secretCredential, startTestEmulator, type RunningEmulator } from '../../helpers/emulator';
+import {
+  graphClient,
+  GRAPH_SCOPE,
+  ids,
+  secretCredential,
+  startTestEmulator,
+  type RunningEmulator,
+} from '../../helpers/emulator';
 
 const { CONTOSO, FABRIKAM, PUBLISHER, TOGETHER_APP } = ids;
 const U = CONTOSO.users;
@@ -15,7 +22,10 @@ function window(days: number) {
   start.setUTCHours(0, 0, 0, 0);
   const end = new Date(start.getTime() + days * 86_400_000);
   const f = (d: Date) => d.toISOString().slice(0, 19);
-  return { startTime: { dateTime: f(start), timeZone: 'UTC' }, endTime: { dateTime: f(end), timeZone: 'UTC' } };
+  return {
+    startTime: { dateTime: f(start), timeZone: 'UTC' },
+    endTime: { dateTime: f(end), timeZone: 'UTC' },
+  };
 }
 
 async function status(p: Promise<unknown>): Promise<{ statusCode: number; code?: string }> {
@@ -42,9 +52,18 @@ describe('Graph calendar and mail routes', () => {
   });
 
   it('lists events with $select=id,start,end returning only those properties', async () => {
-    const res = await graph.api(`/users/${U.inScope.id}/calendar/events`).select('id,start,end').top(50).get();
+    const res = await graph
+      .api(`/users/${U.inScope.id}/calendar/events`)
+      .select('id,start,end')
+      .top(50)
+      .get();
     expect(res.value.length).toBeGreaterThan(0);
-    for (const e of res.value) expect(Object.keys(e).filter((k) => !k.startsWith('@')).sort()).toEqual(['end', 'id', 'start']);
+    for (const e of res.value)
+      expect(
+        Object.keys(e)
+          .filter((k) => !k.startsWith('@'))
+          .sort(),
+      ).toEqual(['end', 'id', 'start']);
   });
 
   it('creates an online meeting with a Teams join URL, reads, reschedules and deletes it', async () => {
@@ -60,7 +79,12 @@ describe('Graph calendar and mail routes', () => {
     expect(created.responseStatus.response).toBe('organizer');
     const path = `/users/${CONTOSO.probeMailbox.id}/events/${created.id}`;
     expect((await graph.api(path).select('id,subject').get()).subject).toBe('Together capability probe');
-    const moved = await graph.api(path).patch({ start: { dateTime: '2026-12-01T12:00:00', timeZone: 'Europe/Paris' }, end: { dateTime: '2026-12-01T12:30:00', timeZone: 'Europe/Paris' } });
+    const moved = await graph
+      .api(path)
+      .patch({
+        start: { dateTime: '2026-12-01T12:00:00', timeZone: 'Europe/Paris' },
+        end: { dateTime: '2026-12-01T12:30:00', timeZone: 'Europe/Paris' },
+      });
     expect(moved.start).toEqual({ dateTime: '2026-12-01T11:00:00.0000000', timeZone: 'UTC' });
     await graph.api(path).delete();
     await expect(graph.api(path).get()).rejects.toMatchObject({ statusCode: 404, code: 'ErrorItemNotFound' });
@@ -72,7 +96,11 @@ describe('Graph calendar and mail routes', () => {
       start: { dateTime: '2026-07-01T10:00:00', timeZone: 'UTC' },
       end: { dateTime: '2026-07-01T11:00:00', timeZone: 'UTC' },
     });
-    const ev = await graph.api(`/users/${CONTOSO.probeMailbox.id}/events/${created.id}`).header('Prefer', 'outlook.timezone="Pacific Standard Time"').select('start,end').get();
+    const ev = await graph
+      .api(`/users/${CONTOSO.probeMailbox.id}/events/${created.id}`)
+      .header('Prefer', 'outlook.timezone="Pacific Standard Time"')
+      .select('start,end')
+      .get();
     expect(ev.start).toEqual({ dateTime: '2026-07-01T03:00:00.0000000', timeZone: 'Pacific Standard Time' });
   });
 
@@ -91,7 +119,9 @@ describe('Graph calendar and mail routes', () => {
     const starts: string[] = res.value.map((e: { start: { dateTime: string } }) => e.start.dateTime);
     expect(starts.length).toBeGreaterThan(0);
     expect([...starts].sort().reverse()).toEqual(starts);
-    expect(await status(graph.api(`/users/${U.inScope.id}/calendarView`).get())).toMatchObject({ statusCode: 400 });
+    expect(await status(graph.api(`/users/${U.inScope.id}/calendarView`).get())).toMatchObject({
+      statusCode: 400,
+    });
   });
 
   it('answers getSchedule with availabilityView and a per-schedule error for an unknown address, inside a 200', async () => {
@@ -102,63 +132,116 @@ describe('Graph calendar and mail routes', () => {
     });
     expect(res.value).toHaveLength(2);
     expect(res.value[0].availabilityView).toMatch(/^[0-4]{168}$/);
-    expect(res.value[1]).toEqual({ scheduleId: 'nobody@contoso.onmicrosoft.com', error: expect.objectContaining({ responseCode: '5009' }) });
+    expect(res.value[1]).toEqual({
+      scheduleId: 'nobody@contoso.onmicrosoft.com',
+      error: expect.objectContaining({ responseCode: '5009' }),
+    });
   });
 
   it('refuses getSchedule with more than 20 schedules, a window of 62 days or more, or an interval outside 5–1440', async () => {
     const path = `/users/${U.inScope.id}/calendar/getSchedule`;
     const schedules = Array.from({ length: 21 }, (_, i) => `user${i}@contoso.onmicrosoft.com`);
-    expect(await status(graph.api(path).post({ schedules, ...window(1) }))).toMatchObject({ statusCode: 400 });
-    expect(await status(graph.api(path).post({ schedules: [U.inScope.userPrincipalName], ...window(62) }))).toMatchObject({ statusCode: 400 });
-    expect(await status(graph.api(path).post({ schedules: [U.inScope.userPrincipalName], ...window(61) }))).toMatchObject({ statusCode: 200 });
-    expect(await status(graph.api(path).post({ schedules: [U.inScope.userPrincipalName], ...window(1), availabilityViewInterval: 4 }))).toMatchObject({ statusCode: 400 });
+    expect(await status(graph.api(path).post({ schedules, ...window(1) }))).toMatchObject({
+      statusCode: 400,
+    });
+    expect(
+      await status(graph.api(path).post({ schedules: [U.inScope.userPrincipalName], ...window(62) })),
+    ).toMatchObject({ statusCode: 400 });
+    expect(
+      await status(graph.api(path).post({ schedules: [U.inScope.userPrincipalName], ...window(61) })),
+    ).toMatchObject({ statusCode: 200 });
+    expect(
+      await status(
+        graph
+          .api(path)
+          .post({ schedules: [U.inScope.userPrincipalName], ...window(1), availabilityViewInterval: 4 }),
+      ),
+    ).toMatchObject({ statusCode: 400 });
   });
 
   it('answers 404 MailboxNotEnabledForRESTAPI for unlicensed, guest and on-premises mailboxes', async () => {
     for (const u of [U.unlicensed, U.guest, U.onPremises])
-      expect(await status(graph.api(`/users/${u.id}/calendar/events`).get())).toEqual({ statusCode: 404, code: 'MailboxNotEnabledForRESTAPI' });
+      expect(await status(graph.api(`/users/${u.id}/calendar/events`).get())).toEqual({
+        statusCode: 404,
+        code: 'MailboxNotEnabledForRESTAPI',
+      });
   });
 
   it('answers 404 ErrorInvalidUser for an unknown user on a calendar route', async () => {
-    expect(await status(graph.api('/users/ghost@contoso.onmicrosoft.com/calendar/events').get())).toEqual({ statusCode: 404, code: 'ErrorInvalidUser' });
+    expect(await status(graph.api('/users/ghost@contoso.onmicrosoft.com/calendar/events').get())).toEqual({
+      statusCode: 404,
+      code: 'ErrorInvalidUser',
+    });
   });
 
   it('serves the calendar of a disabled account (sign-in blocked, mailbox still licensed)', async () => {
-    expect(await status(graph.api(`/users/${U.disabled.id}/calendar/events`).get())).toEqual({ statusCode: 200 });
+    expect(await status(graph.api(`/users/${U.disabled.id}/calendar/events`).get())).toEqual({
+      statusCode: 200,
+    });
   });
 
   it('denies calendar access with 403 ErrorAccessDenied when the token has no calendar role and no scope applies', async () => {
-    await emu.control.revokeConsent({ tenantId: CONTOSO.tenantId, appId: TOGETHER_APP.appId, roles: ['Calendars.ReadWrite'] });
+    await emu.control.revokeConsent({
+      tenantId: CONTOSO.tenantId,
+      appId: TOGETHER_APP.appId,
+      roles: ['Calendars.ReadWrite'],
+    });
     await emu.control.removeExchangeScope(CONTOSO.tenantId, 'contoso-together-pilot');
     const fresh = graphClient(emu, secretCredential(emu, CONTOSO.tenantId));
-    expect(await status(fresh.api(`/users/${U.inScope.id}/calendar/events`).get())).toEqual({ statusCode: 403, code: 'ErrorAccessDenied' });
+    expect(await status(fresh.api(`/users/${U.inScope.id}/calendar/events`).get())).toEqual({
+      statusCode: 403,
+      code: 'ErrorAccessDenied',
+    });
   });
 
   it('keeps the roles of an already issued token until it expires, like Entra (revocation reaches Graph with the next token)', async () => {
     await graph.api(`/users/${U.inScope.id}/calendar/events`).get();
     await emu.control.revokeConsent({ tenantId: CONTOSO.tenantId, appId: TOGETHER_APP.appId });
-    expect(await status(graph.api(`/users/${U.outsideScope.id}/calendar/events`).get())).toEqual({ statusCode: 200 });
-    await expect(secretCredential(emu, CONTOSO.tenantId).getToken(GRAPH_SCOPE)).rejects.toThrow(/AADSTS700016/);
+    expect(await status(graph.api(`/users/${U.outsideScope.id}/calendar/events`).get())).toEqual({
+      statusCode: 200,
+    });
+    await expect(secretCredential(emu, CONTOSO.tenantId).getToken(GRAPH_SCOPE)).rejects.toThrow(
+      /AADSTS700016/,
+    );
   });
 
   describe('Exchange RBAC for Applications', () => {
     it('scopes a tenant without tenant-wide Calendars.ReadWrite: in scope → data, outside → 403 ErrorAccessDenied', async () => {
       const fab = graphClient(emu, secretCredential(emu, FABRIKAM.tenantId));
-      expect(await status(fab.api(`/users/${FABRIKAM.users.inScope.id}/calendar/events`).get())).toEqual({ statusCode: 200 });
-      expect(await status(fab.api(`/users/${FABRIKAM.users.outsideScope.id}/calendar/events`).get())).toEqual({ statusCode: 403, code: 'ErrorAccessDenied' });
+      expect(await status(fab.api(`/users/${FABRIKAM.users.inScope.id}/calendar/events`).get())).toEqual({
+        statusCode: 200,
+      });
+      expect(await status(fab.api(`/users/${FABRIKAM.users.outsideScope.id}/calendar/events`).get())).toEqual(
+        { statusCode: 403, code: 'ErrorAccessDenied' },
+      );
     });
 
     it('treats members of a nested group as out of scope', async () => {
-      await emu.control.revokeConsent({ tenantId: CONTOSO.tenantId, appId: TOGETHER_APP.appId, roles: ['Calendars.ReadWrite'] });
+      await emu.control.revokeConsent({
+        tenantId: CONTOSO.tenantId,
+        appId: TOGETHER_APP.appId,
+        roles: ['Calendars.ReadWrite'],
+      });
       const scoped = graphClient(emu, secretCredential(emu, CONTOSO.tenantId));
-      expect(await status(scoped.api(`/users/${U.inScope.id}/calendar/events`).get())).toEqual({ statusCode: 200 });
-      expect(await status(scoped.api(`/users/${U.nestedOnly.id}/calendar/events`).get())).toEqual({ statusCode: 403, code: 'ErrorAccessDenied' });
+      expect(await status(scoped.api(`/users/${U.inScope.id}/calendar/events`).get())).toEqual({
+        statusCode: 200,
+      });
+      expect(await status(scoped.api(`/users/${U.nestedOnly.id}/calendar/events`).get())).toEqual({
+        statusCode: 403,
+        code: 'ErrorAccessDenied',
+      });
     });
 
     it('adds up with Entra consent: tenant-wide Calendars.ReadWrite makes the scope irrelevant', async () => {
-      await emu.control.grantConsent({ tenantId: FABRIKAM.tenantId, appId: TOGETHER_APP.appId, roles: ['Calendars.ReadWrite'] });
+      await emu.control.grantConsent({
+        tenantId: FABRIKAM.tenantId,
+        appId: TOGETHER_APP.appId,
+        roles: ['Calendars.ReadWrite'],
+      });
       const fab = graphClient(emu, secretCredential(emu, FABRIKAM.tenantId));
-      expect(await status(fab.api(`/users/${FABRIKAM.users.outsideScope.id}/calendar/events`).get())).toEqual({ statusCode: 200 });
+      expect(await status(fab.api(`/users/${FABRIKAM.users.outsideScope.id}/calendar/events`).get())).toEqual(
+        { statusCode: 200 },
+      );
     });
 
     it('reports out-of-scope schedules as per-schedule ErrorAccessDenied in getSchedule', async () => {
@@ -172,29 +255,55 @@ describe('Graph calendar and mail routes', () => {
     });
 
     it('applies a scope added through the control API', async () => {
-      await emu.control.revokeConsent({ tenantId: CONTOSO.tenantId, appId: TOGETHER_APP.appId, roles: ['Calendars.ReadWrite'] });
+      await emu.control.revokeConsent({
+        tenantId: CONTOSO.tenantId,
+        appId: TOGETHER_APP.appId,
+        roles: ['Calendars.ReadWrite'],
+      });
       await emu.control.removeExchangeScope(CONTOSO.tenantId, 'contoso-together-pilot');
-      await emu.control.addExchangeScope({ tenantId: CONTOSO.tenantId, appId: TOGETHER_APP.appId, role: 'Application Calendars.Read', groupId: CONTOSO.groups.sales });
+      await emu.control.addExchangeScope({
+        tenantId: CONTOSO.tenantId,
+        appId: TOGETHER_APP.appId,
+        role: 'Application Calendars.Read',
+        groupId: CONTOSO.groups.sales,
+      });
       const scoped = graphClient(emu, secretCredential(emu, CONTOSO.tenantId));
-      expect(await status(scoped.api(`/users/${U.inScope.id}/calendar/events`).get())).toEqual({ statusCode: 200 });
-      expect(await status(scoped.api(`/users/${U.outsideScope.id}/calendar/events`).get())).toEqual({ statusCode: 403, code: 'ErrorAccessDenied' });
+      expect(await status(scoped.api(`/users/${U.inScope.id}/calendar/events`).get())).toEqual({
+        statusCode: 200,
+      });
+      expect(await status(scoped.api(`/users/${U.outsideScope.id}/calendar/events`).get())).toEqual({
+        statusCode: 403,
+        code: 'ErrorAccessDenied',
+      });
     });
   });
 
   it('accepts sendMail from the publisher sender mailbox with 202 and keeps the message in the outbox', async () => {
     const pub = graphClient(emu, secretCredential(emu, PUBLISHER.tenantId));
     await pub.api(`/users/${PUBLISHER.senderMailbox.userPrincipalName}/sendMail`).post({
-      message: { subject: 'Contoso: calendar access failing', body: { contentType: 'Text', content: '3 of 20 calendars unreachable' }, toRecipients: [{ emailAddress: { address: 'owner@contoso.example' } }] },
+      message: {
+        subject: 'Contoso: calendar access failing',
+        body: { contentType: 'Text', content: '3 of 20 calendars unreachable' },
+        toRecipients: [{ emailAddress: { address: 'owner@contoso.example' } }],
+      },
       saveToSentItems: false,
     });
     const outbox = await emu.control.outbox();
     expect(outbox).toHaveLength(1);
-    expect(outbox[0]).toMatchObject({ tenantId: PUBLISHER.tenantId, from: { userPrincipalName: PUBLISHER.senderMailbox.userPrincipalName }, message: { subject: 'Contoso: calendar access failing' } });
+    expect(outbox[0]).toMatchObject({
+      tenantId: PUBLISHER.tenantId,
+      from: { userPrincipalName: PUBLISHER.senderMailbox.userPrincipalName },
+      message: { subject: 'Contoso: calendar access failing' },
+    });
   });
 
   it('refuses sendMail without Mail.Send with 403 ErrorAccessDenied', async () => {
     expect(
-      await status(graph.api(`/users/${U.inScope.id}/sendMail`).post({ message: { subject: 'x', toRecipients: [{ emailAddress: { address: 'a@b.example' } }] } })),
+      await status(
+        graph
+          .api(`/users/${U.inScope.id}/sendMail`)
+          .post({ message: { subject: 'x', toRecipients: [{ emailAddress: { address: 'a@b.example' } }] } }),
+      ),
     ).toEqual({ statusCode: 403, code: 'ErrorAccessDenied' });
   });
 });

@@ -4,7 +4,13 @@
  */
 import { BatchRequestContent, BatchResponseContent, type Client } from '@microsoft/microsoft-graph-client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { graphClient, ids, secretCredential, startTestEmulator, type RunningEmulator } from '../../helpers/emulator';
+import {
+  graphClient,
+  ids,
+  secretCredential,
+  startTestEmulator,
+  type RunningEmulator,
+} from '../../helpers/emulator';
 
 const { CONTOSO, TOGETHER_APP } = ids;
 const U = CONTOSO.users;
@@ -39,7 +45,9 @@ describe('limits, $batch, faults and latency', () => {
 
   it('allows 4 concurrent requests per app and mailbox; the 5th gets 429 with Retry-After', async () => {
     await emu.control.setLatency(300);
-    const results = await Promise.all(Array.from({ length: 5 }, () => outcome(raw.api(eventsPath(U.inScope.id)).get())));
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () => outcome(raw.api(eventsPath(U.inScope.id)).get())),
+    );
     expect(results.filter((r) => r.status === 200)).toHaveLength(4);
     expect(results.filter((r) => r.status === 429)).toEqual([{ status: 429, retryAfter: '1' }]);
   });
@@ -54,7 +62,8 @@ describe('limits, $batch, faults and latency', () => {
 
   it('answers 429 with the seconds until the window frees once the per-window request limit is used up', async () => {
     await emu.control.setLimits({ mailboxRequestsPerWindow: 3, mailboxWindowSeconds: 60 });
-    for (let i = 0; i < 3; i++) expect((await outcome(raw.api(eventsPath(U.inScope.id)).get())).status).toBe(200);
+    for (let i = 0; i < 3; i++)
+      expect((await outcome(raw.api(eventsPath(U.inScope.id)).get())).status).toBe(200);
     const r = await outcome(raw.api(eventsPath(U.inScope.id)).get());
     expect(r.status).toBe(429);
     expect(Number(r.retryAfter)).toBeGreaterThan(50);
@@ -63,7 +72,10 @@ describe('limits, $batch, faults and latency', () => {
   it('evaluates $batch items individually: a throttled item is a 429 with Retry-After inside a 200', async () => {
     await emu.control.setLimits({ mailboxRequestsPerWindow: 2, mailboxWindowSeconds: 60 });
     const batch = new BatchRequestContent(
-      [0, 1, 2].map((i) => ({ id: String(i), request: new Request(`${emu.graphUrl}v1.0${eventsPath(U.inScope.id)}?$select=id`) })),
+      [0, 1, 2].map((i) => ({
+        id: String(i),
+        request: new Request(`${emu.graphUrl}v1.0${eventsPath(U.inScope.id)}?$select=id`),
+      })),
     );
     const res = new BatchResponseContent(await graph.api('/$batch').post(await batch.getContent()));
     const statuses = [...res.getResponses().values()].map((r) => r.status).sort();
@@ -81,17 +93,32 @@ describe('limits, $batch, faults and latency', () => {
       ],
     };
     const res = await graph.api('/$batch').post(body);
-    const byId = Object.fromEntries(res.responses.map((r: { id: string; status: number }) => [r.id, r.status]));
+    const byId = Object.fromEntries(
+      res.responses.map((r: { id: string; status: number }) => [r.id, r.status]),
+    );
     expect(byId).toEqual({ 1: 404, 2: 424, 3: 200 });
   });
 
   it('refuses a $batch of more than 20 requests with 400', async () => {
-    const requests = Array.from({ length: 21 }, (_, i) => ({ id: String(i), method: 'GET', url: '/users?$top=1' }));
-    await expect(graph.api('/$batch').post({ requests })).rejects.toMatchObject({ statusCode: 400, code: 'BadRequest' });
+    const requests = Array.from({ length: 21 }, (_, i) => ({
+      id: String(i),
+      method: 'GET',
+      url: '/users?$top=1',
+    }));
+    await expect(graph.api('/$batch').post({ requests })).rejects.toMatchObject({
+      statusCode: 400,
+      code: 'BadRequest',
+    });
   });
 
   it('injects a 503 on one route; the Graph client retries after Retry-After and succeeds', async () => {
-    await emu.control.addFault({ route: 'getSchedule', kind: '503', rate: 1, count: 1, retryAfterSeconds: 1 });
+    await emu.control.addFault({
+      route: 'getSchedule',
+      kind: '503',
+      rate: 1,
+      count: 1,
+      retryAfterSeconds: 1,
+    });
     const res = await graph.api(`/users/${U.inScope.id}/calendar/getSchedule`).post({
       schedules: [U.inScope.userPrincipalName],
       startTime: { dateTime: '2026-12-01T00:00:00', timeZone: 'UTC' },

@@ -8,7 +8,14 @@ import { promisify } from 'node:util';
 import { Client } from '@microsoft/microsoft-graph-client';
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { graphClient, GRAPH_SCOPE, ids, secretCredential, startTestEmulator, type RunningEmulator } from '../../helpers/emulator';
+import {
+  graphClient,
+  GRAPH_SCOPE,
+  ids,
+  secretCredential,
+  startTestEmulator,
+  type RunningEmulator,
+} from '../../helpers/emulator';
 
 const run = promisify(execFile);
 
@@ -43,7 +50,9 @@ describe('emulator over HTTPS with the real SDKs', () => {
 
   it('is trusted by a child process through NODE_EXTRA_CA_CERTS', async () => {
     const script = `fetch(${JSON.stringify(`${emu.origin}/${ids.CONTOSO.tenantId}/discovery/v2.0/keys`)}).then(r => console.log(r.status), e => { console.error(e.cause?.code ?? e.message); process.exit(1); })`;
-    const { stdout } = await run(process.execPath, ['-e', script], { env: { ...process.env, NODE_EXTRA_CA_CERTS: emu.caCertPath } });
+    const { stdout } = await run(process.execPath, ['-e', script], {
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: emu.caCertPath },
+    });
     expect(stdout.trim()).toBe('200');
   });
 
@@ -56,10 +65,16 @@ describe('emulator over HTTPS with the real SDKs', () => {
 
   it('gets no Authorization header from the Graph client without customHosts: 401 "Access token is empty."', async () => {
     const client = Client.initWithMiddleware({
-      authProvider: new TokenCredentialAuthenticationProvider(secretCredential(emu, ids.PUBLISHER.tenantId), { scopes: [GRAPH_SCOPE] }),
+      authProvider: new TokenCredentialAuthenticationProvider(secretCredential(emu, ids.PUBLISHER.tenantId), {
+        scopes: [GRAPH_SCOPE],
+      }),
       baseUrl: emu.graphUrl,
       defaultVersion: 'v1.0',
     });
-    await expect(client.api('/users').get()).rejects.toMatchObject({ statusCode: 401, code: 'InvalidAuthenticationToken', message: 'Access token is empty.' });
+    await expect(client.api('/users').get()).rejects.toMatchObject({
+      statusCode: 401,
+      code: 'InvalidAuthenticationToken',
+      message: 'Access token is empty.',
+    });
   });
 });
