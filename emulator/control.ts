@@ -54,11 +54,9 @@ export interface ConsentStateView {
 }
 
 const guid = z.string().regex(/^[0-9a-f-]{36}$/i, 'must be a GUID');
-const role = z
-  .string()
-  .refine((r) => KNOWN_ROLE_VALUES.includes(r), {
-    message: `must be one of ${KNOWN_ROLE_VALUES.join(', ')}`,
-  });
+const role = z.string().refine((r) => KNOWN_ROLE_VALUES.includes(r), {
+  message: `must be one of ${KNOWN_ROLE_VALUES.join(', ')}`,
+});
 const schemas = {
   consent: z.strictObject({
     tenantId: z.string().min(1),
@@ -70,11 +68,9 @@ const schemas = {
   scope: z.strictObject({
     tenantId: z.string().min(1),
     appId: guid,
-    role: z
-      .string()
-      .refine((r) => r in EXCHANGE_APP_ROLES, {
-        message: `must be one of ${Object.keys(EXCHANGE_APP_ROLES).join(', ')}`,
-      }),
+    role: z.string().refine((r) => r in EXCHANGE_APP_ROLES, {
+      message: `must be one of ${Object.keys(EXCHANGE_APP_ROLES).join(', ')}`,
+    }),
     groupId: guid,
     id: z.string().min(1).optional(),
   }),
@@ -108,12 +104,10 @@ export function registerControl(f: FastifyInstance, hooks: ControlHooks): void {
             .send({ error: 'forbidden', message: 'The control API answers loopback clients only.' });
         const got = Buffer.from(req.headers.authorization ?? '');
         if (got.length !== expected.length || !timingSafeEqual(got, expected))
-          return reply
-            .code(401)
-            .send({
-              error: 'unauthorized',
-              message: 'Send Authorization: Bearer <controlToken> (printed at start).',
-            });
+          return reply.code(401).send({
+            error: 'unauthorized',
+            message: 'Send Authorization: Bearer <controlToken> (printed at start).',
+          });
       });
       const parse = <T>(schema: z.ZodType<T>, body: unknown, reply: FastifyReply): T | undefined => {
         const r = schema.safeParse(body ?? {});
@@ -128,13 +122,11 @@ export function registerControl(f: FastifyInstance, hooks: ControlHooks): void {
           return reply.send(out ?? { ok: true });
         } catch (err) {
           const e = err as Error & { field?: string; file?: string; reason?: string };
-          return reply
-            .code(400)
-            .send({
-              error: 'invalid_request',
-              message: e.message,
-              ...(e.field !== undefined ? { field: e.field, reason: e.reason } : {}),
-            });
+          return reply.code(400).send({
+            error: 'invalid_request',
+            message: e.message,
+            ...(e.field !== undefined ? { field: e.field, reason: e.reason } : {}),
+          });
         }
       };
 

@@ -14,11 +14,9 @@ const guid = z
     'must be a GUID like 00000000-0000-0000-0000-000000000000',
   );
 const isoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO 8601 date-time');
-const roleValue = z
-  .string()
-  .refine((v) => KNOWN_ROLE_VALUES.includes(v), {
-    message: `must be one of ${KNOWN_ROLE_VALUES.join(', ')}`,
-  });
+const roleValue = z.string().refine((v) => KNOWN_ROLE_VALUES.includes(v), {
+  message: `must be one of ${KNOWN_ROLE_VALUES.join(', ')}`,
+});
 
 export const MAILBOX_KINDS = ['exchangeOnline', 'unlicensed', 'onPremises', 'none'] as const;
 export const DIRECTORY_ROLES = [
@@ -194,6 +192,13 @@ const appSchema = z.strictObject({
   publisherDomain: z.string().nullish(),
 });
 
+/**
+ * A MemberOfGroup management scope needs an Exchange recipient: "Microsoft 365 Groups, Mail-Enabled Security
+ * Groups, and Distribution Lists are supported" (https://learn.microsoft.com/en-us/exchange/permissions-exo/application-rbac).
+ */
+export const SCOPE_GROUP_REASON =
+  'an Exchange RBAC scope needs a mail-enabled group (Microsoft 365 group, mail-enabled security group or distribution list)';
+
 export const FAULT_KINDS = ['429', '500', '503', '504', 'reset', 'slow'] as const;
 
 export const faultSchema = z.strictObject({
@@ -273,6 +278,12 @@ export const fixtureSchema = z
             code: 'custom',
             path: ['tenants', ti, 'exchangeScopes', si, 'groupId'],
             message: `no group ${s.groupId} in this tenant`,
+          });
+        else if (!t.groups.find((g) => g.id.toLowerCase() === s.groupId.toLowerCase())!.mailEnabled)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['tenants', ti, 'exchangeScopes', si, 'groupId'],
+            message: SCOPE_GROUP_REASON,
           });
       });
       t.events.forEach((e, ei) => {

@@ -23,7 +23,7 @@ import { loadOrCreatePki } from './pki';
 import { FaultInjector, Latency, MailboxLimiter, RequestLog } from './runtime';
 import { EmulatorState, keyCredential, type CalendarEvent, type MailboxKind } from './state';
 import { TokenService } from './tokens';
-import { limitsSchema } from './fixture';
+import { limitsSchema, SCOPE_GROUP_REASON } from './fixture';
 
 export type { FaultInput, FixtureObject } from './fixture';
 export { FixtureError } from './fixture';
@@ -391,7 +391,10 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
     },
     addExchangeScope({ tenantId, appId, role, groupId, id }) {
       const t = tenantOr(tenantId);
-      if (!t.findGroup(groupId)) throw new Error(`no group ${groupId} in tenant ${tenantId}`);
+      const group = t.findGroup(groupId);
+      if (!group) throw new Error(`no group ${groupId} in tenant ${tenantId}`);
+      if (!group.mailEnabled)
+        throw new Error(`group ${groupId} (${group.displayName}): ${SCOPE_GROUP_REASON}`);
       const sid = id ?? randomBytes(8).toString('hex');
       t.exchangeScopes.set(sid, {
         id: sid,

@@ -79,12 +79,10 @@ describe('Graph calendar and mail routes', () => {
     expect(created.responseStatus.response).toBe('organizer');
     const path = `/users/${CONTOSO.probeMailbox.id}/events/${created.id}`;
     expect((await graph.api(path).select('id,subject').get()).subject).toBe('Together capability probe');
-    const moved = await graph
-      .api(path)
-      .patch({
-        start: { dateTime: '2026-12-01T12:00:00', timeZone: 'Europe/Paris' },
-        end: { dateTime: '2026-12-01T12:30:00', timeZone: 'Europe/Paris' },
-      });
+    const moved = await graph.api(path).patch({
+      start: { dateTime: '2026-12-01T12:00:00', timeZone: 'Europe/Paris' },
+      end: { dateTime: '2026-12-01T12:30:00', timeZone: 'Europe/Paris' },
+    });
     expect(moved.start).toEqual({ dateTime: '2026-12-01T11:00:00.0000000', timeZone: 'UTC' });
     await graph.api(path).delete();
     await expect(graph.api(path).get()).rejects.toMatchObject({ statusCode: 404, code: 'ErrorItemNotFound' });
@@ -265,7 +263,7 @@ describe('Graph calendar and mail routes', () => {
         tenantId: CONTOSO.tenantId,
         appId: TOGETHER_APP.appId,
         role: 'Application Calendars.Read',
-        groupId: CONTOSO.groups.sales,
+        groupId: CONTOSO.groups.mentoringPilot,
       });
       const scoped = graphClient(emu, secretCredential(emu, CONTOSO.tenantId));
       expect(await status(scoped.api(`/users/${U.inScope.id}/calendar/events`).get())).toEqual({
@@ -275,6 +273,17 @@ describe('Graph calendar and mail routes', () => {
         statusCode: 403,
         code: 'ErrorAccessDenied',
       });
+    });
+
+    it('refuses a scope on a group that is not mail-enabled (not an Exchange recipient)', async () => {
+      await expect(
+        emu.control.addExchangeScope({
+          tenantId: CONTOSO.tenantId,
+          appId: TOGETHER_APP.appId,
+          role: 'Application Calendars.Read',
+          groupId: CONTOSO.groups.sales,
+        }),
+      ).rejects.toMatchObject({ status: 400, body: { message: expect.stringContaining('mail-enabled') } });
     });
   });
 
