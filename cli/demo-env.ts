@@ -28,7 +28,6 @@ import { createTemporalApi } from './temporal-api';
 
 export const DEMO_CONSOLE_PORT = 3000;
 export const DEMO_CONSOLE_HOST = '127.0.0.1';
-export const DEMO_TASK_QUEUE = 'together-o365-demo';
 
 export interface DemoEnvOptions {
   /** Directory for this run's state; default .data/demo (wiped at start). */
@@ -130,13 +129,15 @@ export async function startDemoEnv(options: DemoEnvOptions = {}): Promise<DemoEn
       ...emulator.workerEnv,
       TEMPORAL_ADDRESS: temporal.address,
       TEMPORAL_NAMESPACE: temporal.namespace,
-      TOGETHER_TASK_QUEUE: DEMO_TASK_QUEUE,
       TOGETHER_STATE_DIR: path.join(dir, 'activities'),
       NODE_EXTRA_CA_CERTS: emulator.caCertPath,
     };
     delete childEnv.TEMPORAL_PROFILE;
     delete childEnv.TEMPORAL_API_KEY;
     delete childEnv.TEMPORAL_TLS;
+    // The demo has its own Temporal server, so it uses the default task queue: a `together-o365` command or
+    // a second worker pointed at that server (TEMPORAL_ADDRESS) joins in without further settings.
+    delete childEnv.TOGETHER_TASK_QUEUE;
     delete childEnv.TOGETHER_WORKFLOW_BUNDLE;
     delete childEnv.NODE_ENV;
 

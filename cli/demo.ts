@@ -229,11 +229,11 @@ export async function runDemo(opts: DemoCommandOptions, _env: NodeJS.ProcessEnv)
     out(`  Consent: ${final.consent?.state ?? 'unknown'}; phase: ${final.phase}`);
 
     step(5, `Report for ${CONTOSO.displayName}`);
-    out(formatReport(final.lastReport).replace(/^/gm, '  '));
+    out(formatReport(final.lastReport).replace(/^(?=.)/gm, '  '));
 
     step(6, 'Health checks and notifications');
     const schedule = await api.describeSchedule(tenantId);
-    if (schedule) out(formatSchedule(schedule).replace(/^/gm, '  '));
+    if (schedule) out(formatSchedule(schedule).replace(/^(?=.)/gm, '  '));
     else out('  (no health schedule found)');
     const deadline = Date.now() + 5000;
     let mail: { subject?: string; to: string } | undefined;

@@ -33,6 +33,7 @@ export async function followStatus(
   let bar: SingleBar | undefined;
   let lastLine = '';
   let lastPhase = '';
+  let lastBucket = -1;
   const say = (line: string) => {
     if (options.quiet || line === lastLine) return;
     lastLine = line;
@@ -48,9 +49,13 @@ export async function followStatus(
         if (plain) {
           if (status.phase !== lastPhase) say(`[${new Date().toISOString().slice(11, 19)}] ${phaseText}`);
           if (status.phase === 'testing' && total > 0) {
+            // One line per tenth of the sample (and at the end), with the real counts at that moment.
             const step = Math.max(1, Math.ceil(total / 10));
-            const shown = probed === total ? probed : Math.floor(probed / step) * step;
-            say(`  probed ${shown} of ${total} users, ${Math.min(accessible, shown)} reachable so far`);
+            const bucket = probed === total ? Number.MAX_SAFE_INTEGER : Math.floor(probed / step);
+            if (bucket !== lastBucket && probed > 0) {
+              lastBucket = bucket;
+              say(`  probed ${probed} of ${total} users, ${accessible} reachable so far`);
+            }
           }
         } else if (!options.quiet) {
           if (!bar) {
