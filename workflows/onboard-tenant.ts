@@ -47,7 +47,7 @@ import { iso, PERMANENT_FAILURES, tenantSearchAttributes } from './shared';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-export const DEFAULT_CONSENT_POLL_SECONDS = [30, 60, 120, 300, 600, 1800, 3600];
+export const DEFAULT_CONSENT_POLL_SECONDS = [30, 60, 120, 300, 600, 1800, 3600, 7200, 14400];
 /** While a callback's propagation grace runs, polls are at most this far apart. */
 const GRACE_POLL_CAP_SECONDS = 120;
 const INCONCLUSIVE_RETRIES = 2;

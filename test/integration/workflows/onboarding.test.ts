@@ -166,8 +166,8 @@ describe('onboardTenant', () => {
   });
 
   it('falls back to polling with back-off, reminds after a day, and onboards when consent appears', async () => {
-    // consented from the 40th poll on (about 35 hours in with the default back-off)
-    const graph = fakeGraph({ consent: (c) => (c < 40 ? 'notConsented' : 'consented') });
+    // consented from the 14th poll on (about 28 hours in with the default back-off, polls up to 4 h apart)
+    const graph = fakeGraph({ consent: (c) => (c < 14 ? 'notConsented' : 'consented') });
     const { w, taskQueue } = await worker(graph);
     const inp = input();
     await w.runUntil(async () => {
@@ -179,7 +179,7 @@ describe('onboardTenant', () => {
       }
       const s = await handle.query(statusQuery);
       expect(s.phase).toBe('active');
-      expect(graph.consentCalls).toBe(40);
+      expect(graph.consentCalls).toBe(14);
       expect(kinds(graph)).toEqual(['consentReminder', 'onboarded']);
       expect(graph.delivered[0]!.idempotencyKey).toContain(':consentReminder:24h');
       await handle.terminate('test done');
