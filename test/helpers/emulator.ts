@@ -67,7 +67,7 @@ export function graphClient(
       baseUrl: emu.graphUrl,
       defaultVersion: 'v1.0',
       customHosts: new Set([host]),
-      middleware: noRetryChain(authProvider, host),
+      middleware: noRetryChain(authProvider),
     });
   }
   return Client.initWithMiddleware({
@@ -78,7 +78,8 @@ export function graphClient(
   });
 }
 
-function noRetryChain(authProvider: TokenCredentialAuthenticationProvider, _host: string) {
+/** Authentication → HTTP only: the default chain minus RetryHandler, RedirectHandler and TelemetryHandler. */
+function noRetryChain(authProvider: TokenCredentialAuthenticationProvider) {
   const auth = new AuthenticationHandler(authProvider);
   auth.setNext(new HTTPMessageHandler());
   return auth;
