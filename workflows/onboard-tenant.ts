@@ -363,9 +363,9 @@ export async function onboardTenant(input: OnboardTenantInput): Promise<Onboardi
         setPhase('awaitingConsent');
         const inGrace =
           callbackAtMs !== undefined && Date.now() < callbackAtMs + (input.propagationGraceSeconds ?? 3600) * 1000;
+        pollIndex++;
         let interval = pollSeconds[Math.min(pollIndex, pollSeconds.length - 1)]!;
         if (inGrace) interval = Math.min(interval, GRACE_POLL_CAP_SECONDS);
-        pollIndex++;
         nextPollMs = Date.now() + interval * 1000;
       }
     }
