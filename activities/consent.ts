@@ -119,7 +119,8 @@ export async function checkConsent(
     });
     if (ra.ok) {
       assignmentRoles = [
-        ...new Set((ra.value.value ?? []).map((a) => GRAPH_APP_ROLE_IDS[a.appRoleId] ?? a.appRoleId)),
+        // Graph's app roles only (ids are global); assignments to other resources are not ours to judge.
+        ...new Set((ra.value.value ?? []).flatMap((a) => GRAPH_APP_ROLE_IDS[a.appRoleId] ?? [])),
       ].sort();
     }
   }
