@@ -3,11 +3,14 @@
  * forged and replayed callbacks, `propagating` keeps waiting, reminders and expiry exactly once, the
  * sample test as a child, schedule set-up, and the updates' validation.
  */
-import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { randomBytes } from 'node:crypto';
+import { temporal } from '@temporalio/proto';
+import { Client as TemporalClient, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  dataConverter,
   deliverConsentCallback,
   getOnboardingStatus,
   hashConsentState,
@@ -60,6 +63,40 @@ async function worker(graph: FakeGraph, temporal = fakeTemporalActivities()) {
   });
   return { w, taskQueue, temporal };
 }
+
+describe('payload codec', () => {
+  it('with TOGETHER_CODEC_KEY, worker and client exchange only ciphertext; the history holds no plaintext', async () => {
+    const codecEnv = { TOGETHER_CODEC_KEY: randomBytes(32).toString('base64') };
+    const graph = fakeGraph({ consent: () => 'notConsented' });
+    const taskQueue = uniqueTaskQueue('codec');
+    const w = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue,
+      workflowBundle: await workflowBundle(),
+      activities: { ...graph, ...fakeTemporalActivities() },
+      dataConverter: dataConverter(codecEnv),
+    });
+    const secureClient = new TemporalClient({ connection: env.connection, dataConverter: dataConverter(codecEnv) });
+    const inp = input();
+    await w.runUntil(async () => {
+      const handle = await startOnboarding(secureClient, inp, { taskQueue });
+      const s = await getOnboardingStatus(secureClient, inp.tenant.tenantId);
+      expect(s?.settings.owner).toBe('owner@contoso.test');
+      // every payload byte of the history, as the server stores it
+      const raw = Buffer.from(temporal.api.history.v1.History.encode(await handle.fetchHistory()).finish());
+      expect(raw.includes('owner@contoso.test')).toBe(false);
+      expect(raw.includes(inp.consentUrl)).toBe(false);
+      expect(raw.includes('binary/encrypted')).toBe(true);
+      // and without the codec the same history would show it (control)
+      const plainHandle = await startOnboarding(client, { ...inp, tenant: { tenantId: `${inp.tenant.tenantId}-plain` } }, { taskQueue });
+      await plainHandle.describe();
+      const plain = Buffer.from(temporal.api.history.v1.History.encode(await plainHandle.fetchHistory()).finish());
+      expect(plain.includes('owner@contoso.test')).toBe(true);
+      await plainHandle.terminate('test done');
+      await handle.terminate('test done');
+    });
+  });
+});
 
 describe('onboardTenant', () => {
   it('accepts only a registered, unexpired, unused consent state; propagating keeps waiting; then tests, schedules, notifies', async () => {
