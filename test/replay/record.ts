@@ -15,6 +15,7 @@
  * look like.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
@@ -62,7 +63,7 @@ async function save(name: string, handle: WorkflowHandle): Promise<void> {
 
 async function devServerScenario(): Promise<void> {
   const emu = await startTestEmulator({});
-  const stateDir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'together-record-'));
+  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'together-record-'));
   const env = await createLocalTestEnv();
   try {
     const client: Client = env.client;

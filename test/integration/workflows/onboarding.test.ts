@@ -21,7 +21,6 @@ import {
   UpdateRejectedError,
 } from '../../../client';
 import {
-  onboardingWorkflowId,
   statusQuery,
   updateSettingsUpdate,
   type OnboardTenantInput,
