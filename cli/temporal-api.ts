@@ -22,7 +22,7 @@ import {
 } from '../client';
 import { loadTemporalSettings, UnreachableError } from '../worker/temporal-connection';
 import { BackendError, type TenantSummary } from '../console/backend';
-import { healthScheduleId } from '../workflows/messages';
+import { healthScheduleId, monitorWorkflowId, onboardingWorkflowId } from '../workflows/messages';
 import type { ScheduleInfo, TogetherApi } from './api';
 
 const REJECTED = new Set(['UpdateRejectedError', 'SettingsError']);
@@ -111,6 +111,8 @@ export async function createTemporalApi(env: NodeJS.ProcessEnv = process.env): P
   await assertListening(address);
   const client: Client = await connectTemporal(env);
   const taskQueue = env.TOGETHER_TASK_QUEUE || undefined;
+  const queryTimeoutMs =
+    Number(env.TOGETHER_QUERY_TIMEOUT_MS) > 0 ? Number(env.TOGETHER_QUERY_TIMEOUT_MS) : 10_000;
   const guard = async <T>(fn: () => Promise<T>): Promise<T> => {
     try {
       return await fn();
@@ -118,8 +120,36 @@ export async function createTemporalApi(env: NodeJS.ProcessEnv = process.env): P
       throw toBackendError(err, address);
     }
   };
+  const queueName = taskQueue ?? 'together-o365';
+  const noAnswer = (tenantId: string, workflowId: string) =>
+    new BackendError(
+      'unreachable',
+      `Workflow ${workflowId} (tenant ${tenantId}) did not answer its query: no worker seems to be polling task queue ` +
+        `'${queueName}' on ${address}. Start one with 'together-o365 worker' (same TEMPORAL_* and TOGETHER_TASK_QUEUE settings).`,
+    );
+  /** A query answered by a worker, or a clear "no worker" error after queryTimeoutMs (instead of a long hang). */
+  const answered = async <T>(tenantId: string, workflowId: string, query: () => Promise<T>): Promise<T> => {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        query().catch((err: unknown) => {
+          if (err instanceof Error && /Failed to query Workflow|query timed out/i.test(err.message)) {
+            throw noAnswer(tenantId, workflowId);
+          }
+          throw err;
+        }),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(noAnswer(tenantId, workflowId)), queryTimeoutMs);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+  const queryStatus = (tenantId: string) =>
+    answered(tenantId, onboardingWorkflowId(tenantId), () => getOnboardingStatus(client, tenantId));
   const statusOrThrow = async (tenantId: string) => {
-    const status = await getOnboardingStatus(client, tenantId);
+    const status = await queryStatus(tenantId);
     if (!status)
       throw new BackendError(
         'notFound',
@@ -140,7 +170,7 @@ export async function createTemporalApi(env: NodeJS.ProcessEnv = process.env): P
               startedAt: t.startTime.toISOString(),
             };
             if (t.status !== 'RUNNING') return base;
-            const s = await getOnboardingStatus(client, t.tenantId).catch(() => null);
+            const s = await queryStatus(t.tenantId).catch(() => null);
             if (!s) return base;
             return {
               ...base,
@@ -156,8 +186,9 @@ export async function createTemporalApi(env: NodeJS.ProcessEnv = process.env): P
           }),
         );
       }),
-    getStatus: (tenantId) => guard(() => getOnboardingStatus(client, tenantId)),
-    getMonitorState: (tenantId) => guard(() => getMonitorState(client, tenantId)),
+    getStatus: (tenantId) => guard(() => queryStatus(tenantId)),
+    getMonitorState: (tenantId) =>
+      guard(() => answered(tenantId, monitorWorkflowId(tenantId), () => getMonitorState(client, tenantId))),
     registerConsentState: (tenantId, registration) =>
       guard(() => registerConsentState(client, tenantId, registration)),
     deliverConsentCallback: (tenantId, callback) =>
@@ -167,9 +198,13 @@ export async function createTemporalApi(env: NodeJS.ProcessEnv = process.env): P
     startOnboarding: (input) =>
       guard(async () => {
         // USE_EXISTING returns the running workflow; ask first so we can say which it was.
-        const existing = await getOnboardingStatus(client, input.tenant.tenantId).catch(() => null);
+        const running = await client.workflow
+          .getHandle(onboardingWorkflowId(input.tenant.tenantId))
+          .describe()
+          .then((d) => d.status.name === 'RUNNING')
+          .catch(() => false);
         const handle = await startOnboarding(client, input, taskQueue ? { taskQueue } : {});
-        return { workflowId: handle.workflowId, started: existing === null };
+        return { workflowId: handle.workflowId, started: !running };
       }),
     describeSchedule: (tenantId) =>
       guard(async () => {

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../../scripts/port';
+import { startDevServer, type DevServer } from '../../../scripts/temporal-dev-server';
 import { cli } from '../../e2e/helpers';
 
 const TENANT = '489b6456-9a48-45dd-8b21-086d092d8c11';
@@ -71,5 +72,37 @@ describe('together-o365 (installed command)', () => {
     const r = await cli(['status', '--tenant', TENANT], { ...env, TEMPORAL_ADDRESS: 'http://nope/' });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('is not host:port');
+  });
+
+  describe('with Temporal up but no worker', () => {
+    let server: DevServer;
+    let up: NodeJS.ProcessEnv;
+    beforeAll(async () => {
+      const port = await freePort();
+      server = await startDevServer({
+        port,
+        headless: true,
+        dbFile: null,
+        logFile: path.join(dir, 'temporal.log'),
+      });
+      up = { ...env, TEMPORAL_ADDRESS: server.address, TOGETHER_QUERY_TIMEOUT_MS: '1500' };
+    });
+    afterAll(async () => {
+      await server?.stop();
+    });
+
+    it('onboard starts the workflow once; status says no worker answers (exit 3)', async () => {
+      const args = ['onboard', '--tenant', TENANT, '--owner', 'it@contoso.com', '--app-id', APP, '--json'];
+      const first = await cli(args, up);
+      expect(first.code).toBe(0);
+      expect(JSON.parse(first.stdout)).toMatchObject({ started: true, workflowId: `onboard-${TENANT}` });
+      const second = await cli(args, up);
+      expect(JSON.parse(second.stdout)).toMatchObject({ started: false });
+      const st = await cli(['status', '--tenant', TENANT], up);
+      expect(st.code).toBe(3);
+      expect(st.stderr).toContain("no worker seems to be polling task queue 'together-o365'");
+      expect(st.stderr).toContain('together-o365 worker');
+      noStack(st.stderr);
+    });
   });
 });
