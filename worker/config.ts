@@ -19,6 +19,7 @@ const schema = z.object({
     .regex(/^[^\s:]+:\d{1,5}$/, 'host:port, e.g. 127.0.0.1:9464')
     .optional(),
   TOGETHER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).max(1000).default(20),
+  TOGETHER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).optional(),
   NODE_ENV: z.string().optional(),
 });
 
@@ -29,6 +30,8 @@ export interface WorkerSettings {
   /** Bind address of the Prometheus /metrics endpoint, if enabled. */
   metricsBindAddress?: string;
   maxConcurrentActivities: number;
+  /** Workflows kept in the worker's sticky cache (memory ≈ 0.5 MB each); default: the SDK's, from the heap size. */
+  maxCachedWorkflows?: number;
   production: boolean;
 }
 
@@ -48,6 +51,7 @@ export function loadWorkerSettings(env: NodeJS.ProcessEnv = process.env): Worker
     workflowBundlePath: v.TOGETHER_WORKFLOW_BUNDLE ?? (production ? DEFAULT_BUNDLE_PATH : undefined),
     metricsBindAddress: v.TOGETHER_WORKER_METRICS,
     maxConcurrentActivities: v.TOGETHER_MAX_CONCURRENT_ACTIVITIES,
+    maxCachedWorkflows: v.TOGETHER_MAX_CACHED_WORKFLOWS,
     production,
   };
 }

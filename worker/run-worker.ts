@@ -55,6 +55,7 @@ export async function startWorker(
     activities: createActivityRegistry({ taskQueue: settings.taskQueue, logger, client, env, graph: options.graph }),
     dataConverter: converter,
     maxConcurrentActivityTaskExecutions: settings.maxConcurrentActivities,
+    ...(settings.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: settings.maxCachedWorkflows } : {}),
     shutdownGraceTime: '10 seconds',
   });
 

@@ -24,6 +24,7 @@ import {
   pauseHealthSchedule,
   registerConsentState,
   startOnboarding,
+  TenantNotFoundError,
   triggerHealthSchedule,
   updateSettings,
 } from '../../../client';
@@ -165,6 +166,16 @@ describe('health on the dev server', () => {
     });
   });
 
+  it('client/ answers null or TenantNotFoundError for a tenant without workflows', async () => {
+    expect(await getOnboardingStatus(client, 'no-such-tenant')).toBeNull();
+    expect(await getMonitorState(client, 'no-such-tenant')).toBeNull();
+    expect(await describeHealthSchedule(client, 'no-such-tenant')).toBeNull();
+    await expect(
+      deliverConsentCallback(client, 'no-such-tenant', { stateHash: hashConsentState('x'), adminConsent: true }),
+    ).rejects.toThrow(TenantNotFoundError);
+    await expect(updateSettings(client, 'no-such-tenant', { sampleSize: 5 })).rejects.toThrow(TenantNotFoundError);
+  });
+
   it('the monitor continues-as-new when suggested and keeps its incident, history and sent notifications', async () => {
     const graph = fakeGraph();
     const taskQueue = uniqueTaskQueue('can');
@@ -208,6 +219,8 @@ describe('health on the dev server', () => {
       }, 'recovery');
       if (s2.history.length !== 32) console.log(JSON.stringify(s2.history.map((h) => [h.verdict, h.accessible, h.status])));
       expect(s2.history).toHaveLength(32);
+      // the state changes first, the notification follows
+      await eventually(async () => kinds(graph).length === 2, 'the resolved notification');
       expect(kinds(graph)).toEqual(['incidentOpened', 'incidentResolved']);
       await handle.terminate('test done');
     });
