@@ -231,7 +231,12 @@ describe('payload codec', () => {
       expect(raw.includes('binary/encrypted')).toBe(true);
       // and without the codec the same history would show it (control)
       const plainHandle = await startOnboarding(client, { ...inp, tenant: { tenantId: `${inp.tenant.tenantId}-plain` } }, { taskQueue });
-      await getOnboardingStatus(client, `${inp.tenant.tenantId}-plain`); // first workflow task done
+      for (let i = 0; i < 50; i++) {
+        // first workflow task done (the codec worker answers queries in ciphertext, so look at the history)
+        const ev = (await plainHandle.fetchHistory()).events ?? [];
+        if (ev.some((e) => e.workflowTaskCompletedEventAttributes)) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
       const plain = Buffer.from(temporal.api.history.v1.History.encode(await plainHandle.fetchHistory()).finish());
       expect(plain.includes('owner@contoso.test')).toBe(true);
       await plainHandle.terminate('test done');
