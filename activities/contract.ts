@@ -87,13 +87,7 @@ export interface SampleUsersResult {
 // ---------------------------------------------------------------- probing
 
 export type ProbeReason =
-  | 'ok'
-  | 'mailboxUnavailable'
-  | 'outsideScope'
-  | 'accessDenied'
-  | 'userNotFound'
-  | 'throttled'
-  | 'error';
+  'ok' | 'mailboxUnavailable' | 'outsideScope' | 'accessDenied' | 'userNotFound' | 'throttled' | 'error';
 
 /** Refinement of `mailboxUnavailable` when the granted data allows it. */
 export type MailboxUnavailableDetail = 'guest' | 'onPremises' | 'unlicensed' | 'unknown';
