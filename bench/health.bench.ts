@@ -30,7 +30,9 @@ function tenantGuid(i: number): string {
 }
 
 function fixtureWithTenants(n: number): FixtureObject {
-  const base = JSON.parse(fs.readFileSync(path.join(root, 'emulator', 'fixtures', 'contoso.json'), 'utf8')) as FixtureObject & {
+  const base = JSON.parse(
+    fs.readFileSync(path.join(root, 'emulator', 'fixtures', 'contoso.json'), 'utf8'),
+  ) as FixtureObject & {
     tenants: unknown[];
   };
   for (let i = 0; i < n; i++) {
@@ -38,9 +40,20 @@ function fixtureWithTenants(n: number): FixtureObject {
       id: tenantGuid(i),
       domain: `bench${i}.onmicrosoft.com`,
       displayName: `Bench ${i}`,
-      generate: { count: 20, seed: `bench-${i}`, unlicensedRate: 0, guestRate: 0, onPremisesRate: 0, disabledRate: 0 },
+      generate: {
+        count: 20,
+        seed: `bench-${i}`,
+        unlicensedRate: 0,
+        guestRate: 0,
+        onPremisesRate: 0,
+        disabledRate: 0,
+      },
       consents: [
-        { appId: ids.TOGETHER_APP.appId, roles: ['Calendars.ReadWrite', 'User.ReadBasic.All'], grantedAt: '2026-06-01T00:00:00Z' },
+        {
+          appId: ids.TOGETHER_APP.appId,
+          roles: ['Calendars.ReadWrite', 'User.ReadBasic.All'],
+          grantedAt: '2026-06-01T00:00:00Z',
+        },
       ],
     });
   }
@@ -57,12 +70,22 @@ function rssMb(pid: number, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): number {
   }
 }
 
-async function actionsOfScheduledRun(client: Client, tenantId: string, n: number): Promise<{ total: number; kinds: string }> {
+async function actionsOfScheduledRun(
+  client: Client,
+  tenantId: string,
+  n: number,
+): Promise<{ total: number; kinds: string }> {
   await triggerHealthSchedule(client, tenantId);
-  const wfId = await eventually(async () => {
-    const d = await describeHealthSchedule(client, tenantId);
-    return d && d.info.recentActions.length >= n ? d.info.recentActions.at(-1)!.action.workflow.workflowId : undefined;
-  }, 'a scheduled run', 60_000);
+  const wfId = await eventually(
+    async () => {
+      const d = await describeHealthSchedule(client, tenantId);
+      return d && d.info.recentActions.length >= n
+        ? d.info.recentActions.at(-1)!.action.workflow.workflowId
+        : undefined;
+    },
+    'a scheduled run',
+    60_000,
+  );
   const run = client.workflow.getHandle(wfId);
   await run.result();
   const own = countActions((await run.fetchHistory()).events ?? []);
@@ -71,7 +94,9 @@ async function actionsOfScheduledRun(client: Client, tenantId: string, n: number
     const signals = events.filter(
       (e) =>
         e.workflowExecutionSignaledEventAttributes?.signalName === healthResultSignal.name &&
-        Buffer.from(e.workflowExecutionSignaledEventAttributes.input?.payloads?.[0]?.data ?? []).toString().includes(wfId),
+        Buffer.from(e.workflowExecutionSignaledEventAttributes.input?.payloads?.[0]?.data ?? [])
+          .toString()
+          .includes(wfId),
     ).length;
     return signals ? signals : undefined;
   }, 'the monitor signal');
@@ -111,17 +136,36 @@ export default async function healthBench(): Promise<BenchRow[]> {
   try {
     const client = env.client;
     // let the worker bundle and start polling
-    await eventually(async () => {
-      const d = await client.workflow.start('workerSelfTest', { taskQueue, workflowId: `bench-selftest-${taskQueue}`, args: ['bench'] });
-      return (await d.result()).includes('hello');
-    }, 'the worker', 120_000);
+    await eventually(
+      async () => {
+        const d = await client.workflow.start('workerSelfTest', {
+          taskQueue,
+          workflowId: `bench-selftest-${taskQueue}`,
+          args: ['bench'],
+        });
+        return (await d.result()).includes('hello');
+      },
+      'the worker',
+      120_000,
+    );
 
     // 1. actions per scheduled healthy run (3 runs, 3 tenants)
-    const settings = { owner: 'owner@bench.test', sampleSize: 10, threshold: 0.9, scheduleIntervalMinutes: 60, healthSampleSize: 10 };
+    const settings = {
+      owner: 'owner@bench.test',
+      sampleSize: 10,
+      threshold: 0.9,
+      scheduleIntervalMinutes: 60,
+      healthSampleSize: 10,
+    };
     const runs: { total: number; kinds: string }[] = [];
     for (let i = 0; i < 3; i++) {
       const tenantId = tenantGuid(i);
-      await createOrUpdateHealthSchedule(client, { tenant: { tenantId }, settings, consentUrl: 'https://consent.test', taskQueue });
+      await createOrUpdateHealthSchedule(client, {
+        tenant: { tenantId },
+        settings,
+        consentUrl: 'https://consent.test',
+        taskQueue,
+      });
       runs.push(await actionsOfScheduledRun(client, tenantId, 1));
       await client.schedule.getHandle(`health-${tenantId}`).delete();
     }
@@ -149,7 +193,11 @@ export default async function healthBench(): Promise<BenchRow[]> {
               threshold: 0.9,
               taskQueue,
             };
-            return client.workflow.start('healthCheck', { taskQueue, workflowId: `bench-health-${tenantId}-${started}`, args: [input] });
+            return client.workflow.start('healthCheck', {
+              taskQueue,
+              workflowId: `bench-health-${tenantId}-${started}`,
+              args: [input],
+            });
           }),
         )),
       );

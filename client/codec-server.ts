@@ -40,12 +40,17 @@ interface JSONPayload {
 }
 
 const toPayload = (p: JSONPayload): Payload => ({
-  metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')])),
+  metadata: Object.fromEntries(
+    Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')]),
+  ),
   data: Buffer.from(p.data ?? '', 'base64'),
 });
 const fromPayload = (p: Payload): JSONPayload => ({
   metadata: Object.fromEntries(
-    Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v ?? new Uint8Array()).toString('base64')]),
+    Object.entries(p.metadata ?? {}).map(([k, v]) => [
+      k,
+      Buffer.from(v ?? new Uint8Array()).toString('base64'),
+    ]),
   ),
   data: Buffer.from(p.data ?? new Uint8Array()).toString('base64'),
 });
@@ -120,10 +125,14 @@ if (require.main === module) {
       codec,
       host: process.env.TOGETHER_CODEC_HOST ?? '127.0.0.1',
       port: Number(process.env.TOGETHER_CODEC_PORT ?? 8888),
-      allowedOrigins: process.env.TOGETHER_CODEC_CORS_ORIGINS?.split(',').map((x) => x.trim()).filter(Boolean),
+      allowedOrigins: process.env.TOGETHER_CODEC_CORS_ORIGINS?.split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
       authToken: process.env.TOGETHER_CODEC_AUTH || undefined,
     });
-    console.log(`codec endpoint ${s.url} (set it as the Web UI's codec endpoint, or start the dev server with --ui-codec-endpoint ${s.url})`);
+    console.log(
+      `codec endpoint ${s.url} (set it as the Web UI's codec endpoint, or start the dev server with --ui-codec-endpoint ${s.url})`,
+    );
     const stop = () => void s.close().then(() => process.exit(0));
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);

@@ -11,7 +11,12 @@
  * histories still decode.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { METADATA_ENCODING_KEY, type DataConverter, type Payload, type PayloadCodec } from '@temporalio/common';
+import {
+  METADATA_ENCODING_KEY,
+  type DataConverter,
+  type Payload,
+  type PayloadCodec,
+} from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 
 export const ENCODING = 'binary/encrypted';
@@ -63,7 +68,10 @@ export class AesGcmCodec implements PayloadCodec {
       if (data.length < IV_BYTES + TAG_BYTES) throw new CodecConfigError('encrypted payload is truncated');
       const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(0, IV_BYTES));
       decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
-      const plain = Buffer.concat([decipher.update(data.subarray(IV_BYTES, data.length - TAG_BYTES)), decipher.final()]);
+      const plain = Buffer.concat([
+        decipher.update(data.subarray(IV_BYTES, data.length - TAG_BYTES)),
+        decipher.final(),
+      ]);
       return temporal.api.common.v1.Payload.decode(plain) as Payload;
     });
   }
@@ -86,13 +94,18 @@ export function codecFromEnv(env: NodeJS.ProcessEnv = process.env): AesGcmCodec 
   if (!b64) return undefined;
   const keyId = env.TOGETHER_CODEC_KEY_ID || 'k1';
   if (!/^[A-Za-z0-9._-]{1,64}$/.test(keyId)) {
-    throw new CodecConfigError(`TOGETHER_CODEC_KEY_ID='${keyId}' must be letters, digits, dot, dash or underscore.`);
+    throw new CodecConfigError(
+      `TOGETHER_CODEC_KEY_ID='${keyId}' must be letters, digits, dot, dash or underscore.`,
+    );
   }
   const keys = new Map<string, Buffer>([[keyId, parseKey('TOGETHER_CODEC_KEY', b64)]]);
   for (const entry of (env.TOGETHER_CODEC_PREVIOUS_KEYS ?? '').split(',').filter(Boolean)) {
     const i = entry.indexOf(':');
     if (i <= 0) throw new CodecConfigError(`TOGETHER_CODEC_PREVIOUS_KEYS entries are '<id>:<base64 key>'.`);
-    keys.set(entry.slice(0, i).trim(), parseKey(`TOGETHER_CODEC_PREVIOUS_KEYS[${entry.slice(0, i)}]`, entry.slice(i + 1)));
+    keys.set(
+      entry.slice(0, i).trim(),
+      parseKey(`TOGETHER_CODEC_PREVIOUS_KEYS[${entry.slice(0, i)}]`, entry.slice(i + 1)),
+    );
   }
   return new AesGcmCodec(keyId, keys);
 }

@@ -92,7 +92,9 @@ export async function startOnboarding(
   opts: { taskQueue?: string } = {},
 ): Promise<WorkflowHandleWithFirstExecutionRunId<typeof onboardTenant>> {
   if (!/^[A-Za-z0-9._-]{1,100}$/.test(input.tenant.tenantId)) {
-    throw new SettingsError(`tenantId '${input.tenant.tenantId}' must be a GUID or a short name (letters, digits, . _ -).`);
+    throw new SettingsError(
+      `tenantId '${input.tenant.tenantId}' must be a GUID or a short name (letters, digits, . _ -).`,
+    );
   }
   assertSettings(input.settings, { requireAll: true });
   if (input.carried) throw new SettingsError('carried is set by the workflow itself, not by callers.');
@@ -113,7 +115,10 @@ function isNotFound(err: unknown): boolean {
 }
 
 /** The onboarding's status (query), or null when the tenant has no onboarding. */
-export async function getOnboardingStatus(client: Client, tenantId: string): Promise<OnboardingStatus | null> {
+export async function getOnboardingStatus(
+  client: Client,
+  tenantId: string,
+): Promise<OnboardingStatus | null> {
   try {
     return await client.workflow.getHandle(onboardingWorkflowId(tenantId)).query(statusQuery);
   } catch (err) {
@@ -146,17 +151,27 @@ export async function registerConsentState(
   registration: ConsentStateRegistration,
 ): Promise<void> {
   if (!/^[0-9a-f]{64}$/.test(registration.stateHash)) {
-    throw new SettingsError('stateHash must be the lower-case hex SHA-256 of the state (use hashConsentState).');
+    throw new SettingsError(
+      'stateHash must be the lower-case hex SHA-256 of the state (use hashConsentState).',
+    );
   }
   await signalOnboarding(client, tenantId, (h) => h.signal(registerConsentStateSignal, registration));
 }
 
 /** The console validated Entra's redirect: pass it on (the workflow checks the hash again and verifies by Graph). */
-export async function deliverConsentCallback(client: Client, tenantId: string, callback: ConsentCallback): Promise<void> {
+export async function deliverConsentCallback(
+  client: Client,
+  tenantId: string,
+  callback: ConsentCallback,
+): Promise<void> {
   await signalOnboarding(client, tenantId, (h) => h.signal(consentCallbackSignal, callback));
 }
 
-async function update<R>(client: Client, tenantId: string, fn: (h: WorkflowHandle) => Promise<R>): Promise<R> {
+async function update<R>(
+  client: Client,
+  tenantId: string,
+  fn: (h: WorkflowHandle) => Promise<R>,
+): Promise<R> {
   try {
     return await fn(client.workflow.getHandle(onboardingWorkflowId(tenantId)));
   } catch (err) {

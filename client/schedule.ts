@@ -60,7 +60,9 @@ function scheduleParts(o: HealthScheduleOptions) {
   const policy = healthSchedulePolicy(minutes);
   const spec: ScheduleSpec = {
     ...policy.spec,
-    intervals: [{ every: `${minutes} minutes`, offset: `${tenantOffsetMinutes(o.tenant.tenantId, minutes)} minutes` }],
+    intervals: [
+      { every: `${minutes} minutes`, offset: `${tenantOffsetMinutes(o.tenant.tenantId, minutes)} minutes` },
+    ],
   };
   const input: HealthCheckInput = {
     tenant: o.tenant,
@@ -93,7 +95,10 @@ function scheduleParts(o: HealthScheduleOptions) {
 }
 
 /** Creates the tenant's schedule, or updates spec, action and policies in place (keeping paused/notes). */
-export async function createOrUpdateHealthSchedule(client: Client, o: HealthScheduleOptions): Promise<string> {
+export async function createOrUpdateHealthSchedule(
+  client: Client,
+  o: HealthScheduleOptions,
+): Promise<string> {
   const scheduleId = healthScheduleId(o.tenant.tenantId);
   const parts = scheduleParts(o);
   try {
@@ -113,7 +118,11 @@ export async function createOrUpdateHealthSchedule(client: Client, o: HealthSche
   await client.schedule.getHandle(scheduleId).update((prev) => ({
     ...prev,
     ...parts,
-    state: { paused: prev.state.paused, note: prev.state.note, remainingActions: prev.state.remainingActions },
+    state: {
+      paused: prev.state.paused,
+      note: prev.state.note,
+      remainingActions: prev.state.remainingActions,
+    },
   }));
   return scheduleId;
 }

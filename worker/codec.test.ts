@@ -29,7 +29,11 @@ describe('AES-256-GCM payload codec', () => {
     await expect(old.decode([tampered])).rejects.toThrow();
     const rotatedWithout = codecFromEnv({ TOGETHER_CODEC_KEY: key(), TOGETHER_CODEC_KEY_ID: 'k2' })!;
     await expect(rotatedWithout.decode([enc!])).rejects.toThrow(/key 'k1'.*TOGETHER_CODEC_PREVIOUS_KEYS/);
-    const rotated = codecFromEnv({ TOGETHER_CODEC_KEY: key(), TOGETHER_CODEC_KEY_ID: 'k2', TOGETHER_CODEC_PREVIOUS_KEYS: `k1:${k1}` })!;
+    const rotated = codecFromEnv({
+      TOGETHER_CODEC_KEY: key(),
+      TOGETHER_CODEC_KEY_ID: 'k2',
+      TOGETHER_CODEC_PREVIOUS_KEYS: `k1:${k1}`,
+    })!;
     expect(defaultPayloadConverter.fromPayload((await rotated.decode([enc!]))[0]!)).toBe(42);
   });
 
@@ -48,17 +52,30 @@ describe('AES-256-GCM payload codec', () => {
       const body = {
         payloads: [
           {
-            metadata: Object.fromEntries(Object.entries(enc!.metadata!).map(([k, v]) => [k, Buffer.from(v!).toString('base64')])),
+            metadata: Object.fromEntries(
+              Object.entries(enc!.metadata!).map(([k, v]) => [k, Buffer.from(v!).toString('base64')]),
+            ),
             data: Buffer.from(enc!.data!).toString('base64'),
           },
         ],
       };
-      const headers = { 'content-type': 'application/json', origin: 'http://localhost:8233', authorization: 'Bearer tok' };
-      const pre = await fetch(`${server.url}/decode`, { method: 'OPTIONS', headers: { origin: 'http://localhost:8233' } });
+      const headers = {
+        'content-type': 'application/json',
+        origin: 'http://localhost:8233',
+        authorization: 'Bearer tok',
+      };
+      const pre = await fetch(`${server.url}/decode`, {
+        method: 'OPTIONS',
+        headers: { origin: 'http://localhost:8233' },
+      });
       expect(pre.status).toBe(204);
       expect(pre.headers.get('access-control-allow-origin')).toBe('http://localhost:8233');
       expect(pre.headers.get('access-control-allow-headers')).toContain('x-namespace');
-      const res = await fetch(`${server.url}/decode`, { method: 'POST', headers, body: JSON.stringify(body) });
+      const res = await fetch(`${server.url}/decode`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify(body),
+      });
       expect(res.status).toBe(200);
       const out = (await res.json()) as { payloads: { data: string }[] };
       expect(JSON.parse(Buffer.from(out.payloads[0]!.data, 'base64').toString())).toEqual({ hello: 'ui' });

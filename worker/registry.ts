@@ -55,7 +55,10 @@ export function loadGraphActivities(deps: Omit<ActivityDeps, 'graph'>): GraphAct
   try {
     return createActivities({ config: loadGraphConfig(deps.env), logger: deps.logger });
   } catch (err) {
-    if (err instanceof ConfigurationError || (err instanceof Error && /invalid|must|required/i.test(err.message))) {
+    if (
+      err instanceof ConfigurationError ||
+      (err instanceof Error && /invalid|must|required/i.test(err.message))
+    ) {
       throw new ConfigError(`Graph settings: ${err.message}`);
     }
     throw err;
@@ -69,6 +72,11 @@ export function createActivityRegistry(
   return {
     ...createSelfTestActivities(deps.taskQueue),
     ...graph,
-    ...createTemporalActivities({ client: deps.client, graph, taskQueue: deps.taskQueue, logger: deps.logger }),
+    ...createTemporalActivities({
+      client: deps.client,
+      graph,
+      taskQueue: deps.taskQueue,
+      logger: deps.logger,
+    }),
   } as unknown as Record<string, (...args: never[]) => Promise<unknown>>;
 }

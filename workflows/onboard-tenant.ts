@@ -180,7 +180,13 @@ export async function onboardTenant(input: OnboardTenantInput): Promise<Onboardi
       rejectedCallbacks++;
       log.warn('rejected consent callback', {
         tenantId,
-        why: !match ? 'unknown state' : match.used ? 'state already used' : claimedOther ? 'other tenant' : 'expired state',
+        why: !match
+          ? 'unknown state'
+          : match.used
+            ? 'state already used'
+            : claimedOther
+              ? 'other tenant'
+              : 'expired state',
       });
       return;
     }
@@ -315,7 +321,9 @@ export async function onboardTenant(input: OnboardTenantInput): Promise<Onboardi
 
   // ---------------------------------------------------------------- awaiting consent
   if (phase === 'awaitingConsent') {
-    const pollSeconds = input.consentPollSeconds?.length ? input.consentPollSeconds : DEFAULT_CONSENT_POLL_SECONDS;
+    const pollSeconds = input.consentPollSeconds?.length
+      ? input.consentPollSeconds
+      : DEFAULT_CONSENT_POLL_SECONDS;
     const reminders = (input.reminderAfterHours ?? [24, 72])
       .map((h) => ({ h, at: startMs + h * HOUR }))
       .filter((r) => r.at < deadlineMs)
@@ -362,7 +370,8 @@ export async function onboardTenant(input: OnboardTenantInput): Promise<Onboardi
         }
         setPhase('awaitingConsent');
         const inGrace =
-          callbackAtMs !== undefined && Date.now() < callbackAtMs + (input.propagationGraceSeconds ?? 3600) * 1000;
+          callbackAtMs !== undefined &&
+          Date.now() < callbackAtMs + (input.propagationGraceSeconds ?? 3600) * 1000;
         pollIndex++;
         let interval = pollSeconds[Math.min(pollIndex, pollSeconds.length - 1)]!;
         if (inGrace) interval = Math.min(interval, GRACE_POLL_CAP_SECONDS);
@@ -376,7 +385,8 @@ export async function onboardTenant(input: OnboardTenantInput): Promise<Onboardi
         kind: 'consentExpired',
         since: iso(startMs),
         summary: `Onboarding expired: admin consent was not granted within ${input.consentWaitDays ?? 14} days.`,
-        impact: 'The calendar integration is not active. Start the onboarding again when an administrator is ready.',
+        impact:
+          'The calendar integration is not active. Start the onboarding again when an administrator is ready.',
         fix: { consentUrl: input.consentUrl },
       });
       await condition(allHandlersFinished);

@@ -39,7 +39,8 @@ export const SAMPLE_TEST_DEFAULTS = {
 function isPermanent(err: unknown): boolean {
   const cause = err instanceof ActivityFailure ? err.cause : err;
   return (
-    cause instanceof ApplicationFailure && (cause.nonRetryable || PERMANENT_FAILURES.includes(cause.type ?? ''))
+    cause instanceof ApplicationFailure &&
+    (cause.nonRetryable || PERMANENT_FAILURES.includes(cause.type ?? ''))
   );
 }
 

@@ -68,7 +68,9 @@ export function settingsProblems(partial: unknown, opts: { requireAll?: boolean 
   if (opts.requireAll || 'threshold' in p) {
     const t = p.threshold;
     if (typeof t !== 'number' || !Number.isFinite(t) || t <= 0 || t > 1) {
-      problems.push(`threshold must be a number greater than 0 and at most 1, e.g. 0.9 (got ${JSON.stringify(t)})`);
+      problems.push(
+        `threshold must be a number greater than 0 and at most 1, e.g. 0.9 (got ${JSON.stringify(t)})`,
+      );
     }
   }
   if ('sampleSource' in p && p.sampleSource !== undefined) {

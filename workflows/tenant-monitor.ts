@@ -58,7 +58,8 @@ export function classify(r: HealthResult): { cls: HealthClass; reason: string } 
   if (r.consent === 'revoked' || r.consent === 'notConsented') {
     return { cls: 'failing', reason: `Admin consent is ${r.consent === 'revoked' ? 'revoked' : 'missing'}.` };
   }
-  if (r.appEnabled === false) return { cls: 'failing', reason: 'The enterprise app is disabled in the tenant.' };
+  if (r.appEnabled === false)
+    return { cls: 'failing', reason: 'The enterprise app is disabled in the tenant.' };
   if (r.verdict === 'fail') return { cls: 'failing', reason: r.verdictReason ?? 'The sample test failed.' };
   if (r.consent === 'partial') {
     return { cls: 'degraded', reason: `Consent lacks ${r.missingRoles.join(', ') || 'some roles'}.` };
@@ -66,7 +67,8 @@ export function classify(r: HealthResult): { cls: HealthClass; reason: string } 
   if (r.consent === 'propagating' || r.verdict === 'inconclusive') {
     return { cls: 'inconclusive', reason: r.verdictReason ?? 'Consent is still propagating.' };
   }
-  if (r.verdict === 'degraded') return { cls: 'degraded', reason: r.verdictReason ?? 'Some calendars are unreachable.' };
+  if (r.verdict === 'degraded')
+    return { cls: 'degraded', reason: r.verdictReason ?? 'Some calendars are unreachable.' };
   return { cls: 'healthy', reason: r.verdictReason ?? 'All checks passed.' };
 }
 
@@ -105,7 +107,8 @@ export async function tenantMonitor(input: MonitorInput): Promise<void> {
       await notifyOwner({ ...n, tenantId, to: owner });
       sentKeys.push(n.idempotencyKey);
       while (sentKeys.length > SENT_KEYS_LIMIT) sentKeys.shift();
-      if (state.incident && n.idempotencyKey.includes(`:${state.incident.id}:`)) state.incident.notified.push(n.kind);
+      if (state.incident && n.idempotencyKey.includes(`:${state.incident.id}:`))
+        state.incident.notified.push(n.kind);
     } catch (err) {
       log.error('notification failed after retries', { tenantId, kind: n.kind, error: String(err) });
     }
@@ -117,7 +120,9 @@ export async function tenantMonitor(input: MonitorInput): Promise<void> {
     state.since = iso();
   };
   const fixFor = (r: HealthResult): Notification['fix'] =>
-    r.consent === 'consented' ? { steps: ['See the unreachable accounts in the status page.'] } : { consentUrl: r.consentUrl };
+    r.consent === 'consented'
+      ? { steps: ['See the unreachable accounts in the status page.'] }
+      : { consentUrl: r.consentUrl };
 
   /** Applies a result to the state at once (queries see a consistent state), then sends its notifications. */
   async function handle(r: HealthResult): Promise<void> {
@@ -131,7 +136,12 @@ export async function tenantMonitor(input: MonitorInput): Promise<void> {
       sampled: r.sampled,
       verdict: r.verdict,
       consent: r.consent,
-      ...Object.fromEntries(r.examples.map((e, i) => [`example${i + 1}`, `${e.user}: ${e.reason}${e.code ? ` (${e.code})` : ''}`])),
+      ...Object.fromEntries(
+        r.examples.map((e, i) => [
+          `example${i + 1}`,
+          `${e.user}: ${e.reason}${e.code ? ` (${e.code})` : ''}`,
+        ]),
+      ),
     };
     const outbox: Omit<Notification, 'tenantId' | 'to'>[] = [];
 

@@ -26,11 +26,17 @@ describe('verdict', () => {
 describe('settings validation', () => {
   it('accepts good partials and names every bad field', () => {
     expect(settingsProblems({ sampleSize: 20 })).toEqual([]);
-    expect(settingsProblems({ sampleSource: { kind: 'group', groupId: 'b981f56b-cba9-4ec1-acdc-ca1a89fd0bba' } })).toEqual([]);
+    expect(
+      settingsProblems({ sampleSource: { kind: 'group', groupId: 'b981f56b-cba9-4ec1-acdc-ca1a89fd0bba' } }),
+    ).toEqual([]);
     expect(settingsProblems({ sampleSize: 1.5, threshold: 0, owner: 'x' })).toHaveLength(3);
-    expect(settingsProblems({ sampleSource: { kind: 'group', groupId: 'nope' } })[0]).toMatch(/groupId:<GUID>/);
+    expect(settingsProblems({ sampleSource: { kind: 'group', groupId: 'nope' } })[0]).toMatch(
+      /groupId:<GUID>/,
+    );
     expect(settingsProblems(null)).toEqual(['settings must be an object']);
-    expect(settingsProblems({ owner: 'a@b.c' }, { requireAll: true }).join()).toMatch(/sampleSize.*scheduleIntervalMinutes.*threshold/);
+    expect(settingsProblems({ owner: 'a@b.c' }, { requireAll: true }).join()).toMatch(
+      /sampleSize.*scheduleIntervalMinutes.*threshold/,
+    );
   });
 });
 
@@ -42,13 +48,27 @@ describe('shared', () => {
 
 describe('monitor classification', () => {
   const r = (o: Partial<HealthResult>): HealthResult => ({
-    tenantId: 't', checkId: 'c', at: '', owner: '', consentUrl: '', consent: 'consented', missingRoles: [],
-    verdict: 'pass', sampled: 1, accessible: 1, examples: [], graphRequests: 0, durationMs: 0, ...o,
+    tenantId: 't',
+    checkId: 'c',
+    at: '',
+    owner: '',
+    consentUrl: '',
+    consent: 'consented',
+    missingRoles: [],
+    verdict: 'pass',
+    sampled: 1,
+    accessible: 1,
+    examples: [],
+    graphRequests: 0,
+    durationMs: 0,
+    ...o,
   });
   it('maps results to healthy / degraded / failing / inconclusive', () => {
     expect(classify(r({})).cls).toBe('healthy');
     expect(classify(r({ verdict: 'degraded' })).cls).toBe('degraded');
-    expect(classify(r({ consent: 'partial', missingRoles: ['Calendars.ReadWrite'] })).reason).toMatch(/Calendars.ReadWrite/);
+    expect(classify(r({ consent: 'partial', missingRoles: ['Calendars.ReadWrite'] })).reason).toMatch(
+      /Calendars.ReadWrite/,
+    );
     expect(classify(r({ verdict: 'fail' })).cls).toBe('failing');
     expect(classify(r({ consent: 'revoked' })).cls).toBe('failing');
     expect(classify(r({ appEnabled: false })).cls).toBe('failing');

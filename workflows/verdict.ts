@@ -65,7 +65,7 @@ export function buildReport(args: {
     inaccessible.push({
       user: {
         id: r.userId,
-        ...(u?.userPrincipalName ?? r.userPrincipalName
+        ...((u?.userPrincipalName ?? r.userPrincipalName)
           ? { userPrincipalName: u?.userPrincipalName ?? r.userPrincipalName }
           : {}),
         ...(u?.displayName ? { displayName: u.displayName } : {}),

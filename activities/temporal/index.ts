@@ -42,7 +42,12 @@ function errorInfo(err: unknown): { type?: string; message: string; nonRetryable
   return { type: e?.type ?? e?.name, message: e?.message ?? String(err), nonRetryable: !!e?.nonRetryable };
 }
 
-const PERMANENT = ['ConfigurationError', 'ConsentMissingError', 'UnknownTenantError', 'CredentialRejectedError'];
+const PERMANENT = [
+  'ConfigurationError',
+  'ConsentMissingError',
+  'UnknownTenantError',
+  'CredentialRejectedError',
+];
 
 export function createTemporalActivities(deps: TemporalActivityDeps): TemporalActivities {
   const now = deps.now ?? (() => new Date());
@@ -91,7 +96,9 @@ export function createTemporalActivities(deps: TemporalActivityDeps): TemporalAc
         appEnabled: consent.servicePrincipal?.enabled,
         verdict: consent.state === 'propagating' ? 'inconclusive' : 'fail',
         verdictReason:
-          consent.state === 'propagating' ? 'Consent could not be confirmed right now.' : `Consent is ${consent.state}.`,
+          consent.state === 'propagating'
+            ? 'Consent could not be confirmed right now.'
+            : `Consent is ${consent.state}.`,
         sampled: 0,
         accessible: 0,
         examples: [],
@@ -158,7 +165,10 @@ export function createTemporalActivities(deps: TemporalActivityDeps): TemporalAc
         const exp = await deps.graph.checkCredentialExpiry();
         result.credentials = { severity: exp.severity, credentials: exp.credentials };
       } catch (err) {
-        deps.logger?.warn({ tenantId, error: errorInfo(err).message }, 'health check: credential expiry unknown');
+        deps.logger?.warn(
+          { tenantId, error: errorInfo(err).message },
+          'health check: credential expiry unknown',
+        );
       }
     }
     await reportToMonitor({ result, taskQueue: input.taskQueue });

@@ -61,11 +61,16 @@ export function uniqueTaskQueue(prefix = 'test'): string {
 }
 
 /** Registers the TenantId keyword attribute on a server that was not started with it (time-skipping server). */
-export async function registerTenantIdAttribute(env: TestWorkflowEnvironment, namespace = 'default'): Promise<void> {
+export async function registerTenantIdAttribute(
+  env: TestWorkflowEnvironment,
+  namespace = 'default',
+): Promise<void> {
   try {
     await env.connection.operatorService.addSearchAttributes({
       namespace,
-      searchAttributes: { [TENANT_ID.name]: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD },
+      searchAttributes: {
+        [TENANT_ID.name]: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+      },
     });
   } catch (err) {
     if (!/already exists/i.test(String(err))) throw err;
@@ -126,7 +131,11 @@ export function countActions(events: HistoryEvent[]): { total: number; byKind: R
 }
 
 /** Poll until `fn` returns a value (visibility and schedules are eventually consistent). */
-export async function eventually<T>(fn: () => Promise<T | undefined | null | false>, what: string, timeoutMs = 30_000): Promise<T> {
+export async function eventually<T>(
+  fn: () => Promise<T | undefined | null | false>,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();

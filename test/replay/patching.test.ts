@@ -15,7 +15,10 @@ const history = () =>
     JSON.parse(fs.readFileSync(path.join(__dirname, 'histories', 'health-check-healthy.json'), 'utf8')),
   );
 const bundle = (file: string) =>
-  bundleWorkflowCode({ workflowsPath: path.join(__dirname, 'variants', file), logger: new DefaultLogger('WARN') });
+  bundleWorkflowCode({
+    workflowsPath: path.join(__dirname, 'variants', file),
+    logger: new DefaultLogger('WARN'),
+  });
 
 describe('patched() discipline', () => {
   beforeAll(() => installTestRuntime());

@@ -92,7 +92,12 @@ async function devServerScenario(): Promise<void> {
         {
           tenant: { tenantId },
           consentUrl: `${emu.loginUrl}/organizations/v2.0/adminconsent?client_id=${ids.TOGETHER_APP.appId}`,
-          settings: { owner: 'it-owner@contoso.onmicrosoft.com', sampleSize: 60, threshold: 0.9, scheduleIntervalMinutes: 360 },
+          settings: {
+            owner: 'it-owner@contoso.onmicrosoft.com',
+            sampleSize: 60,
+            threshold: 0.9,
+            scheduleIntervalMinutes: 360,
+          },
           consentPollSeconds: [1, 2, 5],
         },
         { taskQueue },
@@ -101,10 +106,21 @@ async function devServerScenario(): Promise<void> {
         stateHash: hashConsentState('recorded-state'),
         expiresAt: new Date(Date.now() + 600_000).toISOString(),
       });
-      await deliverConsentCallback(client, tenantId, { stateHash: hashConsentState('forged'), adminConsent: true });
+      await deliverConsentCallback(client, tenantId, {
+        stateHash: hashConsentState('forged'),
+        adminConsent: true,
+      });
       await emu.control.grantConsent({ tenantId, appId: ids.TOGETHER_APP.appId });
-      await deliverConsentCallback(client, tenantId, { stateHash: hashConsentState('recorded-state'), tenant: tenantId, adminConsent: true });
-      await eventually(async () => (await getOnboardingStatus(client, tenantId))?.scheduleId, 'onboarding', 120_000);
+      await deliverConsentCallback(client, tenantId, {
+        stateHash: hashConsentState('recorded-state'),
+        tenant: tenantId,
+        adminConsent: true,
+      });
+      await eventually(
+        async () => (await getOnboardingStatus(client, tenantId))?.scheduleId,
+        'onboarding',
+        120_000,
+      );
       await updateSettings(client, tenantId, { healthSampleSize: 5 });
       await retest(client, tenantId);
 
@@ -112,7 +128,9 @@ async function devServerScenario(): Promise<void> {
         await triggerHealthSchedule(client, tenantId);
         const wfId = await eventually(async () => {
           const d = await describeHealthSchedule(client, tenantId);
-          return d && d.info.recentActions.length >= n ? d.info.recentActions.at(-1)!.action.workflow.workflowId : undefined;
+          return d && d.info.recentActions.length >= n
+            ? d.info.recentActions.at(-1)!.action.workflow.workflowId
+            : undefined;
         }, 'a scheduled run');
         await client.workflow.getHandle(wfId).result();
         return client.workflow.getHandle(wfId);
@@ -120,10 +138,16 @@ async function devServerScenario(): Promise<void> {
       await save('health-check-healthy', await runHealth(1));
       await emu.control.revokeConsent({ tenantId, appId: ids.TOGETHER_APP.appId });
       await save('health-check-revoked', await runHealth(2));
-      await eventually(async () => (await getMonitorState(client, tenantId))?.status === 'failing', 'failing');
+      await eventually(
+        async () => (await getMonitorState(client, tenantId))?.status === 'failing',
+        'failing',
+      );
       await emu.control.grantConsent({ tenantId, appId: ids.TOGETHER_APP.appId });
       await runHealth(3);
-      await eventually(async () => (await getMonitorState(client, tenantId))?.status === 'recovered', 'recovered');
+      await eventually(
+        async () => (await getMonitorState(client, tenantId))?.status === 'recovered',
+        'recovered',
+      );
 
       await save('onboard-tenant-contoso', client.workflow.getHandle(onboardingWorkflowId(tenantId)));
       await save('tenant-monitor-incident', client.workflow.getHandle(monitorWorkflowId(tenantId)));
@@ -161,7 +185,12 @@ async function timeSkippingScenario(): Promise<void> {
           {
             tenant: { tenantId: 'expiring' },
             consentUrl: 'https://consent.test',
-            settings: { owner: 'owner@contoso.test', sampleSize: 10, threshold: 0.9, scheduleIntervalMinutes: 360 },
+            settings: {
+              owner: 'owner@contoso.test',
+              sampleSize: 10,
+              threshold: 0.9,
+              scheduleIntervalMinutes: 360,
+            },
           },
         ],
       });

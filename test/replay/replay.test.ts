@@ -11,10 +11,15 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { installTestRuntime, workflowBundle } from '../helpers/temporal';
 
 const dir = path.join(__dirname, 'histories');
-const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+const files = fs
+  .readdirSync(dir)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 
 function load(file: string): temporal.api.history.v1.History {
-  return temporal.api.history.v1.History.fromObject(JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')));
+  return temporal.api.history.v1.History.fromObject(
+    JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')),
+  );
 }
 
 describe('replay of recorded histories', () => {

@@ -32,7 +32,10 @@ describe('sample test survives a worker crash', () => {
   let contoso: Awaited<ReturnType<typeof startBigContoso>>;
   const children: ChildProcess[] = [];
   beforeAll(async () => {
-    [env, contoso] = await Promise.all([createLocalTestEnv(), startBigContoso({ users: 1200, latencyMs: 100 })]);
+    [env, contoso] = await Promise.all([
+      createLocalTestEnv(),
+      startBigContoso({ users: 1200, latencyMs: 100 }),
+    ]);
   });
   afterAll(async () => {
     for (const c of children) c.kill('SIGKILL');
@@ -50,19 +53,36 @@ describe('sample test survives a worker crash', () => {
     const handle = await env.client.workflow.start('sampleTest', {
       taskQueue,
       workflowId: `crash-${taskQueue}`,
-      args: [{ tenant: { tenantId: ids.CONTOSO.tenantId }, size: 1000, threshold: 0.5, heartbeatTimeoutSeconds: 5 }],
+      args: [
+        {
+          tenant: { tenantId: ids.CONTOSO.tenantId },
+          size: 1000,
+          threshold: 0.5,
+          heartbeatTimeoutSeconds: 5,
+        },
+      ],
     });
     // kill in the middle of a chunk: a probe activity is running on the worker right now
-    const atKill = await eventually(async () => {
-      const p = await handle.query(sampleTestProgressQuery);
-      return p.probed >= 300 ? p : undefined;
-    }, 'progress ≥ 300', 90_000);
-    await eventually(async () => {
-      const d = await handle.describe();
-      return (d.raw.pendingActivities ?? []).some(
-        (a) => a.activityType?.name === 'probeCalendars' && a.state === temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED,
-      );
-    }, 'a running probe activity', 30_000);
+    const atKill = await eventually(
+      async () => {
+        const p = await handle.query(sampleTestProgressQuery);
+        return p.probed >= 300 ? p : undefined;
+      },
+      'progress ≥ 300',
+      90_000,
+    );
+    await eventually(
+      async () => {
+        const d = await handle.describe();
+        return (d.raw.pendingActivities ?? []).some(
+          (a) =>
+            a.activityType?.name === 'probeCalendars' &&
+            a.state === temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED,
+        );
+      },
+      'a running probe activity',
+      30_000,
+    );
     first.child.kill('SIGKILL');
 
     await new Promise((r) => first.child.once('exit', r));
@@ -88,7 +108,9 @@ describe('sample test survives a worker crash', () => {
     const perUser = new Map<string, number>();
     for (const r of reads) perUser.set(r.mailbox ?? r.path, (perUser.get(r.mailbox ?? r.path) ?? 0) + 1);
     const twice = [...perUser.values()].filter((n) => n > 1).length;
-    const starts = events.filter((e) => e.activityTaskStartedEventAttributes).map((e) => e.activityTaskStartedEventAttributes!.attempt ?? 1);
+    const starts = events
+      .filter((e) => e.activityTaskStartedEventAttributes)
+      .map((e) => e.activityTaskStartedEventAttributes!.attempt ?? 1);
     console.log(
       `crash test: killed at ${atKill.probed}/${atKill.total} probed; ${perUser.size} users probed, ${twice} twice; ` +
         `probe attempts>1: ${starts.filter((a) => a > 1).length}; verdict ${report.verdict} (${report.accessible}/${report.sampled})`,

@@ -20,7 +20,10 @@ export async function startBigContoso(opts: { users: number; latencyMs?: number 
     tenants: { id: string; generate?: { count: number } }[];
   };
   const contoso = fixture.tenants.find((t) => t.id === ids.CONTOSO.tenantId)!;
-  contoso.generate = { ...(contoso.generate ?? { seed: 'contoso' }), count: opts.users } as typeof contoso.generate;
+  contoso.generate = {
+    ...(contoso.generate ?? { seed: 'contoso' }),
+    count: opts.users,
+  } as typeof contoso.generate;
   const emu = await startTestEmulator({ fixture, latencyMs: opts.latencyMs ?? 0 });
   await emu.control.grantConsent({ tenantId: ids.CONTOSO.tenantId, appId: ids.TOGETHER_APP.appId });
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'together-wf-emu-'));

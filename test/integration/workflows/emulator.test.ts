@@ -66,7 +66,9 @@ describe('onboarding and health against the emulator, real activities', () => {
     });
     const tenantId = ids.CONTOSO.tenantId;
     const mails = async () =>
-      (await emu.control.outbox()).filter((m) => m.message.toRecipients?.some((r) => r.emailAddress.address === OWNER));
+      (await emu.control.outbox()).filter((m) =>
+        m.message.toRecipients?.some((r) => r.emailAddress.address === OWNER),
+      );
 
     await worker.runUntil(async () => {
       await startOnboarding(
@@ -74,7 +76,13 @@ describe('onboarding and health against the emulator, real activities', () => {
         {
           tenant: { tenantId },
           consentUrl: `${emu.loginUrl}/organizations/v2.0/adminconsent?client_id=${ids.TOGETHER_APP.appId}`,
-          settings: { owner: OWNER, sampleSize: 250, threshold: 0.8, scheduleIntervalMinutes: 360, healthSampleSize: 10 },
+          settings: {
+            owner: OWNER,
+            sampleSize: 250,
+            threshold: 0.8,
+            scheduleIntervalMinutes: 360,
+            healthSampleSize: 10,
+          },
         },
         { taskQueue },
       );
@@ -83,19 +91,31 @@ describe('onboarding and health against the emulator, real activities', () => {
         expiresAt: new Date(Date.now() + 600_000).toISOString(),
       });
       // Polling alone finds nothing yet: not consented.
-      const waiting = await eventually(async () => {
-        const s = await getOnboardingStatus(client, tenantId);
-        return s?.consent ? s : undefined;
-      }, 'a first consent check', 60_000);
+      const waiting = await eventually(
+        async () => {
+          const s = await getOnboardingStatus(client, tenantId);
+          return s?.consent ? s : undefined;
+        },
+        'a first consent check',
+        60_000,
+      );
       expect(waiting.phase).toBe('awaitingConsent');
       expect(waiting.consent?.state).toBe('notConsented');
 
       await emu.control.grantConsent({ tenantId, appId: ids.TOGETHER_APP.appId });
-      await deliverConsentCallback(client, tenantId, { stateHash: hashConsentState('emulator-state'), tenant: tenantId, adminConsent: true });
-      const done = await eventually(async () => {
-        const s = await getOnboardingStatus(client, tenantId);
-        return s?.scheduleId ? s : undefined;
-      }, 'onboarding', 120_000);
+      await deliverConsentCallback(client, tenantId, {
+        stateHash: hashConsentState('emulator-state'),
+        tenant: tenantId,
+        adminConsent: true,
+      });
+      const done = await eventually(
+        async () => {
+          const s = await getOnboardingStatus(client, tenantId);
+          return s?.scheduleId ? s : undefined;
+        },
+        'onboarding',
+        120_000,
+      );
       const report = done.lastReport!;
       expect(done.phase).toBe('active');
       expect(report.sampled).toBeGreaterThan(150);
@@ -113,14 +133,23 @@ describe('onboarding and health against the emulator, real activities', () => {
         await triggerHealthSchedule(client, tenantId);
         const id = await eventually(async () => {
           const d = await describeHealthSchedule(client, tenantId);
-          return d && d.info.recentActions.length >= n ? d.info.recentActions.at(-1)!.action.workflow.workflowId : undefined;
+          return d && d.info.recentActions.length >= n
+            ? d.info.recentActions.at(-1)!.action.workflow.workflowId
+            : undefined;
         }, 'a scheduled run');
         return client.workflow.getHandle(id).result();
       };
       const revoked = await runs(1);
       expect(revoked.consent).toBe('revoked');
-      await eventually(async () => ((await getMonitorState(client, tenantId))?.status === 'failing' ? true : undefined), 'failing');
-      await eventually(async () => ((await mails()).length === 2 ? true : undefined), 'the incident email', 60_000);
+      await eventually(
+        async () => ((await getMonitorState(client, tenantId))?.status === 'failing' ? true : undefined),
+        'failing',
+      );
+      await eventually(
+        async () => ((await mails()).length === 2 ? true : undefined),
+        'the incident email',
+        60_000,
+      );
       await runs(2); // still revoked: no second incident email
       await emu.control.grantConsent({ tenantId, appId: ids.TOGETHER_APP.appId });
       await runs(3);
@@ -129,7 +158,11 @@ describe('onboarding and health against the emulator, real activities', () => {
         return s?.status === 'recovered' ? s : undefined;
       }, 'recovered');
       expect(m.history.map((h) => h.status)).toEqual(['active', 'failing', 'failing', 'recovered']);
-      await eventually(async () => ((await mails()).length === 3 ? true : undefined), 'the resolved email', 60_000);
+      await eventually(
+        async () => ((await mails()).length === 3 ? true : undefined),
+        'the resolved email',
+        60_000,
+      );
       await new Promise((r) => setTimeout(r, 1000));
       expect(await mails()).toHaveLength(3);
       const sends = await emu.control.requests({ route: 'sendMail' });

@@ -78,7 +78,11 @@ export function fakeGraph(
         results: input.users.map((u) => {
           g.probedUsers.push(u.id);
           const reason = opts.reason?.(Number(u.id.slice(5))) ?? 'ok';
-          return { userId: u.id, reason, ...(reason !== 'ok' ? { code: 'ErrorAccessDenied', requestId: 'req-1' } : {}) };
+          return {
+            userId: u.id,
+            reason,
+            ...(reason !== 'ok' ? { code: 'ErrorAccessDenied', requestId: 'req-1' } : {}),
+          };
         }),
         graphRequests: Math.ceil(input.users.length / 20) * 2,
         throttledRetries: 0,
@@ -99,7 +103,8 @@ export function fakeGraph(
       g.notifyAttempts++;
       const attempt = (attemptsByKey.get(n.idempotencyKey) ?? 0) + 1;
       attemptsByKey.set(n.idempotencyKey, attempt);
-      if (opts.flakyNotify && attempt === 1) throw new Error('SMTP relay unavailable (injected, before send)');
+      if (opts.flakyNotify && attempt === 1)
+        throw new Error('SMTP relay unavailable (injected, before send)');
       const already = g.delivered.some((d) => d.idempotencyKey === n.idempotencyKey);
       if (!already) g.delivered.push(n);
       if (opts.flakyNotify && attempt === 2) throw new Error('connection reset after send (injected)');

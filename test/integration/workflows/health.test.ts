@@ -28,7 +28,12 @@ import {
   triggerHealthSchedule,
   updateSettings,
 } from '../../../client';
-import { healthResultSignal, monitorWorkflowId, onboardingWorkflowId, type OnboardTenantInput } from '../../../workflows/messages';
+import {
+  healthResultSignal,
+  monitorWorkflowId,
+  onboardingWorkflowId,
+  type OnboardTenantInput,
+} from '../../../workflows/messages';
 import { TENANT_ID } from '../../../workflows/search-attributes';
 import {
   countActions,
@@ -45,11 +50,21 @@ function onboardInput(tenantId: string): OnboardTenantInput {
   return {
     tenant: { tenantId },
     consentUrl: 'https://consent.test/adminconsent',
-    settings: { owner: 'owner@contoso.test', sampleSize: 40, threshold: 0.9, scheduleIntervalMinutes: 60, healthSampleSize: 10 },
+    settings: {
+      owner: 'owner@contoso.test',
+      sampleSize: 40,
+      threshold: 0.9,
+      scheduleIntervalMinutes: 60,
+      healthSampleSize: 10,
+    },
   };
 }
 
-async function makeWorker(env: TestWorkflowEnvironment, graph: FakeGraph, taskQueue: string): Promise<Worker> {
+async function makeWorker(
+  env: TestWorkflowEnvironment,
+  graph: FakeGraph,
+  taskQueue: string,
+): Promise<Worker> {
   return Worker.create({
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',
@@ -120,12 +135,15 @@ describe('health on the dev server', () => {
 
       // Temporal actions of this healthy scheduled run, from the real histories
       const own = countActions((await run.fetchHistory()).events ?? []);
-      const monitorEvents = (await client.workflow.getHandle(monitorWorkflowId(tenantId)).fetchHistory()).events ?? [];
+      const monitorEvents =
+        (await client.workflow.getHandle(monitorWorkflowId(tenantId)).fetchHistory()).events ?? [];
       const signalsForRun = monitorEvents.filter(
         (e) =>
           e.workflowExecutionSignaledEventAttributes?.signalName === healthResultSignal.name &&
           JSON.stringify(e.workflowExecutionSignaledEventAttributes.input).length > 0 &&
-          Buffer.from(e.workflowExecutionSignaledEventAttributes.input?.payloads?.[0]?.data ?? []).toString().includes(runId),
+          Buffer.from(e.workflowExecutionSignaledEventAttributes.input?.payloads?.[0]?.data ?? [])
+            .toString()
+            .includes(runId),
       ).length;
       const total = own.total + signalsForRun;
       console.log(`actions per healthy scheduled run: ${total}`, own.byKind, { signal: signalsForRun });
@@ -138,7 +156,9 @@ describe('health on the dev server', () => {
         const list = await listTenants(client);
         return list.some((t) => t.tenantId === tenantId) ? list : undefined;
       }, 'listTenants');
-      expect(tenants.find((t) => t.tenantId === tenantId)).toMatchObject({ workflowId: onboardingWorkflowId(tenantId) });
+      expect(tenants.find((t) => t.tenantId === tenantId)).toMatchObject({
+        workflowId: onboardingWorkflowId(tenantId),
+      });
       const viaSA = await client.workflow.count(`TenantId = '${tenantId}'`);
       expect(viaSA.count).toBeGreaterThanOrEqual(3); // onboarding, sample test, monitor (+ health runs)
 
@@ -171,9 +191,14 @@ describe('health on the dev server', () => {
     expect(await getMonitorState(client, 'no-such-tenant')).toBeNull();
     expect(await describeHealthSchedule(client, 'no-such-tenant')).toBeNull();
     await expect(
-      deliverConsentCallback(client, 'no-such-tenant', { stateHash: hashConsentState('x'), adminConsent: true }),
+      deliverConsentCallback(client, 'no-such-tenant', {
+        stateHash: hashConsentState('x'),
+        adminConsent: true,
+      }),
     ).rejects.toThrow(TenantNotFoundError);
-    await expect(updateSettings(client, 'no-such-tenant', { sampleSize: 5 })).rejects.toThrow(TenantNotFoundError);
+    await expect(updateSettings(client, 'no-such-tenant', { sampleSize: 5 })).rejects.toThrow(
+      TenantNotFoundError,
+    );
   });
 
   it('the monitor continues-as-new when suggested and keeps its incident, history and sent notifications', async () => {
@@ -196,14 +221,22 @@ describe('health on the dev server', () => {
       examples: [],
     };
     await worker.runUntil(async () => {
-      await temporalActs.reportToMonitor({ result: { ...base, checkId: 'c-0', verdict: 'fail', accessible: 0 }, taskQueue });
+      await temporalActs.reportToMonitor({
+        result: { ...base, checkId: 'c-0', verdict: 'fail', accessible: 0 },
+        taskQueue,
+      });
       for (let i = 1; i <= 30; i++) {
-        await temporalActs.reportToMonitor({ result: { ...base, checkId: `c-${i}`, verdict: 'fail', accessible: 1 }, taskQueue });
+        await temporalActs.reportToMonitor({
+          result: { ...base, checkId: `c-${i}`, verdict: 'fail', accessible: 1 },
+          taskQueue,
+        });
       }
       const handle = client.workflow.getHandle(monitorWorkflowId(tenantId));
       const state = await eventually(async () => {
         const s = await handle.query('monitorState');
-        return (s as { history: unknown[] }).history.length === 31 ? (s as Awaited<ReturnType<typeof getMonitorState>>) : undefined;
+        return (s as { history: unknown[] }).history.length === 31
+          ? (s as Awaited<ReturnType<typeof getMonitorState>>)
+          : undefined;
       }, 'all results processed');
       const d = await handle.describe();
       expect(d.runId).not.toBe(d.raw.workflowExecutionInfo?.firstRunId); // continued-as-new at least once
@@ -211,13 +244,20 @@ describe('health on the dev server', () => {
       expect(state?.incident?.id).toBe('inc-1');
       expect(kinds(graph)).toEqual(['incidentOpened']); // not re-sent by a new run
       // a duplicate of a result seen before the continue-as-new is still ignored
-      await temporalActs.reportToMonitor({ result: { ...base, checkId: 'c-30', verdict: 'pass', accessible: 10 }, taskQueue });
-      await temporalActs.reportToMonitor({ result: { ...base, checkId: 'c-31', verdict: 'pass', accessible: 10 }, taskQueue });
+      await temporalActs.reportToMonitor({
+        result: { ...base, checkId: 'c-30', verdict: 'pass', accessible: 10 },
+        taskQueue,
+      });
+      await temporalActs.reportToMonitor({
+        result: { ...base, checkId: 'c-31', verdict: 'pass', accessible: 10 },
+        taskQueue,
+      });
       const s2 = await eventually(async () => {
         const s = await getMonitorState(client, tenantId);
         return s?.status === 'recovered' ? s : undefined;
       }, 'recovery');
-      if (s2.history.length !== 32) console.log(JSON.stringify(s2.history.map((h) => [h.verdict, h.accessible, h.status])));
+      if (s2.history.length !== 32)
+        console.log(JSON.stringify(s2.history.map((h) => [h.verdict, h.accessible, h.status])));
       expect(s2.history).toHaveLength(32);
       // the state changes first, the notification follows
       await eventually(async () => kinds(graph).length === 2, 'the resolved notification');
@@ -241,12 +281,19 @@ describe('dev server restart', () => {
     try {
       let worker = await makeWorker(env, graph, taskQueue);
       await worker.runUntil(async () => {
-        await startOnboarding(env.client, { ...onboardInput(tenantId), consentPollSeconds: [3600] }, { taskQueue });
+        await startOnboarding(
+          env.client,
+          { ...onboardInput(tenantId), consentPollSeconds: [3600] },
+          { taskQueue },
+        );
         await registerConsentState(env.client, tenantId, {
           stateHash: hashConsentState(state),
           expiresAt: new Date(Date.now() + 3600_000).toISOString(),
         });
-        await eventually(async () => (await getOnboardingStatus(env.client, tenantId))?.phase === 'awaitingConsent', 'waiting');
+        await eventually(
+          async () => (await getOnboardingStatus(env.client, tenantId))?.phase === 'awaitingConsent',
+          'waiting',
+        );
       });
       await env.teardown();
 
@@ -255,12 +302,19 @@ describe('dev server restart', () => {
       await worker.runUntil(async () => {
         expect((await getOnboardingStatus(env.client, tenantId))?.phase).toBe('awaitingConsent');
         // the registration made before the restart is still known
-        await deliverConsentCallback(env.client, tenantId, { stateHash: hashConsentState(state), adminConsent: true });
-        const s = await eventually(async () => {
-          const st = await getOnboardingStatus(env.client, tenantId);
-          last = st;
-          return st?.phase === 'active' ? st : undefined;
-        }, 'onboarding to complete after the restart', 60_000).catch(async (err: unknown) => {
+        await deliverConsentCallback(env.client, tenantId, {
+          stateHash: hashConsentState(state),
+          adminConsent: true,
+        });
+        const s = await eventually(
+          async () => {
+            const st = await getOnboardingStatus(env.client, tenantId);
+            last = st;
+            return st?.phase === 'active' ? st : undefined;
+          },
+          'onboarding to complete after the restart',
+          60_000,
+        ).catch(async (err: unknown) => {
           const h = await env.client.workflow.getHandle(onboardingWorkflowId(tenantId)).fetchHistory();
           console.log(JSON.stringify(last), (h.events ?? []).map((e) => e.eventType).join(','));
           throw err;

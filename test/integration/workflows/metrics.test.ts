@@ -26,17 +26,33 @@ describe('worker metrics', () => {
     let output = '';
     const child = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
       cwd: root,
-      env: { ...process.env, TEMPORAL_ADDRESS: env.address, TOGETHER_TASK_QUEUE: taskQueue, TOGETHER_WORKER_METRICS: `127.0.0.1:${port}` },
+      env: {
+        ...process.env,
+        TEMPORAL_ADDRESS: env.address,
+        TOGETHER_TASK_QUEUE: taskQueue,
+        TOGETHER_WORKER_METRICS: `127.0.0.1:${port}`,
+      },
     });
     child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
     try {
       await eventually(async () => output.includes('worker started'), 'the worker', 60_000);
-      await env.client.workflow.execute('workerSelfTest', { taskQueue, workflowId: `m-${taskQueue}`, args: ['metrics'] });
-      const text = await eventually(async () => {
-        const body = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-        return body.includes('temporal_activity_execution_latency') && body.includes('temporal_workflow_completed') ? body : undefined;
-      }, 'metrics', 30_000);
+      await env.client.workflow.execute('workerSelfTest', {
+        taskQueue,
+        workflowId: `m-${taskQueue}`,
+        args: ['metrics'],
+      });
+      const text = await eventually(
+        async () => {
+          const body = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+          return body.includes('temporal_activity_execution_latency') &&
+            body.includes('temporal_workflow_completed')
+            ? body
+            : undefined;
+        },
+        'metrics',
+        30_000,
+      );
       for (const name of [
         'temporal_workflow_task_schedule_to_start_latency',
         'temporal_activity_schedule_to_start_latency',

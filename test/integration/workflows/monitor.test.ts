@@ -80,7 +80,11 @@ describe('tenantMonitor', () => {
       await env.sleep('1 hour');
       expect((await getMonitorState(client, tenantId))?.status).toBe('active');
 
-      const failing = result(tenantId, { verdict: 'fail', accessible: 2, verdictReason: '2 of 10 reachable' });
+      const failing = result(tenantId, {
+        verdict: 'fail',
+        accessible: 2,
+        verdictReason: '2 of 10 reachable',
+      });
       await send(failing);
       await send(failing); // the same check reported twice (a retried activity)
       await env.sleep('1 hour');
@@ -101,7 +105,12 @@ describe('tenantMonitor', () => {
       await env.sleep('30 hours'); // no reminders after recovery
       s = await getMonitorState(client, tenantId);
       expect(s?.status).toBe('active');
-      expect(kinds(graph)).toEqual(['incidentOpened', 'incidentReminder', 'incidentReminder', 'incidentResolved']);
+      expect(kinds(graph)).toEqual([
+        'incidentOpened',
+        'incidentReminder',
+        'incidentReminder',
+        'incidentResolved',
+      ]);
       expect(new Set(graph.delivered.map((d) => d.idempotencyKey)).size).toBe(4);
       // each notification took three attempts (fail before send, fail after send, ok) and was delivered once
       expect(graph.notifyAttempts).toBe(12);
@@ -133,7 +142,13 @@ describe('tenantMonitor', () => {
     const cred = (severity: 'warning' | 'urgent', daysLeft: number) => ({
       severity,
       credentials: [
-        { kind: 'certificate' as const, keyId: 'k1', endDateTime: '2027-01-01T00:00:00Z', daysLeft, severity },
+        {
+          kind: 'certificate' as const,
+          keyId: 'k1',
+          endDateTime: '2027-01-01T00:00:00Z',
+          daysLeft,
+          severity,
+        },
       ],
     });
     await w.runUntil(async () => {
@@ -168,17 +183,33 @@ describe('sampleTest', () => {
   it('probes in chunks and reports pass / degraded / fail against the threshold', async () => {
     const pass = await run(fakeGraph({ users: 100 }), 100);
     expect(pass).toMatchObject({ sampled: 100, accessible: 100, verdict: 'pass', byReason: { ok: 100 } });
-    const degraded = await run(fakeGraph({ users: 100, reason: (i) => (i % 5 === 0 ? 'mailboxUnavailable' : 'ok') }), 100);
-    expect(degraded).toMatchObject({ accessible: 80, verdict: 'degraded', byReason: { ok: 80, mailboxUnavailable: 20 } });
-    expect(degraded.inaccessible[0]).toMatchObject({ reason: 'mailboxUnavailable', code: 'ErrorAccessDenied', requestId: 'req-1' });
-    const fail = await run(fakeGraph({ users: 100, reason: (i) => (i % 5 === 0 ? 'ok' : 'outsideScope') }), 100);
+    const degraded = await run(
+      fakeGraph({ users: 100, reason: (i) => (i % 5 === 0 ? 'mailboxUnavailable' : 'ok') }),
+      100,
+    );
+    expect(degraded).toMatchObject({
+      accessible: 80,
+      verdict: 'degraded',
+      byReason: { ok: 80, mailboxUnavailable: 20 },
+    });
+    expect(degraded.inaccessible[0]).toMatchObject({
+      reason: 'mailboxUnavailable',
+      code: 'ErrorAccessDenied',
+      requestId: 'req-1',
+    });
+    const fail = await run(
+      fakeGraph({ users: 100, reason: (i) => (i % 5 === 0 ? 'ok' : 'outsideScope') }),
+      100,
+    );
     expect(fail.verdict).toBe('fail');
   });
 
   it('is inconclusive, never fail, when throttling or an outage prevents a judgement', async () => {
     const throttled = await run(fakeGraph({ users: 100, reason: (i) => (i < 60 ? 'throttled' : 'ok') }), 100);
     expect(throttled.verdict).toBe('inconclusive');
-    const outage = await run(fakeGraph({ users: 100, probeThrows: true }), 100, { heartbeatTimeoutSeconds: 5 });
+    const outage = await run(fakeGraph({ users: 100, probeThrows: true }), 100, {
+      heartbeatTimeoutSeconds: 5,
+    });
     expect(outage.verdict).toBe('inconclusive');
     expect(outage.accessible).toBe(0);
   });
@@ -194,9 +225,15 @@ describe('sampleTest', () => {
       });
       const report = await handle.result();
       expect(report.sampled).toBe(300);
-      expect(await handle.query(sampleTestProgressQuery)).toEqual({ total: 300, probed: 300, accessible: 300 });
+      expect(await handle.query(sampleTestProgressQuery)).toEqual({
+        total: 300,
+        probed: 300,
+        accessible: 300,
+      });
       const events = (await handle.fetchHistory()).events ?? [];
-      const probes = events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'probeCalendars');
+      const probes = events.filter(
+        (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'probeCalendars',
+      );
       expect(probes).toHaveLength(6);
       expect(new Set(graph.probedUsers).size).toBe(300);
     });

@@ -20,12 +20,13 @@ import {
   updateSettings,
   UpdateRejectedError,
 } from '../../../client';
+import { statusQuery, updateSettingsUpdate, type OnboardTenantInput } from '../../../workflows/messages';
 import {
-  statusQuery,
-  updateSettingsUpdate,
-  type OnboardTenantInput,
-} from '../../../workflows/messages';
-import { createTimeSkippingTestEnv, registerTenantIdAttribute, uniqueTaskQueue, workflowBundle } from '../../helpers/temporal';
+  createTimeSkippingTestEnv,
+  registerTenantIdAttribute,
+  uniqueTaskQueue,
+  workflowBundle,
+} from '../../helpers/temporal';
 import { fakeGraph, fakeTemporalActivities, kinds, type FakeGraph } from './fakes';
 
 let env: TestWorkflowEnvironment;
@@ -86,15 +87,25 @@ describe('onboardTenant', () => {
         expiresAt: new Date(Date.now() + 3600_000 * 24 * 365).toISOString(),
       });
       // forged: unknown state; wrong tenant claimed
-      await deliverConsentCallback(client, tenantId, { stateHash: hashConsentState('forged'), adminConsent: true });
+      await deliverConsentCallback(client, tenantId, {
+        stateHash: hashConsentState('forged'),
+        adminConsent: true,
+      });
       await deliverConsentCallback(client, tenantId, {
         stateHash: hashConsentState(state),
         tenant: 'someone-else',
         adminConsent: true,
       });
       // the real one, then a replay of it
-      await deliverConsentCallback(client, tenantId, { stateHash: hashConsentState(state), tenant: tenantId, adminConsent: true });
-      await deliverConsentCallback(client, tenantId, { stateHash: hashConsentState(state), adminConsent: true });
+      await deliverConsentCallback(client, tenantId, {
+        stateHash: hashConsentState(state),
+        tenant: tenantId,
+        adminConsent: true,
+      });
+      await deliverConsentCallback(client, tenantId, {
+        stateHash: hashConsentState(state),
+        adminConsent: true,
+      });
 
       const final = await (async () => {
         for (let i = 0; i < 100; i++) {
@@ -120,7 +131,10 @@ describe('onboardTenant', () => {
       expect(history).not.toContain(Buffer.from(state).toString('base64'));
 
       // updates once active: a valid settings change reaches the schedule; retest returns a report
-      const s2 = await updateSettings(client, tenantId, { scheduleIntervalMinutes: 60, owner: 'new@contoso.test' });
+      const s2 = await updateSettings(client, tenantId, {
+        scheduleIntervalMinutes: 60,
+        owner: 'new@contoso.test',
+      });
       expect(s2.scheduleIntervalMinutes).toBe(60);
       expect(temporal.schedules.at(-1)?.settings.owner).toBe('new@contoso.test');
       const report = await retest(client, tenantId);
@@ -155,13 +169,23 @@ describe('onboardTenant', () => {
         expect(String((err as WorkflowUpdateFailedError).cause?.message)).toMatch(message);
       }
       // and through client/: the same messages, as UpdateRejectedError
-      await expect(updateSettings(client, inp.tenant.tenantId, { threshold: 0 })).rejects.toThrow(UpdateRejectedError);
+      await expect(updateSettings(client, inp.tenant.tenantId, { threshold: 0 })).rejects.toThrow(
+        UpdateRejectedError,
+      );
       // re-test before consent is refused
-      await expect(retest(client, inp.tenant.tenantId)).rejects.toThrow(/Cannot re-test tenant .* while it is awaitingConsent/);
+      await expect(retest(client, inp.tenant.tenantId)).rejects.toThrow(
+        /Cannot re-test tenant .* while it is awaitingConsent/,
+      );
       const after = (await handle.fetchHistory()).events?.length ?? 0;
       // only the polling of the meantime may have added events, no update events
       const events = (await handle.fetchHistory()).events ?? [];
-      expect(events.some((e) => e.workflowExecutionUpdateAcceptedEventAttributes || e.workflowExecutionUpdateRejectedEventAttributes)).toBe(false);
+      expect(
+        events.some(
+          (e) =>
+            e.workflowExecutionUpdateAcceptedEventAttributes ||
+            e.workflowExecutionUpdateRejectedEventAttributes,
+        ),
+      ).toBe(false);
       expect(after).toBeGreaterThanOrEqual(before);
       await handle.terminate('test done');
     });
@@ -218,7 +242,10 @@ describe('payload codec', () => {
       activities: { ...graph, ...fakeTemporalActivities() },
       dataConverter: dataConverter(codecEnv),
     });
-    const secureClient = new TemporalClient({ connection: env.connection, dataConverter: dataConverter(codecEnv) });
+    const secureClient = new TemporalClient({
+      connection: env.connection,
+      dataConverter: dataConverter(codecEnv),
+    });
     const inp = input();
     await w.runUntil(async () => {
       const handle = await startOnboarding(secureClient, inp, { taskQueue });
@@ -230,14 +257,20 @@ describe('payload codec', () => {
       expect(raw.includes(inp.consentUrl)).toBe(false);
       expect(raw.includes('binary/encrypted')).toBe(true);
       // and without the codec the same history would show it (control)
-      const plainHandle = await startOnboarding(client, { ...inp, tenant: { tenantId: `${inp.tenant.tenantId}-plain` } }, { taskQueue });
+      const plainHandle = await startOnboarding(
+        client,
+        { ...inp, tenant: { tenantId: `${inp.tenant.tenantId}-plain` } },
+        { taskQueue },
+      );
       for (let i = 0; i < 50; i++) {
         // first workflow task done (the codec worker answers queries in ciphertext, so look at the history)
         const ev = (await plainHandle.fetchHistory()).events ?? [];
         if (ev.some((e) => e.workflowTaskCompletedEventAttributes)) break;
         await new Promise((r) => setTimeout(r, 100));
       }
-      const plain = Buffer.from(temporal.api.history.v1.History.encode(await plainHandle.fetchHistory()).finish());
+      const plain = Buffer.from(
+        temporal.api.history.v1.History.encode(await plainHandle.fetchHistory()).finish(),
+      );
       expect(plain.includes('owner@contoso.test')).toBe(true);
       await plainHandle.terminate('test done');
       await handle.terminate('test done');
