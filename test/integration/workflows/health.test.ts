@@ -321,6 +321,8 @@ describe('dev server restart', () => {
         });
         expect(s.rejectedCallbacks).toBe(0);
         expect(s.lastReport?.verdict).toBe('pass');
+        // the onboarding went on to the schedule and the monitor (phase 'active' is set just before)
+        await eventually(() => getMonitorState(env.client, tenantId), 'the monitor');
         await env.client.workflow.getHandle(onboardingWorkflowId(tenantId)).terminate('test done');
         await env.client.workflow.getHandle(monitorWorkflowId(tenantId)).terminate('test done');
       });
