@@ -144,6 +144,37 @@ describe('onboardTenant', () => {
     });
   });
 
+  it('keeps waiting through more than an hour of propagating after a callback, polling at most 2 minutes apart', async () => {
+    const graph = fakeGraph({ consent: (c) => (c <= 40 ? 'propagating' : 'consented') });
+    const { w, taskQueue } = await worker(graph);
+    const inp = input();
+    const tenantId = inp.tenant.tenantId;
+    await w.runUntil(async () => {
+      const handle = await startOnboarding(client, inp, { taskQueue });
+      await registerConsentState(client, tenantId, {
+        stateHash: hashConsentState('p'),
+        expiresAt: new Date(Date.now() + 3600_000 * 24 * 365).toISOString(),
+      });
+      await deliverConsentCallback(client, tenantId, {
+        stateHash: hashConsentState('p'),
+        adminConsent: true,
+      });
+      await env.sleep('1 hour');
+      const inGrace = await handle.query(statusQuery);
+      expect(inGrace.phase).toBe('awaitingConsent');
+      expect(inGrace.consent?.state).toBe('propagating');
+      expect(graph.consentCalls).toBeGreaterThanOrEqual(30); // ≤ 2 min apart during the grace
+      await env.sleep('2 hours');
+      expect((await handle.query(statusQuery)).phase).toBe('awaitingConsent');
+      for (let i = 0; i < 100 && (await handle.query(statusQuery)).phase !== 'active'; i++)
+        await env.sleep('4 hours');
+      const s = await handle.query(statusQuery);
+      expect(s.phase).toBe('active');
+      expect(graph.consentCalls).toBe(41); // the 41st check said consented
+      await handle.terminate('test done');
+    });
+  });
+
   it('rejects bad update inputs with clear messages and leaves history untouched', async () => {
     const graph = fakeGraph({ consent: () => 'notConsented' });
     const { w, taskQueue } = await worker(graph);
