@@ -17,7 +17,7 @@ import { createOrUpdateHealthSchedule, describeHealthSchedule, triggerHealthSche
 import type { HealthCheckInput } from '../activities/temporal/contract';
 import type { FixtureObject } from '../emulator/fixture';
 import { healthResultSignal, monitorWorkflowId } from '../workflows/messages';
-import { ids, startTestEmulator } from '../test/helpers/emulator';
+import { graphEnvFor, ids, startTestEmulator } from '../test/helpers/emulator';
 import { countActions, createLocalTestEnv, eventually } from '../test/helpers/temporal';
 import type { BenchRow } from './types';
 
@@ -120,14 +120,7 @@ export default async function healthBench(): Promise<BenchRow[]> {
       TEMPORAL_ADDRESS: env.address,
       TOGETHER_TASK_QUEUE: taskQueue,
       TOGETHER_MAX_CONCURRENT_ACTIVITIES: '200',
-      TOGETHER_APP_ID: ids.TOGETHER_APP.appId,
-      TOGETHER_CLIENT_SECRET: ids.TOGETHER_APP.clientSecret,
-      TOGETHER_AUTHORITY_HOST: emu.loginUrl,
-      TOGETHER_GRAPH_BASE_URL: emu.graphUrl,
-      TOGETHER_PUBLISHER_TENANT_ID: ids.PUBLISHER.tenantId,
-      TOGETHER_SENDER_MAILBOX: ids.PUBLISHER.senderMailbox.userPrincipalName,
-      TOGETHER_STATE_DIR: stateDir,
-      NODE_EXTRA_CA_CERTS: emu.caCertPath,
+      ...graphEnvFor(emu, stateDir),
     },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

@@ -237,10 +237,10 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
     },
   );
 
-  app.post<{ Params: { tenantId: string } }>('/tenants/:tenantId/retest', async (req, reply) => {
-    const tenantId = tenantParam(req.params.tenantId);
+  /** The checks every tenant form shares: a GUID tenant id and a valid CSRF token; sends the error page. */
+  const refuseForm = (reply: FastifyReply, tenantId: string | undefined, csrfOk: boolean) => {
     if (!tenantId) return errorPage(reply, 400, 'Bad tenant id', 'A tenant id is a GUID.');
-    if (!checkCsrf(req)) {
+    if (!csrfOk) {
       return errorPage(
         reply,
         403,
@@ -249,6 +249,13 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
         ['Go back to the tenant page, reload it, and submit the form again.'],
       );
     }
+    return undefined;
+  };
+
+  app.post<{ Params: { tenantId: string } }>('/tenants/:tenantId/retest', async (req, reply) => {
+    const tenantId = tenantParam(req.params.tenantId);
+    const refusal = refuseForm(reply, tenantId, checkCsrf(req));
+    if (refusal || !tenantId) return refusal;
     try {
       await backend.retest(tenantId);
       return reply.redirect(`/tenants/${encodeURIComponent(tenantId)}?notice=retested`, 303);
@@ -259,16 +266,8 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
 
   app.post<{ Params: { tenantId: string } }>('/tenants/:tenantId/settings', async (req, reply) => {
     const tenantId = tenantParam(req.params.tenantId);
-    if (!tenantId) return errorPage(reply, 400, 'Bad tenant id', 'A tenant id is a GUID.');
-    if (!checkCsrf(req)) {
-      return errorPage(
-        reply,
-        403,
-        'Form expired',
-        'This form could not be verified (missing or invalid CSRF token).',
-        ['Go back to the tenant page, reload it, and submit the form again.'],
-      );
-    }
+    const refusal = refuseForm(reply, tenantId, checkCsrf(req));
+    if (refusal || !tenantId) return refusal;
     const parsed = parseSettingsForm((req.body ?? {}) as Record<string, unknown>);
     if ('error' in parsed) return errorPage(reply, 400, 'Could not save the settings', parsed.error);
     try {

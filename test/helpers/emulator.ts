@@ -10,7 +10,7 @@ import { ClientCertificateCredential, ClientSecretCredential, type TokenCredenti
 import { AuthenticationHandler, Client, HTTPMessageHandler } from '@microsoft/microsoft-graph-client';
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials';
 import { startEmulator, trustEmulatorCa, type EmulatorOptions, type RunningEmulator } from '../../emulator';
-import { TOGETHER_APP } from '../../emulator/fixtures/ids';
+import { PUBLISHER, TOGETHER_APP } from '../../emulator/fixtures/ids';
 
 export type { RunningEmulator } from '../../emulator';
 export * as ids from '../../emulator/fixtures/ids';
@@ -83,4 +83,22 @@ function noRetryChain(authProvider: TokenCredentialAuthenticationProvider) {
   const auth = new AuthenticationHandler(authProvider);
   auth.setNext(new HTTPMessageHandler());
   return auth;
+}
+
+/**
+ * The Graph settings a worker (or `createActivities`) needs to reach this emulator as Together's app in
+ * Contoso, with notifications sent from the publisher's sender mailbox: the same variables a real
+ * deployment sets (docs/activities.md), pointed at the emulator. Includes NODE_EXTRA_CA_CERTS for children.
+ */
+export function graphEnvFor(emu: RunningEmulator, stateDir: string): Record<string, string> {
+  return {
+    TOGETHER_APP_ID: TOGETHER_APP.appId,
+    TOGETHER_CLIENT_SECRET: TOGETHER_APP.clientSecret,
+    TOGETHER_AUTHORITY_HOST: emu.loginUrl,
+    TOGETHER_GRAPH_BASE_URL: emu.graphUrl,
+    TOGETHER_PUBLISHER_TENANT_ID: PUBLISHER.tenantId,
+    TOGETHER_SENDER_MAILBOX: PUBLISHER.senderMailbox.userPrincipalName,
+    TOGETHER_STATE_DIR: stateDir,
+    NODE_EXTRA_CA_CERTS: emu.caCertPath,
+  };
 }

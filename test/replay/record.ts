@@ -37,7 +37,7 @@ import {
 } from '../../client';
 import { healthResultSignal, monitorWorkflowId, onboardingWorkflowId } from '../../workflows/messages';
 import { fakeGraph, fakeTemporalActivities } from '../integration/workflows/fakes';
-import { ids, startTestEmulator } from '../helpers/emulator';
+import { graphEnvFor, ids, startTestEmulator } from '../helpers/emulator';
 import {
   createLocalTestEnv,
   createTimeSkippingTestEnv,
@@ -70,13 +70,7 @@ async function devServerScenario(): Promise<void> {
     const taskQueue = uniqueTaskQueue('record');
     const graph = createActivities({
       config: loadGraphConfig({
-        TOGETHER_APP_ID: ids.TOGETHER_APP.appId,
-        TOGETHER_CLIENT_SECRET: ids.TOGETHER_APP.clientSecret,
-        TOGETHER_AUTHORITY_HOST: emu.loginUrl,
-        TOGETHER_GRAPH_BASE_URL: emu.graphUrl,
-        TOGETHER_PUBLISHER_TENANT_ID: ids.PUBLISHER.tenantId,
-        TOGETHER_SENDER_MAILBOX: ids.PUBLISHER.senderMailbox.userPrincipalName,
-        TOGETHER_STATE_DIR: stateDir,
+        ...graphEnvFor(emu, stateDir),
       }),
     });
     const worker = await Worker.create({

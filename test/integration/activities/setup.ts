@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createActivities, loadGraphConfig, type CreateActivitiesDeps } from '../../../activities';
 import type { GraphActivities } from '../../../activities/contract';
-import { ids, startTestEmulator, type RunningEmulator } from '../../helpers/emulator';
+import { graphEnvFor, ids, startTestEmulator, type RunningEmulator } from '../../helpers/emulator';
 
 export { ids };
 export type { RunningEmulator };
@@ -25,14 +25,8 @@ export async function startHarness(opts: Parameters<typeof startTestEmulator>[0]
   const emu = await startTestEmulator(opts);
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'together-activities-'));
   const env: Record<string, string> = {
-    TOGETHER_APP_ID: ids.TOGETHER_APP.appId,
-    TOGETHER_CLIENT_SECRET: ids.TOGETHER_APP.clientSecret,
-    TOGETHER_AUTHORITY_HOST: emu.loginUrl,
-    TOGETHER_GRAPH_BASE_URL: emu.graphUrl,
-    TOGETHER_PUBLISHER_TENANT_ID: ids.PUBLISHER.tenantId,
-    TOGETHER_SENDER_MAILBOX: ids.PUBLISHER.senderMailbox.userPrincipalName,
+    ...graphEnvFor(emu, stateDir),
     TOGETHER_PROBE_MAILBOXES: ids.CONTOSO.probeMailbox.userPrincipalName,
-    TOGETHER_STATE_DIR: stateDir,
   };
   return {
     emu,

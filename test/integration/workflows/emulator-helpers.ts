@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { FixtureObject } from '../../../emulator/fixture';
-import { ids, startTestEmulator, type RunningEmulator } from '../../helpers/emulator';
+import { graphEnvFor, ids, startTestEmulator, type RunningEmulator } from '../../helpers/emulator';
 
 export { ids };
 
@@ -28,14 +28,7 @@ export async function startBigContoso(opts: { users: number; latencyMs?: number 
   await emu.control.grantConsent({ tenantId: ids.CONTOSO.tenantId, appId: ids.TOGETHER_APP.appId });
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'together-wf-emu-'));
   const env: Record<string, string> = {
-    TOGETHER_APP_ID: ids.TOGETHER_APP.appId,
-    TOGETHER_CLIENT_SECRET: ids.TOGETHER_APP.clientSecret,
-    TOGETHER_AUTHORITY_HOST: emu.loginUrl,
-    TOGETHER_GRAPH_BASE_URL: emu.graphUrl,
-    TOGETHER_PUBLISHER_TENANT_ID: ids.PUBLISHER.tenantId,
-    TOGETHER_SENDER_MAILBOX: ids.PUBLISHER.senderMailbox.userPrincipalName,
-    TOGETHER_STATE_DIR: stateDir,
-    NODE_EXTRA_CA_CERTS: emu.caCertPath,
+    ...graphEnvFor(emu, stateDir),
   };
   return {
     emu,

@@ -25,7 +25,7 @@ import {
   triggerHealthSchedule,
 } from '../../../client';
 import { monitorWorkflowId, onboardingWorkflowId } from '../../../workflows/messages';
-import { ids, startTestEmulator, type RunningEmulator } from '../../helpers/emulator';
+import { graphEnvFor, ids, startTestEmulator, type RunningEmulator } from '../../helpers/emulator';
 import { createLocalTestEnv, eventually, uniqueTaskQueue, workflowBundle } from '../../helpers/temporal';
 
 const OWNER = 'it-owner@contoso.onmicrosoft.com';
@@ -49,13 +49,7 @@ describe('onboarding and health against the emulator, real activities', () => {
     const taskQueue = uniqueTaskQueue('emulator');
     const graph = createActivities({
       config: loadGraphConfig({
-        TOGETHER_APP_ID: ids.TOGETHER_APP.appId,
-        TOGETHER_CLIENT_SECRET: ids.TOGETHER_APP.clientSecret,
-        TOGETHER_AUTHORITY_HOST: emu.loginUrl,
-        TOGETHER_GRAPH_BASE_URL: emu.graphUrl,
-        TOGETHER_PUBLISHER_TENANT_ID: ids.PUBLISHER.tenantId,
-        TOGETHER_SENDER_MAILBOX: ids.PUBLISHER.senderMailbox.userPrincipalName,
-        TOGETHER_STATE_DIR: stateDir,
+        ...graphEnvFor(emu, stateDir),
       }),
     });
     const worker = await Worker.create({
