@@ -1,13 +1,9 @@
 /**
- * Runs once in vitest's main process before any test file. It makes sure the Temporal binaries exist
- * (resolving only: `npm run setup` / CI installs them) and prints the Node version the suite runs on.
- * Environment set here is inherited by the forked test workers.
+ * Runs in vitest's main process before any test file (once per project, so the env flag keeps the
+ * line to one per run): prints the Node version the suite runs on, which must be the project's Node 22.
  */
-import type { TestProject } from 'vitest/node';
-
-export default function setup(project: TestProject): void {
-  if (project.name === 'unit' || !process.env.__TOGETHER_SETUP_PRINTED) {
-    process.env.__TOGETHER_SETUP_PRINTED = '1';
-    console.log(`together-o365 tests on Node ${process.version}`);
-  }
+export default function setup(): void {
+  if (process.env.__TOGETHER_SETUP_PRINTED) return;
+  process.env.__TOGETHER_SETUP_PRINTED = '1';
+  console.log(`together-o365 tests on Node ${process.version}`);
 }
