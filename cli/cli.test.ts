@@ -222,6 +222,18 @@ describe('--from tenant.json', () => {
     expect(resolveOnboardInput({ from: f, owner: 'x@y.io' }, {}).settings.owner).toBe('x@y.io');
   });
 
+  it('for a mailbox-scoped tenant, warns against the consent link instead of printing it', async () => {
+    const f = write({ ...good, mailboxScope: 'group', scopeGroup: 'together-users@contoso.com' });
+    expect(await run(['onboard', '--from', f])).toBe(0);
+    expect(out).toContain('do NOT send the admin consent link');
+    expect(out).not.toContain('/consent/start');
+    out = '';
+    expect(await run(['onboard', '--from', f, '--json'])).toBe(0);
+    const json = JSON.parse(out);
+    expect(json.mailboxScoped).toBe(true);
+    expect(json.consentLink).toBeUndefined();
+  });
+
   it('a bad file says which file, field and why (exit 2)', async () => {
     expect(await run(['onboard', '--from', path.join(dir, 'missing.json')])).toBe(EXIT.badInput);
     expect(err).toContain('Cannot read');

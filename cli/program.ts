@@ -181,7 +181,7 @@ export function createProgram(deps: CliDeps): Command {
     .option('--json', 'print JSON on stdout')
     .action(async (opts: OnboardFlags & { wait?: boolean; timeout: number; json?: boolean }) => {
       const input = resolveOnboardInput(opts, env);
-      const { consoleUrl, ...workflowInput } = input;
+      const { consoleUrl, mailboxScoped, ...workflowInput } = input;
       const tenantId = input.tenant.tenantId;
       const consentLink = `${consoleUrl}/consent/start?tenant=${encodeURIComponent(tenantId)}`;
       await withApi(async (api) => {
@@ -189,8 +189,11 @@ export function createProgram(deps: CliDeps): Command {
         if (!opts.json) {
           process.stdout.write(
             `${started.started ? 'Onboarding started' : 'Onboarding already running'} for tenant ${tenantId} (workflow ${started.workflowId}).\n` +
-              `Send this link to a Global Administrator or Privileged Role Administrator of the tenant:\n  ${consentLink}\n` +
-              `(It is served by the console: together-o365 console.)\n`,
+              (mailboxScoped
+                ? `This tenant scopes mailboxes with Exchange RBAC (mailboxScope: group): do NOT send the admin consent link,\n` +
+                  `which would grant Calendars.ReadWrite tenant-wide. 'pulumi up' granted consent; the workflow finds it by polling.\n`
+                : `Send this link to a Global Administrator or Privileged Role Administrator of the tenant:\n  ${consentLink}\n` +
+                  `(It is served by the console: together-o365 console.)\n`),
           );
         }
         let final: OnboardingStatus | undefined;
@@ -209,8 +212,9 @@ export function createProgram(deps: CliDeps): Command {
             tenantId,
             workflowId: started.workflowId,
             started: started.started,
-            consentLink,
-            adminConsentUrl: workflowInput.consentUrl,
+            ...(mailboxScoped
+              ? { mailboxScoped }
+              : { consentLink, adminConsentUrl: workflowInput.consentUrl }),
             ...(final ? { status: final } : {}),
           });
         }

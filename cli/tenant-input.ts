@@ -118,7 +118,7 @@ function check<T>(schema: z.ZodType<T>, value: unknown, source: string): T {
 export function resolveOnboardInput(
   flags: OnboardFlags,
   env: NodeJS.ProcessEnv = process.env,
-): OnboardTenantInput & { consoleUrl: string } {
+): OnboardTenantInput & { consoleUrl: string; mailboxScoped: boolean } {
   const file = flags.from ? readWorkerConfig(flags.from) : undefined;
   const pick = (flag: string | undefined, fileValue: string | undefined, envName: string) =>
     flag !== undefined
@@ -195,6 +195,9 @@ export function resolveOnboardInput(
     settings,
     ...(flags.consentWaitDays !== undefined ? { consentWaitDays: flags.consentWaitDays } : {}),
     consoleUrl,
+    // The tenant stack scoped mailboxes with Exchange RBAC and granted consent itself; the `/.default`
+    // consent link would grant every permission the app requests tenant-wide and undo that scoping.
+    mailboxScoped: file?.mailboxScope === 'group',
   };
 }
 
