@@ -100,7 +100,8 @@ export async function startDemoEnv(options: DemoEnvOptions = {}): Promise<DemoEn
     const cli = resolveTemporalCli({ install: options.install ?? true });
     say(`Temporal CLI      ${temporalCliVersion(cli).replace(/^temporal version /, '')}`);
 
-    const port = (await isPortFree(7233)) ? 7233 : await freePort();
+    // 0: free ports, retried if the server loses a port race at start-up (scripts/temporal-dev-server.ts).
+    const port = (await isPortFree(7233)) ? 7233 : 0;
     const uiPort = options.webUi ? ((await isPortFree(8233)) ? 8233 : await freePort()) : undefined;
     const temporal = await startDevServer({
       port,

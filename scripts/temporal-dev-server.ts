@@ -7,13 +7,16 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { dataDir } from './paths';
-import { isPortFree, waitForPort } from './port';
+import { freePort, isPortFree, waitForPort } from './port';
 import { resolveTemporalCli } from './temporal-cli';
 
 export const TEMPORAL_SEARCH_ATTRIBUTES = ['TenantId=Keyword'];
 
 export interface DevServerOptions {
-  /** gRPC port; default 7233 (TEMPORAL_DEV_PORT). */
+  /**
+   * gRPC port; default 7233 (TEMPORAL_DEV_PORT). 0 picks free ports, and retries with new ones if the
+   * server loses a port race during start-up (it also binds internal ports of its own choosing).
+   */
   port?: number;
   /** Web UI port; default port + 1000. */
   uiPort?: number;
@@ -44,6 +47,28 @@ export class DevServerError extends Error {
 }
 
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
+  if (options.port !== 0) return startOnce(options);
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort(options.ip ?? '127.0.0.1');
+    try {
+      return await startOnce({ ...options, port, uiPort: options.headless ? undefined : await freePort() });
+    } catch (err) {
+      if (attempt >= 3 || !(err instanceof DevServerError)) throw err;
+    }
+  }
+}
+
+/** The last lines of the server's log, so a start-up failure explains itself even if the log is deleted. */
+function logTail(logFile: string, lines = 5): string {
+  try {
+    const tail = fs.readFileSync(logFile, 'utf8').trim().split('\n').slice(-lines).join('\n');
+    return tail ? `\nLast lines of ${logFile}:\n${tail}` : '';
+  } catch {
+    return '';
+  }
+}
+
+async function startOnce(options: DevServerOptions): Promise<DevServer> {
   const ip = options.ip ?? '127.0.0.1';
   const port = options.port ?? Number(process.env.TEMPORAL_DEV_PORT ?? 7233);
   const uiPort = options.uiPort ?? port + 1000;
@@ -102,7 +127,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       exitPromise.then(() => {
         throw new DevServerError(
           `The Temporal dev server exited during start-up (code ${exited?.code}, signal ${exited?.signal}). ` +
-            `See ${logFile}.`,
+            `See ${logFile}.${logTail(logFile)}`,
         );
       }),
     ]);

@@ -78,9 +78,8 @@ describe('together-o365 (installed command)', () => {
     let server: DevServer;
     let up: NodeJS.ProcessEnv;
     beforeAll(async () => {
-      const port = await freePort();
       server = await startDevServer({
-        port,
+        port: 0,
         headless: true,
         dbFile: null,
         logFile: path.join(dir, 'temporal.log'),
