@@ -56,6 +56,22 @@ describe('embedded Temporal dev server', () => {
     await connection.close();
   });
 
+  it('with port 0 picks free ports itself and serves on them', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'devserver-'));
+    const server = await startDevServer({
+      port: 0,
+      dbFile: null,
+      headless: true,
+      logFile: path.join(dir, 'log'),
+    });
+    servers.push(server);
+    expect(server.address).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(server.address).not.toBe('127.0.0.1:0');
+    const connection = await Connection.connect({ address: server.address });
+    expect((await connection.workflowService.getSystemInfo({})).serverVersion).toBeTruthy();
+    await connection.close();
+  });
+
   it('says which port is taken and how to choose another, without starting a second server', async () => {
     const port = await freePort();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'devserver-'));
