@@ -21,8 +21,7 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { createActivities, loadGraphConfig } from '../../activities';
-import { createTemporalActivities } from '../../activities/temporal';
+import { createEmulatorWorker } from '../integration/workflows/emulator-helpers';
 import {
   deliverConsentCallback,
   describeHealthSchedule,
@@ -37,7 +36,7 @@ import {
 } from '../../client';
 import { healthResultSignal, monitorWorkflowId, onboardingWorkflowId } from '../../workflows/messages';
 import { fakeGraph, fakeTemporalActivities } from '../integration/workflows/fakes';
-import { graphEnvFor, ids, startTestEmulator } from '../helpers/emulator';
+import { ids, startTestEmulator } from '../helpers/emulator';
 import {
   createLocalTestEnv,
   createTimeSkippingTestEnv,
@@ -68,17 +67,7 @@ async function devServerScenario(): Promise<void> {
   try {
     const client: Client = env.client;
     const taskQueue = uniqueTaskQueue('record');
-    const graph = createActivities({
-      config: loadGraphConfig({
-        ...graphEnvFor(emu, stateDir),
-      }),
-    });
-    const worker = await Worker.create({
-      connection: env.nativeConnection,
-      taskQueue,
-      workflowBundle: await workflowBundle(),
-      activities: { ...graph, ...createTemporalActivities({ client, graph, taskQueue }) },
-    });
+    const worker = await createEmulatorWorker({ env, emu, stateDir, taskQueue });
     const tenantId = ids.CONTOSO.tenantId;
     await worker.runUntil(async () => {
       await startOnboarding(

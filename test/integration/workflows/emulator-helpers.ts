@@ -5,8 +5,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { createActivities, loadGraphConfig } from '../../../activities';
+import { createTemporalActivities } from '../../../activities/temporal';
 import type { FixtureObject } from '../../../emulator/fixture';
 import { graphEnvFor, ids, startTestEmulator, type RunningEmulator } from '../../helpers/emulator';
+import { workflowBundle } from '../../helpers/temporal';
 
 export { ids };
 
@@ -38,4 +43,24 @@ export async function startBigContoso(opts: { users: number; latencyMs?: number 
       fs.rmSync(stateDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * An in-process worker with the real Graph activities pointed at the emulator and the real Temporal
+ * activities: what `npm run worker` registers, on a test task queue.
+ */
+export async function createEmulatorWorker(opts: {
+  env: TestWorkflowEnvironment;
+  emu: RunningEmulator;
+  stateDir: string;
+  taskQueue: string;
+}): Promise<Worker> {
+  const client = opts.env.client;
+  const graph = createActivities({ config: loadGraphConfig(graphEnvFor(opts.emu, opts.stateDir)) });
+  return Worker.create({
+    connection: opts.env.nativeConnection,
+    taskQueue: opts.taskQueue,
+    workflowBundle: await workflowBundle(),
+    activities: { ...graph, ...createTemporalActivities({ client, graph, taskQueue: opts.taskQueue }) },
+  });
 }

@@ -10,10 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createActivities, loadGraphConfig } from '../../../activities';
-import { createTemporalActivities } from '../../../activities/temporal';
+import { createEmulatorWorker } from './emulator-helpers';
 import {
   deliverConsentCallback,
   describeHealthSchedule,
@@ -25,8 +23,8 @@ import {
   triggerHealthSchedule,
 } from '../../../client';
 import { monitorWorkflowId, onboardingWorkflowId } from '../../../workflows/messages';
-import { graphEnvFor, ids, startTestEmulator, type RunningEmulator } from '../../helpers/emulator';
-import { createLocalTestEnv, eventually, uniqueTaskQueue, workflowBundle } from '../../helpers/temporal';
+import { ids, startTestEmulator, type RunningEmulator } from '../../helpers/emulator';
+import { createLocalTestEnv, eventually, uniqueTaskQueue } from '../../helpers/temporal';
 
 const OWNER = 'it-owner@contoso.onmicrosoft.com';
 
@@ -47,17 +45,7 @@ describe('onboarding and health against the emulator, real activities', () => {
   it('onboards Contoso, opens one incident when consent is revoked and resolves it, one email each', async () => {
     const client: Client = env.client;
     const taskQueue = uniqueTaskQueue('emulator');
-    const graph = createActivities({
-      config: loadGraphConfig({
-        ...graphEnvFor(emu, stateDir),
-      }),
-    });
-    const worker = await Worker.create({
-      connection: env.nativeConnection,
-      taskQueue,
-      workflowBundle: await workflowBundle(),
-      activities: { ...graph, ...createTemporalActivities({ client, graph, taskQueue }) },
-    });
+    const worker = await createEmulatorWorker({ env, emu, stateDir, taskQueue });
     const tenantId = ids.CONTOSO.tenantId;
     const mails = async () =>
       (await emu.control.outbox()).filter((m) =>
