@@ -15,12 +15,11 @@ import {
 
 export const CONFIG_NAMESPACE = 'together';
 
-export const CONFIG_KEYS = [
-  'mode',
+/** Keys only tenant mode reads; publisher mode refuses them. */
+const TENANT_ONLY_KEYS = [
   'appId',
   'integrationOwner',
   'redirectUri',
-  'permissions',
   'assignment',
   'groupObjectId',
   'groupName',
@@ -28,6 +27,10 @@ export const CONFIG_KEYS = [
   'dynamicRule',
   'mailboxScope',
   'scopeGroup',
+] as const;
+
+/** Keys only publisher mode reads; tenant mode refuses them. */
+const PUBLISHER_ONLY_KEYS = [
   'displayName',
   'redirectUris',
   'owners',
@@ -38,6 +41,8 @@ export const CONFIG_KEYS = [
   'resourceGroupName',
   'keyVaultName',
 ] as const;
+
+export const CONFIG_KEYS = ['mode', ...TENANT_ONLY_KEYS, 'permissions', ...PUBLISHER_ONLY_KEYS] as const;
 export type ConfigKey = (typeof CONFIG_KEYS)[number];
 
 /** Config values as Pulumi hands them over: strings (structured values arrive as JSON text). */
@@ -76,10 +81,13 @@ export type Credential =
 export interface PublisherConfig {
   mode: 'publisher';
   displayName: string;
+  /** Web redirect URIs for the admin-consent callback. */
   redirectUris: string[];
+  /** Owner object ids; empty means the deploying principal. */
   owners: string[];
   permissions: GraphPermission[];
   credential: Credential;
+  /** Azure region for the runtime resources. */
   location: string;
   resourceGroupName?: string;
   keyVaultName?: string;
@@ -282,20 +290,7 @@ function tenant(c: Checker): TenantConfig | undefined {
   } else {
     c.unused(['scopeGroup'], 'when together:mailboxScope is tenant');
   }
-  c.unused(
-    [
-      'displayName',
-      'redirectUris',
-      'owners',
-      'credential',
-      'certificate',
-      'secretEndDate',
-      'location',
-      'resourceGroupName',
-      'keyVaultName',
-    ],
-    'in tenant mode (it belongs to publisher mode)',
-  );
+  c.unused([...PUBLISHER_ONLY_KEYS], 'in tenant mode (it belongs to publisher mode)');
 
   if (!appId || !integrationOwner || !redirectUri || !perms || !assignment || !mailboxScope) return undefined;
   if (mailboxScope === 'group' && !scopeGroup) return undefined;
@@ -370,21 +365,7 @@ function publisher(c: Checker, now: Date): PublisherConfig | undefined {
     z.string().regex(/^[a-zA-Z](?!.*--)[a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$/),
     'a globally unique Key Vault name: 3-24 letters, digits and single hyphens, starting with a letter',
   );
-  c.unused(
-    [
-      'appId',
-      'integrationOwner',
-      'redirectUri',
-      'assignment',
-      'groupObjectId',
-      'groupName',
-      'groupMembers',
-      'dynamicRule',
-      'mailboxScope',
-      'scopeGroup',
-    ],
-    'in publisher mode (it belongs to tenant mode)',
-  );
+  c.unused([...TENANT_ONLY_KEYS], 'in publisher mode (it belongs to tenant mode)');
 
   if (!redirectUris?.length || !perms || !credential || !location) return undefined;
   return {

@@ -1,6 +1,6 @@
 import * as pulumi from '@pulumi/pulumi';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { TENANT_ID, installMocks, promiseOf, quiesce } from './test/mocks';
+import { TENANT_ID, installMocks, loadEntryPoint, promiseOf } from './test/mocks';
 
 pulumi.runtime.setAllConfig({
   'together:mode': 'publisher',
@@ -10,10 +10,7 @@ pulumi.runtime.setAllConfig({
 const recorder = installMocks();
 let stack: Record<string, pulumi.Output<unknown>>;
 beforeAll(async () => {
-  // CommonJS `export =`: vitest's import() puts module.exports under default, as Pulumi's require() would return it.
-  const mod = (await import('./index.js')) as unknown as { default: Record<string, pulumi.Output<unknown>> };
-  stack = mod.default;
-  await quiesce(recorder);
+  stack = await loadEntryPoint(recorder);
 });
 
 describe('entry point, mode publisher', () => {

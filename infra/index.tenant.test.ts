@@ -5,8 +5,8 @@ import {
   TENANT_ID,
   TOGETHER_APP_ID,
   installMocks,
+  loadEntryPoint,
   promiseOf,
-  quiesce,
 } from './test/mocks';
 
 // The entry point reads config and declares resources when imported: config and mocks come first.
@@ -24,10 +24,7 @@ pulumi.runtime.setAllConfig({
 const recorder = installMocks();
 let stack: Record<string, pulumi.Output<unknown>>;
 beforeAll(async () => {
-  // CommonJS `export =`: vitest's import() puts module.exports under default, as Pulumi's require() would return it.
-  const mod = (await import('./index.js')) as unknown as { default: Record<string, pulumi.Output<unknown>> };
-  stack = mod.default;
-  await quiesce(recorder);
+  stack = await loadEntryPoint(recorder);
 });
 
 describe('entry point, mode tenant', () => {

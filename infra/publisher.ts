@@ -15,29 +15,17 @@ import * as managedidentity from '@pulumi/azure-native/managedidentity';
 import * as resources from '@pulumi/azure-native/resources';
 import * as azuread from '@pulumi/azuread';
 import * as pulumi from '@pulumi/pulumi';
-import { type Credential } from './config';
+import { type PublisherConfig } from './config';
 import {
   GRAPH_APP_ID,
   KEY_VAULT_SECRET_NAMES,
   KEY_VAULT_SECRETS_USER_ROLE_ID,
   TOKEN_EXCHANGE_AUDIENCE,
-  type GraphPermission,
 } from './constants';
 import { type PublisherWorkerConfig } from './workerConfig';
 
-export interface TogetherPublisherArgs {
-  displayName: string;
-  /** Web redirect URIs for the admin-consent callback. */
-  redirectUris: string[];
-  /** Owner object ids; empty means the deploying principal. */
-  owners: string[];
-  permissions: GraphPermission[];
-  credential: Credential;
-  /** Azure region for the runtime resources. */
-  location: string;
-  resourceGroupName?: string;
-  keyVaultName?: string;
-}
+/** The component takes the validated publisher config as it is (infra/config.ts documents each field). */
+export type TogetherPublisherArgs = Omit<PublisherConfig, 'mode'>;
 
 export const PUBLISHER_COMPONENT_TYPE = 'together:o365:Publisher';
 

@@ -124,7 +124,20 @@ export class TogetherTenant extends pulumi.ComponentResource {
     const a = args.assignment;
     if (a.mode === 'group') {
       groupId = pulumi.output(a.groupObjectId);
-    } else if (a.mode === 'newGroup') {
+    } else if (a.mode === 'newGroup' || a.mode === 'dynamicGroup') {
+      // A security group (not mail-enabled) made for Together: static members, or a membership rule.
+      const membership =
+        a.mode === 'newGroup'
+          ? {
+              members: a.groupMembers,
+              description: 'Users who may sign in to Together Platform (managed by Pulumi)',
+            }
+          : {
+              types: ['DynamicMembership'],
+              dynamicMembership: { enabled: true, rule: a.dynamicRule },
+              description:
+                'Users who may sign in to Together Platform (dynamic membership, managed by Pulumi)',
+            };
       groupId = child(
         new azuread.Group(
           `${name}-sign-in-group`,
@@ -133,24 +146,7 @@ export class TogetherTenant extends pulumi.ComponentResource {
             securityEnabled: true,
             mailEnabled: false,
             preventDuplicateNames: true,
-            members: a.groupMembers,
-            description: 'Users who may sign in to Together Platform (managed by Pulumi)',
-          },
-          { parent: this },
-        ),
-      ).objectId;
-    } else if (a.mode === 'dynamicGroup') {
-      groupId = child(
-        new azuread.Group(
-          `${name}-sign-in-group`,
-          {
-            displayName: a.groupName,
-            securityEnabled: true,
-            mailEnabled: false,
-            preventDuplicateNames: true,
-            types: ['DynamicMembership'],
-            dynamicMembership: { enabled: true, rule: a.dynamicRule },
-            description: 'Users who may sign in to Together Platform (dynamic membership, managed by Pulumi)',
+            ...membership,
           },
           { parent: this },
         ),

@@ -287,3 +287,15 @@ export async function quiesce(recorder: Recorder, quietMs = 100): Promise<void> 
     await new Promise((r) => setTimeout(r, quietMs));
   }
 }
+
+/**
+ * Imports the entry point (infra/index.ts) the way Pulumi runs it and waits until every resource it
+ * declared has been registered. Set config and install the mocks first: the entry point reads config and
+ * declares resources on import.
+ */
+export async function loadEntryPoint(recorder: Recorder): Promise<Record<string, pulumi.Output<unknown>>> {
+  // CommonJS `export =`: vitest's import() puts module.exports under default, as Pulumi's require() would return it.
+  const mod = (await import('../index.js')) as unknown as { default: Record<string, pulumi.Output<unknown>> };
+  await quiesce(recorder);
+  return mod.default;
+}
