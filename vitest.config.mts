@@ -17,7 +17,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: [
-            '{activities,workflows,worker,cli,console,emulator,scripts}/**/*.test.ts',
+            '{contracts,temporal,client,dev,activities,workflows,worker,cli,console,emulator,scripts}/**/*.test.ts',
             'test/unit/**/*.test.ts',
           ],
         },

@@ -6,8 +6,8 @@
  * event of the earlier attempt instead of a duplicate, which the retry then deletes.
  */
 import { createHash } from 'node:crypto';
-import type { CapabilityProbeInput, CapabilityProbeResult } from './contract';
-import { FailureTypes } from './contract';
+import type { CapabilityProbeInput, CapabilityProbeResult } from '../contracts/activities';
+import { FailureTypes } from '../contracts/activities';
 import { GraphCaller } from './graph/caller';
 import { failureForGraph, permanentFailure } from './graph/errors';
 import { cancellationSignal, mailboxLimiter, currentContext, type ActivityDeps } from './runtime';

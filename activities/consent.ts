@@ -3,8 +3,8 @@
  * hold (from a fresh token's `roles` claim; from appRoleAssignments where readable), and does one real calendar
  * call succeed. It never trusts what a consent redirect claimed: only Entra (a token) and Graph (a call).
  */
-import type { CheckConsentInput, ConsentCheckResult, ConsentState, GraphCallEvidence } from './contract';
-import { DEFAULT_REQUIRED_ROLES } from './contract';
+import type { CheckConsentInput, ConsentCheckResult, ConsentState, GraphCallEvidence } from '../contracts/activities';
+import { DEFAULT_REQUIRED_ROLES } from '../contracts/activities';
 import { GraphCaller } from './graph/caller';
 import { classifyTokenErrorFor, tokenRoles } from './graph/client';
 import { failureForToken, redact, transientFailure, type GraphFailure } from './graph/errors';

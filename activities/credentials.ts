@@ -4,8 +4,8 @@
  * urgent from 14, expired after the end date. Needs Application.Read.All (or Application.ReadWrite.OwnedBy with the
  * app as its own owner) in the publisher tenant only.
  */
-import type { CheckCredentialExpiryResult, CredentialExpiry } from './contract';
-import { FailureTypes } from './contract';
+import type { CheckCredentialExpiryResult, CredentialExpiry } from '../contracts/activities';
+import { FailureTypes } from '../contracts/activities';
 import { GraphCaller } from './graph/caller';
 import { failureForGraph, permanentFailure } from './graph/errors';
 import { cancellationSignal, mailboxLimiter, type ActivityDeps } from './runtime';

@@ -6,7 +6,7 @@
 import { capabilityProbe } from './capability';
 import { parseGraphConfig, type GraphConfig, type GraphConfigInput } from './config';
 import { checkConsent } from './consent';
-import type { GraphActivities } from './contract';
+import type { GraphActivities } from '../contracts/activities';
 import { checkCredentialExpiry } from './credentials';
 import { createGraphClientFactory } from './graph/client';
 import { registerSecret } from './graph/errors';
@@ -58,7 +58,7 @@ export {
 } from './config';
 export { createGraphClientFactory, type GraphClientFactory } from './graph/client';
 export { FileIdempotencyStore, MemoryIdempotencyStore, type IdempotencyStore } from './notify/store';
-export { PROBE_REASONS, MAILBOX_DETAILS, CONSENT_STATES, describeProbe } from './probe/reasons';
+export { PROBE_REASONS, MAILBOX_DETAILS, CONSENT_STATES, describeProbe } from '../contracts/texts';
 export { verifyWebhook, signWebhook, SIGNATURE_HEADER, IDEMPOTENCY_HEADER } from './notify/notify';
 export type { Logger } from './runtime';
-export * from './contract';
+export * from '../contracts/activities';

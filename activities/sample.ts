@@ -9,8 +9,8 @@
  * same seed and same directory give the same sample even if paging order changes.
  */
 import { createHmac } from 'node:crypto';
-import type { SampledUser, SampleUsersInput, SampleUsersResult } from './contract';
-import { FailureTypes } from './contract';
+import type { SampledUser, SampleUsersInput, SampleUsersResult } from '../contracts/activities';
+import { FailureTypes } from '../contracts/activities';
 import { GraphCaller, type CallResult } from './graph/caller';
 import { tokenRoles } from './graph/client';
 import { failureForGraph, permanentFailure } from './graph/errors';

@@ -15,7 +15,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createActivities, loadGraphConfig } from '../activities';
-import type { SampledUser } from '../activities/contract';
+import type { SampledUser } from '../contracts/activities';
 import { createGraphClientFactory } from '../activities/graph/client';
 import { readCheckUrl } from '../activities/probe/probe';
 import { startEmulator, trustEmulatorCa, type FixtureObject } from '../emulator';

@@ -2,18 +2,18 @@
  * Entry point of `together-o365` (bin/together-o365.js, `npm run cli --`). Wires the commands to the real
  * Temporal client, worker, console, emulator and demo; each is loaded only when its command runs.
  */
-import type * as TemporalApiModule from './temporal-api';
+import type * as TemporalApiModule from '../client/api';
 import type * as RunWorkerModule from './run-worker';
 import type * as RunConsoleModule from './run-console';
 import type * as RunEmulatorModule from './run-emulator';
-import type * as DemoModule from './demo';
+import type * as DemoModule from '../dev/demo';
 import { runCli, type CliDeps } from './program';
 
 export const realDeps: CliDeps = {
   env: process.env,
   async connect(env) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when the command runs
-    const { createTemporalApi } = require('./temporal-api') as typeof TemporalApiModule;
+    const { createTemporalApi } = require('../client/api') as typeof TemporalApiModule;
     return createTemporalApi(env);
   },
   async runWorker(env) {
@@ -33,7 +33,7 @@ export const realDeps: CliDeps = {
   },
   async runDemo(opts, env) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when the command runs
-    const { runDemo } = require('./demo') as typeof DemoModule;
+    const { runDemo } = require('../dev/demo') as typeof DemoModule;
     return runDemo(opts, env);
   },
 };

@@ -1,9 +1,9 @@
 /** Text renderings shared by the commands and the demo. */
 import { describeInaccessible } from '../console/reasons';
 import { PHASE_TEXT } from '../console/server';
-import type { OnboardingStatus, SampleTestReport } from '../workflows/messages';
-import type { ScheduleInfo } from './api';
-import type { TenantSummary } from '../console/backend';
+import type { OnboardingStatus, SampleTestReport } from '../contracts/messages';
+import type { ScheduleInfo } from '../contracts/backend';
+import type { TenantSummary } from '../contracts/backend';
 
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);

@@ -6,8 +6,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { healthScheduleId, onboardingWorkflowId, type OnboardingStatus } from '../workflows/messages';
-import type { TogetherApi } from './api';
+import { healthScheduleId, onboardingWorkflowId, type OnboardingStatus } from '../contracts/messages';
+import type { TogetherApi } from '../contracts/backend';
 import { CliError, EXIT, toCliError } from './errors';
 import {
   formatReport,

@@ -4,7 +4,7 @@
  */
 import { SingleBar } from 'cli-progress';
 import { PHASE_TEXT } from '../console/server';
-import type { OnboardingStatus } from '../workflows/messages';
+import type { OnboardingStatus } from '../contracts/messages';
 import { CliError, EXIT } from './errors';
 
 export interface FollowOptions {

@@ -1,10 +1,10 @@
 /** `together-o365 console`: the web console on loopback until SIGINT/SIGTERM. */
-import type * as TemporalApiModule from './temporal-api';
+import type * as TemporalApiModule from '../client/api';
 import path from 'node:path';
 import { Csrf } from '../console/csrf';
 import { isLoopback, startConsole } from '../console/server';
 import { ConsentStateStore } from '../console/state-store';
-import { dataDir } from '../scripts/paths';
+import { dataDir } from '../dev/paths';
 import { createLogger } from '../worker/logger';
 import type { ConsoleCommandOptions } from './program';
 
@@ -17,7 +17,7 @@ export async function runConsoleCommand(
   env: NodeJS.ProcessEnv,
 ): Promise<number> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when the command runs
-  const { createTemporalApi } = require('./temporal-api') as typeof TemporalApiModule;
+  const { createTemporalApi } = require('../client/api') as typeof TemporalApiModule;
   const api = await createTemporalApi(env);
   const dir = opts.dataDir ?? consoleDataDir(env);
   const running = await startConsole({

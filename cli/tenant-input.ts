@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import { z } from 'zod';
-import { DEFAULT_SETTINGS, type OnboardTenantInput, type TenantSettings } from '../workflows/messages';
+import { DEFAULT_SETTINGS, type OnboardTenantInput, type TenantSettings } from '../contracts/messages';
 
 export class TenantInputError extends Error {
   override name = 'TenantInputError';
@@ -23,7 +23,7 @@ const url = z.string().refine((s) => {
   }
 }, 'must be an http(s) URL');
 
-/** The Pulumi `workerConfig` output (infra/workerConfig.ts, TenantWorkerConfig). */
+/** The Pulumi `workerConfig` output (contracts/worker-config.ts, TenantWorkerConfig). */
 export const workerConfigSchema = z.object({
   tenantId: guid,
   appId: guid,

@@ -1,6 +1,6 @@
 /**
  * Typed Temporal-client functions for the CLI and the console. Everything goes through the workflows'
- * public messages (workflows/messages.ts); nothing here talks to Graph.
+ * public messages (contracts/messages.ts); nothing here talks to Graph.
  *
  *   const client = await connectTemporal();            // TEMPORAL_* env / temporal.toml, codec if keyed
  *   const handle = await startOnboarding(client, input); // second call returns the running one
@@ -20,7 +20,7 @@ import {
   connectClientConnection,
   loadTemporalSettings,
   type TemporalSettings,
-} from '../worker/temporal-connection';
+} from '../temporal/connection';
 import {
   consentCallbackSignal,
   monitorStateQuery,
@@ -37,14 +37,14 @@ import {
   type OnboardTenantInput,
   type SampleTestReport,
   type TenantSettings,
-} from '../workflows/messages';
+} from '../contracts/messages';
 import type { onboardTenant } from '../workflows/onboard-tenant';
-import { TENANT_ID } from '../workflows/search-attributes';
-import { assertSettings, SettingsError } from '../workflows/settings';
-import { dataConverter } from './codec';
-import { DEFAULT_TASK_QUEUE } from './schedule';
+import { TENANT_ID } from '../contracts/ids';
+import { assertSettings, SettingsError } from '../contracts/settings';
+import { dataConverter } from '../temporal/codec';
+import { DEFAULT_TASK_QUEUE } from '../temporal/schedule';
 
-export { AesGcmCodec, codecFromEnv, dataConverter } from './codec';
+export { AesGcmCodec, codecFromEnv, dataConverter } from '../temporal/codec';
 export {
   createOrUpdateHealthSchedule,
   deleteHealthSchedule,
@@ -52,9 +52,9 @@ export {
   pauseHealthSchedule,
   triggerHealthSchedule,
   type HealthScheduleOptions,
-} from './schedule';
-export { SettingsError } from '../workflows/settings';
-export { ConfigError, UnreachableError } from '../worker/temporal-connection';
+} from '../temporal/schedule';
+export { SettingsError } from '../contracts/settings';
+export { ConfigError, UnreachableError } from '../temporal/connection';
 
 /** An update the workflow refused (validator) or that failed; `message` says why, for the user. */
 export class UpdateRejectedError extends Error {

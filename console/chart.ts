@@ -3,7 +3,7 @@
  * by verdict, with the pass threshold as a dashed line. Pure string building; every piece of text is
  * escaped, every number is a number, so the result is safe to embed as markup.
  */
-import type { HealthPoint, Verdict } from '../workflows/messages';
+import type { HealthPoint, Verdict } from '../contracts/messages';
 
 export const VERDICT_COLOURS: Record<Verdict, string> = {
   pass: '#1a7f37',

@@ -2,9 +2,9 @@
  * Words for probe outcomes (why a sampled user's calendar was unreachable, and the fix), shared by the
  * console's status page and the CLI's report. The texts themselves live in activities/probe/reasons.ts.
  */
-import type { MailboxUnavailableDetail, ProbeReason } from '../activities/contract';
-import { describeProbe, MAILBOX_DETAILS, PROBE_REASONS } from '../activities/probe/reasons';
-import type { InaccessibleUser } from '../workflows/messages';
+import type { MailboxUnavailableDetail, ProbeReason } from '../contracts/activities';
+import { describeProbe, MAILBOX_DETAILS, PROBE_REASONS } from '../contracts/texts';
+import type { InaccessibleUser } from '../contracts/messages';
 
 export interface ReasonText {
   label: string;

@@ -18,7 +18,7 @@ import formbody from '@fastify/formbody';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import nunjucks from 'nunjucks';
 import type { Logger } from 'pino';
-import type { OnboardingStatus, TenantSettings } from '../workflows/messages';
+import type { OnboardingStatus, TenantSettings } from '../contracts/messages';
 import { BackendError, type ConsoleBackend } from './backend';
 import { renderHealthChart } from './chart';
 import { CSRF_COOKIE, CSRF_FIELD, type Csrf, parseCookies } from './csrf';

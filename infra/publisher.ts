@@ -22,7 +22,7 @@ import {
   KEY_VAULT_SECRETS_USER_ROLE_ID,
   TOKEN_EXCHANGE_AUDIENCE,
 } from './constants';
-import { type PublisherWorkerConfig } from './workerConfig';
+import { type PublisherWorkerConfig } from '../contracts/worker-config';
 
 /** The component takes the validated publisher config as it is (infra/config.ts documents each field). */
 export type TogetherPublisherArgs = Omit<PublisherConfig, 'mode'>;

@@ -19,7 +19,7 @@ import {
   type GraphPermission,
 } from './constants';
 import { exchangeScopingScript } from './exchange';
-import { type TenantWorkerConfig } from './workerConfig';
+import { type TenantWorkerConfig } from '../contracts/worker-config';
 
 export interface TogetherTenantArgs {
   /** Application (client) id of Together's multi-tenant app registration. */

@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
-import { ConfigError } from './temporal-connection';
+import { ConfigError } from '../temporal/connection';
 
 export const DEFAULT_TASK_QUEUE = 'together-o365';
 

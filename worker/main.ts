@@ -1,7 +1,7 @@
 /** `npm run worker` / `together-o365 worker`: run a worker until SIGINT or SIGTERM. */
 import { createLogger } from './logger';
 import { startWorker } from './run-worker';
-import { ConfigError, UnreachableError } from './temporal-connection';
+import { ConfigError, UnreachableError } from '../temporal/connection';
 
 const logger = createLogger('worker');
 

@@ -7,8 +7,8 @@
  */
 import type { Client } from '@temporalio/client';
 import { ConfigurationError, createActivities, ENV, loadGraphConfig } from '../activities';
-import type { GraphActivities } from '../activities/contract';
-import { ConfigError } from './temporal-connection';
+import type { GraphActivities } from '../contracts/activities';
+import { ConfigError } from '../temporal/connection';
 import { createTemporalActivities } from '../activities/temporal';
 import type { Logger } from './logger';
 import { createSelfTestActivities } from './self-test-activities';

@@ -5,8 +5,8 @@
  * cancelled within the grace time; Temporal retries anything unfinished on another worker).
  */
 import { Worker } from '@temporalio/worker';
-import type { GraphActivities } from '../activities/contract';
-import { dataConverter } from '../client/codec';
+import type { GraphActivities } from '../contracts/activities';
+import { dataConverter } from '../temporal/codec';
 import { loadWorkerSettings, type WorkerSettings } from './config';
 import { createLogger, type Logger } from './logger';
 import { createActivityRegistry } from './registry';
@@ -16,7 +16,7 @@ import {
   connectWorkerConnection,
   loadTemporalSettings,
   type TemporalSettings,
-} from './temporal-connection';
+} from '../temporal/connection';
 import { workflowSource } from './workflow-source';
 
 export interface RunningWorker {

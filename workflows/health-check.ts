@@ -6,7 +6,7 @@
  * The monitor (tenant-monitor.ts) decides what the result means and whom to tell.
  */
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { HealthCheckInput, HealthResult, TemporalActivities } from '../activities/temporal/contract';
+import type { HealthCheckInput, HealthResult, TemporalActivities } from '../contracts/health';
 
 const { runHealthCheck } = proxyActivities<TemporalActivities>({
   startToCloseTimeout: '5 minutes',

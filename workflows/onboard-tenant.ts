@@ -24,8 +24,8 @@ import {
   uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { ConsentCheckResult, GraphActivities, Notification } from '../activities/contract';
-import type { HealthResult, TemporalActivities } from '../activities/temporal/contract';
+import type { ConsentCheckResult, GraphActivities, Notification } from '../contracts/activities';
+import type { HealthResult, TemporalActivities } from '../contracts/health';
 import {
   consentCallbackSignal,
   DEFAULT_SETTINGS,
@@ -40,9 +40,9 @@ import {
   type OnboardTenantInput,
   type SampleTestReport,
   type TenantSettings,
-} from './messages';
+} from '../contracts/messages';
 import { sampleTest } from './sample-test';
-import { settingsProblems } from './settings';
+import { settingsProblems } from '../contracts/settings';
 import { iso, PERMANENT_FAILURES, tenantSearchAttributes } from './shared';
 
 const HOUR = 3_600_000;

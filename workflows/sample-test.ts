@@ -12,16 +12,16 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { GraphActivities, SampledUser, UserProbeResult } from '../activities/contract';
+import type { GraphActivities, SampledUser, UserProbeResult } from '../contracts/activities';
 import {
   sampleTestProgressQuery,
   sampleTestProgressSignal,
   type SampleTestInput,
   type SampleTestProgress,
   type SampleTestReport,
-} from './messages';
+} from '../contracts/messages';
 import { PERMANENT_FAILURES } from './shared';
-import { buildReport, failedReport } from './verdict';
+import { buildReport, failedReport } from '../contracts/verdict';
 
 const { sampleUsers } = proxyActivities<GraphActivities>({
   startToCloseTimeout: '15 minutes',

@@ -1,7 +1,7 @@
 /** Small helpers shared by the workflows (sandbox-safe). */
 import type { SearchAttributePair } from '@temporalio/common';
 import { workflowInfo } from '@temporalio/workflow';
-import { TENANT_ID } from './search-attributes';
+import { TENANT_ID } from '../contracts/ids';
 
 /**
  * activities/contract.ts PERMANENT_FAILURE_TYPES, repeated here because workflows may import only types

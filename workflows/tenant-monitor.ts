@@ -25,8 +25,8 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { GraphActivities, Notification } from '../activities/contract';
-import type { HealthResult } from '../activities/temporal/contract';
+import type { GraphActivities, Notification } from '../contracts/activities';
+import type { HealthResult } from '../contracts/health';
 import {
   healthResultSignal,
   monitorStateQuery,
@@ -34,7 +34,7 @@ import {
   type MonitorInput,
   type MonitorState,
   type MonitorStatus,
-} from './messages';
+} from '../contracts/messages';
 import { iso } from './shared';
 
 const HOUR = 3_600_000;

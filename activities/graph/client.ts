@@ -23,8 +23,8 @@ import {
   TelemetryHandler,
 } from '@microsoft/microsoft-graph-client';
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials';
-import type { TenantRef } from '../contract';
-import { FailureTypes } from '../contract';
+import type { TenantRef } from '../../contracts/activities';
+import { FailureTypes } from '../../contracts/activities';
 import { customHostsFor, type CredentialProfile, type GraphConfig } from '../config';
 import {
   classifyTokenError,

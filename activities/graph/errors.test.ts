@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApplicationFailure } from '@temporalio/common';
-import { FailureTypes } from '../contract';
+import { FailureTypes } from '../../contracts/activities';
 import {
   classifyTokenError,
   failureForGraph,

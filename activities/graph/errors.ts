@@ -4,7 +4,7 @@
  * network.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { FailureTypes } from '../contract';
+import { FailureTypes } from '../../contracts/activities';
 
 /** A Graph error reduced to the fields we keep. Never holds headers other than Retry-After, never a token. */
 export interface GraphFailure {

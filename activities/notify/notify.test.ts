@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseGraphConfig } from '../config';
-import type { Notification } from '../contract';
+import type { Notification } from '../../contracts/activities';
 import type { GraphClientFactory } from '../graph/client';
 import { fakeClient, graphError } from '../test-support/fake-graph';
 import { notifyOwner, signWebhook, verifyWebhook } from './notify';

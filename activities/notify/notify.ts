@@ -4,8 +4,8 @@
  * and why).
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import type { Notification, NotifyResult } from '../contract';
-import { FailureTypes } from '../contract';
+import type { Notification, NotifyResult } from '../../contracts/activities';
+import { FailureTypes } from '../../contracts/activities';
 import { GraphCaller } from '../graph/caller';
 import { failureForGraph, permanentFailure, redact, transientFailure } from '../graph/errors';
 import { cancellationSignal, mailboxLimiter, type ActivityDeps } from '../runtime';

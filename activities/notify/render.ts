@@ -2,7 +2,7 @@
  * Owner notification texts (pure): subject, plain text and HTML saying what failed, since when, what it
  * affects and the exact fix (consent URL, Exchange script, expiry date).
  */
-import type { Notification, NotificationKind } from '../contract';
+import type { Notification, NotificationKind } from '../../contracts/activities';
 
 export interface RenderedNotification {
   subject: string;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
-import { PROBE_REASONS, MAILBOX_DETAILS, CONSENT_STATES, reasonsMarkdown } from './reasons';
+import { PROBE_REASONS, MAILBOX_DETAILS, CONSENT_STATES, reasonsMarkdown } from '../../contracts/texts';
 import { classifyReadFailure, refineMailboxUnavailable, resolveDenied } from './classify';
 
 describe('classifyReadFailure', () => {

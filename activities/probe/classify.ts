@@ -1,7 +1,7 @@
 /**
  * Classification of one user's calendar read (pure). Graph's advice: branch on error codes, never on messages.
  */
-import type { MailboxUnavailableDetail, ProbeReason } from '../contract';
+import type { MailboxUnavailableDetail, ProbeReason } from '../../contracts/activities';
 import type { GraphFailure } from '../graph/errors';
 
 export const MAILBOX_UNAVAILABLE_CODES = new Set([

@@ -1,7 +1,7 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { describe, expect, it } from 'vitest';
 import { parseGraphConfig } from '../config';
-import type { ProbeCalendarsResult, SampledUser } from '../contract';
+import type { ProbeCalendarsResult, SampledUser } from '../../contracts/activities';
 import type { GraphClientFactory } from '../graph/client';
 import { fakeClient, type FakeHandler } from '../test-support/fake-graph';
 import { compactChunk, expandChunk, probeCalendars, type ProbeHeartbeat } from './probe';

@@ -10,19 +10,19 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
-import { createOrUpdateHealthSchedule, DEFAULT_TASK_QUEUE } from '../../client/schedule';
-import { healthResultSignal, monitorWorkflowId } from '../../workflows/messages';
-import { TENANT_ID } from '../../workflows/search-attributes';
-import { buildReport } from '../../workflows/verdict';
+import { createOrUpdateHealthSchedule, DEFAULT_TASK_QUEUE } from '../../temporal/schedule';
+import { healthResultSignal, monitorWorkflowId } from '../../contracts/messages';
+import { TENANT_ID } from '../../contracts/ids';
+import { buildReport } from '../../contracts/verdict';
 import type { tenantMonitor } from '../../workflows/tenant-monitor';
-import type { ConsentCheckResult, GraphActivities } from '../contract';
+import type { ConsentCheckResult, GraphActivities } from '../../contracts/activities';
 import type {
   HealthResult,
   ReportToMonitorInput,
   RunHealthCheckInput,
   TemporalActivities,
   UpsertHealthScheduleInput,
-} from './contract';
+} from '../../contracts/health';
 
 export interface TemporalActivityDeps {
   client: Client;

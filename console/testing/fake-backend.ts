@@ -6,7 +6,7 @@ import type {
   OnboardingStatus,
   SampleTestReport,
   TenantSettings,
-} from '../../workflows/messages';
+} from '../../contracts/messages';
 import { BackendError, type ConsoleBackend, type TenantSummary } from '../backend';
 
 export const FAKE_TENANT = '11111111-2222-3333-4444-555555555555';

@@ -13,8 +13,8 @@ import {
   bundleWorkflowCode,
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
-import { resolveTemporalCli, resolveTestServer } from '../../scripts/temporal-cli';
-import { TENANT_ID } from '../../workflows/search-attributes';
+import { resolveTemporalCli, resolveTestServer } from '../../dev/temporal-cli';
+import { TENANT_ID } from '../../contracts/ids';
 import { WORKFLOWS_PATH } from '../../worker/workflow-source';
 
 let runtimeInstalled = false;

@@ -8,9 +8,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort } from '../../scripts/port';
-import { DevServerError, startDevServer, type DevServer } from '../../scripts/temporal-dev-server';
-import { TENANT_ID } from '../../workflows/search-attributes';
+import { freePort } from '../../dev/port';
+import { DevServerError, startDevServer, type DevServer } from '../../dev/temporal-dev-server';
+import { TENANT_ID } from '../../contracts/ids';
 
 describe('embedded Temporal dev server', () => {
   const servers: DevServer[] = [];

@@ -34,7 +34,7 @@ import {
   triggerHealthSchedule,
   updateSettings,
 } from '../../client';
-import { healthResultSignal, monitorWorkflowId, onboardingWorkflowId } from '../../workflows/messages';
+import { healthResultSignal, monitorWorkflowId, onboardingWorkflowId } from '../../contracts/messages';
 import { fakeGraph, fakeTemporalActivities } from '../integration/workflows/fakes';
 import { ids, startTestEmulator } from '../helpers/emulator';
 import {

@@ -3,7 +3,7 @@
  * mid-run, and the typed failures for unknown tenants and rejected credentials.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FailureTypes } from '../../../activities/contract';
+import { FailureTypes } from '../../../contracts/activities';
 import { graphClient, secretCredential } from '../../helpers/emulator';
 import { ids, startHarness, type Harness } from './setup';
 

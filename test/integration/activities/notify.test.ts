@@ -7,8 +7,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyWebhook } from '../../../activities';
-import type { Notification } from '../../../activities/contract';
-import { FailureTypes } from '../../../activities/contract';
+import type { Notification } from '../../../contracts/activities';
+import { FailureTypes } from '../../../contracts/activities';
 import { ids, startHarness, type Harness } from './setup';
 
 let h: Harness;

@@ -6,8 +6,8 @@
  */
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ProbeCalendarsResult, SampledUser, UserProbeResult } from '../../../activities/contract';
-import { FailureTypes } from '../../../activities/contract';
+import type { ProbeCalendarsResult, SampledUser, UserProbeResult } from '../../../contracts/activities';
+import { FailureTypes } from '../../../contracts/activities';
 import { createActivities, loadGraphConfig } from '../../../activities';
 import type { ProbeHeartbeat } from '../../../activities/probe/probe';
 import { ids, peakConcurrencyPerMailbox, startHarness, type Harness } from './setup';

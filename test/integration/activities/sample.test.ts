@@ -8,7 +8,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FixtureObject } from '../../../emulator';
-import { FailureTypes } from '../../../activities/contract';
+import { FailureTypes } from '../../../contracts/activities';
 import { ids, startHarness, type Harness } from './setup';
 
 const C = ids.CONTOSO;

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createActivities, loadGraphConfig, type CreateActivitiesDeps } from '../../../activities';
-import type { GraphActivities } from '../../../activities/contract';
+import type { GraphActivities } from '../../../contracts/activities';
 import { graphEnvFor, ids, startTestEmulator, type RunningEmulator } from '../../helpers/emulator';
 
 export { ids };

@@ -7,8 +7,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../../scripts/port';
-import { startDevServer, type DevServer } from '../../../scripts/temporal-dev-server';
+import { freePort } from '../../../dev/port';
+import { startDevServer, type DevServer } from '../../../dev/temporal-dev-server';
 import { cli } from '../../e2e/helpers';
 
 const TENANT = '489b6456-9a48-45dd-8b21-086d092d8c11';

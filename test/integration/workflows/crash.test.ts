@@ -8,7 +8,7 @@ import path from 'node:path';
 import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sampleTestProgressQuery, type SampleTestReport } from '../../../workflows/messages';
+import { sampleTestProgressQuery, type SampleTestReport } from '../../../contracts/messages';
 import { SAMPLE_TEST_DEFAULTS } from '../../../workflows/sample-test';
 import { createLocalTestEnv, eventually, uniqueTaskQueue } from '../../helpers/temporal';
 import { ids, startBigContoso } from './emulator-helpers';

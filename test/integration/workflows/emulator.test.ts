@@ -22,7 +22,7 @@ import {
   startOnboarding,
   triggerHealthSchedule,
 } from '../../../client';
-import { monitorWorkflowId, onboardingWorkflowId } from '../../../workflows/messages';
+import { monitorWorkflowId, onboardingWorkflowId } from '../../../contracts/messages';
 import { ids, startTestEmulator, type RunningEmulator } from '../../helpers/emulator';
 import { createLocalTestEnv, eventually, uniqueTaskQueue } from '../../helpers/temporal';
 

@@ -1,5 +1,5 @@
 /**
- * Test doubles of the Graph activities (activities/contract.ts) for workflow tests that do not need the
+ * Test doubles of the Graph activities (contracts/activities.ts) for workflow tests that do not need the
  * emulator: scripted consent states, a deterministic directory, probe outcomes per user, and a
  * notifyOwner that keeps the real activity's idempotency promise (one delivery per key) while letting a
  * test inject failures before and after "sending".
@@ -12,8 +12,8 @@ import type {
   Notification,
   ProbeReason,
   SampledUser,
-} from '../../../activities/contract';
-import type { HealthResult, TemporalActivities } from '../../../activities/temporal/contract';
+} from '../../../contracts/activities';
+import type { HealthResult, TemporalActivities } from '../../../contracts/health';
 
 export interface FakeGraph extends GraphActivities {
   consentCalls: number;

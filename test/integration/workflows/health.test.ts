@@ -33,8 +33,8 @@ import {
   monitorWorkflowId,
   onboardingWorkflowId,
   type OnboardTenantInput,
-} from '../../../workflows/messages';
-import { TENANT_ID } from '../../../workflows/search-attributes';
+} from '../../../contracts/messages';
+import { TENANT_ID } from '../../../contracts/ids';
 import {
   countActions,
   createLocalTestEnv,

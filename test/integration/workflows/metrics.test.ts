@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../../scripts/port';
+import { freePort } from '../../../dev/port';
 import { createLocalTestEnv, eventually, uniqueTaskQueue } from '../../helpers/temporal';
 
 const root = path.resolve(__dirname, '..', '..', '..');

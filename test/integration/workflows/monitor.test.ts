@@ -9,8 +9,8 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getMonitorState } from '../../../client';
-import type { HealthResult } from '../../../activities/temporal/contract';
-import { healthResultSignal, monitorWorkflowId, sampleTestProgressQuery } from '../../../workflows/messages';
+import type { HealthResult } from '../../../contracts/health';
+import { healthResultSignal, monitorWorkflowId, sampleTestProgressQuery } from '../../../contracts/messages';
 import { createTimeSkippingTestEnv, uniqueTaskQueue, workflowBundle } from '../../helpers/temporal';
 import { fakeGraph, fakeTemporalActivities, kinds, type FakeGraph } from './fakes';
 

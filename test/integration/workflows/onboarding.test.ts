@@ -20,7 +20,7 @@ import {
   updateSettings,
   UpdateRejectedError,
 } from '../../../client';
-import { statusQuery, updateSettingsUpdate, type OnboardTenantInput } from '../../../workflows/messages';
+import { statusQuery, updateSettingsUpdate, type OnboardTenantInput } from '../../../contracts/messages';
 import {
   createTimeSkippingTestEnv,
   registerTenantIdAttribute,

@@ -4,7 +4,7 @@ import type {
   HealthCheckInput,
   HealthResult,
   TemporalActivities,
-} from '../../../activities/temporal/contract';
+} from '../../../contracts/health';
 
 const { runHealthCheck } = proxyActivities<TemporalActivities>({ startToCloseTimeout: '5 minutes' });
 

@@ -14,10 +14,10 @@ import {
   type ScheduleOptionsStartWorkflowAction,
   type ScheduleSpec,
 } from '@temporalio/client';
-import type { TenantRef } from '../activities/contract';
-import type { HealthCheckInput } from '../activities/temporal/contract';
-import { DEFAULT_SETTINGS, healthScheduleId, type TenantSettings } from '../workflows/messages';
-import { TENANT_ID } from '../workflows/search-attributes';
+import type { TenantRef } from '../contracts/activities';
+import type { HealthCheckInput } from '../contracts/health';
+import { DEFAULT_SETTINGS, healthScheduleId, type TenantSettings } from '../contracts/messages';
+import { TENANT_ID } from '../contracts/ids';
 import type { healthCheck } from '../workflows/health-check';
 
 export const DEFAULT_TASK_QUEUE = 'together-o365';

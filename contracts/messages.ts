@@ -6,8 +6,8 @@
  * Changes must be additive unless workflows, CLI and console change together.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { ConsentState, ProbeReason, SampleSource, TenantRef } from '../activities/contract';
-import type { HealthResult } from '../activities/temporal/contract';
+import type { ConsentState, ProbeReason, SampleSource, TenantRef } from './activities';
+import type { HealthResult } from './health';
 
 // ---------------------------------------------------------------- ids
 

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
-import { codecFromEnv, dataConverter, ENCODING } from '../client/codec';
-import { startCodecServer } from '../client/codec-server';
+import { codecFromEnv, dataConverter, ENCODING } from './codec';
+import { startCodecServer } from './codec-server';
 
 const key = () => randomBytes(32).toString('base64');
 const payload = (v: unknown) => defaultPayloadConverter.toPayload(v);

@@ -3,7 +3,7 @@
  * (`pulumi stack output workerConfig --json > tenant.json`). Other folders code against these exact keys.
  * It never contains a secret value: credentials are referenced (managed identity, Key Vault), not embedded.
  */
-import { type CredentialKind, type MailboxScope } from './config';
+import { type CredentialKind, type MailboxScope } from '../infra/config';
 
 export interface TenantWorkerConfig {
   tenantId: string;

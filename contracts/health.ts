@@ -3,8 +3,8 @@
  * activities (activities/temporal/). Types only: workflows import this file with `import type`.
  * Nothing here carries a secret.
  */
-import type { CheckCredentialExpiryResult, ConsentState, SampleSource, TenantRef } from '../contract';
-import type { SampleTestReport, TenantSettings, Verdict } from '../../workflows/messages';
+import type { CheckCredentialExpiryResult, ConsentState, SampleSource, TenantRef } from './activities';
+import type { SampleTestReport, TenantSettings, Verdict } from './messages';
 
 /** What the health schedule passes to each `healthCheck` run (the schedule's action args). */
 export interface HealthCheckInput {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { PERMANENT_FAILURE_TYPES } from '../activities/contract';
+import { PERMANENT_FAILURE_TYPES } from './activities';
 import { settingsProblems } from './settings';
-import { PERMANENT_FAILURES } from './shared';
+import { PERMANENT_FAILURES } from '../workflows/shared';
 import { judge } from './verdict';
-import { classify } from './tenant-monitor';
-import type { HealthResult } from '../activities/temporal/contract';
+import { classify } from '../workflows/tenant-monitor';
+import type { HealthResult } from './health';
 
 describe('verdict', () => {
   it('judges against the threshold: pass, degraded, fail', () => {

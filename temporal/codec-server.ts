@@ -10,7 +10,7 @@
  * TOGETHER_CODEC_AUTH to require `Authorization: Bearer <token>` (configure the same token in the UI's
  * codec settings, or pass the UI's own access token through). Off loopback, put it behind HTTPS.
  *
- *   TOGETHER_CODEC_KEY=… tsx client/codec-server.ts   # http://127.0.0.1:8888
+ *   TOGETHER_CODEC_KEY=… tsx temporal/codec-server.ts   # http://127.0.0.1:8888
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';

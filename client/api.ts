@@ -19,11 +19,11 @@ import {
   startOnboarding,
   triggerHealthSchedule,
   updateSettings,
-} from '../client';
-import { loadTemporalSettings, UnreachableError } from '../worker/temporal-connection';
-import { BackendError, type TenantSummary } from '../console/backend';
-import { healthScheduleId, monitorWorkflowId, onboardingWorkflowId } from '../workflows/messages';
-import type { ScheduleInfo, TogetherApi } from './api';
+} from './index';
+import { loadTemporalSettings, UnreachableError } from '../temporal/connection';
+import { BackendError, type TenantSummary } from '../contracts/backend';
+import { healthScheduleId, monitorWorkflowId, onboardingWorkflowId } from '../contracts/messages';
+import type { ScheduleInfo, TogetherApi } from '../contracts/backend';
 
 const REJECTED = new Set(['UpdateRejectedError', 'SettingsError']);
 const NOT_FOUND = new Set(['TenantNotFoundError', 'WorkflowNotFoundError', 'ScheduleNotFoundError']);

@@ -3,7 +3,7 @@
  * notifications and docs/activities.md reuse these, so they live in code (plain data, no I/O: safe to import
  * from anywhere, including workflows).
  */
-import type { ConsentState, MailboxUnavailableDetail, ProbeReason } from '../contract';
+import type { ConsentState, MailboxUnavailableDetail, ProbeReason } from './activities';
 
 export interface ReasonText {
   title: string;

@@ -7,7 +7,7 @@
  * they disagree, the transient trouble decided it and the verdict is `inconclusive`. So throttling or an
  * outage can never produce `fail` on its own.
  */
-import type { ProbeReason, SampledUser, UserProbeResult } from '../activities/contract';
+import type { ProbeReason, SampledUser, UserProbeResult } from './activities';
 import type { InaccessibleUser, SampleTestReport, Verdict } from './messages';
 
 export const TRANSIENT_REASONS: ProbeReason[] = ['throttled', 'error'];

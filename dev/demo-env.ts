@@ -11,20 +11,20 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { pino, type Logger } from 'pino';
-import { BackendError } from '../console/backend';
+import { BackendError } from '../contracts/backend';
 import { Csrf } from '../console/csrf';
 import { startConsole, type RunningConsole } from '../console/server';
 import { ConsentStateStore } from '../console/state-store';
-import { dataDir } from '../scripts/paths';
-import { freePort, isPortFree } from '../scripts/port';
-import { startDevServer, type DevServer } from '../scripts/temporal-dev-server';
-import { resolveTemporalCli, temporalCliVersion } from '../scripts/temporal-cli';
+import { dataDir } from './paths';
+import { freePort, isPortFree } from './port';
+import { startDevServer, type DevServer } from './temporal-dev-server';
+import { resolveTemporalCli, temporalCliVersion } from './temporal-cli';
 import { REDACTED_PATHS } from '../worker/logger';
 import { startWorker, type RunningWorker } from '../worker/run-worker';
-import type { TogetherApi } from './api';
-import { CliError, EXIT } from './errors';
+import type { TogetherApi } from '../contracts/backend';
+import { CliError, EXIT } from '../cli/errors';
 import { startDemoEmulator, type DemoEmulator } from './demo-emulator';
-import { createTemporalApi } from './temporal-api';
+import { createTemporalApi } from '../client/api';
 
 export const DEMO_CONSOLE_PORT = 3000;
 export const DEMO_CONSOLE_HOST = '127.0.0.1';
@@ -100,7 +100,7 @@ export async function startDemoEnv(options: DemoEnvOptions = {}): Promise<DemoEn
     const cli = resolveTemporalCli({ install: options.install ?? true });
     say(`Temporal CLI      ${temporalCliVersion(cli).replace(/^temporal version /, '')}`);
 
-    // 0: free ports, retried if the server loses a port race at start-up (scripts/temporal-dev-server.ts).
+    // 0: free ports, retried if the server loses a port race at start-up (dev/temporal-dev-server.ts).
     const port = (await isPortFree(7233)) ? 7233 : 0;
     const uiPort = options.webUi ? ((await isPortFree(8233)) ? 8233 : await freePort()) : undefined;
     const temporal = await startDevServer({

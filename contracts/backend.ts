@@ -1,0 +1,75 @@
+/**
+ * What the console and the CLI need from Temporal, as interfaces: the real implementation is client/api.ts;
+ * the console receives a ConsoleBackend by injection (it never imports client/), and unit tests pass fakes.
+ * Errors are typed so pages and exit codes can say what to do.
+ */
+import type {
+  ConsentCallback,
+  ConsentStateRegistration,
+  MonitorState,
+  OnboardingPhase,
+  OnboardingStatus,
+  OnboardTenantInput,
+  SampleTestReport,
+  TenantSettings,
+} from './messages';
+
+export interface TenantSummary {
+  tenantId: string;
+  /** Phase from the status query; undefined when the workflow is closed or did not answer. */
+  phase?: OnboardingPhase;
+  /** Temporal's execution status, e.g. RUNNING, COMPLETED, TERMINATED. */
+  workflowStatus?: string;
+  startedAt?: string;
+  sampled?: number;
+  accessible?: number;
+  verdict?: string;
+}
+
+export interface ConsoleBackend {
+  listTenants(): Promise<TenantSummary[]>;
+  /** null when no onboarding exists for this tenant. */
+  getStatus(tenantId: string): Promise<OnboardingStatus | null>;
+  /** null when the tenant has no health monitor yet. */
+  getMonitorState(tenantId: string): Promise<MonitorState | null>;
+  registerConsentState(tenantId: string, registration: ConsentStateRegistration): Promise<void>;
+  deliverConsentCallback(tenantId: string, callback: ConsentCallback): Promise<void>;
+  retest(tenantId: string): Promise<SampleTestReport>;
+  updateSettings(tenantId: string, partial: Partial<TenantSettings>): Promise<TenantSettings>;
+}
+
+export type BackendErrorKind = 'notFound' | 'rejected' | 'unreachable';
+
+/** notFound → 404; rejected (an update's validator said no) → 400 with its message; unreachable → 503. */
+export class BackendError extends Error {
+  override name = 'BackendError';
+  constructor(
+    readonly kind: BackendErrorKind,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface ScheduleInfo {
+  scheduleId: string;
+  tenantId: string;
+  paused: boolean;
+  note?: string;
+  /** Minutes between runs, when the spec is a plain interval. */
+  intervalMinutes?: number;
+  nextRunAt?: string;
+  recentRuns: { at: string; workflowId?: string }[];
+}
+
+export interface TogetherApi extends ConsoleBackend {
+  /** Starts (or, when one runs already, returns) the tenant's onboarding workflow. */
+  startOnboarding(input: OnboardTenantInput): Promise<{ workflowId: string; started: boolean }>;
+  describeSchedule(tenantId: string): Promise<ScheduleInfo | null>;
+  createSchedule(tenantId: string, intervalMinutes?: number): Promise<ScheduleInfo>;
+  pauseSchedule(tenantId: string, note: string): Promise<void>;
+  unpauseSchedule(tenantId: string, note: string): Promise<void>;
+  triggerSchedule(tenantId: string): Promise<void>;
+  deleteSchedule(tenantId: string): Promise<void>;
+  close(): Promise<void>;
+}
