@@ -12,6 +12,7 @@
  * whose host goes into the Graph client's `customHosts`. The code path is the production one.
  */
 import { z } from 'zod';
+import { ConfigError } from '../contracts/errors';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -107,7 +108,7 @@ export const ENV = {
   maxRetries: 'TOGETHER_GRAPH_MAX_RETRIES',
 } as const;
 
-export class ConfigurationError extends Error {
+export class ConfigurationError extends ConfigError {
   override name = 'ConfigurationError';
 }
 

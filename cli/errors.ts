@@ -2,6 +2,9 @@
  * Exit codes and error messages. Every failure the CLI expects becomes a CliError that says what was
  * wrong and how to fix it; only unexpected failures print a stack, and only with DEBUG=1.
  */
+import { BackendError } from '../contracts/backend';
+import { errorKind } from '../contracts/errors';
+
 export const EXIT = {
   ok: 0,
   /** A failing verdict (the sample test failed, the tenant is failing or its onboarding expired). */
@@ -24,29 +27,21 @@ export class CliError extends Error {
   }
 }
 
-const BAD_INPUT_NAMES = new Set([
-  'ConfigError',
-  'ConfigurationError',
-  'ToolNotFoundError',
-  'DevServerError',
-  'ConsolePortError',
-  'TenantInputError',
-  'EmulatorConfigError',
-  'FixtureError',
-  'WorkflowNotFoundError',
-]);
-const UNREACHABLE_NAMES = new Set(['UnreachableError', 'ServiceError', 'TransportError']);
-
-/** Maps any thrown value to a CliError with the right exit code. */
+/**
+ * Maps any thrown value to a CliError with the right exit code: the one place where error kinds
+ * (contracts/errors.ts) become exit codes. user and configuration → 2, unreachable → 3.
+ */
 export function toCliError(err: unknown): CliError {
   if (err instanceof CliError) return err;
   if (err instanceof Error) {
-    const kind = (err as { kind?: string }).kind;
-    if (err.name === 'BackendError') {
-      return new CliError(err.message, kind === 'unreachable' ? EXIT.unreachable : EXIT.badInput);
+    if (err instanceof BackendError) {
+      return new CliError(err.message, err.kind === 'unreachable' ? EXIT.unreachable : EXIT.badInput);
     }
-    if (BAD_INPUT_NAMES.has(err.name)) return new CliError(err.message, EXIT.badInput);
-    if (UNREACHABLE_NAMES.has(err.name) || /ECONNREFUSED|UNAVAILABLE|deadline exceeded/i.test(err.message)) {
+    const kind = errorKind(err);
+    if (kind === 'user' || kind === 'configuration') return new CliError(err.message, EXIT.badInput);
+    if (kind === 'unreachable') return new CliError(err.message, EXIT.unreachable);
+    // Temporal's own errors when a call bypassed client/api.ts (e.g. the worker): gRPC UNAVAILABLE and friends.
+    if (/ECONNREFUSED|UNAVAILABLE|deadline exceeded/i.test(err.message)) {
       return new CliError(err.message, EXIT.unreachable);
     }
     const wrapped = new CliError(`Unexpected error: ${err.message}`, EXIT.failing);

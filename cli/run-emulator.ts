@@ -1,6 +1,9 @@
 /** `together-o365 emulator`: the Microsoft 365 emulator until SIGINT/SIGTERM; prints one JSON line when ready. */
 import { startEmulator } from '../emulator';
+import { UserInputError } from '../contracts/errors';
 import type { EmulatorCommandOptions } from './program';
+
+const EMULATOR_INPUT_ERRORS = new Set(['EmulatorConfigError', 'FixtureError']);
 
 export async function runEmulatorCommand(
   opts: EmulatorCommandOptions,
@@ -11,6 +14,10 @@ export async function runEmulatorCommand(
     ...(opts.fixture ? { fixture: opts.fixture } : {}),
     ...(opts.latencyMs !== undefined ? { latencyMs: opts.latencyMs } : {}),
     ...(opts.persist ? { persistDir: opts.persist } : {}),
+  }).catch((err: unknown) => {
+    // emulator/ imports nothing internal, so its bad-input errors carry no kind: give them one here.
+    if (err instanceof Error && EMULATOR_INPUT_ERRORS.has(err.name)) throw new UserInputError(err.message);
+    throw err;
   });
   process.stdout.write(
     `${JSON.stringify({ loginUrl: running.loginUrl, graphUrl: running.graphUrl, caCertPath: running.caCertPath, controlToken: running.controlToken })}\n`,

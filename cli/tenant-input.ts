@@ -6,38 +6,18 @@
 import fs from 'node:fs';
 import { z } from 'zod';
 import { DEFAULT_SETTINGS, type OnboardTenantInput, type TenantSettings } from '../contracts/messages';
+import { UserInputError } from '../contracts/errors';
+import { EMAIL, GUID } from '../contracts/validation';
+import { httpUrl as url, workerConfigSchema, type WorkerConfigFile } from '../contracts/worker-config';
 
-export class TenantInputError extends Error {
+export { workerConfigSchema, type WorkerConfigFile };
+
+export class TenantInputError extends UserInputError {
   override name = 'TenantInputError';
 }
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const guid = z.string().regex(GUID, 'must be a GUID such as 00000000-0000-0000-0000-000000000000');
-const email = z.string().regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, 'must be an email address');
-const url = z.string().refine((s) => {
-  try {
-    const u = new URL(s);
-    return u.protocol === 'https:' || u.protocol === 'http:';
-  } catch {
-    return false;
-  }
-}, 'must be an http(s) URL');
-
-/** The Pulumi `workerConfig` output (contracts/worker-config.ts, TenantWorkerConfig). */
-export const workerConfigSchema = z.object({
-  tenantId: guid,
-  appId: guid,
-  integrationOwner: email,
-  adminConsentUrl: url,
-  redirectUri: url,
-  servicePrincipalObjectId: z.string().min(1),
-  grantedPermissions: z.array(z.string()),
-  mailboxScope: z.enum(['tenant', 'group']),
-  scopeGroup: z.string().optional(),
-  assignmentGroupId: z.string().optional(),
-  exchangeScopingScript: z.string().optional(),
-});
-export type WorkerConfigFile = z.infer<typeof workerConfigSchema>;
+const email = z.string().regex(EMAIL, 'must be an email address');
 
 export function readWorkerConfig(file: string): WorkerConfigFile {
   let text: string;

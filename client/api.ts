@@ -3,7 +3,12 @@
  * (notFound / rejected / unreachable) so the console can render the right page and the CLI the right exit code.
  */
 import net from 'node:net';
-import type { Client, ScheduleDescription } from '@temporalio/client';
+import {
+  ScheduleNotFoundError,
+  WorkflowNotFoundError,
+  type Client,
+  type ScheduleDescription,
+} from '@temporalio/client';
 import {
   connectTemporal,
   createOrUpdateHealthSchedule,
@@ -16,8 +21,11 @@ import {
   pauseHealthSchedule,
   registerConsentState,
   retest,
+  SettingsError,
   startOnboarding,
+  TenantNotFoundError,
   triggerHealthSchedule,
+  UpdateRejectedError,
   updateSettings,
 } from './index';
 import { loadTemporalSettings, UnreachableError } from '../temporal/connection';
@@ -25,16 +33,22 @@ import { BackendError, type TenantSummary } from '../contracts/backend';
 import { healthScheduleId, monitorWorkflowId, onboardingWorkflowId } from '../contracts/messages';
 import type { ScheduleInfo, TogetherApi } from '../contracts/backend';
 
-const REJECTED = new Set(['UpdateRejectedError', 'SettingsError']);
-const NOT_FOUND = new Set(['TenantNotFoundError', 'WorkflowNotFoundError', 'ScheduleNotFoundError']);
 
 export function toBackendError(err: unknown, address: string): unknown {
   if (!(err instanceof Error) || err instanceof BackendError) return err;
-  if (REJECTED.has(err.name)) return new BackendError('rejected', err.message);
-  if (NOT_FOUND.has(err.name)) return new BackendError('notFound', err.message);
+  if (err instanceof UpdateRejectedError || err instanceof SettingsError) {
+    return new BackendError('rejected', err.message);
+  }
+  if (
+    err instanceof TenantNotFoundError ||
+    err instanceof WorkflowNotFoundError ||
+    err instanceof ScheduleNotFoundError
+  ) {
+    return new BackendError('notFound', err.message);
+  }
   const code = (err as { code?: number }).code;
   if (
-    err.name === 'UnreachableError' ||
+    err instanceof UnreachableError ||
     code === 14 /* UNAVAILABLE */ ||
     code === 4 /* DEADLINE_EXCEEDED */ ||
     /UNAVAILABLE|ECONNREFUSED|connection refused|Connection dropped|transport/i.test(err.message)

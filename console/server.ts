@@ -25,6 +25,7 @@ import { CSRF_COOKIE, CSRF_FIELD, type Csrf, parseCookies } from './csrf';
 import { adviseConsentError } from './entra-errors';
 import { describeInaccessible } from './reasons';
 import { type ConsentStateStore, type StateCheck } from './state-store';
+import { ConfigError } from '../contracts/errors';
 
 export const DEFAULT_CONSOLE_PORT = 3000;
 export const DEFAULT_CONSOLE_HOST = '127.0.0.1';
@@ -488,6 +489,6 @@ export async function startConsole(
   return { app, url, host, port: address.port, close: () => app.close() };
 }
 
-export class ConsolePortError extends Error {
+export class ConsolePortError extends ConfigError {
   override name = 'ConsolePortError';
 }

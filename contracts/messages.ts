@@ -9,11 +9,13 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ConsentState, ProbeReason, SampleSource, TenantRef } from './activities';
 import type { HealthResult } from './health';
 
-// ---------------------------------------------------------------- ids
-
-export const onboardingWorkflowId = (tenantId: string): string => `onboard-${tenantId}`;
-export const monitorWorkflowId = (tenantId: string): string => `monitor-${tenantId}`;
-export const healthScheduleId = (tenantId: string): string => `health-${tenantId}`;
+// The ids live in ids.ts (one copy); re-exported so a caller that sends a message also has its target's id.
+export {
+  healthScheduleId,
+  monitorWorkflowId,
+  onboardingWorkflowId,
+  sampleTestWorkflowIdPrefix,
+} from './ids';
 
 // ---------------------------------------------------------------- settings and inputs
 
@@ -158,8 +160,6 @@ export interface MonitorState {
 export const monitorStateQuery = defineQuery<MonitorState>('monitorState');
 
 // ---------------------------------------------------------------- additions (workflows engineer)
-
-export const sampleTestWorkflowIdPrefix = (tenantId: string): string => `sampletest-${tenantId}-`;
 
 export interface SampleTestTuning {
   /** Users per probe activity; default 100. */

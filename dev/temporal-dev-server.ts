@@ -9,6 +9,7 @@ import path from 'node:path';
 import { dataDir } from './paths';
 import { freePort, isPortFree, waitForPort } from './port';
 import { resolveTemporalCli } from './temporal-cli';
+import { ConfigError } from '../contracts/errors';
 
 export const TEMPORAL_SEARCH_ATTRIBUTES = ['TenantId=Keyword'];
 
@@ -42,7 +43,7 @@ export interface DevServer {
   stop(): Promise<void>;
 }
 
-export class DevServerError extends Error {
+export class DevServerError extends ConfigError {
   override name = 'DevServerError';
 }
 

@@ -16,6 +16,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { codecFromEnv } from './codec';
+import { errorKind } from '../contracts/errors';
 
 export interface CodecServerOptions {
   codec: PayloadCodec;
@@ -138,6 +139,6 @@ if (require.main === module) {
     process.once('SIGTERM', stop);
   })().catch((err: unknown) => {
     console.error(`codec-server: ${err instanceof Error ? err.message : String(err)}`);
-    process.exit(err instanceof Error && err.name === 'ConfigError' ? 2 : 1);
+    process.exit(errorKind(err) === 'configuration' ? 2 : 1);
   });
 }

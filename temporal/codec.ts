@@ -18,15 +18,15 @@ import {
   type PayloadCodec,
 } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
+import { ConfigError } from '../contracts/errors';
 
 export const ENCODING = 'binary/encrypted';
 export const KEY_ID_METADATA = 'encryption-key-id';
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
-export class CodecConfigError extends Error {
-  override name = 'ConfigError';
-}
+/** A bad TOGETHER_CODEC_KEY: a configuration error (exit 2). */
+export class CodecConfigError extends ConfigError {}
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array | null | undefined) => (b ? new TextDecoder().decode(b) : undefined);

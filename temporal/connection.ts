@@ -11,15 +11,9 @@ import { NativeConnection } from '@temporalio/worker';
 
 export const DEFAULT_TEMPORAL_ADDRESS = '127.0.0.1:7233';
 
-/** Bad input or configuration: exit code 2. */
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
-
-/** A dependency we could not reach: exit code 3. */
-export class UnreachableError extends Error {
-  override name = 'UnreachableError';
-}
+// Bad configuration (exit 2) and an unreachable Temporal (exit 3): the kinded errors of contracts/errors.ts.
+import { ConfigError, UnreachableError } from '../contracts/errors';
+export { ConfigError, UnreachableError };
 
 export interface TemporalSettings {
   address: string;

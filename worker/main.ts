@@ -1,7 +1,7 @@
 /** `npm run worker` / `together-o365 worker`: run a worker until SIGINT or SIGTERM. */
 import { createLogger } from './logger';
 import { startWorker } from './run-worker';
-import { ConfigError, UnreachableError } from '../temporal/connection';
+import { errorKind } from '../contracts/errors';
 
 const logger = createLogger('worker');
 
@@ -15,12 +15,12 @@ main().then(
   (err: unknown) => {
     const message = err instanceof Error ? err.message : String(err);
     // One clear message for the expected failures; the stack only for the unexpected ones.
-    if (err instanceof ConfigError || (err instanceof Error && err.name === 'ToolNotFoundError')) {
+    if (errorKind(err) === 'configuration' || errorKind(err) === 'user') {
       logger.error(message);
       console.error(`worker: ${message}`);
       process.exit(2);
     }
-    if (err instanceof UnreachableError) {
+    if (errorKind(err) === 'unreachable') {
       logger.error(message);
       console.error(`worker: ${message}`);
       process.exit(3);
