@@ -13,8 +13,8 @@
  */
 import { z } from 'zod';
 import { ConfigError } from '../contracts/errors';
+import { GUID } from '../contracts/validation';
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const httpsUrl = z
   .string()

@@ -19,6 +19,7 @@ import {
 } from './output';
 import { followStatus, TERMINAL_PHASES } from './progress';
 import { resolveOnboardInput, TenantInputError, type OnboardFlags } from './tenant-input';
+import { GUID } from '../contracts/validation';
 
 export interface CliDeps {
   /** Connects to Temporal (TEMPORAL_* environment, or the flags that set it). */
@@ -88,7 +89,6 @@ function packageVersion(): string {
 /** The demo samples the whole Contoso fixture (200 users), so every failure kind shows up in the report. */
 export const DEMO_SAMPLE_SIZE = 200;
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function tenantArg(value: string): string {
   if (!GUID.test(value)) throw new InvalidArgumentError('must be the tenant id, a GUID.');

@@ -6,7 +6,6 @@
  *   const handle = await startOnboarding(client, input); // second call returns the running one
  *   await getOnboardingStatus(client, tenantId);        // null when there is no onboarding
  */
-import { createHash } from 'node:crypto';
 import {
   WorkflowIdConflictPolicy,
   WorkflowNotFoundError,
@@ -38,11 +37,11 @@ import {
   type SampleTestReport,
   type TenantSettings,
 } from '../contracts/messages';
-import type { onboardTenant } from '../workflows/onboard-tenant';
+import type { OnboardTenantWorkflow } from '../contracts/workflows';
 import { TENANT_ID } from '../contracts/ids';
 import { assertSettings, SettingsError } from '../contracts/settings';
 import { dataConverter } from '../temporal/codec';
-import { DEFAULT_TASK_QUEUE } from '../temporal/schedule';
+import { DEFAULT_TASK_QUEUE } from '../contracts/ids';
 
 export { AesGcmCodec, codecFromEnv, dataConverter } from '../temporal/codec';
 export {
@@ -53,6 +52,7 @@ export {
   triggerHealthSchedule,
   type HealthScheduleOptions,
 } from '../temporal/schedule';
+import { hashConsentState } from '../contracts/hash';
 export { SettingsError } from '../contracts/settings';
 export { ConfigError, UnreachableError } from '../temporal/connection';
 
@@ -78,9 +78,7 @@ export async function connectTemporal(env: NodeJS.ProcessEnv = process.env): Pro
 }
 
 /** SHA-256 hex of a one-time consent state: what `registerConsentState` and the callback carry. */
-export function hashConsentState(state: string): string {
-  return createHash('sha256').update(state).digest('hex');
-}
+export { hashConsentState };
 
 /**
  * Starts the tenant's onboarding, or returns the running one (USE_EXISTING). Settings are validated here
@@ -90,7 +88,7 @@ export async function startOnboarding(
   client: Client,
   input: OnboardTenantInput,
   opts: { taskQueue?: string } = {},
-): Promise<WorkflowHandleWithFirstExecutionRunId<typeof onboardTenant>> {
+): Promise<WorkflowHandleWithFirstExecutionRunId<OnboardTenantWorkflow>> {
   if (!/^[A-Za-z0-9._-]{1,100}$/.test(input.tenant.tenantId)) {
     throw new SettingsError(
       `tenantId '${input.tenant.tenantId}' must be a GUID or a short name (letters, digits, . _ -).`,
@@ -98,7 +96,7 @@ export async function startOnboarding(
   }
   assertSettings(input.settings, { requireAll: true });
   if (input.carried) throw new SettingsError('carried is set by the workflow itself, not by callers.');
-  return client.workflow.start<typeof onboardTenant>('onboardTenant', {
+  return client.workflow.start<OnboardTenantWorkflow>('onboardTenant', {
     taskQueue: opts.taskQueue ?? DEFAULT_TASK_QUEUE,
     workflowId: onboardingWorkflowId(input.tenant.tenantId),
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,

@@ -26,6 +26,7 @@ import { adviseConsentError } from './entra-errors';
 import { describeInaccessible } from './reasons';
 import { type ConsentStateStore, type StateCheck } from './state-store';
 import { ConfigError } from '../contracts/errors';
+import { EMAIL } from '../contracts/validation';
 
 export const DEFAULT_CONSOLE_PORT = 3000;
 export const DEFAULT_CONSOLE_HOST = '127.0.0.1';
@@ -439,7 +440,7 @@ export function parseSettingsForm(
   const settings: Partial<TenantSettings> = {};
   const owner = str('owner');
   if (owner) {
-    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(owner)) return { error: `'${owner}' is not an email address.` };
+    if (!EMAIL.test(owner)) return { error: `'${owner}' is not an email address.` };
     settings.owner = owner;
   }
   const ints: [string, 'sampleSize' | 'scheduleIntervalMinutes'][] = [

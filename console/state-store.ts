@@ -4,7 +4,9 @@
  * tenant, with an expiry and a used flag. The store is a small JSON file under `.data/console/` so a console
  * restart does not lose pending states; it never holds a usable state (only hashes).
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { hashConsentState } from '../contracts/hash';
+import { CONSENT_STATE_BYTES, CONSENT_STATE_PATTERN } from '../contracts/validation';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -23,13 +25,12 @@ export type StateCheck =
       reason: 'missing' | 'malformed' | 'unknown' | 'expired' | 'used' | 'wrongTenant';
     };
 
-export const STATE_BYTES = 32;
+export const STATE_BYTES = CONSENT_STATE_BYTES;
 /** base64url of 32 random bytes. */
-const STATE_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+const STATE_PATTERN = CONSENT_STATE_PATTERN;
 
-export function hashState(state: string): string {
-  return createHash('sha256').update(state, 'utf8').digest('hex');
-}
+/** The consent-state hash (contracts/hash.ts): the same function client/ and the tests use. */
+export const hashState = hashConsentState;
 
 export interface ConsentStateStoreOptions {
   /** JSON file; `null` keeps states in memory only (tests). */

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PERMANENT_FAILURE_TYPES } from './activities';
 import { settingsProblems } from './settings';
-import { PERMANENT_FAILURES } from '../workflows/shared';
 import { judge } from './verdict';
 import { classify } from '../workflows/tenant-monitor';
 import type { HealthResult } from './health';
@@ -37,12 +36,6 @@ describe('settings validation', () => {
     expect(settingsProblems({ owner: 'a@b.c' }, { requireAll: true }).join()).toMatch(
       /sampleSize.*scheduleIntervalMinutes.*threshold/,
     );
-  });
-});
-
-describe('shared', () => {
-  it('keeps the permanent failure types equal to activities/contract.ts', () => {
-    expect(PERMANENT_FAILURES).toEqual(PERMANENT_FAILURE_TYPES);
   });
 });
 

@@ -18,9 +18,10 @@ import type { TenantRef } from '../contracts/activities';
 import type { HealthCheckInput } from '../contracts/health';
 import { DEFAULT_SETTINGS, healthScheduleId, type TenantSettings } from '../contracts/messages';
 import { TENANT_ID } from '../contracts/ids';
-import type { healthCheck } from '../workflows/health-check';
+import type { HealthCheckWorkflow } from '../contracts/workflows';
+import { DEFAULT_TASK_QUEUE } from '../contracts/ids';
 
-export const DEFAULT_TASK_QUEUE = 'together-o365';
+export { DEFAULT_TASK_QUEUE };
 
 export interface HealthScheduleOptions {
   tenant: TenantRef;
@@ -74,7 +75,7 @@ function scheduleParts(o: HealthScheduleOptions) {
     ...(o.publisherMode ? { publisherMode: true } : {}),
     taskQueue: o.taskQueue ?? DEFAULT_TASK_QUEUE,
   };
-  const action: ScheduleOptionsStartWorkflowAction<typeof healthCheck> = {
+  const action: ScheduleOptionsStartWorkflowAction<HealthCheckWorkflow> = {
     type: 'startWorkflow',
     workflowType: 'healthCheck',
     taskQueue: o.taskQueue ?? DEFAULT_TASK_QUEUE,

@@ -6,7 +6,9 @@ import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../temporal/connection';
 
-export const DEFAULT_TASK_QUEUE = 'together-o365';
+import { DEFAULT_TASK_QUEUE } from '../contracts/ids';
+
+export { DEFAULT_TASK_QUEUE };
 
 const schema = z.object({
   TOGETHER_TASK_QUEUE: z

@@ -1,8 +1,7 @@
 import os from 'node:os';
+import type { SelfTestActivities } from '../contracts/workflows';
 
-export interface SelfTestActivities {
-  describeWorker(): Promise<string>;
-}
+export type { SelfTestActivities };
 
 export function createSelfTestActivities(taskQueue: string): SelfTestActivities {
   return {

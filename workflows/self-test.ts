@@ -4,7 +4,7 @@
  * integration test use it.
  */
 import { proxyActivities } from '@temporalio/workflow';
-import type { SelfTestActivities } from '../worker/self-test-activities';
+import type { SelfTestActivities } from '../contracts/workflows';
 
 const { describeWorker } = proxyActivities<SelfTestActivities>({ startToCloseTimeout: '30 seconds' });
 

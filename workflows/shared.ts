@@ -1,18 +1,11 @@
 /** Small helpers shared by the workflows (sandbox-safe). */
 import type { SearchAttributePair } from '@temporalio/common';
 import { workflowInfo } from '@temporalio/workflow';
+import { PERMANENT_FAILURE_TYPES } from '../contracts/activities';
 import { TENANT_ID } from '../contracts/ids';
 
-/**
- * activities/contract.ts PERMANENT_FAILURE_TYPES, repeated here because workflows may import only types
- * from activities/ (lint rule); workflows/shared.test.ts keeps both lists equal.
- */
-export const PERMANENT_FAILURES: string[] = [
-  'ConfigurationError',
-  'ConsentMissingError',
-  'UnknownTenantError',
-  'CredentialRejectedError',
-];
+/** The ApplicationFailure types no retry can fix: the one list in contracts/activities.ts. */
+export const PERMANENT_FAILURES: string[] = PERMANENT_FAILURE_TYPES;
 
 /** The TenantId search attribute to pass on to children, if this workflow carries one. */
 export function tenantSearchAttributes(): SearchAttributePair[] | undefined {

@@ -33,9 +33,9 @@ import {
   registerSecret,
   type TokenFailure,
 } from './errors';
+import { GUID } from '../../contracts/validation';
 
 export const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface TenantGraph {
   tenantId: string;

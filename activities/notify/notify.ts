@@ -11,6 +11,7 @@ import { failureForGraph, permanentFailure, redact, transientFailure } from '../
 import { cancellationSignal, mailboxLimiter, type ActivityDeps } from '../runtime';
 import { renderNotification } from './render';
 import { LockBusyError, type Channel, type IdempotencyStore, type NotificationRecord } from './store';
+import { EMAIL } from '../../contracts/validation';
 
 export const SIGNATURE_HEADER = 'X-Together-Signature';
 export const IDEMPOTENCY_HEADER = 'Idempotency-Key';
@@ -38,7 +39,6 @@ export function verifyWebhook(
   return expected.length === got.length && timingSafeEqual(expected, got);
 }
 
-const EMAIL = /^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/;
 
 /** Stable, non-reversible reference to the key, carried in the X-Together-Idempotency-Key mail header. */
 export function keyReference(key: string): string {

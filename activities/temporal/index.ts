@@ -10,12 +10,16 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
-import { createOrUpdateHealthSchedule, DEFAULT_TASK_QUEUE } from '../../temporal/schedule';
+import { createOrUpdateHealthSchedule } from '../../temporal/schedule';
 import { healthResultSignal, monitorWorkflowId } from '../../contracts/messages';
-import { TENANT_ID } from '../../contracts/ids';
+import { DEFAULT_TASK_QUEUE, TENANT_ID } from '../../contracts/ids';
 import { buildReport } from '../../contracts/verdict';
-import type { tenantMonitor } from '../../workflows/tenant-monitor';
-import type { ConsentCheckResult, GraphActivities } from '../../contracts/activities';
+import type { TenantMonitorWorkflow } from '../../contracts/workflows';
+import {
+  PERMANENT_FAILURE_TYPES,
+  type ConsentCheckResult,
+  type GraphActivities,
+} from '../../contracts/activities';
 import type {
   HealthResult,
   ReportToMonitorInput,
@@ -42,19 +46,14 @@ function errorInfo(err: unknown): { type?: string; message: string; nonRetryable
   return { type: e?.type ?? e?.name, message: e?.message ?? String(err), nonRetryable: !!e?.nonRetryable };
 }
 
-const PERMANENT = [
-  'ConfigurationError',
-  'ConsentMissingError',
-  'UnknownTenantError',
-  'CredentialRejectedError',
-];
+const PERMANENT = PERMANENT_FAILURE_TYPES;
 
 export function createTemporalActivities(deps: TemporalActivityDeps): TemporalActivities {
   const now = deps.now ?? (() => new Date());
   const taskQueueOf = (tq?: string) => tq ?? deps.taskQueue ?? DEFAULT_TASK_QUEUE;
 
   async function reportToMonitor({ result, taskQueue }: ReportToMonitorInput): Promise<void> {
-    await deps.client.workflow.signalWithStart<typeof tenantMonitor, [HealthResult]>('tenantMonitor', {
+    await deps.client.workflow.signalWithStart<TenantMonitorWorkflow, [HealthResult]>('tenantMonitor', {
       workflowId: monitorWorkflowId(result.tenantId),
       taskQueue: taskQueueOf(taskQueue),
       args: [{ tenantId: result.tenantId }],
