@@ -6,7 +6,7 @@ import type * as TemporalApiModule from '../client/api';
 import type * as RunWorkerModule from './run-worker';
 import type * as RunConsoleModule from './run-console';
 import type * as RunEmulatorModule from './run-emulator';
-import type * as DemoModule from '../dev/demo';
+import type * as DemoModule from './demo';
 import { runCli, type CliDeps } from './program';
 
 export const realDeps: CliDeps = {
@@ -33,7 +33,7 @@ export const realDeps: CliDeps = {
   },
   async runDemo(opts, env) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when the command runs
-    const { runDemo } = require('../dev/demo') as typeof DemoModule;
+    const { runDemo } = require('./demo') as typeof DemoModule;
     return runDemo(opts, env);
   },
 };

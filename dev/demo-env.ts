@@ -22,7 +22,7 @@ import { resolveTemporalCli, temporalCliVersion } from './temporal-cli';
 import { REDACTED_PATHS } from '../worker/logger';
 import { startWorker, type RunningWorker } from '../worker/run-worker';
 import type { TogetherApi } from '../contracts/backend';
-import { CliError, EXIT } from '../cli/errors';
+import { ConfigError, UnreachableError } from '../contracts/errors';
 import { startDemoEmulator, type DemoEmulator } from './demo-emulator';
 import { createTemporalApi } from '../client/api';
 
@@ -85,11 +85,10 @@ export async function startDemoEnv(options: DemoEnvOptions = {}): Promise<DemoEn
   try {
     // The fixture's app registers http://127.0.0.1:3000/consent/callback: the console must get that port.
     if (!(await isPortFree(DEMO_CONSOLE_PORT, DEMO_CONSOLE_HOST))) {
-      throw new CliError(
+      throw new ConfigError(
         `Port ${DEMO_CONSOLE_PORT} on ${DEMO_CONSOLE_HOST} is in use, but the demo's console needs it: the emulated ` +
           `Together app registers http://127.0.0.1:3000/consent/callback as its redirect URI. Stop whatever listens there ` +
           `(another demo with --keep-running, or 'together-o365 console') and run the demo again.`,
-        EXIT.badInput,
       );
     }
 
@@ -172,7 +171,7 @@ export async function startDemoEnv(options: DemoEnvOptions = {}): Promise<DemoEn
     return { dir, temporal, emulator, worker, console: running, api, childEnv, stop: stopAll };
   } catch (err) {
     await stopAll();
-    if (err instanceof BackendError) throw new CliError(err.message, EXIT.unreachable);
+    if (err instanceof BackendError) throw new UnreachableError(err.message);
     throw err;
   }
 }

@@ -8,12 +8,12 @@
 import fs from 'node:fs';
 import { CONTOSO } from '../emulator/fixtures/ids';
 import { DEFAULT_SETTINGS, type OnboardingStatus, type OnboardTenantInput } from '../contracts/messages';
-import { CliError, EXIT } from '../cli/errors';
-import { formatReport, formatSchedule } from '../cli/output';
-import type { DemoCommandOptions } from '../cli/program';
-import { followStatus } from '../cli/progress';
-import { adminConsentUrl } from '../cli/tenant-input';
-import { startDemoEnv, type DemoEnv } from './demo-env';
+import { CliError, EXIT } from './errors';
+import { formatReport, formatSchedule } from './output';
+import type { DemoCommandOptions } from './program';
+import { followStatus } from './progress';
+import { adminConsentUrl } from './tenant-input';
+import { startDemoEnv, type DemoEnv } from '../dev/demo-env';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** No internet here: keep Chromium from phoning home (refused connections flood the log otherwise). */
