@@ -1,6 +1,6 @@
 /** Text renderings shared by the commands and the demo. */
-import { describeInaccessible } from '../console/reasons';
-import { PHASE_TEXT } from '../console/server';
+import { describeInaccessible } from '../contracts/reason-labels';
+import { PHASE_TEXT } from '../contracts/texts';
 import type { OnboardingStatus, SampleTestReport } from '../contracts/messages';
 import type { ScheduleInfo } from '../contracts/backend';
 import type { TenantSummary } from '../contracts/backend';

@@ -3,7 +3,7 @@
  * otherwise (CI logs, pipes). Polls until a condition holds or a timeout passes.
  */
 import { SingleBar } from 'cli-progress';
-import { PHASE_TEXT } from '../console/server';
+import { PHASE_TEXT } from '../contracts/texts';
 import type { OnboardingStatus } from '../contracts/messages';
 import { CliError, EXIT } from './errors';
 

@@ -23,10 +23,11 @@ import { BackendError, type ConsoleBackend } from './backend';
 import { renderHealthChart } from './chart';
 import { CSRF_COOKIE, CSRF_FIELD, type Csrf, parseCookies } from './csrf';
 import { adviseConsentError } from './entra-errors';
-import { describeInaccessible } from './reasons';
+import { describeInaccessible } from '../contracts/reason-labels';
 import { type ConsentStateStore, type StateCheck } from './state-store';
 import { ConfigError } from '../contracts/errors';
 import { EMAIL } from '../contracts/validation';
+import { PHASE_TEXT } from '../contracts/texts';
 
 export const DEFAULT_CONSOLE_PORT = 3000;
 export const DEFAULT_CONSOLE_HOST = '127.0.0.1';
@@ -84,14 +85,7 @@ export function createTemplates(): nunjucks.Environment {
   return env;
 }
 
-export const PHASE_TEXT: Record<OnboardingStatus['phase'], string> = {
-  awaitingConsent: 'Waiting for admin consent',
-  verifying: 'Verifying consent',
-  testing: 'Testing calendar access',
-  active: 'Active',
-  failing: 'Failing',
-  expired: 'Expired (consent never arrived)',
-};
+export { PHASE_TEXT };
 
 const STYLE = `
 *{box-sizing:border-box}body{font:15px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;color:#1f2328;background:#f6f8fa}

@@ -4,6 +4,7 @@
  * from anywhere, including workflows).
  */
 import type { ConsentState, MailboxUnavailableDetail, ProbeReason } from './activities';
+import type { OnboardingPhase } from './messages';
 
 export interface ReasonText {
   title: string;
@@ -135,3 +136,13 @@ export function reasonsMarkdown(): string {
     table(CONSENT_STATES),
   ].join('\n\n');
 }
+
+/** An onboarding phase in words: the console's pages, the CLI's status and its progress line. */
+export const PHASE_TEXT: Record<OnboardingPhase, string> = {
+  awaitingConsent: 'Waiting for admin consent',
+  verifying: 'Verifying consent',
+  testing: 'Testing calendar access',
+  active: 'Active',
+  failing: 'Failing',
+  expired: 'Expired (consent never arrived)',
+};

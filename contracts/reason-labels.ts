@@ -1,10 +1,10 @@
 /**
  * Words for probe outcomes (why a sampled user's calendar was unreachable, and the fix), shared by the
- * console's status page and the CLI's report. The texts themselves live in activities/probe/reasons.ts.
+ * console's status page and the CLI's report. The texts themselves live in texts.ts.
  */
-import type { MailboxUnavailableDetail, ProbeReason } from '../contracts/activities';
-import { describeProbe, MAILBOX_DETAILS, PROBE_REASONS } from '../contracts/texts';
-import type { InaccessibleUser } from '../contracts/messages';
+import type { MailboxUnavailableDetail, ProbeReason } from './activities';
+import { describeProbe, MAILBOX_DETAILS, PROBE_REASONS } from './texts';
+import type { InaccessibleUser } from './messages';
 
 export interface ReasonText {
   label: string;
