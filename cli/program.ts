@@ -89,7 +89,6 @@ function packageVersion(): string {
 /** The demo samples the whole Contoso fixture (200 users), so every failure kind shows up in the report. */
 export const DEMO_SAMPLE_SIZE = 200;
 
-
 function tenantArg(value: string): string {
   if (!GUID.test(value)) throw new InvalidArgumentError('must be the tenant id, a GUID.');
   return value;

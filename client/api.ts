@@ -33,7 +33,6 @@ import { BackendError, type TenantSummary } from '../contracts/backend';
 import { healthScheduleId, monitorWorkflowId, onboardingWorkflowId } from '../contracts/messages';
 import type { ScheduleInfo, TogetherApi } from '../contracts/backend';
 
-
 export function toBackendError(err: unknown, address: string): unknown {
   if (!(err instanceof Error) || err instanceof BackendError) return err;
   if (err instanceof UpdateRejectedError || err instanceof SettingsError) {

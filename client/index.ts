@@ -15,11 +15,7 @@ import {
   type WorkflowHandleWithFirstExecutionRunId,
 } from '@temporalio/client';
 import { Client as TemporalClient } from '@temporalio/client';
-import {
-  connectClientConnection,
-  loadTemporalSettings,
-  type TemporalSettings,
-} from '../temporal/connection';
+import { connectClientConnection, loadTemporalSettings, type TemporalSettings } from '../temporal/connection';
 import {
   consentCallbackSignal,
   monitorStateQuery,

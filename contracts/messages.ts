@@ -10,12 +10,7 @@ import type { ConsentState, ProbeReason, SampleSource, TenantRef } from './activ
 import type { HealthResult } from './health';
 
 // The ids live in ids.ts (one copy); re-exported so a caller that sends a message also has its target's id.
-export {
-  healthScheduleId,
-  monitorWorkflowId,
-  onboardingWorkflowId,
-  sampleTestWorkflowIdPrefix,
-} from './ids';
+export { healthScheduleId, monitorWorkflowId, onboardingWorkflowId, sampleTestWorkflowIdPrefix } from './ids';
 
 // ---------------------------------------------------------------- settings and inputs
 

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { PERMANENT_FAILURE_TYPES } from './activities';
 import { settingsProblems } from './settings';
 import { judge } from './verdict';
 import { classify } from '../workflows/tenant-monitor';

@@ -37,7 +37,8 @@ console.log('folder imports (non-test files):');
 for (const [from, tos] of [...edges].sort()) console.log(`  ${from} -> ${[...tos].sort().join(', ')}`);
 
 const cycles: string[] = [];
-for (const [a, tos] of edges) for (const b of tos) if (a < b && edges.get(b)?.has(a)) cycles.push(`${a} <-> ${b}`);
+for (const [a, tos] of edges)
+  for (const b of tos) if (a < b && edges.get(b)?.has(a)) cycles.push(`${a} <-> ${b}`);
 // Longer cycles: a folder reaching itself through two or more others.
 function reaches(start: string, target: string, seen = new Set<string>()): boolean {
   for (const next of edges.get(start) ?? []) {
