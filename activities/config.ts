@@ -15,7 +15,6 @@ import { z } from 'zod';
 import { ConfigError } from '../contracts/errors';
 import { GUID } from '../contracts/validation';
 
-
 const httpsUrl = z
   .string()
   .url()

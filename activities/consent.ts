@@ -3,7 +3,12 @@
  * hold (from a fresh token's `roles` claim; from appRoleAssignments where readable), and does one real calendar
  * call succeed. It never trusts what a consent redirect claimed: only Entra (a token) and Graph (a call).
  */
-import type { CheckConsentInput, ConsentCheckResult, ConsentState, GraphCallEvidence } from '../contracts/activities';
+import type {
+  CheckConsentInput,
+  ConsentCheckResult,
+  ConsentState,
+  GraphCallEvidence,
+} from '../contracts/activities';
 import { DEFAULT_REQUIRED_ROLES } from '../contracts/activities';
 import { GraphCaller } from './graph/caller';
 import { classifyTokenErrorFor, tokenRoles } from './graph/client';

@@ -39,7 +39,6 @@ export function verifyWebhook(
   return expected.length === got.length && timingSafeEqual(expected, got);
 }
 
-
 /** Stable, non-reversible reference to the key, carried in the X-Together-Idempotency-Key mail header. */
 export function keyReference(key: string): string {
   return createHash('sha256').update(key).digest('hex').slice(0, 40);

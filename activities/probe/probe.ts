@@ -6,7 +6,12 @@
  */
 import { createHash } from 'node:crypto';
 import pLimit from 'p-limit';
-import type { ProbeCalendarsInput, ProbeCalendarsResult, SampledUser, UserProbeResult } from '../../contracts/activities';
+import type {
+  ProbeCalendarsInput,
+  ProbeCalendarsResult,
+  SampledUser,
+  UserProbeResult,
+} from '../../contracts/activities';
 import { BATCH_LIMIT, GraphCaller, type BatchItemSpec, type CallerOptions } from '../graph/caller';
 import { tokenRoles } from '../graph/client';
 import type { KeyedLimiter } from '../graph/limiter';

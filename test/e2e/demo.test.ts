@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM_ARGS, CHROMIUM_PATH, demoOnboardingInput } from '../../dev/demo';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, demoOnboardingInput } from '../../cli/demo';
 import { startDemoEnv, type DemoEnv } from '../../dev/demo-env';
 import { CONTOSO, FABRIKAM, TOGETHER_APP } from '../../emulator/fixtures/ids';
 import type { OnboardingStatus } from '../../contracts/messages';

@@ -1,11 +1,7 @@
 // A future version of healthCheck that adds a step, done right: behind patched(), so histories recorded
 // before the change replay on the old path. (Used by patching.test.ts only.)
 import { patched, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
-import type {
-  HealthCheckInput,
-  HealthResult,
-  TemporalActivities,
-} from '../../../contracts/health';
+import type { HealthCheckInput, HealthResult, TemporalActivities } from '../../../contracts/health';
 
 const { runHealthCheck } = proxyActivities<TemporalActivities>({ startToCloseTimeout: '5 minutes' });
 

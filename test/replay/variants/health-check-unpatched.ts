@@ -1,10 +1,6 @@
 // The same change done wrong: a new timer without patched(). Recorded histories must fail to replay.
 import { proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
-import type {
-  HealthCheckInput,
-  HealthResult,
-  TemporalActivities,
-} from '../../../contracts/health';
+import type { HealthCheckInput, HealthResult, TemporalActivities } from '../../../contracts/health';
 
 const { runHealthCheck } = proxyActivities<TemporalActivities>({ startToCloseTimeout: '5 minutes' });
 
