@@ -8,7 +8,10 @@ import type { OnboardTenantInput } from '../contracts/messages';
 import type { ScheduleInfo, TogetherApi } from '../contracts/backend';
 import { UnreachableError } from '../temporal/connection';
 import { EXIT } from './errors';
-import { durationArg, runCli, thresholdArg, type CliDeps } from './program';
+import { Command } from 'commander';
+import { SETTINGS_LIMITS, settingsProblems } from '../contracts/settings';
+import { addEmulatorOptions } from '../emulator/options';
+import { createProgram, durationArg, runCli, thresholdArg, type CliDeps } from './program';
 import { resolveOnboardInput } from './tenant-input';
 
 const APP = 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee';
@@ -101,6 +104,27 @@ describe('argument parsing', () => {
     expect(durationArg('15m')).toBe(900);
     expect(durationArg('2h')).toBe(7200);
     expect(() => durationArg('soon')).toThrow();
+  });
+  it('refuses a threshold of 0, as the settings do', () => {
+    expect(() => thresholdArg('0')).toThrow(/more than 0/);
+    expect(() => thresholdArg('0%')).toThrow(/more than 0/);
+    expect(settingsProblems({ threshold: 0 }).join()).toMatch(/threshold/);
+  });
+  it('caps --sample-size at the settings maximum, not above', async () => {
+    const max = SETTINGS_LIMITS.sampleSize.max;
+    expect(await run(['onboard', '--tenant', FAKE_TENANT, '--sample-size', String(max + 1)])).toBe(
+      EXIT.badInput,
+    );
+    expect(err).toMatch(new RegExp(`from 1 to ${max}`.replace(',', '')));
+  });
+  it('has one emulator option parser: the CLI command offers the flags of npm run emulator', () => {
+    const cmd = createProgram({ env: {}, connect: () => Promise.reject(new Error('unused')) }).commands.find(
+      (c) => c.name() === 'emulator',
+    )!;
+    const flags = cmd.options.map((o) => o.long);
+    const standalone = addEmulatorOptions(new Command()).options.map((o) => o.long);
+    expect(flags).toEqual(standalone);
+    expect(flags).toContain('--fault');
   });
 });
 

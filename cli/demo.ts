@@ -10,7 +10,7 @@ import { CONTOSO } from '../emulator/fixtures/ids';
 import { DEFAULT_SETTINGS, type OnboardingStatus, type OnboardTenantInput } from '../contracts/messages';
 import { CliError, EXIT } from './errors';
 import { formatReport, formatSchedule } from './output';
-import type { DemoCommandOptions } from './program';
+import type { DemoCommandOptions } from './context';
 import { followStatus } from './progress';
 import { adminConsentUrl } from './tenant-input';
 import { startDemoEnv, type DemoEnv } from '../dev/demo-env';

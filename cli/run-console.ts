@@ -6,7 +6,7 @@ import { isLoopback, startConsole } from '../console/server';
 import { ConsentStateStore } from '../console/state-store';
 import { dataDir } from '../dev/paths';
 import { createLogger } from '../worker/logger';
-import type { ConsoleCommandOptions } from './program';
+import type { ConsoleCommandOptions } from './context';
 
 export function consoleDataDir(env: NodeJS.ProcessEnv): string {
   return env.TOGETHER_CONSOLE_DATA_DIR ?? path.join(dataDir, 'console');

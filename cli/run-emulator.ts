@@ -1,7 +1,8 @@
 /** `together-o365 emulator`: the Microsoft 365 emulator until SIGINT/SIGTERM; prints one JSON line when ready. */
 import { startEmulator } from '../emulator';
+import { emulatorOptionsFromFlags } from '../emulator/options';
 import { UserInputError } from '../contracts/errors';
-import type { EmulatorCommandOptions } from './program';
+import type { EmulatorCommandOptions } from './context';
 
 const EMULATOR_INPUT_ERRORS = new Set(['EmulatorConfigError', 'FixtureError']);
 
@@ -9,12 +10,7 @@ export async function runEmulatorCommand(
   opts: EmulatorCommandOptions,
   _env: NodeJS.ProcessEnv,
 ): Promise<number> {
-  const running = await startEmulator({
-    port: opts.port,
-    ...(opts.fixture ? { fixture: opts.fixture } : {}),
-    ...(opts.latencyMs !== undefined ? { latencyMs: opts.latencyMs } : {}),
-    ...(opts.persist ? { persistDir: opts.persist } : {}),
-  }).catch((err: unknown) => {
+  const running = await startEmulator(emulatorOptionsFromFlags(opts)).catch((err: unknown) => {
     // emulator/ imports nothing internal, so its bad-input errors carry no kind: give them one here.
     if (err instanceof Error && EMULATOR_INPUT_ERRORS.has(err.name)) throw new UserInputError(err.message);
     throw err;

@@ -1,0 +1,34 @@
+/** `together-o365 test`: run the sample test again now (the onboarding's retest update). */
+import type { Command } from 'commander';
+import type { CommandContext } from '../context';
+import { EXIT } from '../errors';
+import { requireTenant, tenantArg } from '../options';
+import { formatReport, printJson } from '../output';
+import { followStatus } from '../progress';
+
+export function register(program: Command, ctx: CommandContext): void {
+  program
+    .command('test')
+    .description('Run the sample test again now (the workflow’s retest update) and print the report')
+    .option('--tenant <id>', 'tenant id (GUID); env TOGETHER_TENANT_ID', tenantArg)
+    .option('--json', 'print the report as JSON on stdout')
+    .action(async (opts: { tenant?: string; json?: boolean }) => {
+      const tenantId = requireTenant(opts, ctx.env);
+      await ctx.withApi(async (api) => {
+        let done = false;
+        const retest = api.retest(tenantId).finally(() => {
+          done = true;
+        });
+        const follow = followStatus(() => api.getStatus(tenantId), {
+          until: () => done,
+          timeoutMs: 3600_000,
+          quiet: opts.json && !process.stderr.isTTY,
+        }).catch(() => undefined);
+        const report = await retest;
+        await follow;
+        if (opts.json) printJson(report);
+        else process.stdout.write(`${formatReport(report)}\n`);
+        if (report.verdict === 'fail') ctx.setExit(EXIT.failing);
+      });
+    });
+}
