@@ -4,7 +4,7 @@
  * Nothing here carries a secret.
  */
 import type { CheckCredentialExpiryResult, ConsentState, SampleSource, TenantRef } from './activities';
-import type { SampleTestReport, TenantSettings, Verdict } from './messages';
+import type { TenantSettings, Verdict } from './messages';
 
 /** What the health schedule passes to each `healthCheck` run (the schedule's action args). */
 export interface HealthCheckInput {
@@ -60,14 +60,6 @@ export interface UpsertHealthScheduleInput {
 export interface ReportToMonitorInput {
   result: HealthResult;
   taskQueue?: string;
-}
-
-/** Converts an onboarding sample-test report into the monitor's first data point. */
-export interface InitialHealthInput {
-  report: SampleTestReport;
-  owner: string;
-  consentUrl: string;
-  checkId: string;
 }
 
 export interface TemporalActivities {

@@ -7,7 +7,10 @@
 import { Client, Connection } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { loadClientConnectConfig, type ClientConnectConfig } from '@temporalio/envconfig';
-import { NativeConnection } from '@temporalio/worker';
+// Type only: @temporalio/worker (with webpack and the native bridge) is loaded when a worker connects, so
+// client-only processes such as `together-o365 status` never load it.
+import type * as WorkerModule from '@temporalio/worker';
+import type { NativeConnection } from '@temporalio/worker';
 
 export const DEFAULT_TEMPORAL_ADDRESS = '127.0.0.1:7233';
 
@@ -80,7 +83,9 @@ export async function connectClient(
 
 export async function connectWorkerConnection(settings = loadTemporalSettings()): Promise<NativeConnection> {
   try {
-    return await NativeConnection.connect(settings.connectionOptions);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when a worker connects
+    const { NativeConnection: Native } = require('@temporalio/worker') as typeof WorkerModule;
+    return await Native.connect(settings.connectionOptions);
   } catch (err) {
     throw unreachable(settings, err);
   }
