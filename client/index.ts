@@ -49,6 +49,7 @@ export {
   type HealthScheduleOptions,
 } from '../temporal/schedule';
 import { hashConsentState } from '../contracts/hash';
+import { CONSENT_STATE_HASH_PATTERN } from '../contracts/validation';
 export { SettingsError } from '../contracts/settings';
 export { ConfigError, UnreachableError } from '../temporal/connection';
 
@@ -144,7 +145,7 @@ export async function registerConsentState(
   tenantId: string,
   registration: ConsentStateRegistration,
 ): Promise<void> {
-  if (!/^[0-9a-f]{64}$/.test(registration.stateHash)) {
+  if (!CONSENT_STATE_HASH_PATTERN.test(registration.stateHash)) {
     throw new SettingsError(
       'stateHash must be the lower-case hex SHA-256 of the state (use hashConsentState).',
     );

@@ -6,7 +6,11 @@
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { hashConsentState } from '../contracts/hash';
-import { CONSENT_STATE_BYTES, CONSENT_STATE_PATTERN } from '../contracts/validation';
+import {
+  CONSENT_STATE_BYTES,
+  CONSENT_STATE_HASH_PATTERN,
+  CONSENT_STATE_PATTERN,
+} from '../contracts/validation';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -116,7 +120,7 @@ export class ConsentStateStore {
       };
       for (const [hash, r] of Object.entries(data.states ?? {})) {
         if (
-          /^[0-9a-f]{64}$/.test(hash) &&
+          CONSENT_STATE_HASH_PATTERN.test(hash) &&
           typeof r?.tenantId === 'string' &&
           typeof r.expiresAt === 'string'
         ) {

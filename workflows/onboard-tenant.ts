@@ -44,6 +44,7 @@ import {
 import { sampleTest } from './sample-test';
 import { settingsProblems } from '../contracts/settings';
 import { iso, PERMANENT_FAILURES, tenantSearchAttributes } from './shared';
+import { CONSENT_STATE_HASH_PATTERN } from '../contracts/validation';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -159,7 +160,7 @@ export async function onboardTenant(input: OnboardTenantInput): Promise<Onboardi
   setHandler(statusQuery, status);
   setHandler(registerConsentStateSignal, ({ stateHash, expiresAt }) => {
     const expires = Date.parse(expiresAt);
-    if (!/^[0-9a-f]{64}$/.test(stateHash) || !Number.isFinite(expires)) {
+    if (!CONSENT_STATE_HASH_PATTERN.test(stateHash) || !Number.isFinite(expires)) {
       log.warn('ignored malformed consent-state registration', { tenantId });
       return;
     }
