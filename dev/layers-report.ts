@@ -20,7 +20,8 @@ const folderOf = (file: string): string => relative(root, file).split('/')[0] ??
 const isTest = (file: string): boolean => /\.test\.ts$/.test(file) || folderOf(file) === 'test';
 const files = walk(root);
 const edges = new Map<string, Set<string>>();
-const importRe = /(?:import|export)\s[^'"]*?from\s+['"](\.[^'"]+)['"]|import\(\s*['"](\.[^'"]+)['"]\s*\)/g;
+const importRe =
+  /(?:import|export)\s[^'"]*?from\s+['"](\.[^'"]+)['"]|(?:import|require)\(\s*['"](\.[^'"]+)['"]\s*\)/g;
 
 for (const file of files) {
   if (isTest(file)) continue; // tests may import anything; they are not part of the layering
