@@ -6,10 +6,10 @@ import { BackendError } from '../contracts/backend';
 import { FAKE_TENANT, FakeBackend, fakeReport } from '../console/testing/fake-backend';
 import type { OnboardTenantInput } from '../contracts/messages';
 import type { ScheduleInfo, TogetherApi } from '../contracts/backend';
-import { UnreachableError } from '../temporal/connection';
-import { EXIT } from './errors';
+import { EXIT, toCliError } from './errors';
 import { Command } from 'commander';
-import { SETTINGS_LIMITS, settingsProblems } from '../contracts/settings';
+import { ConfigError, UnreachableError, UserInputError } from '../contracts/errors';
+import { SettingsError, SETTINGS_LIMITS, settingsProblems } from '../contracts/settings';
 import { addEmulatorOptions } from '../emulator/options';
 import { createProgram, durationArg, runCli, thresholdArg, type CliDeps } from './program';
 import { resolveOnboardInput } from './tenant-input';
@@ -104,6 +104,15 @@ describe('argument parsing', () => {
     expect(durationArg('15m')).toBe(900);
     expect(durationArg('2h')).toBe(7200);
     expect(() => durationArg('soon')).toThrow();
+  });
+  it('maps error kinds to exit codes in one place: user and configuration 2, unreachable 3', () => {
+    expect(toCliError(new UserInputError('bad flag')).exitCode).toBe(EXIT.badInput);
+    expect(toCliError(new ConfigError('bad setting')).exitCode).toBe(EXIT.badInput);
+    expect(toCliError(new UnreachableError('no Temporal')).exitCode).toBe(EXIT.unreachable);
+    expect(toCliError(new SettingsError('bad threshold')).exitCode).toBe(EXIT.badInput);
+    expect(toCliError(new BackendError('unreachable', 'down')).exitCode).toBe(EXIT.unreachable);
+    expect(toCliError(new BackendError('notFound', 'no such tenant')).exitCode).toBe(EXIT.badInput);
+    expect(toCliError(new Error('boom')).exitCode).toBe(EXIT.failing);
   });
   it('refuses a threshold of 0, as the settings do', () => {
     expect(() => thresholdArg('0')).toThrow(/more than 0/);
