@@ -144,9 +144,14 @@ describe('publisher runtime (App Service for Linux, Node 22)', () => {
         TEMPORAL_NAMESPACE: 'together.a1b2c',
         TEMPORAL_TLS: 'true',
       });
-      expect(
-        Object.keys(env).filter((k) => /SECRET|KEY/.test(k) && !env[k]!.startsWith('@Microsoft.KeyVault(')),
-      ).toEqual(['WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID']);
+      // Every setting named like a secret (TEMPORAL_API_KEY, TOGETHER_CODEC_KEY, TOGETHER_WEBHOOK_SECRET) is a reference.
+      const secretNamed = Object.keys(env).filter((k) => /SECRET|_KEY$/.test(k));
+      expect(secretNamed.sort()).toEqual([
+        'TEMPORAL_API_KEY',
+        'TOGETHER_CODEC_KEY',
+        'TOGETHER_WEBHOOK_SECRET',
+      ]);
+      for (const k of secretNamed) expect(env[k]).toMatch(/^@Microsoft\.KeyVault\(SecretUri=https:\/\//);
     }
   });
 
