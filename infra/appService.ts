@@ -47,6 +47,8 @@ export const TOKEN_TABLE_NAME = 'togethertokens';
 /** The private container the CI uploads the built package to, and its blob name. */
 export const PACKAGE_CONTAINER = 'packages';
 export const PACKAGE_BLOB = 'together-o365.zip';
+/** Tag naming a site's role (console | worker), read by the policy pack's never-public rule. */
+export const ROLE_TAG = 'together-role';
 /** The port the sites listen on (App Service forwards 80/443 to it). */
 export const SITE_PORT = '8080';
 
@@ -245,6 +247,8 @@ export function declareRuntime(
           location,
           name: siteName,
           kind: 'app,linux',
+          // The policy pack reads this tag: a worker site must never be public.
+          tags: { [ROLE_TAG]: role },
           serverFarmId: plan.id,
           httpsOnly: true,
           clientAffinityEnabled: false,
