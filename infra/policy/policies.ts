@@ -227,20 +227,26 @@ export const neverPublic: ResourceValidationPolicy = {
   enforcementLevel: 'mandatory',
   validateResource: [
     validateResourceOfType(web.WebApp, (site, _args, report) => {
-      const tags = (site.tags ?? {}) as Record<string, string>;
+      // Written without `x ?? {}`: Pulumi loads the pack through ts-node with type-checking, and these
+      // checks must type-check under any compiler options (see ./tsconfig.json).
+      const tags: Record<string, string> = site.tags ? (site.tags as Record<string, string>) : {};
       if (tags['together-role'] === 'worker' && site.publicNetworkAccess !== 'Disabled') {
         report(
           `is the worker but publicNetworkAccess is ${String(site.publicNetworkAccess)}; it must be Disabled`,
         );
       }
       if (site.httpsOnly !== true) report('must set httpsOnly: true');
-      const config = site.siteConfig ?? {};
+      const config = site.siteConfig;
+      if (!config) {
+        report('has no siteConfig; it needs minTlsVersion 1.2 and ftpsState Disabled');
+        return;
+      }
       if (!TLS_12_OR_LATER.has(String(config.minTlsVersion))) {
         report(`siteConfig.minTlsVersion is ${String(config.minTlsVersion)}; it must be 1.2 or later`);
       }
       if (config.ftpsState !== 'Disabled')
         report(`siteConfig.ftpsState is ${String(config.ftpsState)}; it must be Disabled`);
-      for (const s of config.appSettings ?? []) {
+      for (const s of config.appSettings ? config.appSettings : []) {
         if (
           s.name &&
           SECRET_SETTING.test(s.name) &&
@@ -269,10 +275,14 @@ export const neverPublic: ResourceValidationPolicy = {
       }
     }),
     validateResourceOfType(keyvault.Vault, (vault, _args, report) => {
-      const p = vault.properties ?? {};
+      const p = vault.properties;
+      if (!p) {
+        report('has no properties');
+        return;
+      }
       if (p.enableRbacAuthorization !== true)
         report('must set enableRbacAuthorization: true (no access policies)');
-      if ((p.accessPolicies ?? []).length > 0)
+      if (p.accessPolicies && p.accessPolicies.length > 0)
         report('must not have access policies; grant Azure RBAC roles instead');
       if (p.enablePurgeProtection !== true) report('must set enablePurgeProtection: true');
     }),
