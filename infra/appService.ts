@@ -26,11 +26,11 @@
  */
 import * as applicationinsights from '@pulumi/azure-native/applicationinsights';
 import * as authorization from '@pulumi/azure-native/authorization';
-import * as keyvault from '@pulumi/azure-native/keyvault';
-import * as managedidentity from '@pulumi/azure-native/managedidentity';
+import type * as keyvault from '@pulumi/azure-native/keyvault';
+import type * as managedidentity from '@pulumi/azure-native/managedidentity';
 import * as monitor from '@pulumi/azure-native/monitor';
 import * as operationalinsights from '@pulumi/azure-native/operationalinsights';
-import * as resources from '@pulumi/azure-native/resources';
+import type * as resources from '@pulumi/azure-native/resources';
 import * as storage from '@pulumi/azure-native/storage';
 import * as web from '@pulumi/azure-native/web';
 import * as pulumi from '@pulumi/pulumi';
