@@ -465,6 +465,17 @@ describe('config: integration individual', () => {
     expect(problems({ ...tenant, delegatedConsent: 'user' })).toEqual([
       'together:delegatedConsent is "user" but is not used when together:integration is domainWide; remove it',
     ]);
+    expect(
+      problems({
+        ...tenant,
+        integration: 'individual',
+        delegatedConsent: 'user',
+        assignment: 'users',
+        assignmentUsers: 'ana@contoso.com',
+      }),
+    ).toEqual([
+      'together:delegatedConsent is "user" but together:assignment is "users": users cannot consent to an app that requires assignment; set together:delegatedConsent admin, or together:assignment all',
+    ]);
     expect(problems({ ...tenant, integration: 'personal' })).toEqual([
       'together:integration is "personal"; expected one of domainWide | individual',
     ]);

@@ -362,6 +362,15 @@ function tenant(c: Checker): TenantConfig | undefined {
     );
   }
 
+  if (integration === 'individual' && delegatedConsent === 'user' && mode && mode !== 'all') {
+    // "Applications that require users to be assigned to the application must have their permissions
+    // consented by an administrator, even if the user consent policies … would otherwise allow a user to
+    // consent" (learn.microsoft.com/entra/identity/enterprise-apps/assign-user-or-group-access-portal).
+    c.problems.push(
+      `${key('delegatedConsent')} is "user" but ${key('assignment')} is "${mode}": users cannot consent to an app that requires assignment; set together:delegatedConsent admin, or together:assignment all`,
+    );
+  }
+
   let mailboxScope: MailboxScope | undefined = 'tenant';
   let scopeGroup: string | undefined;
   if (integration !== 'individual') {
