@@ -300,6 +300,17 @@ export class TogetherPublisher extends pulumi.ComponentResource {
     this.mailSenderRemovalScript = sender
       ? pulumi.all([app.clientId, sp.objectId]).apply((v) => mailSenderRemovalScript(senderArgs(v)))
       : pulumi.output(undefined);
+    if (!args.consoleUrl) {
+      // The redirect URIs assume the classic <site>.azurewebsites.net host name (no "unique default host
+      // name" opt-in); say so loudly if Azure ever reports another one.
+      runtime.consoleHostName.apply((host) => {
+        if (host && `https://${host}` !== consoleUrl)
+          void pulumi.log.warn(
+            `The console's host name is ${host}, not ${consoleUrl.slice(8)}: set together:consoleUrl https://${host} and run pulumi up again so the app registration's redirect URIs match`,
+            this,
+          );
+      });
+    }
     this.consoleUrl = pulumi.output(consoleUrl);
     this.workerHostName = runtime.workerHostName;
     this.packageUrl = runtime.packageUrl;
