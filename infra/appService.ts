@@ -36,6 +36,7 @@ import * as web from '@pulumi/azure-native/web';
 import * as pulumi from '@pulumi/pulumi';
 import {
   LINUX_NODE_RUNTIME,
+  ROLE_TAG,
   RUNTIME_SECRET_NAMES,
   STORAGE_BLOB_DATA_READER_ROLE_ID,
   STORAGE_TABLE_DATA_CONTRIBUTOR_ROLE_ID,
@@ -47,8 +48,6 @@ export const TOKEN_TABLE_NAME = 'togethertokens';
 /** The private container the CI uploads the built package to, and its blob name. */
 export const PACKAGE_CONTAINER = 'packages';
 export const PACKAGE_BLOB = 'together-o365.zip';
-/** Tag naming a site's role (console | worker), read by the policy pack's never-public rule. */
-export const ROLE_TAG = 'together-role';
 /** The port the sites listen on (App Service forwards 80/443 to it). */
 export const SITE_PORT = '8080';
 

@@ -91,3 +91,6 @@ export const RUNTIME_SECRET_NAMES = {
 
 /** App Service for Linux runtime stack: Node 22 LTS (az webapp list-runtimes --os linux). */
 export const LINUX_NODE_RUNTIME = 'NODE|22-lts';
+
+/** Tag naming a site's role (console | worker): the policy pack's never-public rule reads it. */
+export const ROLE_TAG = 'together-role';

@@ -30,6 +30,7 @@ import {
   GRAPH_APP_ID,
   MAX_SECRET_LIFETIME_DAYS,
   OPERATOR_APP_ROLE,
+  ROLE_TAG,
   type GraphPermission,
 } from '../constants';
 
@@ -230,7 +231,7 @@ export const neverPublic: ResourceValidationPolicy = {
       // Written without `x ?? {}`: Pulumi loads the pack through ts-node with type-checking, and these
       // checks must type-check under any compiler options (see ./tsconfig.json).
       const tags: Record<string, string> = site.tags ? (site.tags as Record<string, string>) : {};
-      if (tags['together-role'] === 'worker' && site.publicNetworkAccess !== 'Disabled') {
+      if (tags[ROLE_TAG] === 'worker' && site.publicNetworkAccess !== 'Disabled') {
         report(
           `is the worker but publicNetworkAccess is ${String(site.publicNetworkAccess)}; it must be Disabled`,
         );
