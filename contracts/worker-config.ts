@@ -11,6 +11,11 @@ export const MAILBOX_SCOPES = ['tenant', 'group'] as const;
 export type MailboxScope = (typeof MAILBOX_SCOPES)[number];
 export const CREDENTIAL_KINDS = ['federated', 'certificate', 'secret'] as const;
 export type CredentialKind = (typeof CREDENTIAL_KINDS)[number];
+/** Same values as infra/config.ts INTEGRATIONS / DELEGATED_CONSENTS. */
+export const INTEGRATIONS = ['domainWide', 'individual'] as const;
+export type Integration = (typeof INTEGRATIONS)[number];
+export const DELEGATED_CONSENTS = ['admin', 'user'] as const;
+export type DelegatedConsent = (typeof DELEGATED_CONSENTS)[number];
 
 const guid = z.string().regex(GUID, 'must be a GUID such as 00000000-0000-0000-0000-000000000000');
 const email = z.string().regex(EMAIL, 'must be an email address');
@@ -37,6 +42,11 @@ export const workerConfigSchema = z.object({
   scopeGroup: z.string().optional(),
   assignmentGroupId: z.string().optional(),
   exchangeScopingScript: z.string().optional(),
+  exchangeScopingRemovalScript: z.string().optional(),
+  integration: z.enum(INTEGRATIONS).optional(),
+  delegatedPermissions: z.array(z.string()).optional(),
+  delegatedConsent: z.enum(DELEGATED_CONSENTS).optional(),
+  assignmentUserIds: z.array(z.string()).optional(),
 });
 export type WorkerConfigFile = z.infer<typeof workerConfigSchema>;
 
@@ -54,6 +64,16 @@ export interface TenantWorkerConfig {
   scopeGroup?: string;
   assignmentGroupId?: string;
   exchangeScopingScript?: string;
+  /** Undoes exchangeScopingScript (pulumi destroy does not touch Exchange Online). */
+  exchangeScopingRemovalScript?: string;
+  /** domainWide: application permissions (grantedPermissions); individual: delegated, one user at a time. */
+  integration?: Integration;
+  /** individual: the delegated scopes each user's token carries (Calendars.ReadWrite, User.Read, offline_access, openid, profile). */
+  delegatedPermissions?: string[];
+  /** individual: admin granted them for all users as code, or each user consents. */
+  delegatedConsent?: DelegatedConsent;
+  /** assignment users: the object ids of the users assigned to the enterprise app. */
+  assignmentUserIds?: string[];
 }
 
 export interface PublisherWorkerConfig {
@@ -64,6 +84,16 @@ export interface PublisherWorkerConfig {
     kind: CredentialKind;
     managedIdentityClientId?: string;
     keyVaultUri?: string;
+    /** When the credential stops working: the secret's end date or the certificate's notAfter (ISO 8601). */
+    expiresAt?: string;
   };
   redirectUris: string[];
+  /** The console's public base URL (https, no trailing slash). */
+  consoleUrl?: string;
+  /** The mailbox owner emails are sent from (Mail.Send scoped to it by Exchange RBAC for Applications). */
+  senderMailbox?: string;
+  /** The app role the console requires for staff sign-in (the id_token's roles claim). */
+  operatorRole?: string;
+  /** Individual mode's production token store: an Azure Table for the encrypted MSAL cache, reached with the managed identity. */
+  tokenStore?: { kind: 'azureTable'; tableEndpoint: string; tableName: string };
 }

@@ -1,6 +1,6 @@
 import * as pulumi from '@pulumi/pulumi';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig, readConfig, type RawConfig } from './config';
+import { ConfigError, parseConfig, parseConfigWithWarnings, readConfig, type RawConfig } from './config';
 
 const NOW = new Date('2026-11-25T09:00:00Z');
 const APP_ID = 'e3b7a1c5-9d2f-4e8a-b6c4-1f0d3e5a7b92';
@@ -31,6 +31,7 @@ describe('config: valid stacks', () => {
   it('tenant mode defaults to the two seed permissions, assignment all and tenant-wide mailboxes', () => {
     expect(parseConfig(tenant, NOW)).toEqual({
       mode: 'tenant',
+      integration: 'domainWide',
       appId: APP_ID,
       integrationOwner: 'it-ops@contoso.com',
       redirectUri: 'https://together.example/o365/consent/callback',
@@ -150,7 +151,7 @@ describe('config: each error names the key, the bad value and the expected form'
 
   it('assignment with an unknown value', () => {
     expect(problems({ ...tenant, assignment: 'groups' })).toEqual([
-      'together:assignment is "groups"; expected one of all | group | newGroup | dynamicGroup',
+      'together:assignment is "groups"; expected one of all | users | group | newGroup | dynamicGroup',
     ]);
   });
 
@@ -234,10 +235,12 @@ describe('config: each error names the key, the bad value and the expected form'
     ]);
   });
 
-  it('publisher without redirect URIs or location', () => {
+  it('publisher without location (redirect URIs are optional: the console adds its own)', () => {
     expect(problems({ mode: 'publisher' })).toEqual([
-      'together:redirectUris is not set; expected a non-empty list of redirect URIs, each an absolute https URL (http only for localhost), without a #fragment',
       'together:location is not set; expected an Azure region name such as westeurope',
+    ]);
+    expect(problems({ mode: 'publisher', location: 'westeurope', redirectUris: 'ftp://x' })).toEqual([
+      'together:redirectUris is "ftp://x"; expected a list of extra redirect URIs, each an absolute https URL (http only for localhost), without a #fragment',
     ]);
     expect(problems({ ...publisher, location: 'West Europe' })).toEqual([
       'together:location is "West Europe"; expected an Azure region name such as westeurope',
@@ -263,7 +266,7 @@ describe('config: each error names the key, the bad value and the expected form'
     const expected =
       'expected an ISO 8601 date after now and at most 180 days away (by 2027-05-24), such as 2027-02-23';
     expect(problems({ ...publisher, credential: 'secret' })).toEqual([
-      `together:secretEndDate is not set; ${expected}`,
+      `together:credentialEndDate is not set; ${expected}`,
     ]);
     expect(problems({ ...publisher, credential: 'secret', secretEndDate: '2027-12-31' })).toEqual([
       `together:secretEndDate is "2027-12-31"; ${expected}`,
@@ -331,5 +334,192 @@ describe('config: read from the stack', () => {
     expect(() => readConfig(NOW)).toThrow(
       /together:assigment is not a known key; expected one of together:mode, together:appId/,
     );
+  });
+});
+
+describe('config: CLI-facing behaviour', () => {
+  it('a config error is a pulumi.RunError, so the CLI prints only its message (no stack trace)', () => {
+    let err: unknown;
+    try {
+      parseConfig({ mode: 'tenant' }, NOW);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(pulumi.RunError.isInstance(err)).toBe(true);
+    expect((err as Error).message).toMatch(/^Invalid stack configuration:\n {2}- together:appId is not set/);
+  });
+
+  it('credentialEndDate is the end-date key; secretEndDate still works with a deprecation warning', () => {
+    const now = parseConfigWithWarnings(
+      { ...publisher, credential: 'secret', credentialEndDate: '2027-03-01' },
+      NOW,
+    );
+    expect(now.config).toMatchObject({
+      credential: { kind: 'secret', secretEndDate: '2027-03-01T00:00:00.000Z' },
+    });
+    expect(now.warnings.filter((w) => w.includes('EndDate'))).toEqual([]);
+    const old = parseConfigWithWarnings(
+      { ...publisher, credential: 'secret', secretEndDate: '2027-03-01' },
+      NOW,
+    );
+    expect(old.config).toEqual(now.config);
+    expect(old.warnings).toContain(
+      'together:secretEndDate is deprecated; rename it to together:credentialEndDate (pulumi config rm together:secretEndDate; pulumi config set together:credentialEndDate 2027-03-01)',
+    );
+    expect(
+      problems({
+        ...publisher,
+        credential: 'secret',
+        secretEndDate: '2027-03-01',
+        credentialEndDate: '2027-03-01',
+      }),
+    ).toEqual([
+      'together:secretEndDate and together:credentialEndDate are both set; keep only together:credentialEndDate',
+    ]);
+    expect(problems({ ...publisher, credential: 'federated', credentialEndDate: '2027-03-01' })).toEqual([
+      'together:credentialEndDate is "2027-03-01" but is not used when together:credential is federated; remove it',
+    ]);
+  });
+
+  it('group-based assignment warns that it needs Entra ID P1/P2 and ignores nested groups; users and all do not', () => {
+    for (const extra of [
+      { assignment: 'group', groupObjectId: '11111111-2222-4333-8444-555555555555' },
+      { assignment: 'newGroup', groupName: 'Mentors' },
+      { assignment: 'dynamicGroup', groupName: 'Mentors', dynamicRule: '(user.department -eq "M")' },
+    ]) {
+      const { warnings } = parseConfigWithWarnings({ ...tenant, ...extra }, NOW);
+      expect(warnings).toEqual([
+        expect.stringMatching(
+          /needs Microsoft Entra ID P1 or P2.*nested groups are ignored.*together:assignment users/,
+        ),
+      ]);
+    }
+    expect(parseConfigWithWarnings(tenant, NOW).warnings).toEqual([]);
+    expect(
+      parseConfigWithWarnings({ ...tenant, assignment: 'users', assignmentUsers: 'ana@contoso.com' }, NOW)
+        .warnings,
+    ).toEqual([]);
+  });
+
+  it('assignment=users takes user object ids and user principal names, de-duplicated', () => {
+    const c = parseConfig(
+      {
+        ...tenant,
+        assignment: 'users',
+        assignmentUsers: '["ana@contoso.com","11111111-2222-4333-8444-555555555555","ana@contoso.com"]',
+      },
+      NOW,
+    );
+    expect(c.mode === 'tenant' && c.assignment).toEqual({
+      mode: 'users',
+      users: ['ana@contoso.com', '11111111-2222-4333-8444-555555555555'],
+    });
+    expect(problems({ ...tenant, assignment: 'users' })).toEqual([
+      expect.stringMatching(/^together:assignmentUsers is not set; expected a non-empty list of users/),
+    ]);
+    expect(problems({ ...tenant, assignment: 'users', assignmentUsers: 'ana' })).toEqual([
+      expect.stringMatching(/^together:assignmentUsers is "ana"; expected/),
+    ]);
+    expect(problems({ ...tenant, assignmentUsers: 'ana@contoso.com' })).toEqual([
+      'together:assignmentUsers is "ana@contoso.com" but is not used when together:assignment is all; remove it',
+    ]);
+  });
+});
+
+describe('config: integration individual', () => {
+  it('defaults to admin consent, holds no application permission and no mailbox scope', () => {
+    expect(parseConfig({ ...tenant, integration: 'individual' }, NOW)).toEqual({
+      mode: 'tenant',
+      integration: 'individual',
+      delegatedConsent: 'admin',
+      appId: APP_ID,
+      integrationOwner: 'it-ops@contoso.com',
+      redirectUri: 'https://together.example/o365/consent/callback',
+      permissions: [],
+      assignment: { mode: 'all' },
+      mailboxScope: 'tenant',
+    });
+    expect(
+      parseConfig({ ...tenant, integration: 'individual', delegatedConsent: 'user' }, NOW),
+    ).toMatchObject({
+      delegatedConsent: 'user',
+    });
+  });
+
+  it('refuses application permissions, mailbox scoping and an unknown consent in individual mode', () => {
+    expect(
+      problems({
+        ...tenant,
+        integration: 'individual',
+        permissions: 'Calendars.ReadWrite',
+        mailboxScope: 'group',
+      }),
+    ).toEqual([
+      'together:permissions is "Calendars.ReadWrite" but is not used when together:integration is individual; remove it',
+      'together:mailboxScope is "group" but is not used when together:integration is individual; remove it',
+    ]);
+    expect(problems({ ...tenant, integration: 'individual', delegatedConsent: 'everyone' })).toEqual([
+      'together:delegatedConsent is "everyone"; expected one of admin | user',
+    ]);
+    expect(problems({ ...tenant, delegatedConsent: 'user' })).toEqual([
+      'together:delegatedConsent is "user" but is not used when together:integration is domainWide; remove it',
+    ]);
+    expect(
+      problems({
+        ...tenant,
+        integration: 'individual',
+        delegatedConsent: 'user',
+        assignment: 'users',
+        assignmentUsers: 'ana@contoso.com',
+      }),
+    ).toEqual([
+      'together:delegatedConsent is "user" but together:assignment is "users": users cannot consent to an app that requires assignment; set together:delegatedConsent admin, or together:assignment all',
+    ]);
+    expect(problems({ ...tenant, integration: 'personal' })).toEqual([
+      'together:integration is "personal"; expected one of domainWide | individual',
+    ]);
+  });
+});
+
+describe('config: publisher runtime keys', () => {
+  it('accepts the runtime keys and warns while temporalAddress is missing', () => {
+    const { config, warnings } = parseConfigWithWarnings(
+      {
+        ...publisher,
+        nameSuffix: 'b2',
+        appServiceSku: 'P0v3',
+        consoleUrl: 'https://together.example/',
+        temporalAddress: 'together.a1b2c.tmprl.cloud:7233',
+        temporalNamespace: 'together.a1b2c',
+        senderMailbox: 'noreply@together.example',
+        operators: '11111111-2222-4333-8444-555555555555',
+      },
+      NOW,
+    );
+    expect(config).toMatchObject({
+      nameSuffix: 'b2',
+      appServiceSku: 'P0v3',
+      consoleUrl: 'https://together.example',
+      temporalAddress: 'together.a1b2c.tmprl.cloud:7233',
+      temporalNamespace: 'together.a1b2c',
+      senderMailbox: 'noreply@together.example',
+      operators: ['11111111-2222-4333-8444-555555555555'],
+    });
+    expect(warnings).toEqual([]);
+    expect(parseConfigWithWarnings(publisher, NOW).warnings).toEqual([
+      expect.stringMatching(/^together:temporalAddress is not set/),
+    ]);
+  });
+
+  it('refuses a console URL with a path or over http, a bad SKU or suffix', () => {
+    expect(problems({ ...publisher, consoleUrl: 'https://together.example/o365' })[0]).toMatch(
+      /^together:consoleUrl is "https:\/\/together.example\/o365"; expected the console's public https base URL/,
+    );
+    expect(problems({ ...publisher, consoleUrl: 'http://together.example' })[0]).toMatch(
+      /^together:consoleUrl/,
+    );
+    expect(problems({ ...publisher, appServiceSku: 'F1' })[0]).toMatch(/^together:appServiceSku is "F1"/);
+    expect(problems({ ...publisher, nameSuffix: 'Prod-2' })[0]).toMatch(/^together:nameSuffix is "Prod-2"/);
   });
 });

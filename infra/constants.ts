@@ -47,3 +47,50 @@ export const KEY_VAULT_SECRET_NAMES = {
   clientSecret: 'together-client-secret',
   clientCertificate: 'together-client-certificate',
 } as const;
+
+/**
+ * Individual mode: the delegated Graph permissions (OAuth2 scopes) each user grants for their own calendar.
+ * offline_access yields the refresh token; openid and profile the sign-in (id_token). Nothing else is ever
+ * granted in that mode (no application permissions).
+ */
+export const DELEGATED_PERMISSIONS = [
+  'Calendars.ReadWrite',
+  'User.Read',
+  'offline_access',
+  'openid',
+  'profile',
+] as const;
+export type DelegatedPermission = (typeof DELEGATED_PERMISSIONS)[number];
+
+/**
+ * The publisher's own features in its home tenant. Mail.Send (owner emails) is granted only through Exchange
+ * RBAC for Applications on the sender mailbox, never as an Entra app role: Exchange grants add to Entra consent,
+ * and an Entra grant of Mail.Send would let the app send as every mailbox. Nor is it requested on the
+ * multi-tenant app (customers' /.default admin consent would grant it in their tenants).
+ */
+export const EXCHANGE_MAIL_SEND_PERMISSION = 'Mail.Send';
+
+/** The publisher app's role for Together's operators (console staff sign-in): value and a fixed id. */
+export const OPERATOR_APP_ROLE = {
+  id: '6f1c9a3e-2b7d-4e58-9c14-8a0d3e5f7b21',
+  value: 'Together.Operator',
+  displayName: 'Together operator',
+  description: "Signs in to the Together console's staff pages (all tenants, settings).",
+} as const;
+
+/** Azure built-in roles (same ids in every subscription). */
+export const STORAGE_TABLE_DATA_CONTRIBUTOR_ROLE_ID = '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3';
+export const STORAGE_BLOB_DATA_READER_ROLE_ID = '2a2b9908-6ea1-4ae2-8e65-a410df84e7d1';
+
+/** Secrets the runtime reads through App Service Key Vault references (set with az keyvault secret set). */
+export const RUNTIME_SECRET_NAMES = {
+  temporalApiKey: 'temporal-api-key',
+  codecKey: 'codec-key',
+  webhookSecret: 'webhook-secret',
+} as const;
+
+/** App Service for Linux runtime stack: Node 22 LTS (az webapp list-runtimes --os linux). */
+export const LINUX_NODE_RUNTIME = 'NODE|22-lts';
+
+/** Tag naming a site's role (console | worker): the policy pack's never-public rule reads it. */
+export const ROLE_TAG = 'together-role';

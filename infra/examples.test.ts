@@ -61,13 +61,24 @@ describe('example stacks', () => {
     expect(parseConfig(together(c))).toMatchObject({
       mode: 'publisher',
       credential: { kind: 'federated' },
-      redirectUris: [
-        'https://together.example/o365/consent/callback',
-        'http://localhost:8787/consent/callback',
-      ],
+      redirectUris: ['http://localhost:8787/consent/callback'],
       owners: ['0f1e2d3c-4b5a-4968-8776-5a4b3c2d1e0f'],
       location: 'westeurope',
-      keyVaultName: 'kv-together-platform',
+      nameSuffix: 'a1',
+      temporalAddress: 'together.a1b2c.tmprl.cloud:7233',
+      senderMailbox: 'noreply@together.example',
+      operators: ['2b3c4d5e-6f70-4a8b-9c0d-1e2f3a4b5c6d'],
+    });
+  });
+
+  it('Pulumi.individual-example.yaml is a valid individual-mode tenant stack with direct user assignment', () => {
+    const c = stackConfig('Pulumi.individual-example.yaml');
+    expect(parseConfig(together(c))).toMatchObject({
+      mode: 'tenant',
+      integration: 'individual',
+      delegatedConsent: 'admin',
+      permissions: [],
+      assignment: { mode: 'users', users: ['ana@contoso.com', '11111111-2222-4333-8444-555555555555'] },
     });
   });
 });

@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { assignmentNameFor, exchangeScopingScript, psQuote, scopeNameFor } from './exchange';
+import {
+  assignmentNameFor,
+  exchangeScopingRemovalScript,
+  exchangeScopingScript,
+  groupFilter,
+  mailSenderRemovalScript,
+  mailSenderScopingScript,
+  psQuote,
+  scopeNameFor,
+  senderAssignmentNameFor,
+  senderScopeNameFor,
+} from './exchange';
 
 const APP_ID = 'e3b7a1c5-9d2f-4e8a-b6c4-1f0d3e5a7b92';
 const SP_ID = '7b1d3f5a-9c2e-4b6d-8f0a-2c4e6a8b0d1f';
@@ -76,7 +87,23 @@ describe('Exchange scoping script', () => {
   it('looks a group given by object id up by ExternalDirectoryObjectId', () => {
     const byId = exchangeScopingScript({ ...args, scopeGroup: '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d' });
     expect(byId).toContain(`-Filter "ExternalDirectoryObjectId -eq '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d'"`);
-    expect(script).toContain('$group = Get-Recipient -Identity $ScopeGroup');
+  });
+
+  it('filters a group given by SMTP address by recipient type, as it does one given by object id', () => {
+    const types =
+      '-RecipientTypeDetails MailUniversalSecurityGroup,MailUniversalDistributionGroup,GroupMailbox';
+    expect(script).toContain(
+      `$group = Get-Recipient ${types} -Filter "PrimarySmtpAddress -eq 'together-mailboxes@contoso.com'"`,
+    );
+    const byId = exchangeScopingScript({ ...args, scopeGroup: '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d' });
+    expect(byId).toContain(`$group = Get-Recipient ${types} -Filter "ExternalDirectoryObjectId`);
+    expect(script).not.toContain('Get-Recipient -Identity');
+  });
+
+  it('escapes quotes and PowerShell specials in an SMTP address inside the filter', () => {
+    expect(groupFilter("o'brien$team@contoso.com")).toBe(
+      `"PrimarySmtpAddress -eq 'o''brien\`$team@contoso.com'"`,
+    );
   });
 
   it('grants one Exchange role per calendar permission', () => {
@@ -93,5 +120,60 @@ describe('Exchange scoping script', () => {
     expect(exchangeScopingScript({ ...args, displayName: "Together's app" })).toContain(
       "$DisplayName = 'Together''s app'",
     );
+  });
+});
+
+describe('Exchange removal script (after pulumi destroy)', () => {
+  const removal = exchangeScopingRemovalScript(args);
+
+  it('removes exactly what the scoping script created: role assignments, then the scope, then the pointer', () => {
+    expect(removal).toContain(`$ScopeName = '${scopeNameFor(APP_ID)}'`);
+    expect(removal).toContain(`'${assignmentNameFor(APP_ID, 'Calendars.ReadWrite')}'`);
+    const role = at(removal, 'Remove-ManagementRoleAssignment -Identity $name -Confirm:$false');
+    const scope = at(removal, 'Remove-ManagementScope -Identity $ScopeName -Confirm:$false');
+    const sp = at(removal, 'Remove-ServicePrincipal -Identity $ServicePrincipalObjectId -Confirm:$false');
+    expect(role).toBeLessThan(scope);
+    expect(scope).toBeLessThan(sp);
+  });
+
+  it('is safe to run twice and keeps a service principal pointer other assignments still use', () => {
+    expect(at(removal, 'if (Get-ManagementRoleAssignment -Identity $name')).toBeLessThan(
+      at(removal, 'Remove-ManagementRoleAssignment'),
+    );
+    expect(at(removal, 'if (Get-ManagementScope -Identity $ScopeName')).toBeLessThan(
+      at(removal, 'Remove-ManagementScope'),
+    );
+    expect(removal).toContain('Get-ManagementRoleAssignment -RoleAssignee $ServicePrincipalObjectId');
+    expect(removal).toContain('Kept the Exchange service principal');
+  });
+});
+
+describe('Mail.Send sender scoping script (publisher)', () => {
+  const sender = {
+    appId: APP_ID,
+    servicePrincipalObjectId: SP_ID,
+    displayName: 'Together Platform',
+    senderMailbox: 'noreply@together.example',
+  };
+  const script = mailSenderScopingScript(sender);
+
+  it('scopes Application Mail.Send to the one sender mailbox', () => {
+    expect(script).toContain(`$filter = "PrimarySmtpAddress -eq 'noreply@together.example'"`);
+    expect(script).toContain('Get-Recipient -RecipientTypeDetails UserMailbox,SharedMailbox -Filter');
+    expect(script).toContain(
+      "New-ManagementRoleAssignment -Name $AssignmentName -App $ServicePrincipalObjectId -Role 'Application Mail.Send' -CustomResourceScope $ScopeName",
+    );
+    expect(at(script, 'New-ManagementScope')).toBeLessThan(at(script, 'New-ManagementRoleAssignment'));
+    expect(script).toContain(
+      'Test-ServicePrincipalAuthorization -Identity $ServicePrincipalObjectId -Resource $SenderMailbox',
+    );
+    expect(script).toContain('holds no Mail.Send grant in\n  Entra ID');
+  });
+
+  it('has a removal script for the same scope and assignment', () => {
+    const removal = mailSenderRemovalScript(sender);
+    expect(removal).toContain(`$ScopeName = '${senderScopeNameFor(APP_ID)}'`);
+    expect(removal).toContain(`'${senderAssignmentNameFor(APP_ID)}'`);
+    expect(removal).toContain('Remove-ManagementScope');
   });
 });

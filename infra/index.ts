@@ -19,6 +19,9 @@ function declare() {
       adminConsentUrl: t.adminConsentUrl,
       assignmentGroupId: t.assignmentGroupId,
       exchangeScopingScript: t.exchangeScopingScript,
+      exchangeScopingRemovalScript: t.exchangeScopingRemovalScript,
+      delegatedPermissions: t.delegatedPermissions,
+      assignmentUserIds: t.assignmentUserIds,
       workerConfig: t.workerConfig,
     };
   }
@@ -29,6 +32,12 @@ function declare() {
     servicePrincipalObjectId: p.servicePrincipalObjectId,
     workerIdentityClientId: p.workerIdentityClientId,
     keyVaultUri: p.keyVaultUri,
+    consoleUrl: p.consoleUrl,
+    workerHostName: p.workerHostName,
+    packageUrl: p.packageUrl,
+    logAnalyticsWorkspaceId: p.logAnalyticsWorkspaceId,
+    mailSenderScopingScript: p.mailSenderScopingScript,
+    mailSenderRemovalScript: p.mailSenderRemovalScript,
     workerConfig: p.workerConfig,
   };
 }

@@ -1,9 +1,13 @@
 import * as pulumi from '@pulumi/pulumi';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { deriveNames } from './names';
 import type * as PublisherModule from './publisher';
 import {
   DEPLOYER_OBJECT_ID,
   GRAPH_APP_ROLE_IDS,
+  ORGANIZATION,
+  PROJECT,
+  STACK,
   SUBSCRIPTION_ID,
   TENANT_ID,
   installMocks,
@@ -30,7 +34,23 @@ const T = {
   vault: 'azure-native:keyvault:Vault',
   secret: 'azure-native:keyvault:Secret',
   role: 'azure-native:authorization:RoleAssignment',
+  assignment: 'azuread:index/appRoleAssignment:AppRoleAssignment',
+  workspace: 'azure-native:operationalinsights:Workspace',
+  insights: 'azure-native:applicationinsights:Component',
+  account: 'azure-native:storage:StorageAccount',
+  table: 'azure-native:storage:Table',
+  container: 'azure-native:storage:BlobContainer',
+  plan: 'azure-native:web:AppServicePlan',
+  site: 'azure-native:web:WebApp',
+  diagnostics: 'azure-native:monitor:DiagnosticSetting',
 };
+const NAMES = deriveNames({ organization: ORGANIZATION, project: PROJECT, stack: STACK });
+const CONSOLE_URL = `https://${NAMES.consoleSite}.azurewebsites.net`;
+const APP_REDIRECTS = [
+  `${CONSOLE_URL}/consent/callback`,
+  `${CONSOLE_URL}/auth/callback`,
+  ...['https://together.example/o365/consent/callback', 'http://localhost:8787/consent/callback'],
+];
 const REDIRECTS = [
   'https://together.example/o365/consent/callback',
   'http://localhost:8787/consent/callback',
@@ -65,6 +85,20 @@ const runtime = (name: string) => [
   `${T.role}::${name}-worker-kv-secrets-user`,
   `${T.sp}::${name}-sp`,
   `${T.vault}::${name}-kv`,
+  // App Service for Linux, Azure Monitor and the token store (appService.ts).
+  `${T.workspace}::${name}-logs`,
+  `${T.insights}::${name}-insights`,
+  `${T.account}::${name}-storage`,
+  `${T.table}::${name}-token-table`,
+  `${T.container}::${name}-packages`,
+  `${T.role}::${name}-worker-token-table`,
+  `${T.role}::${name}-package-reader`,
+  `${T.plan}::${name}-plan`,
+  `${T.site}::${name}-console`,
+  `${T.site}::${name}-worker`,
+  `${T.diagnostics}::${name}-console-diagnostics`,
+  `${T.diagnostics}::${name}-worker-diagnostics`,
+  `${T.diagnostics}::${name}-kv-diagnostics`,
 ];
 
 describe('publisher mode', () => {
@@ -77,7 +111,7 @@ describe('publisher mode', () => {
       displayName: 'Together Platform',
       signInAudience: 'AzureADMultipleOrgs',
       owners: [DEPLOYER_OBJECT_ID],
-      web: { redirectUris: REDIRECTS },
+      web: { redirectUris: APP_REDIRECTS },
       requiredResourceAccesses: [
         {
           resourceAppId: '00000003-0000-0000-c000-000000000000',
@@ -127,6 +161,7 @@ describe('publisher mode', () => {
     expect(await promiseOf(p.appId)).toBe(app.state.clientId);
     expect(await promiseOf(p.workerIdentityClientId)).toBe(identity.state.clientId);
     expect(await promiseOf(p.keyVaultUri)).toBe(vaultUri);
+    expect(vault.inputs.vaultName).toBe(NAMES.keyVault);
     expect(await promiseOf(p.workerConfig)).toEqual({
       mode: 'publisher',
       appId: app.state.clientId,
@@ -136,7 +171,14 @@ describe('publisher mode', () => {
         managedIdentityClientId: identity.state.clientId,
         keyVaultUri: vaultUri,
       },
-      redirectUris: REDIRECTS,
+      redirectUris: APP_REDIRECTS,
+      consoleUrl: CONSOLE_URL,
+      operatorRole: 'Together.Operator',
+      tokenStore: {
+        kind: 'azureTable',
+        tableEndpoint: `https://${NAMES.storageAccount}.table.core.windows.net/`,
+        tableName: 'togethertokens',
+      },
     });
   });
 

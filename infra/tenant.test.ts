@@ -5,6 +5,7 @@ import {
   GRAPH_SP_OBJECT_ID,
   TENANT_ID,
   TOGETHER_APP_ID,
+  guidOf,
   installMocks,
   promiseOf,
   settle,
@@ -21,6 +22,8 @@ beforeAll(async () => {
 const SP = 'azuread:index/servicePrincipal:ServicePrincipal';
 const ASSIGNMENT = 'azuread:index/appRoleAssignment:AppRoleAssignment';
 const GROUP = 'azuread:index/group:Group';
+const DELEGATED =
+  'azuread:index/servicePrincipalDelegatedPermissionGrant:ServicePrincipalDelegatedPermissionGrant';
 const REDIRECT = 'https://together.example/o365/consent/callback';
 const OWNER = 'it-ops@contoso.com';
 const CALENDAR_ROLE_IDS = [GRAPH_APP_ROLE_IDS['Calendars.ReadWrite'], GRAPH_APP_ROLE_IDS['Calendars.Read']];
@@ -102,6 +105,7 @@ describe('tenant mode', () => {
       servicePrincipalObjectId: spObjectId,
       grantedPermissions: ['Calendars.ReadWrite', 'User.ReadBasic.All'],
       mailboxScope: 'tenant',
+      integration: 'domainWide',
     });
     expect(JSON.parse(JSON.stringify(wc))).toEqual(wc);
   });
@@ -209,12 +213,17 @@ describe('tenant mode', () => {
     expect(script).toContain('-CustomResourceScope $ScopeName');
     expect(script).toContain('Test-ServicePrincipalAuthorization -Identity $ServicePrincipalObjectId');
 
+    const removal = await promiseOf(t.exchangeScopingRemovalScript);
+    expect(removal).toContain(`$ServicePrincipalObjectId = '${spObjectId}'`);
+    expect(removal).toContain('Remove-ManagementScope -Identity $ScopeName');
+
     const wc = await promiseOf(t.workerConfig);
     expect(wc).toMatchObject({
       mailboxScope: 'group',
       scopeGroup: 'together-mailboxes@contoso.com',
       grantedPermissions: ['User.ReadBasic.All'],
       exchangeScopingScript: script,
+      exchangeScopingRemovalScript: removal,
     });
   });
 
@@ -233,6 +242,98 @@ describe('tenant mode', () => {
     expect(script).toContain("Role = 'Application Calendars.Read'");
     expect(script).toContain("Role = 'Application Calendars.ReadWrite'");
     expect(script).toContain("ExternalDirectoryObjectId -eq '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d'");
+  });
+
+  it('assignment=users assigns each user directly (Entra ID Free), resolving a UPN to its object id', async () => {
+    const id = '11111111-2222-4333-8444-555555555555';
+    const { t, children, spObjectId } = await build(
+      'users',
+      base({ assignment: { mode: 'users', users: [id, 'ana@contoso.com'] } }),
+    );
+    expect(shape(children)).toEqual([
+      `${ASSIGNMENT}::users-graph-Calendars.ReadWrite`,
+      `${ASSIGNMENT}::users-graph-User.ReadBasic.All`,
+      `${ASSIGNMENT}::users-sign-in-user-0`,
+      `${ASSIGNMENT}::users-sign-in-user-1`,
+      `${SP}::users-enterprise-app`,
+    ]);
+    expect(recorder.one(SP, 'users-enterprise-app').inputs.appRoleAssignmentRequired).toBe(true);
+    const anaId = guidOf('user/ana@contoso.com');
+    for (const [i, principal] of [id, anaId].entries()) {
+      expect(recorder.one(ASSIGNMENT, `users-sign-in-user-${i}`).inputs).toEqual({
+        appRoleId: '00000000-0000-0000-0000-000000000000',
+        principalObjectId: principal,
+        resourceObjectId: spObjectId,
+      });
+    }
+    expect(recorder.invokes).toContainEqual({
+      token: 'azuread:index/getUser:getUser',
+      inputs: expect.objectContaining({ userPrincipalName: 'ana@contoso.com' }),
+    });
+    expect(
+      recorder.invokes.filter((i) => i.token.endsWith('getUser') && i.inputs.userPrincipalName === id),
+    ).toEqual([]);
+    expect(await promiseOf(t.workerConfig)).toMatchObject({ assignmentUserIds: [id, anaId] });
+    expect(await promiseOf(t.assignmentGroupId)).toBeUndefined();
+  });
+
+  it('integration=individual with admin consent grants exactly the delegated set for all users and no application permission', async () => {
+    const { t, children, spObjectId } = await build(
+      'ind',
+      base({ integration: 'individual', delegatedConsent: 'admin', permissions: [] }),
+    );
+    expect(shape(children)).toEqual([`${SP}::ind-enterprise-app`, `${DELEGATED}::ind-graph-delegated`]);
+    expect(recorder.one(DELEGATED, 'ind-graph-delegated').inputs).toEqual({
+      servicePrincipalObjectId: spObjectId,
+      resourceServicePrincipalObjectId: GRAPH_SP_OBJECT_ID,
+      claimValues: ['Calendars.ReadWrite', 'User.Read', 'offline_access', 'openid', 'profile'],
+    });
+    expect(await promiseOf(t.grantedPermissions)).toEqual([]);
+    const url = new URL(await promiseOf(t.adminConsentUrl));
+    expect(url.pathname).toBe(`/${TENANT_ID}/v2.0/adminconsent`);
+    expect(url.searchParams.get('scope')).toBe(
+      'https://graph.microsoft.com/Calendars.ReadWrite https://graph.microsoft.com/User.Read offline_access openid profile',
+    );
+    expect(await promiseOf(t.workerConfig)).toMatchObject({
+      integration: 'individual',
+      delegatedConsent: 'admin',
+      delegatedPermissions: ['Calendars.ReadWrite', 'User.Read', 'offline_access', 'openid', 'profile'],
+      grantedPermissions: [],
+    });
+  });
+
+  it('integration=individual ignores application permissions even if passed, and mailbox scoping', async () => {
+    const { t, children } = await build(
+      'indscoped',
+      base({ integration: 'individual', mailboxScope: 'group', scopeGroup: 'x@contoso.com' }),
+    );
+    expect(children.filter((r) => r.type === ASSIGNMENT)).toEqual([]);
+    expect(await promiseOf(t.exchangeScopingScript)).toBeUndefined();
+    expect(await promiseOf(t.workerConfig)).toMatchObject({ mailboxScope: 'tenant' });
+  });
+
+  it('integration=individual with user consent declares no grant: each user consents when connecting', async () => {
+    const { t, children } = await build(
+      'induser',
+      base({
+        integration: 'individual',
+        delegatedConsent: 'user',
+        permissions: [],
+        assignment: { mode: 'all' },
+      }),
+    );
+    expect(shape(children)).toEqual([`${SP}::induser-enterprise-app`]);
+    expect(await promiseOf(t.delegatedPermissions)).toEqual([
+      'Calendars.ReadWrite',
+      'User.Read',
+      'offline_access',
+      'openid',
+      'profile',
+    ]);
+    expect(await promiseOf(t.workerConfig)).toMatchObject({
+      integration: 'individual',
+      delegatedConsent: 'user',
+    });
   });
 
   it('registers the component with its outputs under the together:o365:Tenant type', async () => {

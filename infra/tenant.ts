@@ -6,19 +6,24 @@
  *   from Graph's `appRoleIds` (never hard-coded);
  * - sign-in gating: `appRoleAssignmentRequired` plus a group assigned to the app (this does NOT limit which
  *   mailboxes the app reaches);
- * - mailbox scoping: the Exchange Online script, and no tenant-wide calendar grant when scoped.
+ * - mailbox scoping: the Exchange Online script (and its removal script), and no tenant-wide calendar grant
+ *   when scoped;
+ * - integration `individual`: no application permission at all; the delegated permissions each user needs
+ *   (DELEGATED_PERMISSIONS) granted for all users as code (an oauth2PermissionGrant with consentType
+ *   AllPrincipals) when delegatedConsent is admin, or left to each user's consent when it is user.
  */
 import * as azuread from '@pulumi/azuread';
 import * as pulumi from '@pulumi/pulumi';
-import { type Assignment, type MailboxScope } from './config';
+import { type Assignment, type DelegatedConsent, type Integration, type MailboxScope } from './config';
 import {
   CALENDAR_PERMISSIONS,
   DEFAULT_ACCESS_ROLE_ID,
+  DELEGATED_PERMISSIONS,
   GRAPH_APP_ID,
   GRAPH_DEFAULT_SCOPE,
   type GraphPermission,
 } from './constants';
-import { exchangeScopingScript } from './exchange';
+import { exchangeScopingRemovalScript, exchangeScopingScript } from './exchange';
 import { type TenantWorkerConfig } from '../contracts/worker-config';
 
 export interface TogetherTenantArgs {
@@ -36,7 +41,13 @@ export interface TogetherTenantArgs {
   scopeGroup?: string;
   /** Display name used for the Exchange service principal pointer. */
   displayName?: string;
+  /** domainWide (default): application permissions; individual: delegated permissions per user. */
+  integration?: Integration;
+  /** individual only: admin (default) grants the delegated permissions for all users as code; user leaves it to each user. */
+  delegatedConsent?: DelegatedConsent;
 }
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const TENANT_COMPONENT_TYPE = 'together:o365:Tenant';
 
@@ -45,6 +56,20 @@ export function adminConsentUrl(tenantId: string, appId: string, redirectUri: st
   return (
     `https://login.microsoftonline.com/${tenantId}/v2.0/adminconsent` +
     `?client_id=${appId}&scope=${GRAPH_DEFAULT_SCOPE}&redirect_uri=${encodeURIComponent(redirectUri)}`
+  );
+}
+
+/**
+ * Individual mode's admin-consent URL: the v2.0 endpoint with the delegated scopes named (not /.default, which
+ * would grant every permission the app registration lists).
+ */
+export function delegatedAdminConsentUrl(tenantId: string, appId: string, redirectUri: string): string {
+  const scope = DELEGATED_PERMISSIONS.map((p) =>
+    ['offline_access', 'openid', 'profile'].includes(p) ? p : `https://graph.microsoft.com/${p}`,
+  ).join(' ');
+  return (
+    `https://login.microsoftonline.com/${tenantId}/v2.0/adminconsent` +
+    `?client_id=${appId}&scope=${encodeURIComponent(scope)}&redirect_uri=${encodeURIComponent(redirectUri)}`
   );
 }
 
@@ -66,6 +91,9 @@ export class TogetherTenant extends pulumi.ComponentResource {
   readonly adminConsentUrl: pulumi.Output<string>;
   readonly assignmentGroupId: pulumi.Output<string | undefined>;
   readonly exchangeScopingScript: pulumi.Output<string | undefined>;
+  readonly exchangeScopingRemovalScript: pulumi.Output<string | undefined>;
+  readonly delegatedPermissions: pulumi.Output<string[]>;
+  readonly assignmentUserIds: pulumi.Output<string[] | undefined>;
   readonly workerConfig: pulumi.Output<TenantWorkerConfig>;
   /** Every child resource, for tests and for `dependsOn` by callers. */
   readonly resources: pulumi.Resource[] = [];
@@ -96,8 +124,27 @@ export class TogetherTenant extends pulumi.ComponentResource {
       ),
     );
 
-    // Admin consent as code.
-    const granted = tenantWideGrants(args.permissions, args.mailboxScope);
+    const integration = args.integration ?? 'domainWide';
+    const individual = integration === 'individual';
+    // Admin consent as code. Individual mode holds no application permission, whatever permissions says.
+    const granted = individual ? [] : tenantWideGrants(args.permissions, args.mailboxScope);
+    const delegated: string[] = individual ? [...DELEGATED_PERMISSIONS] : [];
+    const delegatedConsent = individual ? (args.delegatedConsent ?? 'admin') : undefined;
+    if (delegatedConsent === 'admin') {
+      // No userObjectId: consentType AllPrincipals, the admin's grant for every user in the tenant. Each user
+      // still signs in and connects their own calendar; a delegated token reaches only that user's mailbox.
+      child(
+        new azuread.ServicePrincipalDelegatedPermissionGrant(
+          `${name}-graph-delegated`,
+          {
+            servicePrincipalObjectId: sp.objectId,
+            resourceServicePrincipalObjectId: graph.objectId,
+            claimValues: delegated,
+          },
+          { parent: this },
+        ),
+      );
+    }
     for (const permission of granted) {
       child(
         new azuread.AppRoleAssignment(
@@ -161,27 +208,55 @@ export class TogetherTenant extends pulumi.ComponentResource {
         ),
       );
     }
+    // Direct user assignment: available on Entra ID Free (group assignment needs P1/P2). A user principal
+    // name is resolved to its object id at deploy time; the assignment itself needs the object id.
+    let userIds: pulumi.Output<string[]> | undefined;
+    if (a.mode === 'users') {
+      const ids = a.users.map((u, i) => {
+        const objectId = GUID.test(u)
+          ? pulumi.output(u)
+          : azuread.getUserOutput({ userPrincipalName: u }, { parent: this }).objectId;
+        child(
+          new azuread.AppRoleAssignment(
+            `${name}-sign-in-user-${i}`,
+            { appRoleId: DEFAULT_ACCESS_ROLE_ID, principalObjectId: objectId, resourceObjectId: sp.objectId },
+            { parent: this },
+          ),
+        );
+        return objectId;
+      });
+      userIds = pulumi.all(ids);
+    }
 
     this.tenantId = client.tenantId;
     this.appId = pulumi.output(args.appId);
     this.servicePrincipalObjectId = sp.objectId;
     this.grantedPermissions = pulumi.output(granted as string[]);
-    this.adminConsentUrl = client.tenantId.apply((t) => adminConsentUrl(t, args.appId, args.redirectUri));
+    this.adminConsentUrl = client.tenantId.apply((t) =>
+      individual
+        ? delegatedAdminConsentUrl(t, args.appId, args.redirectUri)
+        : adminConsentUrl(t, args.appId, args.redirectUri),
+    );
     this.assignmentGroupId = groupId ?? pulumi.output(undefined);
     const calendar = args.permissions.filter((p) => CALENDAR_PERMISSIONS.includes(p));
     const scopeGroup = args.scopeGroup;
-    this.exchangeScopingScript =
-      args.mailboxScope === 'group' && scopeGroup
-        ? sp.objectId.apply((objectId) =>
-            exchangeScopingScript({
-              appId: args.appId,
-              servicePrincipalObjectId: objectId,
-              displayName: args.displayName ?? 'Together Platform',
-              scopeGroup,
-              calendarPermissions: calendar,
-            }),
-          )
-        : pulumi.output(undefined);
+    const scoped = !individual && args.mailboxScope === 'group' && scopeGroup;
+    const scriptArgs = (objectId: string) => ({
+      appId: args.appId,
+      servicePrincipalObjectId: objectId,
+      displayName: args.displayName ?? 'Together Platform',
+      scopeGroup: scopeGroup!,
+      calendarPermissions: calendar,
+    });
+    this.exchangeScopingScript = scoped
+      ? sp.objectId.apply((objectId) => exchangeScopingScript(scriptArgs(objectId)))
+      : pulumi.output(undefined);
+    // pulumi destroy cannot remove Exchange objects: the matching removal script is an output too.
+    this.exchangeScopingRemovalScript = scoped
+      ? sp.objectId.apply((objectId) => exchangeScopingRemovalScript(scriptArgs(objectId)))
+      : pulumi.output(undefined);
+    this.delegatedPermissions = pulumi.output(delegated);
+    this.assignmentUserIds = userIds ?? pulumi.output(undefined);
 
     this.workerConfig = pulumi
       .all([
@@ -190,8 +265,10 @@ export class TogetherTenant extends pulumi.ComponentResource {
         this.adminConsentUrl,
         this.assignmentGroupId,
         this.exchangeScopingScript,
+        this.exchangeScopingRemovalScript,
+        this.assignmentUserIds,
       ])
-      .apply(([tenantId, objectId, consentUrl, assignmentGroupId, script]) => ({
+      .apply(([tenantId, objectId, consentUrl, assignmentGroupId, script, removal, users]) => ({
         tenantId,
         appId: args.appId,
         integrationOwner: args.integrationOwner,
@@ -199,10 +276,15 @@ export class TogetherTenant extends pulumi.ComponentResource {
         redirectUri: args.redirectUri,
         servicePrincipalObjectId: objectId,
         grantedPermissions: [...granted],
-        mailboxScope: args.mailboxScope,
-        ...(scopeGroup && args.mailboxScope === 'group' ? { scopeGroup } : {}),
+        // Individual mode: a delegated token reaches only its user's own mailbox; no Exchange scope applies.
+        mailboxScope: individual ? 'tenant' : args.mailboxScope,
+        ...(scoped ? { scopeGroup } : {}),
         ...(assignmentGroupId ? { assignmentGroupId } : {}),
         ...(script ? { exchangeScopingScript: script } : {}),
+        ...(removal ? { exchangeScopingRemovalScript: removal } : {}),
+        integration,
+        ...(individual ? { delegatedPermissions: [...delegated], delegatedConsent } : {}),
+        ...(users ? { assignmentUserIds: users } : {}),
       }));
 
     this.registerOutputs({
@@ -213,6 +295,9 @@ export class TogetherTenant extends pulumi.ComponentResource {
       adminConsentUrl: this.adminConsentUrl,
       assignmentGroupId: this.assignmentGroupId,
       exchangeScopingScript: this.exchangeScopingScript,
+      exchangeScopingRemovalScript: this.exchangeScopingRemovalScript,
+      delegatedPermissions: this.delegatedPermissions,
+      assignmentUserIds: this.assignmentUserIds,
       workerConfig: this.workerConfig,
     });
   }

@@ -89,7 +89,7 @@ function scheduleParts(o: HealthScheduleOptions) {
     action,
     policies: {
       overlap: ScheduleOverlapPolicy.SKIP,
-      catchupWindow: `${policy.catchupWindowMinutes} minutes`,
+      catchupWindow: policy.catchupWindowMinutes * 60_000,
       pauseOnFailure: false,
     },
   };

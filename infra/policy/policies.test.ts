@@ -1,3 +1,6 @@
+import * as keyvault from '@pulumi/azure-native/keyvault';
+import * as storage from '@pulumi/azure-native/storage';
+import * as web from '@pulumi/azure-native/web';
 import * as azuread from '@pulumi/azuread';
 import {
   type PolicyResource,
@@ -10,7 +13,9 @@ import {
   ALLOWED_APP_ROLE_IDS,
   assignmentRequiredWhenGroupAssigned,
   clientSecretLifetime,
+  delegatedScopesAllowListed,
   graphApplicationPermissionsAllowListed,
+  neverPublic,
   noDirectoryWideDelegatedScopes,
   policies,
 } from './policies';
@@ -117,12 +122,14 @@ const appWith = (resourceAccesses: { id: string; type: string }[]) => ({
 const days = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString();
 
 describe('policy pack', () => {
-  it('exports four mandatory policies with valid names', () => {
+  it('exports six mandatory policies with valid names', () => {
     expect(policies.map((p) => p.name)).toEqual([
       'graph-application-permissions-allow-listed',
       'no-directory-wide-delegated-scopes',
       'client-secret-lifetime',
       'assignment-required-when-group-assigned',
+      'delegated-scopes-allow-listed',
+      'never-public',
     ]);
     for (const p of policies) {
       expect(p.enforcementLevel).toBe('mandatory');
@@ -313,5 +320,152 @@ describe('policy assignment-required-when-group-assigned', () => {
       },
     };
     expect(runStack(p, [sp(false), consent])).toEqual([]);
+  });
+});
+
+describe('policy graph-application-permissions-allow-listed: the publisher set', () => {
+  const p = graphApplicationPermissionsAllowListed;
+  const assignment = (appRoleId: string) => ({ appRoleId, principalObjectId: 'p', resourceObjectId: 'r' });
+
+  it("passes the Together.Operator assignment (the publisher app's own role), still fails Mail.Send in Entra", () => {
+    expect(
+      runResource(p, azuread.AppRoleAssignment, assignment('6f1c9a3e-2b7d-4e58-9c14-8a0d3e5f7b21')),
+    ).toEqual([]);
+    expect(runResource(p, azuread.AppRoleAssignment, assignment(MAIL_SEND))).toHaveLength(1);
+  });
+
+  it('fails Application.Read.All: credential expiry uses what the worker knows', () => {
+    const APPLICATION_READ_ALL = '9a5d68dd-52b0-4cc2-bd40-abcf44ac3a30';
+    expect(
+      runResource(p, azuread.Application, appWith([{ id: APPLICATION_READ_ALL, type: 'Role' }])),
+    ).toHaveLength(1);
+  });
+});
+
+describe('policy delegated-scopes-allow-listed', () => {
+  const p = delegatedScopesAllowListed;
+  const grant = (claimValues: string[]) => ({
+    claimValues,
+    resourceServicePrincipalObjectId: 'g',
+    servicePrincipalObjectId: 's',
+  });
+
+  it('passes exactly the individual-mode set', () => {
+    expect(
+      runResource(
+        p,
+        azuread.ServicePrincipalDelegatedPermissionGrant,
+        grant(['Calendars.ReadWrite', 'User.Read', 'offline_access', 'openid', 'profile']),
+      ),
+    ).toEqual([]);
+  });
+
+  it('fails any other delegated scope, even a narrow one', () => {
+    expect(
+      runResource(
+        p,
+        azuread.ServicePrincipalDelegatedPermissionGrant,
+        grant(['User.Read', 'Mail.Send', 'Calendars.Read.Shared']),
+      ),
+    ).toEqual([expect.stringMatching(/outside the allow-list .*: Mail\.Send, Calendars\.Read\.Shared$/)]);
+  });
+});
+
+describe('policy never-public', () => {
+  const p = neverPublic;
+  const site = (overrides: Record<string, unknown> = {}, config: Record<string, unknown> = {}) => ({
+    resourceGroupName: 'rg',
+    httpsOnly: true,
+    publicNetworkAccess: 'Disabled',
+    tags: { 'together-role': 'worker' },
+    siteConfig: {
+      minTlsVersion: '1.2',
+      ftpsState: 'Disabled',
+      appSettings: [
+        {
+          name: 'TEMPORAL_API_KEY',
+          value: '@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/temporal-api-key/)',
+        },
+        { name: 'TOGETHER_APP_ID', value: 'e3b7a1c5-9d2f-4e8a-b6c4-1f0d3e5a7b92' },
+      ],
+      ...config,
+    },
+    ...overrides,
+  });
+
+  it('passes a private worker and a public console that are HTTPS only with TLS 1.2 and Key Vault references', () => {
+    expect(runResource(p, web.WebApp, site())).toEqual([]);
+    expect(
+      runResource(
+        p,
+        web.WebApp,
+        site({ publicNetworkAccess: 'Enabled', tags: { 'together-role': 'console' } }),
+      ),
+    ).toEqual([]);
+  });
+
+  it('fails a worker with public network access, plain HTTP, old TLS, FTP, or a literal secret', () => {
+    expect(runResource(p, web.WebApp, site({ publicNetworkAccess: 'Enabled' }))).toEqual([
+      'is the worker but publicNetworkAccess is Enabled; it must be Disabled',
+    ]);
+    expect(runResource(p, web.WebApp, site({ httpsOnly: false }))).toEqual(['must set httpsOnly: true']);
+    expect(runResource(p, web.WebApp, site({}, { minTlsVersion: '1.0' }))).toEqual([
+      'siteConfig.minTlsVersion is 1.0; it must be 1.2 or later',
+    ]);
+    expect(runResource(p, web.WebApp, site({}, { ftpsState: 'FtpsOnly' }))).toEqual([
+      'siteConfig.ftpsState is FtpsOnly; it must be Disabled',
+    ]);
+    expect(
+      runResource(
+        p,
+        web.WebApp,
+        site({}, { appSettings: [{ name: 'TOGETHER_CODEC_KEY', value: 'c2VjcmV0' }] }),
+      ),
+    ).toEqual([
+      'app setting TOGETHER_CODEC_KEY holds a value; a secret must be a Key Vault reference @Microsoft.KeyVault(SecretUri=…)',
+    ]);
+  });
+
+  it('fails storage with shared keys, public blobs or old TLS, and a public container', () => {
+    const ok = {
+      allowSharedKeyAccess: false,
+      allowBlobPublicAccess: false,
+      enableHttpsTrafficOnly: true,
+      minimumTlsVersion: 'TLS1_2',
+    };
+    expect(runResource(p, storage.StorageAccount, ok)).toEqual([]);
+    expect(
+      runResource(p, storage.StorageAccount, {
+        ...ok,
+        allowSharedKeyAccess: undefined,
+        allowBlobPublicAccess: true,
+        minimumTlsVersion: 'TLS1_0',
+      }),
+    ).toEqual([
+      'must set allowSharedKeyAccess: false (Entra authorization only)',
+      'must set allowBlobPublicAccess: false',
+      'minimumTlsVersion is TLS1_0; it must be TLS1_2 or later',
+    ]);
+    expect(runResource(p, storage.BlobContainer, { publicAccess: 'Blob' })).toEqual([
+      'publicAccess is Blob; containers are never public',
+    ]);
+    expect(runResource(p, storage.BlobContainer, { publicAccess: 'None' })).toEqual([]);
+  });
+
+  it('fails a Key Vault with access policies, without RBAC authorization or without purge protection', () => {
+    expect(
+      runResource(p, keyvault.Vault, {
+        properties: { enableRbacAuthorization: true, enablePurgeProtection: true },
+      }),
+    ).toEqual([]);
+    expect(
+      runResource(p, keyvault.Vault, {
+        properties: { enableRbacAuthorization: false, accessPolicies: [{ objectId: 'x' }] },
+      }),
+    ).toEqual([
+      'must set enableRbacAuthorization: true (no access policies)',
+      'must not have access policies; grant Azure RBAC roles instead',
+      'must set enablePurgeProtection: true',
+    ]);
   });
 });

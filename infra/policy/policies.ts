@@ -6,8 +6,16 @@
  *   scopes (the app is app-only);
  * - secret lifetime: a client secret must have an end date at most 180 days away;
  * - assignment required: when a principal (a group) is assigned to an enterprise app, that app must have
- *   `appRoleAssignmentRequired: true`, otherwise the assignment gates nothing.
+ *   `appRoleAssignmentRequired: true`, otherwise the assignment gates nothing;
+ * - delegated scopes: a delegated grant (individual mode) holds only Calendars.ReadWrite, User.Read,
+ *   offline_access, openid, profile;
+ * - never public: the worker site takes no inbound traffic; every site is HTTPS only with TLS 1.2+, no FTP,
+ *   secret-named settings are Key Vault references; storage has no shared keys, no public blobs, TLS 1.2;
+ *   the Key Vault authorizes with Entra RBAC only (no access policies) and has purge protection.
  */
+import * as keyvault from '@pulumi/azure-native/keyvault';
+import * as storage from '@pulumi/azure-native/storage';
+import * as web from '@pulumi/azure-native/web';
 import * as azuread from '@pulumi/azuread';
 import {
   type PolicyResource,
@@ -18,8 +26,11 @@ import {
 import {
   ALLOWED_PERMISSIONS,
   DEFAULT_ACCESS_ROLE_ID,
+  DELEGATED_PERMISSIONS,
   GRAPH_APP_ID,
   MAX_SECRET_LIFETIME_DAYS,
+  OPERATOR_APP_ROLE,
+  ROLE_TAG,
   type GraphPermission,
 } from '../constants';
 
@@ -84,8 +95,14 @@ export const graphApplicationPermissionsAllowListed: ResourceValidationPolicy = 
       }
     }),
     validateResourceOfType(azuread.AppRoleAssignment, (a, args, report) => {
-      // The default access role assigns a user or group to an app; it grants no API permission.
-      if (typeof a.appRoleId !== 'string' || a.appRoleId === DEFAULT_ACCESS_ROLE_ID) return;
+      // The default access role assigns a user or group to an app, and Together.Operator is the publisher
+      // app's own role for its staff: neither grants an API permission.
+      if (
+        typeof a.appRoleId !== 'string' ||
+        a.appRoleId === DEFAULT_ACCESS_ROLE_ID ||
+        a.appRoleId.toLowerCase() === OPERATOR_APP_ROLE.id
+      )
+        return;
       if (!allowedIds(args.getConfig<LeastPrivilegeConfig>()).has(a.appRoleId.toLowerCase())) {
         report(
           `grants app role ${a.appRoleId}, which is not an allow-listed Graph application permission (${ALLOWED_PERMISSIONS.join(', ')})`,
@@ -182,11 +199,104 @@ export const assignmentRequiredWhenGroupAssigned: StackValidationPolicy = {
   },
 };
 
+export const delegatedScopesAllowListed: ResourceValidationPolicy = {
+  name: 'delegated-scopes-allow-listed',
+  description: `A delegated grant (integration individual) holds only ${DELEGATED_PERMISSIONS.join(', ')}.`,
+  enforcementLevel: 'mandatory',
+  validateResource: validateResourceOfType(
+    azuread.ServicePrincipalDelegatedPermissionGrant,
+    (grant, _args, report) => {
+      const allowed: readonly string[] = DELEGATED_PERMISSIONS;
+      const outside = (grant.claimValues ?? []).filter((c) => typeof c === 'string' && !allowed.includes(c));
+      if (outside.length > 0) {
+        report(
+          `grants delegated scopes outside the allow-list (${DELEGATED_PERMISSIONS.join(', ')}): ${outside.join(', ')}`,
+        );
+      }
+    },
+  ),
+};
+
+/** App setting names that hold secrets: their value must be a Key Vault reference, never the secret itself. */
+const SECRET_SETTING = /(SECRET|PASSWORD|_KEY|CONNECTIONSTRING_PASSWORD)$/i;
+const TLS_12_OR_LATER = new Set(['1.2', '1.3']);
+
+export const neverPublic: ResourceValidationPolicy = {
+  name: 'never-public',
+  description:
+    'The worker takes no inbound traffic; sites are HTTPS only (TLS 1.2+, no FTP) with secrets as Key Vault references; storage has no shared keys or public blobs; Key Vault uses RBAC only, with purge protection.',
+  enforcementLevel: 'mandatory',
+  validateResource: [
+    validateResourceOfType(web.WebApp, (site, _args, report) => {
+      // Written without `x ?? {}`: Pulumi loads the pack through ts-node with type-checking, and these
+      // checks must type-check under any compiler options (see ./tsconfig.json).
+      const tags: Record<string, string> = site.tags ? (site.tags as Record<string, string>) : {};
+      if (tags[ROLE_TAG] === 'worker' && site.publicNetworkAccess !== 'Disabled') {
+        report(
+          `is the worker but publicNetworkAccess is ${String(site.publicNetworkAccess)}; it must be Disabled`,
+        );
+      }
+      if (site.httpsOnly !== true) report('must set httpsOnly: true');
+      const config = site.siteConfig;
+      if (!config) {
+        report('has no siteConfig; it needs minTlsVersion 1.2 and ftpsState Disabled');
+        return;
+      }
+      if (!TLS_12_OR_LATER.has(String(config.minTlsVersion))) {
+        report(`siteConfig.minTlsVersion is ${String(config.minTlsVersion)}; it must be 1.2 or later`);
+      }
+      if (config.ftpsState !== 'Disabled')
+        report(`siteConfig.ftpsState is ${String(config.ftpsState)}; it must be Disabled`);
+      for (const s of config.appSettings ? config.appSettings : []) {
+        if (
+          s.name &&
+          SECRET_SETTING.test(s.name) &&
+          typeof s.value === 'string' &&
+          !s.value.startsWith('@Microsoft.KeyVault(')
+        ) {
+          report(
+            `app setting ${s.name} holds a value; a secret must be a Key Vault reference @Microsoft.KeyVault(SecretUri=…)`,
+          );
+        }
+      }
+    }),
+    validateResourceOfType(storage.StorageAccount, (account, _args, report) => {
+      if (account.allowSharedKeyAccess !== false)
+        report('must set allowSharedKeyAccess: false (Entra authorization only)');
+      if (account.allowBlobPublicAccess !== false) report('must set allowBlobPublicAccess: false');
+      if (account.enableHttpsTrafficOnly === false)
+        report('must not allow plain HTTP (enableHttpsTrafficOnly)');
+      if (account.minimumTlsVersion !== 'TLS1_2' && account.minimumTlsVersion !== 'TLS1_3') {
+        report(`minimumTlsVersion is ${String(account.minimumTlsVersion)}; it must be TLS1_2 or later`);
+      }
+    }),
+    validateResourceOfType(storage.BlobContainer, (container, _args, report) => {
+      if (container.publicAccess !== undefined && container.publicAccess !== 'None') {
+        report(`publicAccess is ${String(container.publicAccess)}; containers are never public`);
+      }
+    }),
+    validateResourceOfType(keyvault.Vault, (vault, _args, report) => {
+      const p = vault.properties;
+      if (!p) {
+        report('has no properties');
+        return;
+      }
+      if (p.enableRbacAuthorization !== true)
+        report('must set enableRbacAuthorization: true (no access policies)');
+      if (p.accessPolicies && p.accessPolicies.length > 0)
+        report('must not have access policies; grant Azure RBAC roles instead');
+      if (p.enablePurgeProtection !== true) report('must set enablePurgeProtection: true');
+    }),
+  ],
+};
+
 export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
   graphApplicationPermissionsAllowListed,
   noDirectoryWideDelegatedScopes,
   clientSecretLifetime,
   assignmentRequiredWhenGroupAssigned,
+  delegatedScopesAllowListed,
+  neverPublic,
 ];
 
 export { nameOf as permissionNameOfRoleId };

@@ -116,9 +116,80 @@ describe('policy pack on the declared stacks', () => {
       permissions: ['Calendars.ReadWrite', 'User.ReadBasic.All'],
       credential: { kind: 'secret', secretEndDate: new Date(Date.now() + 120 * 86_400_000).toISOString() },
       location: 'westeurope',
+      operators: ['0f1e2d3c-4b5a-4968-8776-5a4b3c2d1e0f'],
+      senderMailbox: 'noreply@together.example',
+      temporalAddress: 'together.a1b2c.tmprl.cloud:7233',
     });
     await settle(p);
-    expect(violations(recorder.childrenOf('ps'))).toEqual([]);
+    const declared = recorder.childrenOf('ps');
+    // The runtime, the operator assignment and the storage are all there, and all pass.
+    expect(declared.map((r) => r.type)).toEqual(
+      expect.arrayContaining([
+        'azure-native:web:WebApp',
+        'azure-native:storage:StorageAccount',
+        'azuread:index/appRoleAssignment:AppRoleAssignment',
+      ]),
+    );
+    expect(violations(declared)).toEqual([]);
+  });
+
+  it('a tenant stack in individual mode (delegated grant for all users, direct user assignment) passes every policy', async () => {
+    const t = new tenant.TogetherTenant('ind', {
+      appId: TOGETHER_APP_ID,
+      integrationOwner: 'it-ops@contoso.com',
+      redirectUri: 'https://together.example/cb',
+      permissions: [],
+      integration: 'individual',
+      delegatedConsent: 'admin',
+      assignment: { mode: 'users', users: ['ana@contoso.com'] },
+      mailboxScope: 'tenant',
+    });
+    await settle(t);
+    const declared = recorder.childrenOf('ind');
+    expect(declared.map((r) => r.type)).toContain(
+      'azuread:index/servicePrincipalDelegatedPermissionGrant:ServicePrincipalDelegatedPermissionGrant',
+    );
+    expect(violations(declared)).toEqual([]);
+  });
+
+  it('a publisher stack made public would be caught: worker ingress, FTP, a literal secret setting, shared keys', async () => {
+    const p = new publisher.TogetherPublisher('pub', {
+      displayName: 'Together Platform',
+      redirectUris: [],
+      owners: [],
+      permissions: ['Calendars.ReadWrite', 'User.ReadBasic.All'],
+      credential: { kind: 'federated' },
+      location: 'westeurope',
+    });
+    await settle(p);
+    const tampered = recorder.childrenOf('pub').map((r) => {
+      if (r.name === 'pub-worker') {
+        const siteConfig = r.inputs.siteConfig as { appSettings: { name: string; value: string }[] };
+        return {
+          ...r,
+          inputs: {
+            ...r.inputs,
+            publicNetworkAccess: 'Enabled',
+            siteConfig: {
+              ...siteConfig,
+              ftpsState: 'AllAllowed',
+              appSettings: [
+                ...siteConfig.appSettings,
+                { name: 'TOGETHER_CLIENT_SECRET', value: 'Xq~8Q~plain' },
+              ],
+            },
+          },
+        };
+      }
+      if (r.name === 'pub-storage') return { ...r, inputs: { ...r.inputs, allowSharedKeyAccess: true } };
+      return r;
+    });
+    expect(violations(tampered)).toEqual([
+      'never-public: pub-worker: is the worker but publicNetworkAccess is Enabled; it must be Disabled',
+      'never-public: pub-worker: siteConfig.ftpsState is AllAllowed; it must be Disabled',
+      'never-public: pub-worker: app setting TOGETHER_CLIENT_SECRET holds a value; a secret must be a Key Vault reference @Microsoft.KeyVault(SecretUri=…)',
+      'never-public: pub-storage: must set allowSharedKeyAccess: false (Entra authorization only)',
+    ]);
   });
 
   it('the same tenant stack with assignment not required would be caught', async () => {

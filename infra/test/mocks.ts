@@ -8,6 +8,8 @@ import { GRAPH_APP_ID } from '../constants';
 
 export const PROJECT = 'together-o365';
 export const STACK = 'test';
+/** What a local backend (pulumi login --local) reports as the organization. */
+export const ORGANIZATION = 'organization';
 export const TENANT_ID = '3f0b7c2e-5a41-4d8e-9b6f-2c1d8e7a9f40';
 export const SUBSCRIPTION_ID = '6d1e2f3a-4b5c-4d7e-8f90-a1b2c3d4e5f6';
 export const DEPLOYER_OBJECT_ID = 'a8d2c6e4-1f3b-4a5c-9d7e-0b2c4d6e8f10';
@@ -160,6 +162,75 @@ function resourceState(
         state: { ...inputs, name: n },
       };
     }
+    case 'azure-native:operationalinsights:Workspace': {
+      const n = str('workspaceName') ?? `${name}${guidOf(name).slice(0, 8)}`;
+      return {
+        id: `${sub}/resourceGroups/${str('resourceGroupName')}/providers/Microsoft.OperationalInsights/workspaces/${n}`,
+        state: { ...inputs, name: n, customerId: guidOf(`${name}/customerId`) },
+      };
+    }
+    case 'azure-native:applicationinsights:Component': {
+      const n = str('resourceName') ?? `${name}${guidOf(name).slice(0, 8)}`;
+      const key = guidOf(`${name}/ikey`);
+      return {
+        id: `${sub}/resourceGroups/${str('resourceGroupName')}/providers/Microsoft.Insights/components/${n}`,
+        state: {
+          ...inputs,
+          name: n,
+          instrumentationKey: key,
+          connectionString: `InstrumentationKey=${key};IngestionEndpoint=https://westeurope-5.in.applicationinsights.azure.com/`,
+        },
+      };
+    }
+    case 'azure-native:storage:StorageAccount': {
+      const n = str('accountName') ?? `${name}${guidOf(name).slice(0, 8)}`.replace(/[^a-z0-9]/g, '');
+      return {
+        id: `${sub}/resourceGroups/${str('resourceGroupName')}/providers/Microsoft.Storage/storageAccounts/${n}`,
+        state: {
+          ...inputs,
+          name: n,
+          primaryEndpoints: {
+            blob: `https://${n}.blob.core.windows.net/`,
+            table: `https://${n}.table.core.windows.net/`,
+          },
+        },
+      };
+    }
+    case 'azure-native:storage:Table': {
+      const n = str('tableName') ?? name;
+      return {
+        id: `${sub}/resourceGroups/${str('resourceGroupName')}/providers/Microsoft.Storage/storageAccounts/${str('accountName')}/tableServices/default/tables/${n}`,
+        state: { ...inputs, name: n },
+      };
+    }
+    case 'azure-native:storage:BlobContainer': {
+      const n = str('containerName') ?? name;
+      return {
+        id: `${sub}/resourceGroups/${str('resourceGroupName')}/providers/Microsoft.Storage/storageAccounts/${str('accountName')}/blobServices/default/containers/${n}`,
+        state: { ...inputs, name: n },
+      };
+    }
+    case 'azure-native:web:AppServicePlan': {
+      const n = str('name') ?? `${name}${guidOf(name).slice(0, 8)}`;
+      return {
+        id: `${sub}/resourceGroups/${str('resourceGroupName')}/providers/Microsoft.Web/serverfarms/${n}`,
+        state: { ...inputs, name: n },
+      };
+    }
+    case 'azure-native:web:WebApp': {
+      const n = str('name') ?? `${name}${guidOf(name).slice(0, 8)}`;
+      return {
+        id: `${sub}/resourceGroups/${str('resourceGroupName')}/providers/Microsoft.Web/sites/${n}`,
+        state: { ...inputs, name: n, defaultHostName: `${n}.azurewebsites.net` },
+      };
+    }
+    case 'azure-native:monitor:DiagnosticSetting':
+      return {
+        id: `${str('resourceUri')}/providers/Microsoft.Insights/diagnosticSettings/${str('name') ?? name}`,
+        state: { ...inputs, name: str('name') ?? name },
+      };
+    case 'azuread:index/servicePrincipalDelegatedPermissionGrant:ServicePrincipalDelegatedPermissionGrant':
+      return { id: guidOf(name).replace(/-/g, '').slice(0, 43), state: inputs };
     case 'azure-native:authorization:RoleAssignment':
       return {
         id: `${str('scope')}/providers/Microsoft.Authorization/roleAssignments/${guidOf(name)}`,
@@ -200,6 +271,11 @@ function invokeResult(token: string, inputs: Record<string, unknown>): Record<st
         };
       }
       throw new Error(`unexpected getServicePrincipal ${JSON.stringify(inputs)}`);
+    case 'azuread:index/getUser:getUser': {
+      const upn = String(inputs.userPrincipalName);
+      if (upn.startsWith('missing')) throw new Error(`User not found: ${upn}`);
+      return { id: guidOf(`user/${upn}`), objectId: guidOf(`user/${upn}`), userPrincipalName: upn };
+    }
     default:
       throw new Error(`unmocked invoke ${token}`);
   }
@@ -225,6 +301,7 @@ export function installMocks(): Recorder {
     PROJECT,
     STACK,
     false,
+    ORGANIZATION,
   );
   return {
     resources,
