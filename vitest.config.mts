@@ -22,7 +22,16 @@ export default defineConfig({
           ],
         },
       },
-      { extends: true, test: { name: 'infra', include: ['infra/**/*.test.ts', 'test/infra/**/*.test.ts'] } },
+      // Pulumi mocks run whole component trees (and one test makes a real certificate): on 2 shared cores a
+      // single test can pass 5 s, so infra gets a modest timeout of its own.
+      {
+        extends: true,
+        test: {
+          name: 'infra',
+          include: ['infra/**/*.test.ts', 'test/infra/**/*.test.ts'],
+          testTimeout: 30_000,
+        },
+      },
       { extends: true, test: { name: 'replay', include: ['test/replay/**/*.test.ts'], ...slow } },
       { extends: true, test: { name: 'integration', include: ['test/integration/**/*.test.ts'], ...slow } },
       { extends: true, test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], ...slow } },
