@@ -26,6 +26,8 @@ export class EmulatorState {
   readonly tenantsByDomain = new Map<string, Tenant>();
   readonly apps = new Map<string, Application>();
   readonly outbox: OutboxMessage[] = [];
+  /** `tenantId|userId` of users switched through the control API (persisted; the rest come from the fixture). */
+  readonly touchedUsers = new Set<string>();
   consentPropagationMs = 0;
 
   static fromFixture(fixture: Fixture, certs: AppCertificates): EmulatorState {
