@@ -49,6 +49,20 @@ const userSchema = z.strictObject({
    */
   mailbox: z.enum(MAILBOX_KINDS).default('exchangeOnline'),
   onPremisesSyncEnabled: z.boolean().nullish(),
+  /**
+   * user.assignedLicenses. Default: Office 365 E3 for exchangeOnline and onPremises mailboxes, none for
+   * unlicensed and none. A licence with Exchange Online's plan (efb87545-…) in disabledPlans and
+   * `mailbox: "unlicensed"` models a licensed user without an Exchange licence.
+   */
+  assignedLicenses: z
+    .array(z.strictObject({ skuId: guid, disabledPlans: z.array(guid).default([]) }))
+    .optional(),
+  /**
+   * What getSchedule reveals of this mailbox's events to callers (Outlook's calendar sharing levels):
+   * availabilityOnly = status and times only; limitedDetails (default) = also subject and location of events
+   * that are not private.
+   */
+  freeBusySharing: z.enum(['availabilityOnly', 'limitedDetails']).default('limitedDetails'),
 });
 
 const generateSchema = z.strictObject({
@@ -133,6 +147,9 @@ const eventSchema = z.strictObject({
   end: isoDate,
   showAs: z.enum(['free', 'tentative', 'busy', 'oof', 'workingElsewhere']).default('busy'),
   isOnlineMeeting: z.boolean().default(false),
+  location: z.string().optional(),
+  /** private (and confidential) events show only status and times in getSchedule. */
+  sensitivity: z.enum(['normal', 'personal', 'private', 'confidential']).default('normal'),
 });
 
 const tenantSchema = z.strictObject({

@@ -6,7 +6,7 @@ describe('MailboxLimiter (Outlook: 4 concurrent, 10,000 per 10 minutes per app +
     const l = new MailboxLimiter();
     const slots = Array.from({ length: 4 }, () => l.acquire('app|t|m'));
     expect(slots.every((s) => 'release' in s)).toBe(true);
-    expect(l.acquire('app|t|m')).toEqual({ retryAfter: 1 });
+    expect(l.acquire('app|t|m')).toEqual({ retryAfter: 1, reason: 'concurrency' });
     (slots[0] as { release: () => void }).release();
     expect('release' in l.acquire('app|t|m')).toBe(true);
   });
@@ -29,7 +29,7 @@ describe('MailboxLimiter (Outlook: 4 concurrent, 10,000 per 10 minutes per app +
     });
     const t0 = 1_000_000;
     for (let i = 0; i < 3; i++) (l.acquire('k', t0 + i * 1000) as { release: () => void }).release();
-    expect(l.acquire('k', t0 + 10_000)).toEqual({ retryAfter: 590 });
+    expect(l.acquire('k', t0 + 10_000)).toEqual({ retryAfter: 590, reason: 'rate' });
     expect('release' in l.acquire('k', t0 + 600_001 + 2000)).toBe(true);
   });
 });

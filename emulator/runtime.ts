@@ -15,7 +15,10 @@ export class MailboxLimiter {
   constructor(public limits: Limits = limitsSchema.parse({})) {}
 
   /** Returns a release function, or the Retry-After seconds when the request must be refused. */
-  acquire(key: string, now = Date.now()): { release: () => void } | { retryAfter: number } {
+  acquire(
+    key: string,
+    now = Date.now(),
+  ): { release: () => void } | { retryAfter: number; reason: 'concurrency' | 'rate' } {
     const windowMs = this.limits.mailboxWindowSeconds * 1000;
     let h = this.history.get(key);
     if (!h) this.history.set(key, (h = { times: [], head: 0 }));
@@ -28,10 +31,10 @@ export class MailboxLimiter {
     h.times.push(now);
     if (inWindow >= this.limits.mailboxRequestsPerWindow) {
       const oldest = h.times[h.head + (inWindow - this.limits.mailboxRequestsPerWindow)]!;
-      return { retryAfter: Math.max(1, Math.ceil((oldest + windowMs - now) / 1000)) };
+      return { retryAfter: Math.max(1, Math.ceil((oldest + windowMs - now) / 1000)), reason: 'rate' };
     }
     const n = this.inflight.get(key) ?? 0;
-    if (n >= this.limits.mailboxConcurrency) return { retryAfter: 1 };
+    if (n >= this.limits.mailboxConcurrency) return { retryAfter: 1, reason: 'concurrency' };
     this.inflight.set(key, n + 1);
     let released = false;
     return {

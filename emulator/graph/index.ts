@@ -5,7 +5,7 @@
  * against the applicable throttling limits", json-batching.md).
  */
 import { randomUUID } from 'node:crypto';
-import { graphError, GraphHttpError, throttled } from '../errors';
+import { graphError, GraphHttpError, mailboxConcurrencyThrottled, throttled } from '../errors';
 import { authenticate } from './auth';
 import { handleBatch } from './batch';
 import { createRouter } from './router';
@@ -85,7 +85,13 @@ export async function handleGraph(g: GraphContext, req: GraphRequest): Promise<G
         const key = `${caller.claims.appid}|${caller.tenant.id}|${(caller.tenant.findUser(raw)?.id ?? raw).toLowerCase()}`;
         meta.mailbox = caller.tenant.findUser(raw)?.userPrincipalName ?? raw;
         const slot = g.limiter.acquire(key);
-        if ('retryAfter' in slot) return finish({ ...throttled(ids, slot.retryAfter), route: routeId });
+        if ('retryAfter' in slot)
+          return finish({
+            ...(slot.reason === 'concurrency'
+              ? mailboxConcurrencyThrottled(ids, slot.retryAfter)
+              : throttled(ids, slot.retryAfter)),
+            route: routeId,
+          });
         release = slot.release;
       }
       await g.latency.wait();

@@ -69,6 +69,8 @@ export class EmulatorState {
           end: { dateTime: isoLocal(new Date(e.end)), timeZone: 'UTC' },
           showAs: e.showAs,
           isOnlineMeeting: e.isOnlineMeeting,
+          location: e.location,
+          sensitivity: e.sensitivity,
           organizer: { name: user.displayName, address: user.mail ?? user.userPrincipalName },
         });
         tenant.calendar(user).set(ev.id, ev);

@@ -15,6 +15,15 @@ export interface User {
   accountEnabled: boolean;
   mailbox: MailboxKind;
   onPremisesSyncEnabled: boolean | null;
+  /** user.assignedLicenses: SKU ids and the service plans disabled in each (assignedlicense.md). */
+  assignedLicenses: AssignedLicense[];
+  /** What getSchedule reveals to other callers (fixture `freeBusySharing`). */
+  freeBusySharing: 'availabilityOnly' | 'limitedDetails';
+}
+
+export interface AssignedLicense {
+  skuId: string;
+  disabledPlans: string[];
 }
 
 export interface Group {

@@ -1,6 +1,7 @@
 /** Users from the fixture, and deterministic generated users for large tenants. */
 import type { FixtureTenant } from '../fixture';
 import { makeRng } from '../rng';
+import { defaultLicences } from './licences';
 import type { Tenant } from './tenant';
 import type { MailboxKind, User } from './types';
 
@@ -78,6 +79,12 @@ export function userFromFixture(t: FixtureTenant['users'][number]): User {
     userType: t.userType,
     accountEnabled: t.accountEnabled,
     mailbox: t.mailbox,
+    freeBusySharing: t.freeBusySharing,
+    assignedLicenses:
+      t.assignedLicenses?.map((l) => ({
+        skuId: l.skuId.toLowerCase(),
+        disabledPlans: l.disabledPlans.map((d) => d.toLowerCase()),
+      })) ?? defaultLicences(t.mailbox),
     onPremisesSyncEnabled: t.onPremisesSyncEnabled ?? (t.mailbox === 'onPremises' ? true : null),
   };
 }
@@ -117,6 +124,8 @@ export function generateUsers(tenant: Tenant, spec: NonNullable<FixtureTenant['g
       accountEnabled: !disabled,
       mailbox,
       onPremisesSyncEnabled: mailbox === 'onPremises' ? true : null,
+      assignedLicenses: defaultLicences(mailbox),
+      freeBusySharing: 'limitedDetails',
     });
   }
 }

@@ -42,7 +42,7 @@ export function inZone(d: DateTimeTimeZone, tz: string | undefined): DateTimeTim
 }
 
 export function eventRow(e: CalendarEvent, select: string[] | undefined, tz?: string): Row {
-  const row = applySelect(e as unknown as Row, select);
+  const row = applySelect(e as unknown as Row, select, { alwaysId: true });
   if (row.start) row.start = inZone(e.start, tz);
   if (row.end) row.end = inZone(e.end, tz);
   row['@odata.etag'] = `W/"${e.changeKey}"`;

@@ -1,10 +1,35 @@
 /** calendar/getSchedule: free/busy for up to 20 mailboxes. */
 import { badRequest, type GraphResponse } from '../../errors';
 import type { Row } from '../../odata';
+import type { CalendarEvent, User } from '../../state';
 import { ctxUrl, dtz, objectBody, ok } from '../http';
 import type { Ctx, RouteDef } from '../types';
 import { inZone, preferTz, sortedEvents } from './eventShape';
 import { mailboxAccess } from './mailbox';
+
+/**
+ * One scheduleItem (https://learn.microsoft.com/graph/api/resources/scheduleitem: subject and location are
+ * "Optional"). Outlook reveals them only when the event is not private and the mailbox shares more than
+ * availability: a private (or confidential) item shows status and times only, as Exchange's free/busy does
+ * ("If the IsPrivate element is true, all other elements in CalendarEventDetails are not returned",
+ * https://learn.microsoft.com/exchange/client-developer/web-service-reference/calendareventdetails); with
+ * availability-only sharing no item has a subject or location.
+ */
+export function scheduleItem(
+  e: CalendarEvent,
+  sharing: User['freeBusySharing'],
+  tz: string | undefined,
+): Row {
+  const hidden = e.sensitivity === 'private' || e.sensitivity === 'confidential';
+  const item: Row = { isPrivate: e.sensitivity === 'private', status: e.showAs };
+  if (!hidden && sharing === 'limitedDetails') {
+    item.subject = e.subject;
+    item.location = e.location.displayName;
+  }
+  item.start = inZone(e.start, tz);
+  item.end = inZone(e.end, tz);
+  return item;
+}
 
 /**
  * getSchedule (calendar-getschedule.md; outlook-get-free-busy-schedule.md): at most 20 schedules, a window
@@ -82,14 +107,7 @@ function getSchedule(c: Ctx): GraphResponse {
       const es = Date.parse(e.start.dateTime + 'Z');
       const ee = Date.parse(e.end.dateTime + 'Z');
       if (ee <= start.utc.getTime() || es >= end.utc.getTime() || e.isCancelled) continue;
-      items.push({
-        isPrivate: e.sensitivity === 'private',
-        status: e.showAs,
-        subject: e.subject,
-        location: e.location.displayName,
-        start: inZone(e.start, preferTz(c)),
-        end: inZone(e.end, preferTz(c)),
-      });
+      items.push(scheduleItem(e, u.freeBusySharing, preferTz(c)));
       for (let i = 0; i < slots; i++) {
         const ss = start.utc.getTime() + i * interval * 60_000;
         const se = ss + interval * 60_000;

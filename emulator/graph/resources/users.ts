@@ -26,6 +26,7 @@ export const USER_PROPS = [
   'businessPhones',
   'mobilePhone',
   'preferredLanguage',
+  'assignedLicenses',
 ] as const;
 /** Returned without $select (user-list.md: "a default set of properties"). */
 const USER_DEFAULT = [
@@ -61,6 +62,11 @@ export function userRow(u: User): Row {
     accountEnabled: u.accountEnabled,
     department: u.department,
     onPremisesSyncEnabled: u.onPremisesSyncEnabled,
+    // "Returned only on $select" (user resource); never in USER_DEFAULT.
+    assignedLicenses: u.assignedLicenses.map((l) => ({
+      disabledPlans: [...l.disabledPlans],
+      skuId: l.skuId,
+    })),
   };
 }
 
@@ -72,9 +78,12 @@ export function userReadScope(c: Ctx): 'full' | 'basic' {
 }
 
 /**
- * With only User.ReadBasic.All, properties outside the basic profile are left out of the response
- * (INFERENCE from the permission's description "a basic set of profile properties"; office365itpros.com
- * 2024/01/30 notes the same limits on filtering).
+ * With only User.ReadBasic.All, properties outside the basic profile (assignedLicenses, onPremisesSyncEnabled,
+ * userType, …) are left out of the response rather than refused: the permission "constrains app access to a
+ * limited set of properties known as the basic profile" (https://learn.microsoft.com/graph/permissions-reference,
+ * User permissions); the 200-without-them shape follows the test reported at
+ * https://office365itpros.com/2024/01/30/user-readbasic-all-permission/ (INFERENCE: no Microsoft page shows the
+ * response). Filtering on them is refused (parseFilter below only knows the basic properties).
  */
 export function shapeUser(u: User, select: string[] | undefined, scope: 'full' | 'basic'): Row {
   const row = applySelect(userRow(u), select ?? USER_DEFAULT);
