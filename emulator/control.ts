@@ -12,6 +12,22 @@ import { EXCHANGE_APP_ROLES, KNOWN_ROLE_VALUES } from './permissions';
 import type { ActiveFault, RequestLogEntry } from './runtime';
 import type { OutboxMessage } from './state';
 
+export interface ExchangeScopeView {
+  id: string;
+  appId: string;
+  role: string;
+  groupId: string;
+  /** When Exchange starts applying it (after the RBAC cache delay). */
+  activeFrom: string;
+  /** Set once removed: Exchange keeps applying it until then. */
+  activeUntil: string | null;
+}
+
+export interface ClockView {
+  now: string;
+  offsetSeconds: number;
+}
+
 export interface ControlHooks {
   token: string;
   reset(): Promise<void>;
@@ -28,9 +44,12 @@ export interface ControlHooks {
   consentState(tenantId: string, appId: string): ConsentStateView;
   addExchangeScope(input: { tenantId: string; appId: string; role: string; groupId: string; id?: string }): {
     id: string;
+    activeFrom: string;
   };
   removeExchangeScope(tenantId: string, id: string): boolean;
-  listExchangeScopes(tenantId: string): { id: string; appId: string; role: string; groupId: string }[];
+  listExchangeScopes(tenantId: string): ExchangeScopeView[];
+  clock(): ClockView;
+  advanceClock(seconds: number): ClockView;
   setFaults(faults: FaultInput[]): void;
   addFault(fault: FaultInput): void;
   listFaults(): ActiveFault[];
@@ -80,6 +99,12 @@ const schemas = {
     jitterMs: z.number().int().min(0).default(0),
   }),
   limits: limitsSchema.partial(),
+  advance: z.strictObject({
+    seconds: z
+      .number()
+      .min(0)
+      .max(30 * 86_400),
+  }),
   user: z.strictObject({
     accountEnabled: z.boolean().optional(),
     mailbox: z.enum(['exchangeOnline', 'unlicensed', 'onPremises', 'none']).optional(),
@@ -184,6 +209,11 @@ export function registerControl(f: FastifyInstance, hooks: ControlHooks): void {
       api.put('/latency', async (req, reply) => {
         const b = parse(schemas.latency, req.body, reply);
         return b && guard(reply, () => hooks.setLatency(b.latencyMs, b.jitterMs));
+      });
+      api.get('/clock', async () => hooks.clock());
+      api.post('/clock/advance', async (req, reply) => {
+        const b = parse(schemas.advance, req.body, reply);
+        return b && guard(reply, () => hooks.advanceClock(b.seconds));
       });
       api.put('/limits', async (req, reply) => {
         const b = parse(schemas.limits, req.body, reply);
@@ -326,7 +356,7 @@ export class EmulatorControl {
     );
   }
   addExchangeScope(input: { tenantId: string; appId: string; role: string; groupId: string; id?: string }) {
-    return this.request<{ id: string }>('POST', '/exchange-scopes', input);
+    return this.request<{ id: string; activeFrom: string }>('POST', '/exchange-scopes', input);
   }
   removeExchangeScope(tenantId: string, id: string) {
     return this.request<{ ok: boolean }>(
@@ -335,7 +365,7 @@ export class EmulatorControl {
     );
   }
   listExchangeScopes(tenantId: string) {
-    return this.request<{ id: string; appId: string; role: string; groupId: string }[]>(
+    return this.request<ExchangeScopeView[]>(
       'GET',
       `/exchange-scopes?tenantId=${encodeURIComponent(tenantId)}`,
     );
@@ -360,6 +390,14 @@ export class EmulatorControl {
   }
   setLatency(latencyMs: number, jitterMs = 0) {
     return this.request<{ ok: boolean }>('PUT', '/latency', { latencyMs, jitterMs });
+  }
+  /** The emulator clock that consent propagation, replication and the Exchange RBAC cache are measured on. */
+  clock() {
+    return this.request<ClockView>('GET', '/clock');
+  }
+  /** Move the emulator clock forward, e.g. past the Exchange RBAC cache (`advanceClock(7200)`). */
+  advanceClock(seconds: number) {
+    return this.request<ClockView>('POST', '/clock/advance', { seconds });
   }
   setLimits(limits: Partial<Limits>) {
     return this.request<Limits>('PUT', '/limits', limits);

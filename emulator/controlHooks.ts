@@ -5,8 +5,9 @@
  * replaces it.
  */
 import { randomBytes } from 'node:crypto';
+import type { Clock } from './clock';
 import type { ControlHooks } from './control';
-import { SCOPE_GROUP_REASON, type FixtureObject } from './fixture';
+import { SCOPE_GROUP_REASON, type FixtureObject, type Limits } from './fixture';
 import type { FaultInjector, Latency, MailboxLimiter, RequestLog } from './runtime';
 import type { EmulatorState, MailboxKind, Tenant } from './state';
 
@@ -20,6 +21,9 @@ export interface ControlDeps {
   faults: FaultInjector;
   latency: Latency;
   log: RequestLog;
+  clock: Clock;
+  /** Replace every limit (mailbox, directory, token) and forget the counts so far. */
+  applyLimits: (limits: Limits) => Limits;
 }
 
 function tenantOr(deps: ControlDeps, id: string): Tenant {
@@ -38,7 +42,7 @@ export function createControlHooks(deps: ControlDeps): ControlHooks {
       deps.load(fx);
     },
     grantConsent({ tenantId, appId, roles, propagationSeconds }) {
-      const now = Date.now();
+      const now = deps.state().now();
       const delay =
         propagationSeconds !== undefined ? propagationSeconds * 1000 : deps.state().consentPropagationMs;
       const r = deps.state().grantConsent(tenantId, appId, roles, { createdAt: now, visibleAt: now + delay });
@@ -56,7 +60,7 @@ export function createControlHooks(deps: ControlDeps): ControlHooks {
     consentState(tenantId, appId) {
       const t = tenantOr(deps, tenantId);
       const sp = t.servicePrincipalByAppId(appId);
-      const effective = t.grantedRoles(appId);
+      const effective = t.grantedRoles(appId, deps.state().now());
       return {
         servicePrincipalId: sp?.id ?? null,
         accountEnabled: sp?.accountEnabled ?? null,
@@ -71,21 +75,23 @@ export function createControlHooks(deps: ControlDeps): ControlHooks {
       if (!group.mailEnabled)
         throw new Error(`group ${groupId} (${group.displayName}): ${SCOPE_GROUP_REASON}`);
       const sid = id ?? randomBytes(8).toString('hex');
-      t.exchangeScopes.set(sid, {
-        id: sid,
-        appId: appId.toLowerCase(),
-        role,
-        groupId: groupId.toLowerCase(),
-      });
+      const s = deps.state().addExchangeScope(t, { id: sid, appId, role, groupId });
       deps.changed();
-      return { id: sid };
+      return { id: sid, activeFrom: new Date(s.activeFrom ?? 0).toISOString() };
     },
     removeExchangeScope(tenantId, id) {
       deps.changed();
-      return tenantOr(deps, tenantId).exchangeScopes.delete(id);
+      return deps.state().removeExchangeScope(tenantOr(deps, tenantId), id);
     },
     listExchangeScopes(tenantId) {
-      return [...tenantOr(deps, tenantId).exchangeScopes.values()];
+      return [...tenantOr(deps, tenantId).exchangeScopes.values()].map((s) => ({
+        id: s.id,
+        appId: s.appId,
+        role: s.role,
+        groupId: s.groupId,
+        activeFrom: new Date(s.activeFrom ?? 0).toISOString(),
+        activeUntil: s.activeUntil == null ? null : new Date(s.activeUntil).toISOString(),
+      }));
     },
     setFaults: (f) => deps.faults.set(f),
     addFault: (f) => deps.faults.add(f),
@@ -95,9 +101,14 @@ export function createControlHooks(deps: ControlDeps): ControlHooks {
       deps.latency.jitterMs = jitter;
     },
     setLimits(l) {
-      deps.limiter.limits = { ...deps.limiter.limits, ...l };
-      deps.limiter.reset();
-      return deps.limiter.limits;
+      return deps.applyLimits({ ...deps.limiter.limits, ...l });
+    },
+    clock() {
+      return { now: new Date(deps.clock.now()).toISOString(), offsetSeconds: deps.clock.offsetSeconds };
+    },
+    advanceClock(seconds) {
+      deps.clock.advance(seconds);
+      return { now: new Date(deps.clock.now()).toISOString(), offsetSeconds: deps.clock.offsetSeconds };
     },
     setUser(tenantId, userId, patch) {
       const t = tenantOr(deps, tenantId);

@@ -239,6 +239,12 @@ export const limitsSchema = z.strictObject({
   /** Requests per app + mailbox in `mailboxWindowSeconds` (Outlook: 10,000 in 10 minutes). */
   mailboxRequestsPerWindow: z.number().int().positive().default(10_000),
   mailboxWindowSeconds: z.number().int().positive().default(600),
+  /** Directory (non-mailbox) Graph requests per app + tenant in `directoryWindowSeconds`; unset = unlimited. */
+  directoryRequestsPerWindow: z.number().int().positive().optional(),
+  directoryWindowSeconds: z.number().int().positive().default(10),
+  /** Token requests per app + tenant in `tokenWindowSeconds`; unset = unlimited. */
+  tokenRequestsPerWindow: z.number().int().positive().optional(),
+  tokenWindowSeconds: z.number().int().positive().default(60),
 });
 
 export const fixtureSchema = z
@@ -251,6 +257,10 @@ export const fixtureSchema = z
     latencyMs: z.number().int().min(0).optional(),
     jitterMs: z.number().int().min(0).optional(),
     consentPropagationSeconds: z.number().min(0).optional(),
+    /** Seconds before a service principal created by consent is seen by the token endpoint (AADSTS700016 until then). */
+    replicationDelaySeconds: z.number().min(0).optional(),
+    /** Seconds before an Exchange RBAC for Applications change applies (real: 30 minutes to 2 hours). */
+    exchangeRbacCacheSeconds: z.number().min(0).optional(),
     limits: limitsSchema.optional(),
   })
   .superRefine((f, ctx) => {

@@ -21,11 +21,13 @@ import {
 import { handleGraph, MALFORMED_JSON, type GraphContext } from './graph';
 import { registerLogin } from './login';
 import { loadOrCreatePki } from './pki';
-import { FaultInjector, Latency, MailboxLimiter, RequestLog } from './runtime';
+import { Clock } from './clock';
+import { DEFAULT_PROFILE, REALISTIC_PROFILE } from './profile';
+import { FaultInjector, Latency, MailboxLimiter, RateLimiter, RequestLog } from './runtime';
 import { FileStatePersistence, inMemoryPersistence, type StatePersistence } from './persistence';
 import { EmulatorState, keyCredential } from './state';
 import { TokenService } from './tokens';
-import { limitsSchema } from './fixture';
+import { limitsSchema, type Limits } from './fixture';
 
 export type { FaultInput, FixtureObject } from './fixture';
 export { FixtureError } from './fixture';
@@ -50,6 +52,12 @@ export interface EmulatorOptions {
   dataDir?: string;
   /** Seconds before newly consented roles appear in tokens (real tenants lag up to an hour). Default 0. */
   consentPropagationSeconds?: number;
+  /** Seconds before a service principal created by consent is seen by the token endpoint. Default 0. */
+  replicationDelaySeconds?: number;
+  /** Seconds before Exchange RBAC for Applications changes apply (real: 30 min – 2 h). Default 0. */
+  exchangeRbacCacheSeconds?: number;
+  /** Real-tenant delays and limits (profile.ts) instead of none; explicit options and the fixture still win. */
+  realistic?: boolean;
   /** Faults to inject from the start, added to the fixture's (see docs/emulator.md, "Fault injection"). */
   faults?: FaultInput[];
 }
@@ -107,12 +115,37 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
         },
       );
     }
-    s.consentPropagationMs = (opts.consentPropagationSeconds ?? fx.consentPropagationSeconds ?? 0) * 1000;
+    s.now = () => clock.now();
+    s.consentPropagationMs =
+      (opts.consentPropagationSeconds ?? fx.consentPropagationSeconds ?? profile.consentPropagationSeconds) *
+      1000;
+    s.replicationDelayMs =
+      (opts.replicationDelaySeconds ?? fx.replicationDelaySeconds ?? profile.replicationDelaySeconds) * 1000;
+    s.exchangeRbacCacheMs =
+      (opts.exchangeRbacCacheSeconds ?? fx.exchangeRbacCacheSeconds ?? profile.exchangeRbacCacheSeconds) *
+      1000;
     return s;
   };
+  const profile = opts.realistic ? REALISTIC_PROFILE : DEFAULT_PROFILE;
+  const clock = new Clock();
   let state = build(fixture);
   const tokens = new TokenService(pki);
-  const limiter = new MailboxLimiter(limitsSchema.parse(fixture.limits ?? {}));
+  const limitsOf = (fx: Fixture) => limitsSchema.parse({ ...profile.limits, ...fx.limits });
+  const limiter = new MailboxLimiter(limitsOf(fixture));
+  const directoryLimiter = new RateLimiter(undefined, 10);
+  const tokenLimiter = new RateLimiter(undefined, 60);
+  const applyLimits = (l: Limits): Limits => {
+    limiter.limits = l;
+    limiter.reset();
+    directoryLimiter.limit = l.directoryRequestsPerWindow;
+    directoryLimiter.windowSeconds = l.directoryWindowSeconds;
+    directoryLimiter.reset();
+    tokenLimiter.limit = l.tokenRequestsPerWindow;
+    tokenLimiter.windowSeconds = l.tokenWindowSeconds;
+    tokenLimiter.reset();
+    return l;
+  };
+  applyLimits(limitsOf(fixture));
   const faults = new FaultInjector([...fixture.faults, ...(opts.faults ?? [])]);
   const latency = new Latency(
     opts.latencyMs ?? fixture.latencyMs ?? 0,
@@ -172,6 +205,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
     },
     tokens,
     limiter,
+    directoryLimiter,
     faults,
     latency,
     log,
@@ -186,6 +220,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
     log,
     origin: () => origin,
     changed,
+    tokenLimiter,
+    clock,
   });
 
   app.all('/v1.0/*', async (req, reply) => {
@@ -254,8 +290,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
   const resetTo = (fx: Fixture) => {
     fixture = fx;
     state = build(fx);
-    limiter.limits = limitsSchema.parse(fx.limits ?? {});
-    limiter.reset();
+    applyLimits(limitsOf(fx));
     faults.set([...fx.faults, ...(opts.faults ?? [])]);
     latency.ms = opts.latencyMs ?? fx.latencyMs ?? 0;
     latency.jitterMs = opts.jitterMs ?? fx.jitterMs ?? 0;
@@ -276,6 +311,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
     faults,
     latency,
     log,
+    clock,
+    applyLimits,
   });
   registerControl(app, hooks);
 

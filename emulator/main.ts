@@ -1,5 +1,5 @@
 /**
- * `npm run emulator -- [--port 8443] [--fixture FILE] [--latency-ms N] [--persist DIR]`
+ * `npm run emulator -- [--port 8443] [--fixture FILE] [--latency-ms N] [--persist DIR] [--realistic]`
  * Prints one JSON line when ready — {loginUrl, graphUrl, caCertPath, controlToken, …} — and stops cleanly on
  * SIGINT / SIGTERM. A broken fixture exits 2 with file, field and reason on stderr.
  */
@@ -63,6 +63,20 @@ async function main(): Promise<void> {
       'delay before consented roles appear in tokens',
       int('--consent-propagation-seconds', 0, 86_400),
     )
+    .option(
+      '--replication-delay-seconds <s>',
+      'delay before a service principal created by consent can get tokens (AADSTS700016 until then)',
+      int('--replication-delay-seconds', 0, 86_400),
+    )
+    .option(
+      '--exchange-rbac-cache-seconds <s>',
+      'delay before Exchange RBAC for Applications changes apply (real: 1800-7200)',
+      int('--exchange-rbac-cache-seconds', 0, 86_400),
+    )
+    .option(
+      '--realistic',
+      'real-tenant delays and limits: consent propagation, replication, the Exchange RBAC cache, directory and token throttling (see docs/emulator.md)',
+    )
     .showHelpAfterError();
   program.parse();
   const o = program.opts<{
@@ -74,6 +88,9 @@ async function main(): Promise<void> {
     persist?: string;
     dataDir?: string;
     consentPropagationSeconds?: number;
+    replicationDelaySeconds?: number;
+    exchangeRbacCacheSeconds?: number;
+    realistic?: boolean;
     fault?: FaultInput[];
     tokenOutage?: boolean;
   }>();
@@ -89,6 +106,9 @@ async function main(): Promise<void> {
       persistDir: o.persist,
       dataDir: o.dataDir,
       consentPropagationSeconds: o.consentPropagationSeconds,
+      replicationDelaySeconds: o.replicationDelaySeconds,
+      exchangeRbacCacheSeconds: o.exchangeRbacCacheSeconds,
+      realistic: o.realistic,
       faults: [...(o.fault ?? []), ...(o.tokenOutage ? [{ route: 'token', kind: '503' as const }] : [])],
     });
   } catch (err) {

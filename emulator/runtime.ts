@@ -54,6 +54,35 @@ export class MailboxLimiter {
   }
 }
 
+/**
+ * A plain sliding-window request counter per key (app + tenant), for the limits that are not Outlook's:
+ * directory reads (Entra ID throttles per app and tenant, https://learn.microsoft.com/graph/throttling-limits,
+ * "Identity and access service limits") and the token endpoint. `limit` undefined = unlimited (the default,
+ * so tests are not throttled unless they ask for it). Refused requests count too.
+ */
+export class RateLimiter {
+  private readonly hits = new Map<string, number[]>();
+  constructor(
+    public limit: number | undefined,
+    public windowSeconds: number,
+  ) {}
+
+  /** undefined = allowed; otherwise seconds until the oldest request in the window leaves it. */
+  hit(key: string, now = Date.now()): number | undefined {
+    if (this.limit === undefined) return undefined;
+    const windowMs = this.windowSeconds * 1000;
+    const times = (this.hits.get(key) ?? []).filter((t) => t > now - windowMs);
+    times.push(now);
+    this.hits.set(key, times);
+    if (times.length <= this.limit) return undefined;
+    return Math.max(1, Math.ceil((times[times.length - 1 - this.limit]! + windowMs - now) / 1000));
+  }
+
+  reset(): void {
+    this.hits.clear();
+  }
+}
+
 export interface ActiveFault extends FaultSpec {
   injected: number;
 }

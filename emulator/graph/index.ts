@@ -80,7 +80,24 @@ export async function handleGraph(g: GraphContext, req: GraphRequest): Promise<G
           return finish({ ...resp, route: routeId });
         }
       }
-      if (found.route.mailboxParam !== undefined) {
+      if (found.route.mailboxParam === undefined) {
+        // Directory reads and writes: Entra ID throttles per app + tenant, answering 429 TooManyRequests
+        // "Too many requests from Identifier:{appId} under category:throttle.aad.ags.appId.large" with
+        // Retry-After (body observed in github.com/dafthack/GraphRunner/pull/11; limits per app and tenant in
+        // https://learn.microsoft.com/graph/throttling-limits, "Identity and access service limits").
+        const wait = g.directoryLimiter.hit(`${caller.claims.appid}|${caller.tenant.id}`);
+        if (wait !== undefined)
+          return finish({
+            ...graphError(
+              429,
+              'TooManyRequests',
+              `Too many requests from Identifier:${caller.claims.appid} under category:throttle.aad.ags.appId.large. Please try again later.`,
+              ids,
+              { 'retry-after': String(wait) },
+            ),
+            route: routeId,
+          });
+      } else {
         const raw = found.params[found.route.mailboxParam]!;
         const key = `${caller.claims.appid}|${caller.tenant.id}|${(caller.tenant.findUser(raw)?.id ?? raw).toLowerCase()}`;
         meta.mailbox = caller.tenant.findUser(raw)?.userPrincipalName ?? raw;

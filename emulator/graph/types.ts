@@ -3,7 +3,7 @@
  * (from the bearer token), the per-request context handed to a handler, and a route definition (data).
  */
 import type { GraphResponse } from '../errors';
-import type { FaultInjector, Latency, MailboxLimiter, RequestLog } from '../runtime';
+import type { FaultInjector, Latency, MailboxLimiter, RateLimiter, RequestLog } from '../runtime';
 import type { EmulatorState, Tenant } from '../state';
 import type { AccessTokenClaims, TokenService } from '../tokens';
 
@@ -11,6 +11,8 @@ export interface GraphContext {
   state: EmulatorState;
   tokens: TokenService;
   limiter: MailboxLimiter;
+  /** Directory (non-mailbox) requests per app + tenant. */
+  directoryLimiter: RateLimiter;
   faults: FaultInjector;
   latency: Latency;
   log: RequestLog;

@@ -11,7 +11,7 @@ import { appFromFixture, type AppCertificates } from './applications';
 import { isoLocal, makeEvent } from './calendar';
 import { groupFromFixture } from './groups';
 import { Tenant } from './tenant';
-import type { AppRoleAssignment, Application, OutboxMessage, ServicePrincipal } from './types';
+import type { AppRoleAssignment, Application, ExchangeScope, OutboxMessage, ServicePrincipal } from './types';
 import { generateUsers, userFromFixture } from './users';
 
 export * from './types';
@@ -28,6 +28,12 @@ export class EmulatorState {
   readonly outbox: OutboxMessage[] = [];
   /** `tenantId|userId` of users switched through the control API (persisted; the rest come from the fixture). */
   readonly touchedUsers = new Set<string>();
+  /** The emulator clock (clock.ts); wall time until the server wires its clock in. */
+  now: () => number = () => Date.now();
+  /** Delay before a new service principal is seen by the token endpoint (Entra replication). */
+  replicationDelayMs = 0;
+  /** Delay before an Exchange RBAC for Applications change applies (the 30 min – 2 h cache). */
+  exchangeRbacCacheMs = 0;
   consentPropagationMs = 0;
 
   static fromFixture(fixture: Fixture, certs: AppCertificates): EmulatorState {
@@ -48,7 +54,11 @@ export class EmulatorState {
       s.tenantsByDomain.set(tenant.domain, tenant);
       for (const c of t.consents) {
         const at = c.grantedAt ? Date.parse(c.grantedAt) : Date.now();
-        s.grantConsent(tenant.id, c.appId, c.roles, { visibleAt: at, createdAt: at });
+        s.grantConsent(tenant.id, c.appId, c.roles, {
+          visibleAt: at,
+          createdAt: at,
+          servicePrincipalVisibleAt: at,
+        });
         const sp = tenant.servicePrincipalByAppId(c.appId);
         if (sp) sp.accountEnabled = c.accountEnabled;
       }
@@ -59,6 +69,8 @@ export class EmulatorState {
           appId: sc.appId.toLowerCase(),
           role: sc.role,
           groupId: sc.groupId.toLowerCase(),
+          activeFrom: 0,
+          activeUntil: null,
         });
       }
       for (const e of t.events) {
@@ -102,13 +114,13 @@ export class EmulatorState {
     tenantId: string,
     appId: string,
     roles?: string[],
-    opts: { visibleAt?: number; createdAt?: number } = {},
+    opts: { visibleAt?: number; createdAt?: number; servicePrincipalVisibleAt?: number } = {},
   ): { servicePrincipal: ServicePrincipal; created: AppRoleAssignment[] } {
     const tenant = this.findTenant(tenantId);
     if (!tenant) throw new Error(`no tenant ${tenantId}`);
     const app = this.findApp(appId);
     if (!app) throw new Error(`no app ${appId}`);
-    const createdAt = opts.createdAt ?? Date.now();
+    const createdAt = opts.createdAt ?? this.now();
     let sp = tenant.servicePrincipalByAppId(app.appId);
     if (!sp) {
       sp = {
@@ -123,6 +135,10 @@ export class EmulatorState {
         createdDateTime: new Date(createdAt).toISOString(),
       };
       tenant.servicePrincipals.set(sp.id, sp);
+      tenant.servicePrincipalVisibleAt.set(
+        sp.id,
+        opts.servicePrincipalVisibleAt ?? createdAt + this.replicationDelayMs,
+      );
     }
     const have = new Set(tenant.grantedRoles(app.appId, Number.MAX_SAFE_INTEGER));
     const created: AppRoleAssignment[] = [];
@@ -145,6 +161,31 @@ export class EmulatorState {
       created.push(a);
     }
     return { servicePrincipal: sp, created };
+  }
+
+  /** Exchange `New-ManagementRoleAssignment -App … -CustomResourceScope …`, applied after the RBAC cache delay. */
+  addExchangeScope(
+    tenant: Tenant,
+    scope: { id: string; appId: string; role: string; groupId: string },
+  ): ExchangeScope {
+    const s: ExchangeScope = {
+      ...scope,
+      appId: scope.appId.toLowerCase(),
+      groupId: scope.groupId.toLowerCase(),
+      activeFrom: this.now() + this.exchangeRbacCacheMs,
+      activeUntil: null,
+    };
+    tenant.exchangeScopes.set(s.id, s);
+    return s;
+  }
+
+  /** `Remove-ManagementRoleAssignment`: the grant keeps working until the RBAC cache expires. */
+  removeExchangeScope(tenant: Tenant, id: string): boolean {
+    const s = tenant.exchangeScopes.get(id);
+    if (!s || s.activeUntil != null) return false;
+    if (this.exchangeRbacCacheMs === 0) tenant.exchangeScopes.delete(id);
+    else s.activeUntil = this.now() + this.exchangeRbacCacheMs;
+    return true;
   }
 
   /** Revoke: remove the named roles, or (no roles) delete the service principal and all its assignments. */

@@ -29,6 +29,8 @@ export class Tenant {
   readonly calendars = new Map<string, Map<string, CalendarEvent>>();
   readonly graphServicePrincipal: ServicePrincipal;
   authorizationPolicy: AuthorizationPolicy;
+  /** Service principal id → when token issuance sees it (replication after consent; emulator clock, ms). */
+  readonly servicePrincipalVisibleAt = new Map<string, number>();
   private readonly transitiveCache = new Map<string, string[]>();
 
   constructor(
@@ -131,7 +133,7 @@ export class Tenant {
   }
 
   /** App role values granted to an app's service principal that are visible (propagated) at `now`. */
-  grantedRoles(appId: string, now = Date.now()): string[] {
+  grantedRoles(appId: string, now: number): string[] {
     const sp = this.servicePrincipalByAppId(appId);
     if (!sp) return [];
     const roles = new Set<string>();
@@ -153,9 +155,10 @@ export class Tenant {
     appId: string,
     permissions: string[],
     userId: string,
+    now: number,
   ): 'none' | 'inScope' | 'outOfScope' {
     let any = false;
-    for (const s of this.exchangeScopes.values()) {
+    for (const s of this.activeExchangeScopes(now)) {
       if (s.appId.toLowerCase() !== appId.toLowerCase()) continue;
       const grants = EXCHANGE_APP_ROLES[s.role];
       if (!grants || !permissions.includes(grants)) continue;
@@ -163,6 +166,12 @@ export class Tenant {
       if (this.groups.get(s.groupId)?.members.includes(userId)) return 'inScope';
     }
     return any ? 'outOfScope' : 'none';
+  }
+
+  /** Scopes Exchange applies at `now`: added ones once the RBAC cache has caught up, removed ones until it has. */
+  *activeExchangeScopes(now: number): Iterable<ExchangeScope> {
+    for (const s of this.exchangeScopes.values())
+      if ((s.activeFrom ?? 0) <= now && (s.activeUntil == null || now < s.activeUntil)) yield s;
   }
 
   calendar(user: User): Map<string, CalendarEvent> {

@@ -78,6 +78,13 @@ export interface ExchangeScope {
   appId: string;
   role: string;
   groupId: string;
+  /**
+   * Exchange caches RBAC for Applications: "changes take 30 minutes to 2 hours" to apply
+   * (https://learn.microsoft.com/exchange/permissions-exo/application-rbac). A new assignment applies from
+   * `activeFrom`; a removed one keeps applying until `activeUntil` (emulator clock, ms).
+   */
+  activeFrom?: number;
+  activeUntil?: number | null;
 }
 
 export interface PasswordCredential {

@@ -23,7 +23,7 @@ export function mailboxAccess(c: Ctx, permissions: string[]): User {
   const entra = permissions.some((p) => c.caller.roles.has(p));
   const scopedAny =
     !entra &&
-    [...tenant.exchangeScopes.values()].some(
+    [...tenant.activeExchangeScopes(c.g.state.now())].some(
       (s) => s.appId === appId.toLowerCase() && permissions.includes(EXCHANGE_APP_ROLES[s.role] ?? ''),
     );
   if (!entra && !scopedAny)
@@ -40,7 +40,7 @@ export function mailboxAccess(c: Ctx, permissions: string[]): User {
         ? 'The mailbox is either inactive, soft-deleted, or is hosted on-premise.'
         : 'REST API is not yet supported for this mailbox.',
     );
-  if (!entra && tenant.exchangeScopeDecision(appId, permissions, user.id) !== 'inScope')
+  if (!entra && tenant.exchangeScopeDecision(appId, permissions, user.id, c.g.state.now()) !== 'inScope')
     throw new GraphHttpError(403, 'ErrorAccessDenied', 'Access is denied. Check credentials and try again.');
   return user;
 }

@@ -84,7 +84,12 @@ function getSchedule(c: Ctx): GraphResponse {
       };
     if (
       !entra &&
-      tenant.exchangeScopeDecision(appId, ['Calendars.Read', 'Calendars.ReadWrite'], u.id) !== 'inScope'
+      tenant.exchangeScopeDecision(
+        appId,
+        ['Calendars.Read', 'Calendars.ReadWrite'],
+        u.id,
+        c.g.state.now(),
+      ) !== 'inScope'
     )
       return {
         scheduleId: address,

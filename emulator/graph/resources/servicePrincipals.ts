@@ -95,7 +95,7 @@ function createAssignment(c: Ctx): GraphResponse {
     );
   if (tenant.grantedRoles(client.appId, Number.MAX_SAFE_INTEGER).includes(role.value))
     throw badRequest('Permission being assigned already exists on the object.', 'Request_BadRequest');
-  const now = Date.now();
+  const now = c.g.state.now();
   const { created } = c.g.state.grantConsent(tenant.id, client.appId, [role.value], {
     visibleAt: now,
     createdAt: now,
