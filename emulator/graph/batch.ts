@@ -67,9 +67,18 @@ export async function handleBatch(
       (!Array.isArray(r.dependsOn) ||
         !r.dependsOn.every((d) => typeof d === 'string' && seen.has(d) && d !== r.id))
     )
-      throw badRequest(`Request '${r.id}': dependsOn must name earlier requests of this batch.`);
+      // A dependency must be an earlier request of the same batch; Graph answers "Invalid dependency for
+      // request Id …" (seen in microsoftgraph/msgraph-sdk-dotnet-core#891).
+      throw badRequest(
+        `Invalid dependency for request Id '${r.id}': dependsOn must name earlier requests of this batch.`,
+      );
     items.push(r as unknown as BatchItem);
   }
+  // "Batch should be either fully sequential or fully parallel" (400; json-batching.md as corrected in
+  // microsoftgraph/microsoft-graph-docs-contrib#2339): once one request uses dependsOn, every request after
+  // the first must depend on another.
+  if (items.some((i) => i.dependsOn?.length) && items.slice(1).some((i) => !i.dependsOn?.length))
+    throw badRequest('Batch should be either fully sequential or fully parallel.');
   const sequential = items.some((i) => i.dependsOn?.length);
   const results = new Map<
     string,

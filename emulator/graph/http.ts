@@ -44,7 +44,10 @@ export function page<T>(
   const top = parseTop(c.req.query, def, max);
   const offset = decodeSkipToken(c.req.query);
   const slice = all.slice(offset, offset + top);
-  const body: Row = { '@odata.context': ctxUrl(c, context), ...extra, value: slice.map(map) };
+  // "@odata.count … will be present only in the first page" (https://learn.microsoft.com/graph/paging).
+  const first =
+    offset === 0 ? extra : Object.fromEntries(Object.entries(extra).filter(([k]) => k !== '@odata.count'));
+  const body: Row = { '@odata.context': ctxUrl(c, context), ...first, value: slice.map(map) };
   if (offset + top < all.length) {
     const q = new URLSearchParams(c.req.query);
     q.set('$skiptoken', encodeSkipToken(offset + top));
@@ -55,6 +58,26 @@ export function page<T>(
     );
   }
   return ok(body);
+}
+
+/**
+ * `$count=true` on a directory collection is an advanced query: it needs `ConsistencyLevel: eventual`
+ * (https://learn.microsoft.com/graph/aad-advanced-queries), else 400. Returns the annotation to add.
+ */
+export function countAnnotation(c: Ctx, n: number): Row {
+  if (!countRequested(c)) return {};
+  if (!advancedQuery(c))
+    throw new GraphHttpError(
+      400,
+      'Request_BadRequest',
+      '$count is not supported without the ConsistencyLevel: eventual header.',
+    );
+  return { '@odata.count': n };
+}
+
+/** @odata.context of an entity set or entity, naming the selected properties as Graph does: users(id,mail). */
+export function setContext(set: string, select: string[] | undefined, entity = false): string {
+  return `${set}${select ? `(${select.join(',')})` : ''}${entity ? '/$entity' : ''}`;
 }
 
 export function countRequested(c: Ctx): boolean {

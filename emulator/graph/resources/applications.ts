@@ -3,7 +3,7 @@ import { GraphHttpError } from '../../errors';
 import { applySelect, parseFilter, parseSelect, type Row } from '../../odata';
 import { roleByValue } from '../../permissions';
 import type { Application } from '../../state';
-import { advancedQuery, ctxUrl, ok, page, requireRoles } from '../http';
+import { advancedQuery, countAnnotation, ctxUrl, ok, page, requireRoles, setContext } from '../http';
 import type { Ctx, RouteDef } from '../types';
 import { APP_READ } from './servicePrincipals';
 
@@ -82,7 +82,15 @@ export const routes: RouteDef[] = [
         });
         apps = apps.filter((a) => clause(a as unknown as Row));
       }
-      return page(c, apps, 100, 999, (a) => applySelect(appRow(a, false), select), 'applications');
+      return page(
+        c,
+        apps,
+        100,
+        999,
+        (a) => applySelect(appRow(a, false), select),
+        setContext('applications', select),
+        countAnnotation(c, apps.length),
+      );
     },
   },
   {
@@ -104,7 +112,7 @@ export const routes: RouteDef[] = [
         );
       const select = parseSelect(c.req.query, APP_PROPS, 'application');
       return ok({
-        '@odata.context': ctxUrl(c, 'applications/$entity'),
+        '@odata.context': ctxUrl(c, setContext('applications', select, true)),
         ...applySelect(appRow(app, !!select?.includes('keyCredentials')), select),
       });
     },

@@ -2,7 +2,7 @@
 import { GraphHttpError } from '../../errors';
 import { applySelect, parseFilter, parseSelect, type Row } from '../../odata';
 import type { Group, User } from '../../state';
-import { advancedQuery, ctxUrl, ok, page, requireRoles } from '../http';
+import { advancedQuery, countAnnotation, ctxUrl, ok, page, requireRoles, setContext } from '../http';
 import type { Ctx, Handler, RouteDef } from '../types';
 import { shapeUser, userRow, USER_PROPS } from './users';
 
@@ -89,7 +89,15 @@ function listMembers(transitive: boolean, usersOnly: boolean): Handler {
       const keep = new Set(all.filter((u) => clause(userRow(u))).map((u) => u.id));
       rows = rows.filter((r) => keep.has(r.id as string));
     }
-    return page(c, rows, 100, 999, (r) => r, usersOnly ? 'users' : 'directoryObjects');
+    return page(
+      c,
+      rows,
+      100,
+      999,
+      (r) => r,
+      setContext(usersOnly ? 'users' : 'directoryObjects', parseSelect(c.req.query, USER_PROPS, 'user')),
+      countAnnotation(c, rows.length),
+    );
   };
 }
 
@@ -104,7 +112,10 @@ export const routes: RouteDef[] = [
       requireRoles(c, GROUP_READ);
       const g = findGroupOr404(c);
       const select = parseSelect(c.req.query, GROUP_PROPS, 'group');
-      return ok({ '@odata.context': ctxUrl(c, 'groups/$entity'), ...applySelect(groupRow(g), select) });
+      return ok({
+        '@odata.context': ctxUrl(c, setContext('groups', select, true)),
+        ...applySelect(groupRow(g), select),
+      });
     },
   },
   { id: 'listGroupMembers', method: 'GET', path: '/groups/{id}/members', handler: listMembers(false, false) },

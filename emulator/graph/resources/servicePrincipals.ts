@@ -3,7 +3,16 @@ import { badRequest, GraphHttpError, type GraphResponse } from '../../errors';
 import { applySelect, parseFilter, parseSelect, type Row } from '../../odata';
 import { GRAPH_APP_ROLES, roleById } from '../../permissions';
 import type { AppRoleAssignment, ServicePrincipal } from '../../state';
-import { advancedQuery, ctxUrl, objectBody, ok, page, requireRoles } from '../http';
+import {
+  advancedQuery,
+  countAnnotation,
+  ctxUrl,
+  objectBody,
+  ok,
+  page,
+  requireRoles,
+  setContext,
+} from '../http';
 import type { Ctx, RouteDef } from '../types';
 
 export const APP_READ = [
@@ -138,7 +147,15 @@ export const routes: RouteDef[] = [
         });
         sps = sps.filter((sp) => clause(sp as unknown as Row));
       }
-      return page(c, sps, 100, 999, (sp) => applySelect(spRow(sp), select), 'servicePrincipals');
+      return page(
+        c,
+        sps,
+        100,
+        999,
+        (sp) => applySelect(spRow(sp), select),
+        setContext('servicePrincipals', select),
+        countAnnotation(c, sps.length),
+      );
     },
   },
   {
@@ -150,7 +167,7 @@ export const routes: RouteDef[] = [
       const sp = findSp(c, c.params[0]!);
       const select = parseSelect(c.req.query, SP_PROPS, 'servicePrincipal');
       return ok({
-        '@odata.context': ctxUrl(c, 'servicePrincipals/$entity'),
+        '@odata.context': ctxUrl(c, setContext('servicePrincipals', select, true)),
         ...applySelect(spRow(sp), select),
       });
     },

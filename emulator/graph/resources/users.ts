@@ -5,7 +5,7 @@
 import { GraphHttpError } from '../../errors';
 import { applySelect, parseFilter, parseSelect, type Row } from '../../odata';
 import type { User } from '../../state';
-import { advancedQuery, countRequested, ctxUrl, ok, page, requireRoles } from '../http';
+import { advancedQuery, countAnnotation, ctxUrl, ok, page, requireRoles } from '../http';
 import type { Ctx, RouteDef } from '../types';
 
 // ------------------------------------------------------------------ users
@@ -106,13 +106,7 @@ export const routes: RouteDef[] = [
         const clause = parseFilter(filter, { properties: props, advanced: advancedQuery(c) });
         users = users.filter((u) => clause(userRow(u)));
       }
-      const extra: Row = countRequested(c) ? { '@odata.count': users.length } : {};
-      if (countRequested(c) && !advancedQuery(c))
-        throw new GraphHttpError(
-          400,
-          'Request_BadRequest',
-          '$count is not supported without the ConsistencyLevel: eventual header.',
-        );
+      const extra = countAnnotation(c, users.length);
       return page(
         c,
         users,
