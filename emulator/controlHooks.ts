@@ -84,7 +84,12 @@ export function createControlHooks(deps: ControlDeps): ControlHooks {
       return deps.state().removeExchangeScope(tenantOr(deps, tenantId), id);
     },
     listExchangeScopes(tenantId) {
-      return [...tenantOr(deps, tenantId).exchangeScopes.values()].map((s) => ({
+      const t = tenantOr(deps, tenantId);
+      const now = deps.state().now();
+      // A removed assignment whose cache has expired is gone for good.
+      for (const [id, s] of t.exchangeScopes)
+        if (s.activeUntil != null && s.activeUntil <= now) t.exchangeScopes.delete(id);
+      return [...t.exchangeScopes.values()].map((s) => ({
         id: s.id,
         appId: s.appId,
         role: s.role,
