@@ -3,14 +3,29 @@
  * of LocalStack's /_localstack/chaos: reset, load a fixture, grant or revoke consent, Exchange scopes,
  * faults, latency, limits, the request log and the outbox. `EmulatorControl` is its typed client.
  */
-import { randomUUID, timingSafeEqual } from 'node:crypto';
-import https from 'node:https';
+import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { faultSchema, limitsSchema, type FaultInput, type FixtureObject, type Limits } from './fixture';
 import { EXCHANGE_APP_ROLES, KNOWN_ROLE_VALUES } from './permissions';
 import type { ActiveFault, RequestLogEntry } from './runtime';
 import type { OutboxMessage } from './state';
+
+export interface ExchangeScopeView {
+  id: string;
+  appId: string;
+  role: string;
+  groupId: string;
+  /** When Exchange starts applying it (after the RBAC cache delay). */
+  activeFrom: string;
+  /** Set once removed: Exchange keeps applying it until then. */
+  activeUntil: string | null;
+}
+
+export interface ClockView {
+  now: string;
+  offsetSeconds: number;
+}
 
 export interface ControlHooks {
   token: string;
@@ -28,9 +43,12 @@ export interface ControlHooks {
   consentState(tenantId: string, appId: string): ConsentStateView;
   addExchangeScope(input: { tenantId: string; appId: string; role: string; groupId: string; id?: string }): {
     id: string;
+    activeFrom: string;
   };
   removeExchangeScope(tenantId: string, id: string): boolean;
-  listExchangeScopes(tenantId: string): { id: string; appId: string; role: string; groupId: string }[];
+  listExchangeScopes(tenantId: string): ExchangeScopeView[];
+  clock(): ClockView;
+  advanceClock(seconds: number): ClockView;
   setFaults(faults: FaultInput[]): void;
   addFault(fault: FaultInput): void;
   listFaults(): ActiveFault[];
@@ -80,6 +98,12 @@ const schemas = {
     jitterMs: z.number().int().min(0).default(0),
   }),
   limits: limitsSchema.partial(),
+  advance: z.strictObject({
+    seconds: z
+      .number()
+      .min(0)
+      .max(30 * 86_400),
+  }),
   user: z.strictObject({
     accountEnabled: z.boolean().optional(),
     mailbox: z.enum(['exchangeOnline', 'unlicensed', 'onPremises', 'none']).optional(),
@@ -185,6 +209,11 @@ export function registerControl(f: FastifyInstance, hooks: ControlHooks): void {
         const b = parse(schemas.latency, req.body, reply);
         return b && guard(reply, () => hooks.setLatency(b.latencyMs, b.jitterMs));
       });
+      api.get('/clock', async () => hooks.clock());
+      api.post('/clock/advance', async (req, reply) => {
+        const b = parse(schemas.advance, req.body, reply);
+        return b && guard(reply, () => hooks.advanceClock(b.seconds));
+      });
       api.put('/limits', async (req, reply) => {
         const b = parse(schemas.limits, req.body, reply);
         return b && guard(reply, () => hooks.setLimits(b));
@@ -240,165 +269,4 @@ export function registerControl(f: FastifyInstance, hooks: ControlHooks): void {
   );
 }
 
-// ------------------------------------------------------------------ typed client
-
-export class ControlError extends Error {
-  constructor(
-    readonly status: number,
-    readonly body: unknown,
-  ) {
-    super(`emulator control API answered ${status}: ${JSON.stringify(body)}`);
-  }
-}
-
-/** Typed client for /_emulator/; trusts the emulator CA explicitly, so it works before `trustEmulatorCa`. */
-export class EmulatorControl {
-  private readonly agent: https.Agent;
-  constructor(
-    readonly origin: string,
-    private readonly token: string,
-    caPem: string,
-  ) {
-    this.agent = new https.Agent({ ca: caPem, keepAlive: false });
-  }
-
-  private request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    return new Promise<T>((resolve, reject) => {
-      const req = https.request(
-        `${this.origin}/_emulator${path}`,
-        {
-          method,
-          agent: this.agent,
-          headers: {
-            authorization: `Bearer ${this.token}`,
-            'x-request-id': randomUUID(),
-            ...(data ? { 'content-type': 'application/json', 'content-length': String(data.length) } : {}),
-          },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString();
-            let parsed: unknown = text;
-            try {
-              parsed = text ? JSON.parse(text) : undefined;
-            } catch {
-              /* keep text */
-            }
-            if ((res.statusCode ?? 500) >= 400) reject(new ControlError(res.statusCode ?? 500, parsed));
-            else resolve(parsed as T);
-          });
-        },
-      );
-      req.on('error', reject);
-      req.end(data);
-    });
-  }
-
-  health() {
-    return this.request<{ ok: boolean }>('GET', '/health');
-  }
-  /** Back to the fixture loaded at start (or the last one loaded), with empty log, outbox, faults. */
-  reset() {
-    return this.request<{ ok: boolean }>('POST', '/reset');
-  }
-  loadFixture(fixture: FixtureObject) {
-    return this.request<{ ok: boolean }>('POST', '/fixture', fixture);
-  }
-  /** Admin consent without the page: roles default to the app's required permissions. */
-  grantConsent(input: { tenantId: string; appId: string; roles?: string[]; propagationSeconds?: number }) {
-    return this.request<{ servicePrincipalId: string; granted: string[]; visibleAt: string }>(
-      'POST',
-      '/consent',
-      input,
-    );
-  }
-  /** Remove roles, or (no roles) delete the enterprise app: the tenant revokes consent. */
-  revokeConsent(input: { tenantId: string; appId: string; roles?: string[] }) {
-    return this.request<{ removed: number; servicePrincipalDeleted: boolean }>('DELETE', '/consent', input);
-  }
-  consentState(tenantId: string, appId: string) {
-    return this.request<ConsentStateView>(
-      'GET',
-      `/consent?tenantId=${encodeURIComponent(tenantId)}&appId=${encodeURIComponent(appId)}`,
-    );
-  }
-  addExchangeScope(input: { tenantId: string; appId: string; role: string; groupId: string; id?: string }) {
-    return this.request<{ id: string }>('POST', '/exchange-scopes', input);
-  }
-  removeExchangeScope(tenantId: string, id: string) {
-    return this.request<{ ok: boolean }>(
-      'DELETE',
-      `/exchange-scopes/${encodeURIComponent(id)}?tenantId=${encodeURIComponent(tenantId)}`,
-    );
-  }
-  listExchangeScopes(tenantId: string) {
-    return this.request<{ id: string; appId: string; role: string; groupId: string }[]>(
-      'GET',
-      `/exchange-scopes?tenantId=${encodeURIComponent(tenantId)}`,
-    );
-  }
-  setFaults(faults: FaultInput[]) {
-    return this.request<{ ok: boolean }>('PUT', '/faults', { faults });
-  }
-  addFault(fault: FaultInput) {
-    return this.request<{ ok: boolean }>('POST', '/faults', fault);
-  }
-  listFaults() {
-    return this.request<ActiveFault[]>('GET', '/faults');
-  }
-  clearFaults() {
-    return this.request<{ ok: boolean }>('DELETE', '/faults');
-  }
-  /** Token endpoint outage: every token request fails with `status` (503 by default) until cleared. */
-  tokenOutage(on: boolean, status: 500 | 503 | 504 = 503) {
-    return on
-      ? this.addFault({ route: 'token', kind: String(status) as '503', rate: 1 })
-      : this.setFaults([]);
-  }
-  setLatency(latencyMs: number, jitterMs = 0) {
-    return this.request<{ ok: boolean }>('PUT', '/latency', { latencyMs, jitterMs });
-  }
-  setLimits(limits: Partial<Limits>) {
-    return this.request<Limits>('PUT', '/limits', limits);
-  }
-  setUser(
-    tenantId: string,
-    userId: string,
-    patch: { accountEnabled?: boolean; mailbox?: 'exchangeOnline' | 'unlicensed' | 'onPremises' | 'none' },
-  ) {
-    return this.request<{ ok: boolean }>(
-      'PATCH',
-      `/tenants/${encodeURIComponent(tenantId)}/users/${encodeURIComponent(userId)}`,
-      patch,
-    );
-  }
-  /** Move a password or key credential's endDateTime (e.g. into the past to test expiry). */
-  setCredentialEnd(appId: string, keyId: string, endDateTime: string) {
-    return this.request<{ ok: boolean }>(
-      'PATCH',
-      `/apps/${encodeURIComponent(appId)}/credentials/${encodeURIComponent(keyId)}`,
-      { endDateTime },
-    );
-  }
-  requests(filter: { since?: number; route?: string; limit?: number } = {}) {
-    const q = new URLSearchParams();
-    for (const [k, v] of Object.entries(filter)) if (v !== undefined) q.set(k, String(v));
-    const qs = q.toString();
-    return this.request<RequestLogEntry[]>('GET', `/requests${qs ? `?${qs}` : ''}`);
-  }
-  clearRequests() {
-    return this.request<{ ok: boolean }>('DELETE', '/requests');
-  }
-  outbox() {
-    return this.request<OutboxMessage[]>('GET', '/outbox');
-  }
-  clearOutbox() {
-    return this.request<{ ok: boolean }>('DELETE', '/outbox');
-  }
-  close(): void {
-    this.agent.destroy();
-  }
-}
+export { ControlError, EmulatorControl } from './controlClient';

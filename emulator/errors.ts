@@ -46,6 +46,22 @@ export function throttled(
   return r;
 }
 
+/**
+ * Outlook's per-app-per-mailbox concurrency limit (four): Exchange answers 429 with its own code, not Graph's
+ * TooManyRequests — `{"error":{"code":"ApplicationThrottled","message":"Application is over its
+ * MailboxConcurrency limit."}}` (observed: github.com/magodo/terraform-provider-outlook/issues/21,
+ * github.com/alcionai/corso/issues/3695; limit from https://learn.microsoft.com/graph/throttling-limits,
+ * "Outlook service limits"), with Retry-After.
+ */
+export function mailboxConcurrencyThrottled(
+  ctx: { requestId: string; clientRequestId?: string },
+  retryAfterSeconds: number,
+): GraphResponse {
+  return graphError(429, 'ApplicationThrottled', 'Application is over its MailboxConcurrency limit.', ctx, {
+    'retry-after': String(retryAfterSeconds),
+  });
+}
+
 /** Thrown inside Graph handlers; turned into a Graph error response by the dispatcher. */
 export class GraphHttpError extends Error {
   constructor(

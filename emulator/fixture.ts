@@ -49,6 +49,20 @@ const userSchema = z.strictObject({
    */
   mailbox: z.enum(MAILBOX_KINDS).default('exchangeOnline'),
   onPremisesSyncEnabled: z.boolean().nullish(),
+  /**
+   * user.assignedLicenses. Default: Office 365 E3 for exchangeOnline and onPremises mailboxes, none for
+   * unlicensed and none. A licence with Exchange Online's plan (efb87545-…) in disabledPlans and
+   * `mailbox: "unlicensed"` models a licensed user without an Exchange licence.
+   */
+  assignedLicenses: z
+    .array(z.strictObject({ skuId: guid, disabledPlans: z.array(guid).default([]) }))
+    .optional(),
+  /**
+   * What getSchedule reveals of this mailbox's events to callers (Outlook's calendar sharing levels):
+   * availabilityOnly = status and times only; limitedDetails (default) = also subject and location of events
+   * that are not private.
+   */
+  freeBusySharing: z.enum(['availabilityOnly', 'limitedDetails']).default('limitedDetails'),
 });
 
 const generateSchema = z.strictObject({
@@ -133,6 +147,9 @@ const eventSchema = z.strictObject({
   end: isoDate,
   showAs: z.enum(['free', 'tentative', 'busy', 'oof', 'workingElsewhere']).default('busy'),
   isOnlineMeeting: z.boolean().default(false),
+  location: z.string().optional(),
+  /** private (and confidential) events show only status and times in getSchedule. */
+  sensitivity: z.enum(['normal', 'personal', 'private', 'confidential']).default('normal'),
 });
 
 const tenantSchema = z.strictObject({
@@ -199,31 +216,10 @@ const appSchema = z.strictObject({
 export const SCOPE_GROUP_REASON =
   'an Exchange RBAC scope needs a mail-enabled group (Microsoft 365 group, mail-enabled security group or distribution list)';
 
-export const FAULT_KINDS = ['429', '500', '503', '504', 'reset', 'slow'] as const;
+import { faultSchema, limitsSchema } from './knobs';
 
-export const faultSchema = z.strictObject({
-  /** A route id (see docs/emulator.md, e.g. "getSchedule", "listEvents", "token", "batch") or "*" for every Graph route. */
-  route: z.string().min(1),
-  kind: z.enum(FAULT_KINDS),
-  /** Probability 0..1 per matching request. */
-  rate: z.number().min(0).max(1).default(1),
-  /** Stop after this many injections (omit: unlimited). */
-  count: z.number().int().positive().optional(),
-  retryAfterSeconds: z.number().int().min(0).default(2),
-  /** Extra delay for kind "slow". */
-  delayMs: z.number().int().min(0).default(5000),
-  /** Only for requests to this tenant (id). */
-  tenantId: guid.optional(),
-});
-
-export const limitsSchema = z.strictObject({
-  /** Concurrent requests per app + mailbox (Outlook: four). */
-  mailboxConcurrency: z.number().int().positive().default(4),
-  /** Requests per app + mailbox in `mailboxWindowSeconds` (Outlook: 10,000 in 10 minutes). */
-  mailboxRequestsPerWindow: z.number().int().positive().default(10_000),
-  mailboxWindowSeconds: z.number().int().positive().default(600),
-});
-
+export { FAULT_KINDS, faultSchema, limitsSchema } from './knobs';
+export type { FaultInput, FaultSpec, Limits } from './knobs';
 export const fixtureSchema = z
   .strictObject({
     $schema: z.string().optional(),
@@ -234,6 +230,10 @@ export const fixtureSchema = z
     latencyMs: z.number().int().min(0).optional(),
     jitterMs: z.number().int().min(0).optional(),
     consentPropagationSeconds: z.number().min(0).optional(),
+    /** Seconds before a service principal created by consent is seen by the token endpoint (AADSTS700016 until then). */
+    replicationDelaySeconds: z.number().min(0).optional(),
+    /** Seconds before an Exchange RBAC for Applications change applies (real: 30 minutes to 2 hours). */
+    exchangeRbacCacheSeconds: z.number().min(0).optional(),
     limits: limitsSchema.optional(),
   })
   .superRefine((f, ctx) => {
@@ -339,9 +339,6 @@ export type FixtureTenant = Fixture['tenants'][number];
 export type FixtureUser = FixtureTenant['users'][number];
 export type FixtureGroup = FixtureTenant['groups'][number];
 export type FixtureApp = Fixture['apps'][number];
-export type FaultSpec = z.output<typeof faultSchema>;
-export type FaultInput = z.input<typeof faultSchema>;
-export type Limits = z.output<typeof limitsSchema>;
 
 /** A fixture that cannot be loaded: where (file, field) and why. */
 export class FixtureError extends Error {

@@ -9,7 +9,8 @@ import path from 'node:path';
 import tls from 'node:tls';
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { EmulatorControl, registerControl, type ControlHooks } from './control';
+import { EmulatorControl, registerControl } from './control';
+import { createControlHooks } from './controlHooks';
 import {
   DEFAULT_FIXTURE_PATH,
   loadFixture,
@@ -20,10 +21,13 @@ import {
 import { handleGraph, MALFORMED_JSON, type GraphContext } from './graph';
 import { registerLogin } from './login';
 import { loadOrCreatePki } from './pki';
-import { FaultInjector, Latency, MailboxLimiter, RequestLog } from './runtime';
-import { EmulatorState, keyCredential, type CalendarEvent, type MailboxKind } from './state';
+import { Clock } from './clock';
+import { DEFAULT_PROFILE, REALISTIC_PROFILE } from './profile';
+import { FaultInjector, Latency, MailboxLimiter, RateLimiter, RequestLog } from './runtime';
+import { FileStatePersistence, inMemoryPersistence, type StatePersistence } from './persistence';
+import { EmulatorState, keyCredential } from './state';
 import { TokenService } from './tokens';
-import { limitsSchema, SCOPE_GROUP_REASON } from './fixture';
+import { limitsSchema, type Limits } from './fixture';
 
 export type { FaultInput, FixtureObject } from './fixture';
 export { FixtureError } from './fixture';
@@ -48,6 +52,12 @@ export interface EmulatorOptions {
   dataDir?: string;
   /** Seconds before newly consented roles appear in tokens (real tenants lag up to an hour). Default 0. */
   consentPropagationSeconds?: number;
+  /** Seconds before a service principal created by consent is seen by the token endpoint. Default 0. */
+  replicationDelaySeconds?: number;
+  /** Seconds before Exchange RBAC for Applications changes apply (real: 30 min – 2 h). Default 0. */
+  exchangeRbacCacheSeconds?: number;
+  /** Real-tenant delays and limits (profile.ts) instead of none; explicit options and the fixture still win. */
+  realistic?: boolean;
   /** Faults to inject from the start, added to the fixture's (see docs/emulator.md, "Fault injection"). */
   faults?: FaultInput[];
 }
@@ -86,24 +96,6 @@ export function trustEmulatorCa(caCertPath: string): void {
   tls.setDefaultCACertificates([...tls.getCACertificates('default'), pem]);
 }
 
-interface Snapshot {
-  version: 1;
-  fixtureHash: string;
-  tenants: Record<
-    string,
-    {
-      servicePrincipals: unknown[];
-      assignments: unknown[];
-      exchangeScopes: unknown[];
-      calendars: Record<string, CalendarEvent[]>;
-      authorizationPolicy: unknown;
-      users: Record<string, { accountEnabled: boolean; mailbox: MailboxKind }>;
-    }
-  >;
-  credentials: Record<string, Record<string, string>>;
-  outbox: unknown[];
-}
-
 export async function startEmulator(opts: EmulatorOptions = {}): Promise<RunningEmulator> {
   const dataDir = path.resolve(opts.dataDir ?? DEFAULT_DATA_DIR);
   const pki = await loadOrCreatePki(dataDir);
@@ -123,12 +115,37 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
         },
       );
     }
-    s.consentPropagationMs = (opts.consentPropagationSeconds ?? fx.consentPropagationSeconds ?? 0) * 1000;
+    s.now = () => clock.now();
+    s.consentPropagationMs =
+      (opts.consentPropagationSeconds ?? fx.consentPropagationSeconds ?? profile.consentPropagationSeconds) *
+      1000;
+    s.replicationDelayMs =
+      (opts.replicationDelaySeconds ?? fx.replicationDelaySeconds ?? profile.replicationDelaySeconds) * 1000;
+    s.exchangeRbacCacheMs =
+      (opts.exchangeRbacCacheSeconds ?? fx.exchangeRbacCacheSeconds ?? profile.exchangeRbacCacheSeconds) *
+      1000;
     return s;
   };
+  const profile = opts.realistic ? REALISTIC_PROFILE : DEFAULT_PROFILE;
+  const clock = new Clock();
   let state = build(fixture);
   const tokens = new TokenService(pki);
-  const limiter = new MailboxLimiter(limitsSchema.parse(fixture.limits ?? {}));
+  const limitsOf = (fx: Fixture) => limitsSchema.parse({ ...profile.limits, ...fx.limits });
+  const limiter = new MailboxLimiter(limitsOf(fixture));
+  const directoryLimiter = new RateLimiter(undefined, 10);
+  const tokenLimiter = new RateLimiter(undefined, 60);
+  const applyLimits = (l: Limits): Limits => {
+    limiter.limits = l;
+    limiter.reset();
+    directoryLimiter.limit = l.directoryRequestsPerWindow;
+    directoryLimiter.windowSeconds = l.directoryWindowSeconds;
+    directoryLimiter.reset();
+    tokenLimiter.limit = l.tokenRequestsPerWindow;
+    tokenLimiter.windowSeconds = l.tokenWindowSeconds;
+    tokenLimiter.reset();
+    return l;
+  };
+  applyLimits(limitsOf(fixture));
   const faults = new FaultInjector([...fixture.faults, ...(opts.faults ?? [])]);
   const latency = new Latency(
     opts.latencyMs ?? fixture.latencyMs ?? 0,
@@ -139,89 +156,20 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
   let origin = '';
 
   // ---------------------------------------------------------------- persistence
-  const persistFile = opts.persistDir ? path.join(path.resolve(opts.persistDir), 'state.json') : undefined;
+  const persistence: StatePersistence = opts.persistDir
+    ? new FileStatePersistence(opts.persistDir)
+    : inMemoryPersistence;
   const fixtureHash = () => createHash('sha256').update(JSON.stringify(fixture)).digest('hex');
   let dirty = false;
   const changed = () => {
     dirty = true;
   };
-  const snapshot = (): Snapshot => ({
-    version: 1,
-    fixtureHash: fixtureHash(),
-    tenants: Object.fromEntries(
-      [...state.tenants.values()].map((t) => [
-        t.id,
-        {
-          servicePrincipals: [...t.servicePrincipals.values()].filter(
-            (sp) => sp.id !== t.graphServicePrincipal.id,
-          ),
-          assignments: [...t.assignments.values()],
-          exchangeScopes: [...t.exchangeScopes.values()],
-          calendars: Object.fromEntries([...t.calendars].map(([uid, cal]) => [uid, [...cal.values()]])),
-          authorizationPolicy: t.authorizationPolicy,
-          users: Object.fromEntries(
-            t.users
-              .filter((u) => userTouched.has(`${t.id}|${u.id}`))
-              .map((u) => [u.id, { accountEnabled: u.accountEnabled, mailbox: u.mailbox }]),
-          ),
-        },
-      ]),
-    ),
-    credentials: Object.fromEntries(
-      [...state.apps.values()].map((a) => [
-        a.appId,
-        Object.fromEntries(
-          [...a.passwordCredentials, ...a.keyCredentials].map((c) => [c.keyId, c.endDateTime]),
-        ),
-      ]),
-    ),
-    outbox: state.outbox,
-  });
-  const userTouched = new Set<string>();
   const save = () => {
-    if (!persistFile) return;
-    fs.mkdirSync(path.dirname(persistFile), { recursive: true });
-    const tmp = `${persistFile}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify(snapshot()));
-    fs.renameSync(tmp, persistFile);
+    persistence.save(state, fixtureHash());
     dirty = false;
   };
-  const restore = () => {
-    if (!persistFile || !fs.existsSync(persistFile)) return;
-    const snap = JSON.parse(fs.readFileSync(persistFile, 'utf8')) as Snapshot;
-    if (snap.version !== 1 || snap.fixtureHash !== fixtureHash()) {
-      process.emitWarning(`emulator: ignoring ${persistFile}: it was saved with a different fixture`);
-      return;
-    }
-    for (const [tid, ts] of Object.entries(snap.tenants)) {
-      const t = state.tenants.get(tid);
-      if (!t) continue;
-      for (const sp of t.servicePrincipals.values())
-        if (sp.id !== t.graphServicePrincipal.id) t.servicePrincipals.delete(sp.id);
-      for (const sp of ts.servicePrincipals as never[])
-        t.servicePrincipals.set((sp as { id: string }).id, sp);
-      t.assignments.clear();
-      for (const a of ts.assignments as never[]) t.assignments.set((a as { id: string }).id, a);
-      t.exchangeScopes.clear();
-      for (const s of ts.exchangeScopes as never[]) t.exchangeScopes.set((s as { id: string }).id, s);
-      for (const [uid, events] of Object.entries(ts.calendars))
-        t.calendars.set(uid, new Map(events.map((e) => [e.id, e])));
-      t.authorizationPolicy = ts.authorizationPolicy as typeof t.authorizationPolicy;
-      for (const [uid, o] of Object.entries(ts.users)) {
-        const u = t.usersById.get(uid);
-        if (u) Object.assign(u, o);
-        userTouched.add(`${tid}|${uid}`);
-      }
-    }
-    for (const [appId, ends] of Object.entries(snap.credentials)) {
-      const a = state.findApp(appId);
-      for (const c of [...(a?.passwordCredentials ?? []), ...(a?.keyCredentials ?? [])])
-        if (ends[c.keyId]) c.endDateTime = ends[c.keyId]!;
-    }
-    state.outbox.push(...(snap.outbox as never[]));
-  };
-  restore();
-  const saver = persistFile
+  persistence.restore(state, fixtureHash());
+  const saver = opts.persistDir
     ? setInterval(() => {
         if (dirty) save();
       }, 1000).unref()
@@ -257,6 +205,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
     },
     tokens,
     limiter,
+    directoryLimiter,
     faults,
     latency,
     log,
@@ -271,6 +220,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
     log,
     origin: () => origin,
     changed,
+    tokenLimiter,
+    clock,
   });
 
   app.all('/v1.0/*', async (req, reply) => {
@@ -339,119 +290,30 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
   const resetTo = (fx: Fixture) => {
     fixture = fx;
     state = build(fx);
-    limiter.limits = limitsSchema.parse(fx.limits ?? {});
-    limiter.reset();
+    applyLimits(limitsOf(fx));
     faults.set([...fx.faults, ...(opts.faults ?? [])]);
     latency.ms = opts.latencyMs ?? fx.latencyMs ?? 0;
     latency.jitterMs = opts.jitterMs ?? fx.jitterMs ?? 0;
     log.clear();
-    userTouched.clear();
     changed();
   };
-  const tenantOr = (id: string) => {
-    const t = state.findTenant(id);
-    if (!t) throw new Error(`no tenant ${id}`);
-    return t;
-  };
-  const hooks: ControlHooks = {
+  const hooks = createControlHooks({
     token: controlToken,
-    async reset() {
-      resetTo(loadFixture(fixtureSource).fixture);
-    },
-    async loadFixture(fx) {
+    state: () => state,
+    reset: () => resetTo(loadFixture(fixtureSource).fixture),
+    load: (fx) => {
       const loaded = loadFixture(fx).fixture;
       fixtureSource = fx;
       resetTo(loaded);
     },
-    grantConsent({ tenantId, appId, roles, propagationSeconds }) {
-      const now = Date.now();
-      const delay = propagationSeconds !== undefined ? propagationSeconds * 1000 : state.consentPropagationMs;
-      const r = state.grantConsent(tenantId, appId, roles, { createdAt: now, visibleAt: now + delay });
-      changed();
-      return {
-        servicePrincipalId: r.servicePrincipal.id,
-        granted: r.created.map((a) => a.appRoleId),
-        visibleAt: new Date(now + delay).toISOString(),
-      };
-    },
-    revokeConsent({ tenantId, appId, roles }) {
-      changed();
-      return state.revokeConsent(tenantId, appId, roles);
-    },
-    consentState(tenantId, appId) {
-      const t = tenantOr(tenantId);
-      const sp = t.servicePrincipalByAppId(appId);
-      const effective = t.grantedRoles(appId);
-      return {
-        servicePrincipalId: sp?.id ?? null,
-        accountEnabled: sp?.accountEnabled ?? null,
-        effectiveRoles: effective,
-        pendingRoles: t.grantedRoles(appId, Number.MAX_SAFE_INTEGER).filter((r) => !effective.includes(r)),
-      };
-    },
-    addExchangeScope({ tenantId, appId, role, groupId, id }) {
-      const t = tenantOr(tenantId);
-      const group = t.findGroup(groupId);
-      if (!group) throw new Error(`no group ${groupId} in tenant ${tenantId}`);
-      if (!group.mailEnabled)
-        throw new Error(`group ${groupId} (${group.displayName}): ${SCOPE_GROUP_REASON}`);
-      const sid = id ?? randomBytes(8).toString('hex');
-      t.exchangeScopes.set(sid, {
-        id: sid,
-        appId: appId.toLowerCase(),
-        role,
-        groupId: groupId.toLowerCase(),
-      });
-      changed();
-      return { id: sid };
-    },
-    removeExchangeScope(tenantId, id) {
-      changed();
-      return tenantOr(tenantId).exchangeScopes.delete(id);
-    },
-    listExchangeScopes(tenantId) {
-      return [...tenantOr(tenantId).exchangeScopes.values()];
-    },
-    setFaults: (f) => faults.set(f),
-    addFault: (f) => faults.add(f),
-    listFaults: () => faults.list(),
-    setLatency(ms, jitter) {
-      latency.ms = ms;
-      latency.jitterMs = jitter;
-    },
-    setLimits(l) {
-      limiter.limits = { ...limiter.limits, ...l };
-      limiter.reset();
-      return limiter.limits;
-    },
-    setUser(tenantId, userId, patch) {
-      const t = tenantOr(tenantId);
-      const u = t.findUser(userId);
-      if (!u) return false;
-      if (patch.accountEnabled !== undefined) u.accountEnabled = patch.accountEnabled;
-      if (patch.mailbox !== undefined) u.mailbox = patch.mailbox as MailboxKind;
-      userTouched.add(`${t.id}|${u.id}`);
-      changed();
-      return true;
-    },
-    setCredentialEnd(appId, keyId, end) {
-      const a = state.findApp(appId);
-      const c = [...(a?.passwordCredentials ?? []), ...(a?.keyCredentials ?? [])].find(
-        (k) => k.keyId === keyId,
-      );
-      if (!c) return false;
-      c.endDateTime = new Date(end).toISOString();
-      changed();
-      return true;
-    },
-    requests: (f) => log.list(f),
-    clearRequests: () => log.clear(),
-    outbox: () => state.outbox,
-    clearOutbox() {
-      state.outbox.length = 0;
-      changed();
-    },
-  };
+    changed,
+    limiter,
+    faults,
+    latency,
+    log,
+    clock,
+    applyLimits,
+  });
   registerControl(app, hooks);
 
   const host = opts.host ?? '127.0.0.1';
@@ -477,7 +339,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
       if (saver) clearInterval(saver);
       control.close();
       await app.close();
-      if (persistFile) save();
+      if (opts.persistDir) save();
     },
   };
 }

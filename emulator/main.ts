@@ -1,5 +1,5 @@
 /**
- * `npm run emulator -- [--port 8443] [--fixture FILE] [--latency-ms N] [--persist DIR]`
+ * `npm run emulator -- [--port 8443] [--fixture FILE] [--latency-ms N] [--persist DIR] [--realistic]`
  * Prints one JSON line when ready — {loginUrl, graphUrl, caCertPath, controlToken, …} — and stops cleanly on
  * SIGINT / SIGTERM. A broken fixture exits 2 with file, field and reason on stderr.
  */

@@ -3,16 +3,15 @@ import { badRequest, GraphHttpError } from './errors';
 
 export type Row = Record<string, unknown>;
 
-/** $select=a,b → only those keys (id always included, as Graph does for entities). */
-export function applySelect(row: Row, select: string[] | undefined, allowed?: ReadonlySet<string>): Row {
+/** $select=a,b → only those keys; no $select → every key of the row. */
+export function applySelect(row: Row, select: string[] | undefined, opts: { alwaysId?: boolean } = {}): Row {
   const keys = select ?? Object.keys(row);
   const out: Row = {};
-  if ('id' in row) out.id = row.id;
-  for (const k of keys) {
-    if (allowed && !allowed.has(k)) continue;
-    if (k in row) out[k] = row[k];
-  }
-  if (!select && allowed) for (const k of Object.keys(out)) if (!allowed.has(k) && k !== 'id') delete out[k];
+  // Directory objects return exactly what $select names, `id` included only when named (query-parameters.md,
+  // "select parameter"). Outlook items are the exception: the service adds `id` (and `@odata.etag`) to every
+  // item whatever $select says (example responses in https://learn.microsoft.com/graph/api/user-list-events).
+  if (opts.alwaysId && 'id' in row) out.id = row.id;
+  for (const k of keys) if (k in row) out[k] = row[k];
   return out;
 }
 

@@ -16,6 +16,9 @@ export interface EmulatorFlags {
   persist?: string;
   dataDir?: string;
   consentPropagationSeconds?: number;
+  replicationDelaySeconds?: number;
+  exchangeRbacCacheSeconds?: number;
+  realistic?: boolean;
   fault?: FaultInput[];
   tokenOutage?: boolean;
 }
@@ -72,6 +75,20 @@ export function addEmulatorOptions(command: Command): Command {
       '--consent-propagation-seconds <s>',
       'delay before consented roles appear in tokens',
       int('--consent-propagation-seconds', 0, 86_400),
+    )
+    .option(
+      '--replication-delay-seconds <s>',
+      'delay before a service principal created by consent can get tokens (AADSTS700016 until then)',
+      int('--replication-delay-seconds', 0, 86_400),
+    )
+    .option(
+      '--exchange-rbac-cache-seconds <s>',
+      'delay before Exchange RBAC for Applications changes apply (real: 1800-7200)',
+      int('--exchange-rbac-cache-seconds', 0, 86_400),
+    )
+    .option(
+      '--realistic',
+      'real-tenant delays and limits: consent propagation, replication, the Exchange RBAC cache, directory and token throttling (see docs/emulator.md)',
     );
 }
 
@@ -86,6 +103,9 @@ export function emulatorOptionsFromFlags(o: EmulatorFlags): EmulatorOptions {
     persistDir: o.persist,
     dataDir: o.dataDir,
     consentPropagationSeconds: o.consentPropagationSeconds,
+    replicationDelaySeconds: o.replicationDelaySeconds,
+    exchangeRbacCacheSeconds: o.exchangeRbacCacheSeconds,
+    realistic: o.realistic,
     faults: [...(o.fault ?? []), ...(o.tokenOutage ? [{ route: 'token', kind: '503' as const }] : [])],
   };
 }

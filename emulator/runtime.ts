@@ -15,7 +15,10 @@ export class MailboxLimiter {
   constructor(public limits: Limits = limitsSchema.parse({})) {}
 
   /** Returns a release function, or the Retry-After seconds when the request must be refused. */
-  acquire(key: string, now = Date.now()): { release: () => void } | { retryAfter: number } {
+  acquire(
+    key: string,
+    now = Date.now(),
+  ): { release: () => void } | { retryAfter: number; reason: 'concurrency' | 'rate' } {
     const windowMs = this.limits.mailboxWindowSeconds * 1000;
     let h = this.history.get(key);
     if (!h) this.history.set(key, (h = { times: [], head: 0 }));
@@ -28,10 +31,10 @@ export class MailboxLimiter {
     h.times.push(now);
     if (inWindow >= this.limits.mailboxRequestsPerWindow) {
       const oldest = h.times[h.head + (inWindow - this.limits.mailboxRequestsPerWindow)]!;
-      return { retryAfter: Math.max(1, Math.ceil((oldest + windowMs - now) / 1000)) };
+      return { retryAfter: Math.max(1, Math.ceil((oldest + windowMs - now) / 1000)), reason: 'rate' };
     }
     const n = this.inflight.get(key) ?? 0;
-    if (n >= this.limits.mailboxConcurrency) return { retryAfter: 1 };
+    if (n >= this.limits.mailboxConcurrency) return { retryAfter: 1, reason: 'concurrency' };
     this.inflight.set(key, n + 1);
     let released = false;
     return {
@@ -48,6 +51,35 @@ export class MailboxLimiter {
   reset(): void {
     this.inflight.clear();
     this.history.clear();
+  }
+}
+
+/**
+ * A plain sliding-window request counter per key (app + tenant), for the limits that are not Outlook's:
+ * directory reads (Entra ID throttles per app and tenant, https://learn.microsoft.com/graph/throttling-limits,
+ * "Identity and access service limits") and the token endpoint. `limit` undefined = unlimited (the default,
+ * so tests are not throttled unless they ask for it). Refused requests count too.
+ */
+export class RateLimiter {
+  private readonly hits = new Map<string, number[]>();
+  constructor(
+    public limit: number | undefined,
+    public windowSeconds: number,
+  ) {}
+
+  /** undefined = allowed; otherwise seconds until the oldest request in the window leaves it. */
+  hit(key: string, now = Date.now()): number | undefined {
+    if (this.limit === undefined) return undefined;
+    const windowMs = this.windowSeconds * 1000;
+    const times = (this.hits.get(key) ?? []).filter((t) => t > now - windowMs);
+    times.push(now);
+    this.hits.set(key, times);
+    if (times.length <= this.limit) return undefined;
+    return Math.max(1, Math.ceil((times[times.length - 1 - this.limit]! + windowMs - now) / 1000));
+  }
+
+  reset(): void {
+    this.hits.clear();
   }
 }
 

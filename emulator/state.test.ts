@@ -67,10 +67,51 @@ describe('default fixture (contoso.json)', () => {
     s.consentPropagationMs = 60_000;
     s.grantConsent(CONTOSO.tenantId, TOGETHER_APP.appId);
     const t = s.findTenant(CONTOSO.tenantId)!;
-    expect(t.grantedRoles(TOGETHER_APP.appId)).toEqual([]);
+    expect(t.grantedRoles(TOGETHER_APP.appId, Date.now())).toEqual([]);
     expect(t.grantedRoles(TOGETHER_APP.appId, Date.now() + 61_000)).toEqual([
       'Calendars.ReadWrite',
       'User.ReadBasic.All',
     ]);
+  });
+
+  it('applies a new Exchange RBAC scope only after the cache delay, and a removed one until it expires', () => {
+    const s = EmulatorState.fromFixture(
+      { ...fixture, apps: fixture.apps.map((a) => ({ ...a, keyCredentials: [] })) },
+      certs,
+    );
+    let now = 1_000_000;
+    s.now = () => now;
+    s.exchangeRbacCacheMs = 3_600_000;
+    const t = s.findTenant(CONTOSO.tenantId)!;
+    for (const id of [...t.exchangeScopes.keys()]) t.exchangeScopes.delete(id);
+    s.addExchangeScope(t, {
+      id: 'pilot',
+      appId: TOGETHER_APP.appId,
+      role: 'Application Calendars.ReadWrite',
+      groupId: CONTOSO.groups.mentoringPilot,
+    });
+    const decide = () =>
+      t.exchangeScopeDecision(TOGETHER_APP.appId, ['Calendars.ReadWrite'], CONTOSO.users.inScope.id, now);
+    expect(decide()).toBe('none');
+    now += 3_600_000;
+    expect(decide()).toBe('inScope');
+    expect(s.removeExchangeScope(t, 'pilot')).toBe(true);
+    now += 3_599_000;
+    expect(decide()).toBe('inScope');
+    now += 1_000;
+    expect(decide()).toBe('none');
+  });
+
+  it('hides a service principal created by consent from the token endpoint until replication', () => {
+    const s = EmulatorState.fromFixture(
+      { ...fixture, apps: fixture.apps.map((a) => ({ ...a, keyCredentials: [] })) },
+      certs,
+    );
+    s.now = () => 2_000_000;
+    s.replicationDelayMs = 120_000;
+    const { servicePrincipal } = s.grantConsent(CONTOSO.tenantId, TOGETHER_APP.appId);
+    expect(s.findTenant(CONTOSO.tenantId)!.servicePrincipalVisibleAt.get(servicePrincipal.id)).toBe(
+      2_120_000,
+    );
   });
 });

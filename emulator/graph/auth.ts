@@ -1,0 +1,28 @@
+/**
+ * Bearer validation for Graph: the token must be one the emulator's Entra issued (signature, audience,
+ * expiry), for a tenant it knows. App-only tokens carry `roles` (access-token-claims-reference.md).
+ */
+import { GraphHttpError } from '../errors';
+import { TokenRejected, type AccessTokenClaims } from '../tokens';
+import type { Caller, GraphContext } from './types';
+
+export async function authenticate(g: GraphContext, header: string | undefined): Promise<Caller> {
+  const m = /^Bearer\s+(.+)$/i.exec(header ?? '');
+  if (!m) throw new GraphHttpError(401, 'InvalidAuthenticationToken', 'Access token is empty.');
+  let claims: AccessTokenClaims;
+  try {
+    claims = await g.tokens.verify(m[1]!.trim());
+  } catch (err) {
+    if (err instanceof TokenRejected)
+      throw new GraphHttpError(401, 'InvalidAuthenticationToken', err.message);
+    throw err;
+  }
+  const tenant = g.state.findTenant(claims.tid);
+  if (!tenant)
+    throw new GraphHttpError(
+      401,
+      'InvalidAuthenticationToken',
+      'Access token validation failure. Invalid tenant.',
+    );
+  return { claims, tenant, roles: new Set(claims.roles ?? []) };
+}

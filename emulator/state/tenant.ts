@@ -1,0 +1,185 @@
+/**
+ * One emulated tenant: directory objects (users, groups, service principals, app role assignments),
+ * Exchange RBAC scopes and calendars, with the lookups Graph and login need.
+ */
+import { createHash } from 'node:crypto';
+import { GRAPH_APP_ID, roleById, EXCHANGE_APP_ROLES } from '../permissions';
+import { seedCalendar } from './calendar';
+import type {
+  Admin,
+  AppRoleAssignment,
+  AuthorizationPolicy,
+  CalendarEvent,
+  ExchangeScope,
+  Group,
+  ServicePrincipal,
+  User,
+} from './types';
+
+export class Tenant {
+  readonly users: User[] = [];
+  readonly usersById = new Map<string, User>();
+  /** Lower-cased UPN and mail → user. */
+  readonly usersByName = new Map<string, User>();
+  readonly groups = new Map<string, Group>();
+  readonly admins: Admin[];
+  readonly servicePrincipals = new Map<string, ServicePrincipal>();
+  readonly assignments = new Map<string, AppRoleAssignment>();
+  readonly exchangeScopes = new Map<string, ExchangeScope>();
+  readonly calendars = new Map<string, Map<string, CalendarEvent>>();
+  readonly graphServicePrincipal: ServicePrincipal;
+  authorizationPolicy: AuthorizationPolicy;
+  /** Service principal id → when token issuance sees it (replication after consent; emulator clock, ms). */
+  readonly servicePrincipalVisibleAt = new Map<string, number>();
+  private readonly transitiveCache = new Map<string, string[]>();
+
+  constructor(
+    readonly id: string,
+    readonly domain: string,
+    readonly displayName: string,
+    admins: Admin[],
+  ) {
+    this.admins = admins;
+    this.authorizationPolicy = {
+      permissionGrantPoliciesAssigned: ['ManagePermissionGrantsForSelf.microsoft-user-default-legacy'],
+      allowedToCreateApps: true,
+      allowInvitesFrom: 'everyone',
+    };
+    // Microsoft Graph's own service principal: a different object id in every tenant, same appId.
+    const h = createHash('sha256').update(`graph-sp:${id}`).digest('hex');
+    this.graphServicePrincipal = {
+      id: `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`,
+      appId: GRAPH_APP_ID,
+      displayName: 'Microsoft Graph',
+      accountEnabled: true,
+      appOwnerOrganizationId: 'f8cdef31-a31e-4b4a-93e4-5f571e91255a',
+      appRoleAssignmentRequired: false,
+      servicePrincipalType: 'Application',
+      signInAudience: 'AzureADMultipleOrgs',
+      createdDateTime: '2020-01-01T00:00:00Z',
+    };
+    this.servicePrincipals.set(this.graphServicePrincipal.id, this.graphServicePrincipal);
+  }
+
+  addUser(u: User): void {
+    this.users.push(u);
+    this.usersById.set(u.id.toLowerCase(), u);
+    this.usersByName.set(u.userPrincipalName.toLowerCase(), u);
+    if (u.mail && !this.usersByName.has(u.mail.toLowerCase())) this.usersByName.set(u.mail.toLowerCase(), u);
+  }
+
+  /** By object id, UPN or SMTP address, case-insensitive (Graph accepts id or UPN in /users/{id}). */
+  findUser(idOrName: string): User | undefined {
+    const k = idOrName.toLowerCase();
+    return this.usersById.get(k) ?? this.usersByName.get(k);
+  }
+
+  findGroup(id: string): Group | undefined {
+    return this.groups.get(id.toLowerCase());
+  }
+
+  servicePrincipalByAppId(appId: string): ServicePrincipal | undefined {
+    for (const sp of this.servicePrincipals.values())
+      if (sp.appId.toLowerCase() === appId.toLowerCase()) return sp;
+    return undefined;
+  }
+
+  /** User ids reached through nested groups (cycle-safe), in first-seen order. */
+  transitiveUserIds(groupId: string): string[] {
+    const cached = this.transitiveCache.get(groupId);
+    if (cached) return cached;
+    const out: string[] = [];
+    const seenUsers = new Set<string>();
+    const seenGroups = new Set<string>([groupId]);
+    const queue = [groupId];
+    while (queue.length) {
+      const g = this.groups.get(queue.shift()!);
+      if (!g) continue;
+      for (const m of g.members) {
+        if (this.groups.has(m)) {
+          if (!seenGroups.has(m)) {
+            seenGroups.add(m);
+            queue.push(m);
+          }
+        } else if (!seenUsers.has(m)) {
+          seenUsers.add(m);
+          out.push(m);
+        }
+      }
+    }
+    this.transitiveCache.set(groupId, out);
+    return out;
+  }
+
+  /** Nested groups (transitive) of a group, for transitiveMembers without the user cast. */
+  transitiveGroupIds(groupId: string): string[] {
+    const out: string[] = [];
+    const seen = new Set<string>([groupId]);
+    const queue = [groupId];
+    while (queue.length) {
+      const g = this.groups.get(queue.shift()!);
+      for (const m of g?.members ?? [])
+        if (this.groups.has(m) && !seen.has(m)) {
+          seen.add(m);
+          out.push(m);
+          queue.push(m);
+        }
+    }
+    return out;
+  }
+
+  invalidateMembership(): void {
+    this.transitiveCache.clear();
+  }
+
+  /** App role values granted to an app's service principal that are visible (propagated) at `now`. */
+  grantedRoles(appId: string, now: number): string[] {
+    const sp = this.servicePrincipalByAppId(appId);
+    if (!sp) return [];
+    const roles = new Set<string>();
+    for (const a of this.assignments.values())
+      if (a.principalId === sp.id && a.resourceId === this.graphServicePrincipal.id && a.visibleAt <= now) {
+        const r = roleById(a.appRoleId);
+        if (r) roles.add(r.value);
+      }
+    return [...roles].sort();
+  }
+
+  /**
+   * Exchange RBAC for Applications: does a scope grant `permission` to this app on this mailbox? A
+   * MemberOfGroup scope counts direct members only ("Nested group members are considered out of scope",
+   * https://learn.microsoft.com/en-us/exchange/permissions-exo/application-rbac).
+   * Returns 'none' when the app has no scoped assignment for that permission at all.
+   */
+  exchangeScopeDecision(
+    appId: string,
+    permissions: string[],
+    userId: string,
+    now: number,
+  ): 'none' | 'inScope' | 'outOfScope' {
+    let any = false;
+    for (const s of this.activeExchangeScopes(now)) {
+      if (s.appId.toLowerCase() !== appId.toLowerCase()) continue;
+      const grants = EXCHANGE_APP_ROLES[s.role];
+      if (!grants || !permissions.includes(grants)) continue;
+      any = true;
+      if (this.groups.get(s.groupId)?.members.includes(userId)) return 'inScope';
+    }
+    return any ? 'outOfScope' : 'none';
+  }
+
+  /** Scopes Exchange applies at `now`: added ones once the RBAC cache has caught up, removed ones until it has. */
+  *activeExchangeScopes(now: number): Iterable<ExchangeScope> {
+    for (const s of this.exchangeScopes.values())
+      if ((s.activeFrom ?? 0) <= now && (s.activeUntil == null || now < s.activeUntil)) yield s;
+  }
+
+  calendar(user: User): Map<string, CalendarEvent> {
+    let cal = this.calendars.get(user.id);
+    if (!cal) {
+      cal = seedCalendar(this.id, user);
+      this.calendars.set(user.id, cal);
+    }
+    return cal;
+  }
+}
