@@ -6,6 +6,7 @@ import { BackendError } from '../contracts/backend';
 import { FAKE_TENANT, FakeBackend, fakeReport } from '../console/testing/fake-backend';
 import type { OnboardTenantInput } from '../contracts/messages';
 import type { ScheduleInfo, TogetherApi } from '../contracts/backend';
+import type { TeamsLinks } from '../contracts/teams';
 import { EXIT, toCliError } from './errors';
 import { Command } from 'commander';
 import { ConfigError, UnreachableError, UserInputError } from '../contracts/errors';
@@ -52,6 +53,11 @@ class FakeApi extends FakeBackend implements TogetherApi {
   }
   async deleteSchedule(tenantId: string) {
     this.calls.push(`delete ${tenantId}`);
+  }
+  teams: TeamsLinks = { status: 'available', mailbox: 'adele@contoso.example' };
+  async probeTeams(tenantId: string, mailbox?: string) {
+    this.calls.push(`probeTeams ${tenantId} ${mailbox ?? '-'}`);
+    return this.teams;
   }
   async close() {}
 }

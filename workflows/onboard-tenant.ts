@@ -270,6 +270,7 @@ export async function onboardTenant(input: OnboardTenantInput): Promise<Onboardi
             source: settings.sampleSource,
             threshold: settings.threshold,
             progressTo: info.workflowId,
+            ...(settings.teamsProbe ? { teamsProbe: true } : {}),
             ...input.sampleTest,
           },
         ],
