@@ -346,6 +346,53 @@ describe('status and test', () => {
   });
 });
 
+describe('probe --teams', () => {
+  it('runs the Teams probe for the tenant and prints one line; available exits 0', async () => {
+    expect(await run(['probe', '--teams', '--tenant', FAKE_TENANT])).toBe(EXIT.ok);
+    expect(api.calls).toEqual([`probeTeams ${FAKE_TENANT} -`]);
+    expect(out).toBe('Teams links: available (checked on adele@contoso.example)\n');
+  });
+
+  it('passes --mailbox on; "not available" prints why and exits 1; --json prints the object', async () => {
+    api.teams = {
+      status: 'notAvailable',
+      mailbox: 'megan@contoso.example',
+      why: 'Graph created the meeting without a Teams join URL',
+      code: 'NoJoinUrl',
+    };
+    expect(
+      await run([
+        'probe',
+        '--teams',
+        '--tenant',
+        FAKE_TENANT,
+        '--mailbox',
+        'megan@contoso.example',
+        '--json',
+      ]),
+    ).toBe(EXIT.failing);
+    expect(api.calls).toEqual([`probeTeams ${FAKE_TENANT} megan@contoso.example`]);
+    expect(JSON.parse(out)).toEqual(api.teams);
+    out = '';
+    expect(await run(['probe', '--teams', '--tenant', FAKE_TENANT])).toBe(EXIT.failing);
+    expect(out).toBe('Teams links: not available (Graph created the meeting without a Teams join URL)\n');
+  });
+
+  it('refuses a bad mailbox, a missing --teams and a missing tenant with exit 2, calling nothing', async () => {
+    expect(await run(['probe', '--teams', '--tenant', FAKE_TENANT, '--mailbox', 'not a mailbox'])).toBe(
+      EXIT.badInput,
+    );
+    expect(err).toMatch(/--mailbox.*must be a user principal name/);
+    err = '';
+    expect(await run(['probe', '--tenant', FAKE_TENANT])).toBe(EXIT.badInput);
+    expect(err).toMatch(/Pass --teams/);
+    err = '';
+    expect(await run(['probe', '--teams'])).toBe(EXIT.badInput);
+    expect(err).toMatch(/Which tenant\?/);
+    expect(api.calls).toEqual([]);
+  });
+});
+
 describe('schedule', () => {
   it('show/create/pause/trigger/delete', async () => {
     expect(await run(['schedule', 'show', '--tenant', FAKE_TENANT])).toBe(EXIT.badInput);
