@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CapabilityProbeResult } from './activities';
+import { settingsProblems } from './settings';
 import { classifyTeamsProbe, reachableMailboxes, teamsLinksLine, teamsNotChecked } from './teams';
 
 const base: CapabilityProbeResult = {
@@ -82,5 +83,13 @@ describe('Teams-link classification', () => {
     expect(teamsLinksLine(teamsNotChecked('no mailbox to probe.'))).toBe(
       'Teams links: not checked (no mailbox to probe)',
     );
+  });
+});
+
+describe('the teamsProbe setting', () => {
+  it('is an opt-in boolean: true and false pass, anything else is refused with its name', () => {
+    expect(settingsProblems({ teamsProbe: true })).toEqual([]);
+    expect(settingsProblems({ teamsProbe: false })).toEqual([]);
+    expect(settingsProblems({ teamsProbe: 'yes' })).toEqual(['teamsProbe must be true or false (got "yes")']);
   });
 });
