@@ -7,8 +7,7 @@ import { classifyTeamsProbe } from '../contracts/teams';
 import { FailureTypes } from '../contracts/activities';
 import { capabilityProbe, pickMailbox } from './capability';
 import { parseGraphConfig } from './config';
-import type { GraphClientFactory } from './graph/client';
-import { fakeClient, graphError, type FakeHandler } from './test-support/fake-graph';
+import { fakeClient, fakeClients, graphError, type FakeHandler } from './test-support/fake-graph';
 
 const TENANT = { tenantId: '489b6456-9a48-45dd-8b21-086d092d8c11' };
 const MBX = 'adele@contoso.example';
@@ -22,16 +21,7 @@ const config = (probeMailboxes: string[] = []) =>
 
 function deps(handler: FakeHandler) {
   const client = fakeClient(handler);
-  const clients: GraphClientFactory = {
-    forTenant: (t) => ({
-      tenantId: t.tenantId,
-      client,
-      credential: { getToken: async () => null },
-      token: async () => 'x.e30.x',
-    }),
-    invalidate() {},
-  };
-  return { d: { config: config(), clients }, client };
+  return { d: { config: config(), clients: fakeClients(client) }, client };
 }
 
 /** A mailbox whose events Graph creates; `joinUrl` null models a tenant without Teams for it. */
