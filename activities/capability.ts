@@ -1,5 +1,6 @@
 /**
- * capabilityProbe: on a designated probe mailbox, create a private 5-minute event as a Teams online meeting,
+ * capabilityProbe: on one mailbox (a designated probe mailbox, or a reachable one from a sample), create a private
+ * 5-minute event as a Teams online meeting,
  * check that a join URL came back (Graph can answer 201 without one: microsoft-graph-docs#9741), read the
  * organizer and response fields, and delete the event — in `finally`, so nothing is left behind even when a
  * step fails. A deterministic `transactionId` (from the activity's identity) makes a retried create return the
@@ -26,13 +27,7 @@ export async function capabilityProbe(
   deps: ActivityDeps,
   input: CapabilityProbeInput,
 ): Promise<CapabilityProbeResult> {
-  const allowed = deps.config.probeMailboxes.map((m) => m.toLowerCase());
-  if (allowed.length > 0 && !allowed.includes(input.mailbox.toLowerCase())) {
-    throw permanentFailure(
-      FailureTypes.Configuration,
-      `${input.mailbox} is not a designated probe mailbox (TOGETHER_PROBE_MAILBOXES): the capability probe writes only to designated mailboxes.`,
-    );
-  }
+  const mailbox = pickMailbox(deps, input);
   const graph = deps.clients!.forTenant(input.tenant);
   await graph.token();
   const signal = cancellationSignal();
@@ -43,7 +38,7 @@ export async function capabilityProbe(
     maxRetryAfterMs: deps.config.probe.maxRetryAfterSeconds * 1000,
     ...(signal ? { signal } : {}),
   });
-  const mbx = encodeURIComponent(input.mailbox);
+  const mbx = encodeURIComponent(mailbox);
   const info = currentContext()?.info;
   const txSource = info
     ? `${info.workflowExecution?.workflowId}/${info.workflowExecution?.runId}/${info.activityId}`
@@ -52,7 +47,7 @@ export async function capabilityProbe(
 
   const steps: CapabilityProbeResult['steps'] = [];
   const result: CapabilityProbeResult = {
-    mailbox: input.mailbox,
+    mailbox,
     ok: false,
     teamsJoinUrl: false,
     organizerIsMailbox: false,
@@ -70,7 +65,7 @@ export async function capabilityProbe(
     const created = await caller.call<EventOut>({
       method: 'POST',
       url: `/users/${mbx}/calendar/events`,
-      mailboxes: [input.mailbox],
+      mailboxes: [mailbox],
       body: {
         subject: PROBE_SUBJECT,
         sensitivity: 'private',
@@ -103,12 +98,12 @@ export async function capabilityProbe(
     const read = await caller.call<EventOut>({
       method: 'GET',
       url: `/users/${mbx}/events/${encodeURIComponent(eventId)}?$select=id,organizer,responseStatus,isOnlineMeeting,onlineMeeting`,
-      mailboxes: [input.mailbox],
+      mailboxes: [mailbox],
     });
     if (read.ok) {
       const org = read.value.organizer?.emailAddress?.address?.toLowerCase();
-      const addresses = new Set([input.mailbox.toLowerCase()]);
-      if (!input.mailbox.includes('@')) {
+      const addresses = new Set([mailbox.toLowerCase()]);
+      if (!mailbox.includes('@')) {
         // Given as an object id: learn its addresses (basic profile fields only).
         const who = await caller.call<{ mail?: string | null; userPrincipalName?: string }>({
           method: 'GET',
@@ -130,12 +125,29 @@ export async function capabilityProbe(
         ...(read.failure.requestId ? { requestId: read.failure.requestId } : {}),
       });
     }
+    if (!result.teamsJoinUrl) {
+      // Why no join URL? The calendar says which providers it allows (learn.microsoft.com/graph/outlook-calendar-
+      // online-meetings: "Look for the allowedOnlineMeetingProviders … to verify if an Outlook calendar supports
+      // any online meeting providers"). Best effort: the answer only refines the explanation.
+      const cal = await caller.call<{ allowedOnlineMeetingProviders?: string[] }>({
+        method: 'GET',
+        url: `/users/${mbx}/calendar?$select=allowedOnlineMeetingProviders,defaultOnlineMeetingProvider`,
+        mailboxes: [mailbox],
+      });
+      if (cal.ok && Array.isArray(cal.value.allowedOnlineMeetingProviders))
+        result.allowedOnlineMeetingProviders = cal.value.allowedOnlineMeetingProviders;
+      steps.push({
+        step: 'calendar',
+        ok: cal.ok,
+        ...(!cal.ok && cal.failure.code ? { code: cal.failure.code } : {}),
+      });
+    }
   } finally {
     if (eventId) {
       const del = await caller.call({
         method: 'DELETE',
         url: `/users/${mbx}/events/${encodeURIComponent(eventId)}`,
-        mailboxes: [input.mailbox],
+        mailboxes: [mailbox],
       });
       const gone = del.ok || del.failure.status === 404;
       result.cleanedUp = gone;
@@ -147,7 +159,7 @@ export async function capabilityProbe(
       });
       if (!gone)
         deps.logger?.error(
-          { tenantId: input.tenant.tenantId, mailbox: input.mailbox, eventId },
+          { tenantId: input.tenant.tenantId, mailbox, eventId },
           'capability probe could not delete its event',
         );
     } else {
@@ -168,4 +180,30 @@ export async function capabilityProbe(
     });
   }
   return result;
+}
+
+/**
+ * Which mailbox to write to: the one asked for (only a designated one when TOGETHER_PROBE_MAILBOXES is set), else
+ * the first designated probe mailbox, else the first reachable candidate from a sample.
+ */
+export function pickMailbox(deps: Pick<ActivityDeps, 'config'>, input: CapabilityProbeInput): string {
+  const designated = deps.config.probeMailboxes;
+  if (input.mailbox) {
+    const allowed = designated.map((m) => m.toLowerCase());
+    if (allowed.length > 0 && !allowed.includes(input.mailbox.toLowerCase())) {
+      throw permanentFailure(
+        FailureTypes.Configuration,
+        `${input.mailbox} is not a designated probe mailbox (TOGETHER_PROBE_MAILBOXES): the capability probe writes only to designated mailboxes.`,
+      );
+    }
+    return input.mailbox;
+  }
+  const chosen = designated[0] ?? input.candidates?.[0];
+  if (!chosen) {
+    throw permanentFailure(
+      FailureTypes.Configuration,
+      'No mailbox to probe: name one (--mailbox <upn>), set TOGETHER_PROBE_MAILBOXES on the worker, or sample a tenant with at least one reachable calendar.',
+    );
+  }
+  return chosen;
 }

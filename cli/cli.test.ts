@@ -6,6 +6,7 @@ import { BackendError } from '../contracts/backend';
 import { FAKE_TENANT, FakeBackend, fakeReport } from '../console/testing/fake-backend';
 import type { OnboardTenantInput } from '../contracts/messages';
 import type { ScheduleInfo, TogetherApi } from '../contracts/backend';
+import type { TeamsLinks } from '../contracts/teams';
 import { EXIT, toCliError } from './errors';
 import { Command } from 'commander';
 import { ConfigError, UnreachableError, UserInputError } from '../contracts/errors';
@@ -52,6 +53,11 @@ class FakeApi extends FakeBackend implements TogetherApi {
   }
   async deleteSchedule(tenantId: string) {
     this.calls.push(`delete ${tenantId}`);
+  }
+  teams: TeamsLinks = { status: 'available', mailbox: 'adele@contoso.example' };
+  async probeTeams(tenantId: string, mailbox?: string) {
+    this.calls.push(`probeTeams ${tenantId} ${mailbox ?? '-'}`);
+    return this.teams;
   }
   async close() {}
 }
@@ -337,6 +343,53 @@ describe('status and test', () => {
     });
     expect(await run(['status', '--tenant', FAKE_TENANT], down)).toBe(EXIT.unreachable);
     expect(err).toContain('Start the embedded dev server');
+  });
+});
+
+describe('probe --teams', () => {
+  it('runs the Teams probe for the tenant and prints one line; available exits 0', async () => {
+    expect(await run(['probe', '--teams', '--tenant', FAKE_TENANT])).toBe(EXIT.ok);
+    expect(api.calls).toEqual([`probeTeams ${FAKE_TENANT} -`]);
+    expect(out).toBe('Teams links: available (checked on adele@contoso.example)\n');
+  });
+
+  it('passes --mailbox on; "not available" prints why and exits 1; --json prints the object', async () => {
+    api.teams = {
+      status: 'notAvailable',
+      mailbox: 'megan@contoso.example',
+      why: 'Graph created the meeting without a Teams join URL',
+      code: 'NoJoinUrl',
+    };
+    expect(
+      await run([
+        'probe',
+        '--teams',
+        '--tenant',
+        FAKE_TENANT,
+        '--mailbox',
+        'megan@contoso.example',
+        '--json',
+      ]),
+    ).toBe(EXIT.failing);
+    expect(api.calls).toEqual([`probeTeams ${FAKE_TENANT} megan@contoso.example`]);
+    expect(JSON.parse(out)).toEqual(api.teams);
+    out = '';
+    expect(await run(['probe', '--teams', '--tenant', FAKE_TENANT])).toBe(EXIT.failing);
+    expect(out).toBe('Teams links: not available (Graph created the meeting without a Teams join URL)\n');
+  });
+
+  it('refuses a bad mailbox, a missing --teams and a missing tenant with exit 2, calling nothing', async () => {
+    expect(await run(['probe', '--teams', '--tenant', FAKE_TENANT, '--mailbox', 'not a mailbox'])).toBe(
+      EXIT.badInput,
+    );
+    expect(err).toMatch(/--mailbox.*must be a user principal name/);
+    err = '';
+    expect(await run(['probe', '--tenant', FAKE_TENANT])).toBe(EXIT.badInput);
+    expect(err).toMatch(/Pass --teams/);
+    err = '';
+    expect(await run(['probe', '--teams'])).toBe(EXIT.badInput);
+    expect(err).toMatch(/Which tenant\?/);
+    expect(api.calls).toEqual([]);
   });
 });
 

@@ -1,6 +1,7 @@
 /** Text renderings shared by the commands and the demo. */
 import { describeInaccessible } from '../contracts/reason-labels';
 import { PHASE_TEXT } from '../contracts/texts';
+import { teamsLinksLine } from '../contracts/teams';
 import type { OnboardingStatus, SampleTestReport } from '../contracts/messages';
 import type { ScheduleInfo } from '../contracts/backend';
 import type { TenantSummary } from '../contracts/backend';
@@ -20,6 +21,7 @@ export function formatReport(report: SampleTestReport): string {
   lines.push(
     `  ${report.graphRequests} Graph requests in ${(report.durationMs / 1000).toFixed(1)} s, started ${report.startedAt}`,
   );
+  if (report.teams) lines.push(`  ${teamsLinksLine(report.teams)}`);
   if (report.inaccessible.length > 0) {
     lines.push('', `Unreachable accounts (${report.inaccessible.length}):`);
     const rows = [...report.inaccessible]

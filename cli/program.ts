@@ -11,6 +11,7 @@ import * as consoleCommand from './commands/console';
 import * as demoCommand from './commands/demo';
 import * as emulatorCommand from './commands/emulator';
 import * as onboardCommand from './commands/onboard';
+import * as probeCommand from './commands/probe';
 import * as scheduleCommand from './commands/schedule';
 import * as statusCommand from './commands/status';
 import * as testCommand from './commands/test';
@@ -26,6 +27,7 @@ const COMMANDS = [
   onboardCommand,
   statusCommand,
   testCommand,
+  probeCommand,
   scheduleCommand,
   workerCommand,
   consoleCommand,

@@ -32,6 +32,7 @@ import { loadTemporalSettings, UnreachableError } from '../temporal/connection';
 import { BackendError, type TenantSummary } from '../contracts/backend';
 import { healthScheduleId, monitorWorkflowId, onboardingWorkflowId } from '../contracts/messages';
 import type { ScheduleInfo, TogetherApi } from '../contracts/backend';
+import { runTeamsProbe } from './teams-probe';
 
 export function toBackendError(err: unknown, address: string): unknown {
   if (!(err instanceof Error) || err instanceof BackendError) return err;
@@ -258,6 +259,14 @@ export async function createTemporalApi(env: NodeJS.ProcessEnv = process.env): P
           );
         }
       }),
+    probeTeams: (tenantId, mailbox) =>
+      guard(() =>
+        runTeamsProbe(
+          client,
+          { tenant: { tenantId }, ...(mailbox ? { mailbox } : {}) },
+          taskQueue ? { taskQueue } : {},
+        ),
+      ),
     close: async () => {
       await client.connection.close();
     },

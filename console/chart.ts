@@ -4,6 +4,7 @@
  * escaped, every number is a number, so the result is safe to embed as markup.
  */
 import type { HealthPoint, Verdict } from '../contracts/messages';
+import { escapeMarkup } from '../contracts/escape';
 
 export const VERDICT_COLOURS: Record<Verdict, string> = {
   pass: '#1a7f37',
@@ -12,12 +13,7 @@ export const VERDICT_COLOURS: Record<Verdict, string> = {
   inconclusive: '#6e7781',
 };
 
-export function escapeXml(s: string): string {
-  return s.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
-  );
-}
+export const escapeXml = escapeMarkup;
 
 const n = (x: number) => (Number.isFinite(x) ? Math.round(x * 10) / 10 : 0);
 

@@ -28,6 +28,7 @@ import { type ConsentStateStore, type StateCheck } from './state-store';
 import { ConfigError } from '../contracts/errors';
 import { EMAIL } from '../contracts/validation';
 import { PHASE_TEXT } from '../contracts/texts';
+import { teamsLinksLine } from '../contracts/teams';
 
 export const DEFAULT_CONSOLE_PORT = 3000;
 export const DEFAULT_CONSOLE_HOST = '127.0.0.1';
@@ -220,6 +221,7 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
           monitor,
           report,
           unreachable,
+          teamsLine: report?.teams ? teamsLinksLine(report.teams) : undefined,
           chart: new nunjucks.runtime.SafeString(chart),
           csrfField: CSRF_FIELD,
           csrfToken: csrfToken(req, reply),

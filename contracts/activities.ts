@@ -127,8 +127,13 @@ export interface ProbeCalendarsResult {
 
 export interface CapabilityProbeInput {
   tenant: TenantRef;
-  /** UPN or id of a designated probe mailbox. */
-  mailbox: string;
+  /** UPN or id of the mailbox to probe; must be a designated one when TOGETHER_PROBE_MAILBOXES is set. */
+  mailbox?: string;
+  /**
+   * Without `mailbox`: reachable users (ids or UPNs) from a sample, best first. The worker probes its first
+   * designated probe mailbox instead when it has any (it writes only to designated mailboxes then).
+   */
+  candidates?: string[];
 }
 
 export interface CapabilityProbeResult {
@@ -138,7 +143,14 @@ export interface CapabilityProbeResult {
   organizerIsMailbox: boolean;
   responseStatusReadable: boolean;
   cleanedUp: boolean;
-  steps: { step: 'create' | 'read' | 'delete'; ok: boolean; code?: string; requestId?: string }[];
+  /** Read only when the join URL is missing: the calendar's allowed providers (why no Teams link). */
+  allowedOnlineMeetingProviders?: string[];
+  steps: {
+    step: 'create' | 'read' | 'calendar' | 'delete';
+    ok: boolean;
+    code?: string;
+    requestId?: string;
+  }[];
 }
 
 // ---------------------------------------------------------------- notifications

@@ -13,6 +13,7 @@ import type {
   SampleTestReport,
   TenantSettings,
 } from './messages';
+import type { TeamsLinks } from './teams';
 
 export interface TenantSummary {
   tenantId: string;
@@ -71,5 +72,7 @@ export interface TogetherApi extends ConsoleBackend {
   unpauseSchedule(tenantId: string, note: string): Promise<void>;
   triggerSchedule(tenantId: string): Promise<void>;
   deleteSchedule(tenantId: string): Promise<void>;
+  /** Runs the Teams-link probe (workflow `teamsProbe`) and waits for its answer. */
+  probeTeams(tenantId: string, mailbox?: string): Promise<TeamsLinks>;
   close(): Promise<void>;
 }

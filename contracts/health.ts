@@ -5,6 +5,7 @@
  */
 import type { CheckCredentialExpiryResult, ConsentState, SampleSource, TenantRef } from './activities';
 import type { TenantSettings, Verdict } from './messages';
+import type { TeamsLinks } from './teams';
 
 /** What the health schedule passes to each `healthCheck` run (the schedule's action args). */
 export interface HealthCheckInput {
@@ -19,6 +20,8 @@ export interface HealthCheckInput {
   publisherMode?: boolean;
   /** Task queue of the workflows (the monitor is started there). */
   taskQueue?: string;
+  /** Also run the Teams-link probe (the tenant's `teamsProbe` setting). */
+  teamsProbe?: boolean;
 }
 
 /** One health check's outcome, as the monitor receives it. Small on purpose (it lands in history). */
@@ -42,6 +45,8 @@ export interface HealthResult {
   credentials?: Pick<CheckCredentialExpiryResult, 'severity' | 'credentials'>;
   graphRequests: number;
   durationMs: number;
+  /** Only when `teamsProbe` was asked for. */
+  teams?: TeamsLinks;
 }
 
 export interface RunHealthCheckInput extends HealthCheckInput {

@@ -9,4 +9,5 @@ export const DEFAULT_TASK_QUEUE = 'together-o365';
 export const onboardingWorkflowId = (tenantId: string): string => `onboard-${tenantId}`;
 export const monitorWorkflowId = (tenantId: string): string => `monitor-${tenantId}`;
 export const healthScheduleId = (tenantId: string): string => `health-${tenantId}`;
+export const teamsProbeWorkflowId = (tenantId: string): string => `teamsprobe-${tenantId}`;
 export const sampleTestWorkflowIdPrefix = (tenantId: string): string => `sampletest-${tenantId}-`;

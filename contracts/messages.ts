@@ -8,6 +8,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ConsentState, ProbeReason, SampleSource, TenantRef } from './activities';
 import type { HealthResult } from './health';
+import type { TeamsLinks } from './teams';
 
 // The ids live in ids.ts (one copy); re-exported so a caller that sends a message also has its target's id.
 export { healthScheduleId, monitorWorkflowId, onboardingWorkflowId, sampleTestWorkflowIdPrefix } from './ids';
@@ -26,6 +27,11 @@ export interface TenantSettings {
   /** Users in a health check's small sample test. */
   healthSampleSize?: number;
   sampleSource?: SampleSource;
+  /**
+   * Opt-in: the sample test and the health check also create and delete one Teams meeting on a reachable
+   * mailbox to prove bookings get a Teams join link (see contracts/teams.ts). Default false (undefined).
+   */
+  teamsProbe?: boolean;
 }
 
 export const DEFAULT_SETTINGS: Omit<TenantSettings, 'owner'> = {
@@ -83,6 +89,8 @@ export interface SampleTestReport {
   verdict: Verdict;
   /** Why the verdict is what it is, in one sentence. */
   verdictReason?: string;
+  /** Only when the tenant's `teamsProbe` setting is on: can Together's bookings carry a Teams link? */
+  teams?: TeamsLinks;
 }
 
 // ---------------------------------------------------------------- onboarding
@@ -176,6 +184,8 @@ export interface SampleTestInput extends SampleTestTuning {
   seed?: string;
   /** Workflow id to send progress signals to (the onboarding that started this test). */
   progressTo?: string;
+  /** Also run the Teams-link probe on a reachable mailbox (the tenant's `teamsProbe` setting). */
+  teamsProbe?: boolean;
 }
 
 export interface SampleTestProgress {

@@ -19,6 +19,7 @@ const KEYS: (keyof TenantSettings)[] = [
   'scheduleIntervalMinutes',
   'healthSampleSize',
   'sampleSource',
+  'teamsProbe',
 ];
 
 export class SettingsError extends UserInputError {
@@ -80,6 +81,9 @@ export function settingsProblems(partial: unknown, opts: { requireAll?: boolean 
       s !== null &&
       (s.kind === 'all' || (s.kind === 'group' && typeof s.groupId === 'string' && GUID.test(s.groupId)));
     if (!ok) problems.push(`sampleSource must be {kind:'all'} or {kind:'group', groupId:<GUID>}`);
+  }
+  if ('teamsProbe' in p && p.teamsProbe !== undefined && typeof p.teamsProbe !== 'boolean') {
+    problems.push(`teamsProbe must be true or false (got ${JSON.stringify(p.teamsProbe)})`);
   }
   return problems;
 }

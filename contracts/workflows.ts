@@ -5,10 +5,12 @@
  */
 import type { HealthCheckInput, HealthResult } from './health';
 import type { MonitorInput, OnboardingStatus, OnboardTenantInput } from './messages';
+import type { TeamsLinks, TeamsProbeInput } from './teams';
 
 export type OnboardTenantWorkflow = (input: OnboardTenantInput) => Promise<OnboardingStatus>;
 export type HealthCheckWorkflow = (input: HealthCheckInput) => Promise<HealthResult>;
 export type TenantMonitorWorkflow = (input: MonitorInput) => Promise<void>;
+export type TeamsProbeWorkflow = (input: TeamsProbeInput) => Promise<TeamsLinks>;
 
 /** The activity of `workerSelfTest` (implemented in worker/self-test-activities.ts). */
 export interface SelfTestActivities {

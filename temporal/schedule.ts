@@ -73,6 +73,7 @@ function scheduleParts(o: HealthScheduleOptions) {
     threshold: o.settings.threshold,
     ...(o.settings.sampleSource ? { sampleSource: o.settings.sampleSource } : {}),
     ...(o.publisherMode ? { publisherMode: true } : {}),
+    ...(o.settings.teamsProbe ? { teamsProbe: true } : {}),
     taskQueue: o.taskQueue ?? DEFAULT_TASK_QUEUE,
   };
   const action: ScheduleOptionsStartWorkflowAction<HealthCheckWorkflow> = {

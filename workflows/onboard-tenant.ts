@@ -214,6 +214,7 @@ export async function onboardTenant(input: OnboardTenantInput): Promise<Onboardi
         before.scheduleIntervalMinutes !== settings.scheduleIntervalMinutes ||
         before.healthSampleSize !== settings.healthSampleSize ||
         before.threshold !== settings.threshold ||
+        before.teamsProbe !== settings.teamsProbe ||
         JSON.stringify(before.sampleSource) !== JSON.stringify(settings.sampleSource);
       if (scheduleId && scheduleRelevant) await upsertSchedule();
       return settings;
@@ -270,6 +271,7 @@ export async function onboardTenant(input: OnboardTenantInput): Promise<Onboardi
             source: settings.sampleSource,
             threshold: settings.threshold,
             progressTo: info.workflowId,
+            ...(settings.teamsProbe ? { teamsProbe: true } : {}),
             ...input.sampleTest,
           },
         ],

@@ -4,14 +4,7 @@
  * heartbeat timeout so a crashed worker is noticed and the chunk resumes from its heartbeat details — and
  * judge the result (see verdict.ts). Progress is queryable and, for an onboarding, signalled to it.
  */
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  getExternalWorkflowHandle,
-  proxyActivities,
-  setHandler,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { getExternalWorkflowHandle, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { GraphActivities, SampledUser, UserProbeResult } from '../contracts/activities';
 import {
   sampleTestProgressQuery,
@@ -20,7 +13,9 @@ import {
   type SampleTestProgress,
   type SampleTestReport,
 } from '../contracts/messages';
-import { PERMANENT_FAILURES } from './shared';
+import { isPermanent, messageOf, PERMANENT_FAILURES } from './shared';
+import { probeTeamsLinks } from './teams-probe';
+import { reachableMailboxes } from '../contracts/teams';
 import { buildReport, failedReport } from '../contracts/verdict';
 
 const { sampleUsers } = proxyActivities<GraphActivities>({
@@ -35,19 +30,6 @@ export const SAMPLE_TEST_DEFAULTS = {
   probeConcurrency: 8,
   heartbeatTimeoutSeconds: 30,
 } as const;
-
-function isPermanent(err: unknown): boolean {
-  const cause = err instanceof ActivityFailure ? err.cause : err;
-  return (
-    cause instanceof ApplicationFailure &&
-    (cause.nonRetryable || PERMANENT_FAILURES.includes(cause.type ?? ''))
-  );
-}
-
-function messageOf(err: unknown): string {
-  const cause = err instanceof ActivityFailure && err.cause ? err.cause : err;
-  return cause instanceof Error ? cause.message : String(cause);
-}
 
 export async function sampleTest(input: SampleTestInput): Promise<SampleTestReport> {
   const info = workflowInfo();
@@ -129,7 +111,11 @@ export async function sampleTest(input: SampleTestInput): Promise<SampleTestRepo
   };
   await Promise.all(Array.from({ length: Math.min(parallelism, chunks.length) }, lane));
 
-  return buildReport({
+  // Opt-in (the tenant's teamsProbe setting): only then a new activity, so recorded histories replay unchanged.
+  const teams = input.teamsProbe
+    ? await probeTeamsLinks(input.tenant, { candidates: reachableMailboxes(results.flat()) })
+    : undefined;
+  const report = buildReport({
     tenantId: input.tenant.tenantId,
     users,
     results: results.flat(),
@@ -138,4 +124,5 @@ export async function sampleTest(input: SampleTestInput): Promise<SampleTestRepo
     durationMs: Date.now() - startedAtMs,
     graphRequests,
   });
+  return teams ? { ...report, teams } : report;
 }

@@ -1,6 +1,6 @@
 /** Small helpers shared by the workflows (sandbox-safe). */
 import type { SearchAttributePair } from '@temporalio/common';
-import { workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, workflowInfo } from '@temporalio/workflow';
 import { PERMANENT_FAILURE_TYPES } from '../contracts/activities';
 import { TENANT_ID } from '../contracts/ids';
 
@@ -14,3 +14,18 @@ export function tenantSearchAttributes(): SearchAttributePair[] | undefined {
 }
 
 export const iso = (ms: number = Date.now()): string => new Date(ms).toISOString();
+
+/** A permanent activity failure: non-retryable, or one of the permanent types. */
+export function isPermanent(err: unknown): boolean {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  return (
+    cause instanceof ApplicationFailure &&
+    (cause.nonRetryable || PERMANENT_FAILURES.includes(cause.type ?? ''))
+  );
+}
+
+/** The message of an activity failure's cause (what the activity said), else of the error itself. */
+export function messageOf(err: unknown): string {
+  const cause = err instanceof ActivityFailure && err.cause ? err.cause : err;
+  return cause instanceof Error ? cause.message : String(cause);
+}

@@ -3,8 +3,10 @@ import type {
   HealthCheckWorkflow,
   OnboardTenantWorkflow,
   SelfTestActivities,
+  TeamsProbeWorkflow,
   TenantMonitorWorkflow,
 } from '../contracts/workflows';
+import type { teamsProbe } from './teams-probe';
 import type { healthCheck } from './health-check';
 import type { onboardTenant } from './onboard-tenant';
 import type { tenantMonitor } from './tenant-monitor';
@@ -17,6 +19,7 @@ describe('workflow signatures in contracts/', () => {
     expectTypeOf<typeof onboardTenant>().toEqualTypeOf<OnboardTenantWorkflow>();
     expectTypeOf<typeof healthCheck>().toEqualTypeOf<HealthCheckWorkflow>();
     expectTypeOf<typeof tenantMonitor>().toEqualTypeOf<TenantMonitorWorkflow>();
+    expectTypeOf<typeof teamsProbe>().toEqualTypeOf<TeamsProbeWorkflow>();
     expectTypeOf<typeof workerSelfTest>().returns.toEqualTypeOf<
       Promise<Awaited<ReturnType<SelfTestActivities['describeWorker']>>>
     >();

@@ -3,6 +3,7 @@
  * affects and the exact fix (consent URL, Exchange script, expiry date).
  */
 import type { Notification, NotificationKind } from '../../contracts/activities';
+import { escapeMarkup } from '../../contracts/escape';
 
 export interface RenderedNotification {
   subject: string;
@@ -20,12 +21,7 @@ const SUBJECT_PREFIX: Record<NotificationKind, string> = {
   credentialExpiring: 'Together app credential expires soon',
 };
 
-export function escapeHtml(s: string): string {
-  return s.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
-  );
-}
+export const escapeHtml = escapeMarkup;
 
 function sinceText(since?: string): string | undefined {
   if (!since) return undefined;

@@ -14,6 +14,7 @@ import { createOrUpdateHealthSchedule } from '../../temporal/schedule';
 import { healthResultSignal, monitorWorkflowId } from '../../contracts/messages';
 import { DEFAULT_TASK_QUEUE, TENANT_ID } from '../../contracts/ids';
 import { buildReport } from '../../contracts/verdict';
+import { healthTeamsLinks } from './teams';
 import type { TenantMonitorWorkflow } from '../../contracts/workflows';
 import {
   PERMANENT_FAILURE_TYPES,
@@ -110,6 +111,7 @@ export function createTemporalActivities(deps: TemporalActivityDeps): TemporalAc
       let sampled = 0;
       let accessible = 0;
       let examples: HealthResult['examples'] = [];
+      let teams: HealthResult['teams'];
       try {
         const sample = await deps.graph.sampleUsers({
           tenant: input.tenant,
@@ -120,6 +122,7 @@ export function createTemporalActivities(deps: TemporalActivityDeps): TemporalAc
         graphRequests += sample.graphRequests;
         const probe = await deps.graph.probeCalendars({ tenant: input.tenant, users: sample.users });
         graphRequests += probe.graphRequests;
+        if (input.teamsProbe) teams = await healthTeamsLinks(deps.graph, input.tenant, probe.results);
         const report = buildReport({
           tenantId,
           users: sample.users,
@@ -157,6 +160,7 @@ export function createTemporalActivities(deps: TemporalActivityDeps): TemporalAc
         examples,
         graphRequests,
         durationMs: now().getTime() - started,
+        ...(teams ? { teams } : {}),
       };
     }
     if (input.publisherMode) {

@@ -3,6 +3,7 @@
  * resolving the handler's body, or throwing a GraphError-shaped object for non-2xx — what the SDK does.
  */
 import type { Client } from '@microsoft/microsoft-graph-client';
+import type { GraphClientFactory } from '../graph/client';
 
 export interface FakeResponse {
   status: number;
@@ -64,5 +65,18 @@ export function graphError(status: number, code: string, headers?: Record<string
       },
     },
     ...(headers ? { headers } : {}),
+  };
+}
+
+/** A GraphClientFactory whose every tenant gets `client` and the given access token (unit tests only). */
+export function fakeClients(client: Client, token = 'x.e30.x'): GraphClientFactory {
+  return {
+    forTenant: (t) => ({
+      tenantId: t.tenantId,
+      client,
+      credential: { getToken: async () => null },
+      token: async () => token,
+    }),
+    invalidate() {},
   };
 }

@@ -90,7 +90,7 @@ export function fakeGraph(
     },
     async capabilityProbe(input) {
       return {
-        mailbox: input.mailbox,
+        mailbox: input.mailbox ?? input.candidates?.[0] ?? 'probe@contoso.example',
         ok: true,
         teamsJoinUrl: true,
         organizerIsMailbox: true,
