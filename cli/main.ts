@@ -9,6 +9,8 @@ import type * as RunEmulatorModule from './run-emulator';
 import type * as DemoModule from './demo';
 import { runCli, type CliDeps } from './program';
 
+export { runCli };
+
 export const realDeps: CliDeps = {
   env: process.env,
   async connect(env) {

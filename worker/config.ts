@@ -37,7 +37,13 @@ export interface WorkerSettings {
   production: boolean;
 }
 
-export const DEFAULT_BUNDLE_PATH = path.resolve(__dirname, '..', 'dist', 'workflow-bundle.js');
+/**
+ * dist/workflow-bundle.js, written by `npm run build`. From the sources this module is worker/config.ts and
+ * dist/ is beside it; compiled, it is dist/worker/config.js and the bundle is in its own package root.
+ */
+export const DEFAULT_BUNDLE_PATH = __filename.endsWith('.js')
+  ? path.resolve(__dirname, '..', 'workflow-bundle.js')
+  : path.resolve(__dirname, '..', 'dist', 'workflow-bundle.js');
 
 export function loadWorkerSettings(env: NodeJS.ProcessEnv = process.env): WorkerSettings {
   const parsed = schema.safeParse(env);
