@@ -12,6 +12,7 @@ import * as demoCommand from './commands/demo';
 import * as emulatorCommand from './commands/emulator';
 import * as onboardCommand from './commands/onboard';
 import * as scheduleCommand from './commands/schedule';
+import * as setupNamespaceCommand from './commands/setup-namespace';
 import * as statusCommand from './commands/status';
 import * as testCommand from './commands/test';
 import * as workerCommand from './commands/worker';
@@ -31,6 +32,7 @@ const COMMANDS = [
   consoleCommand,
   emulatorCommand,
   demoCommand,
+  setupNamespaceCommand,
 ];
 
 function packageVersion(): string {

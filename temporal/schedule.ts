@@ -89,7 +89,8 @@ function scheduleParts(o: HealthScheduleOptions) {
     action,
     policies: {
       overlap: ScheduleOverlapPolicy.SKIP,
-      catchupWindow: `${policy.catchupWindowMinutes} minutes`,
+      // `as const` keeps the template type ms's StringValue needs (a plain string is not a Duration).
+      catchupWindow: `${policy.catchupWindowMinutes} minutes` as const,
       pauseOnFailure: false,
     },
   };
