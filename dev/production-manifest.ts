@@ -29,10 +29,11 @@ export interface PackageLock {
 }
 
 /**
- * Only needed to load TypeScript sources (bin/ falls back to it in a dev checkout); compiled code never
- * requires them, so the production package does not install them.
+ * Dependencies the compiled package never requires: tsx loads TypeScript sources (bin/ falls back to it in
+ * a dev checkout), and the Pulumi SDKs run only the infra/ program from a checkout. Leaving them out keeps
+ * the deployed package small (@pulumi/azure-native alone is hundreds of MB).
  */
-export const DEV_ONLY_DEPENDENCIES = ['tsx'];
+export const NOT_AT_RUNTIME = ['tsx', '@pulumi/azure-native', '@pulumi/azuread', '@pulumi/policy', '@pulumi/pulumi'];
 
 /** Scripts of the production package: plain `node`, exec'd by npm's shell so signals reach the process. */
 export const PRODUCTION_SCRIPTS = {
@@ -44,7 +45,7 @@ export const PRODUCTION_SCRIPTS = {
 
 export function productionManifest(pkg: PackageJson): PackageJson {
   const dependencies = Object.fromEntries(
-    Object.entries(pkg.dependencies ?? {}).filter(([name]) => !DEV_ONLY_DEPENDENCIES.includes(name)),
+    Object.entries(pkg.dependencies ?? {}).filter(([name]) => !NOT_AT_RUNTIME.includes(name)),
   );
   const manifest: PackageJson = {
     name: pkg.name,
@@ -62,11 +63,62 @@ export function productionManifest(pkg: PackageJson): PackageJson {
   return manifest;
 }
 
+/**
+ * The lockfile for the production manifest: the root entry matches it, and only the packages reachable
+ * from its dependencies remain (resolved as Node does: nearest node_modules first, then each parent).
+ */
 export function productionLockfile(lock: PackageLock, manifest: PackageJson): PackageLock {
-  const root = { ...lock.packages[''] };
+  const root: Record<string, unknown> = { ...lock.packages[''] };
   delete root.devDependencies;
   root.dependencies = manifest.dependencies;
   root.bin = manifest.bin;
   root.engines = manifest.engines;
-  return { ...lock, packages: { ...lock.packages, '': root } };
+  const packages: PackageLock['packages'] = { ...lock.packages, '': root };
+  const keep = reachable(packages);
+  return {
+    ...lock,
+    packages: Object.fromEntries(Object.entries(packages).filter(([location]) => keep.has(location))),
+  };
+}
+
+function reachable(packages: PackageLock['packages']): Set<string> {
+  const seen = new Set<string>(['']);
+  const queue = [''];
+  while (queue.length) {
+    const location = queue.shift()!;
+    const entry = packages[location] as {
+      dependencies?: Record<string, string>;
+      optionalDependencies?: Record<string, string>;
+      peerDependencies?: Record<string, string>;
+      peerDependenciesMeta?: Record<string, { optional?: boolean }>;
+    };
+    const names = [
+      ...Object.keys(entry.dependencies ?? {}),
+      ...Object.keys(entry.optionalDependencies ?? {}),
+      ...Object.keys(entry.peerDependencies ?? {}).filter((n) => !entry.peerDependenciesMeta?.[n]?.optional),
+    ];
+    for (const name of names) {
+      const found = resolve(packages, location, name);
+      if (found !== undefined && !seen.has(found)) {
+        seen.add(found);
+        queue.push(found);
+      }
+    }
+  }
+  return seen;
+}
+
+function resolve(packages: PackageLock['packages'], from: string, name: string): string | undefined {
+  for (let dir: string | undefined = from; dir !== undefined; dir = parentOf(dir)) {
+    const candidate = `${dir ? `${dir}/` : ''}node_modules/${name}`;
+    if (packages[candidate]) return candidate;
+  }
+  return undefined;
+}
+
+/** "node_modules/a/node_modules/@s/b" → "node_modules/a"; "node_modules/a" → ""; "" → undefined. */
+function parentOf(location: string): string | undefined {
+  if (location === '') return undefined;
+  const i = location.lastIndexOf('/node_modules/');
+  return i < 0 ? '' : location.slice(0, i);
 }
