@@ -21,7 +21,7 @@ import { startTestEmulator, type RunningEmulator } from '../../helpers/emulator'
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const node = process.execPath;
-const npm = path.join(path.dirname(node), 'npm');
+const npm = 'npm'; // from PATH (the pinned node package ships no npm of its own)
 
 function sh(cmd: string, args: string[], cwd: string): void {
   execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, CI: 'true' } });
