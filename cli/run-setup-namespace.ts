@@ -19,7 +19,9 @@ export async function runSetupNamespaceCommand(
   const settings = loadTemporalSettings(env);
   const { namespace, address } = settings;
   if (opts.printOnly) {
-    out(`Namespace '${namespace}' needs the '${TENANT_ID.name}' search attribute (Keyword). ${searchAttributeFix(namespace)}`);
+    out(
+      `Namespace '${namespace}' needs the '${TENANT_ID.name}' search attribute (Keyword). ${searchAttributeFix(namespace)}`,
+    );
     return 0;
   }
   if (/\.tmprl\.cloud(:\d+)?$/i.test(address)) {

@@ -14,7 +14,12 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { projectRoot } from './paths';
-import { productionLockfile, productionManifest, type PackageJson, type PackageLock } from './production-manifest';
+import {
+  productionLockfile,
+  productionManifest,
+  type PackageJson,
+  type PackageLock,
+} from './production-manifest';
 
 export const distDir = path.join(projectRoot, 'dist');
 
@@ -50,15 +55,23 @@ function copyAssets(): number {
   // The launcher and the Node version check it requires (bin/ and scripts/ are not compiled).
   fs.mkdirSync(path.join(distDir, 'bin'), { recursive: true });
   fs.mkdirSync(path.join(distDir, 'scripts'), { recursive: true });
-  fs.copyFileSync(path.join(projectRoot, 'bin', 'together-o365.js'), path.join(distDir, 'bin', 'together-o365.js'));
+  fs.copyFileSync(
+    path.join(projectRoot, 'bin', 'together-o365.js'),
+    path.join(distDir, 'bin', 'together-o365.js'),
+  );
   fs.chmodSync(path.join(distDir, 'bin', 'together-o365.js'), 0o755);
-  fs.copyFileSync(path.join(projectRoot, 'scripts', 'check-node.cjs'), path.join(distDir, 'scripts', 'check-node.cjs'));
+  fs.copyFileSync(
+    path.join(projectRoot, 'scripts', 'check-node.cjs'),
+    path.join(distDir, 'scripts', 'check-node.cjs'),
+  );
   return copied + 2;
 }
 
 function writeManifests(): void {
   const pkg = JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as PackageJson;
-  const lock = JSON.parse(fs.readFileSync(path.join(projectRoot, 'package-lock.json'), 'utf8')) as PackageLock;
+  const lock = JSON.parse(
+    fs.readFileSync(path.join(projectRoot, 'package-lock.json'), 'utf8'),
+  ) as PackageLock;
   const manifest = productionManifest(pkg);
   fs.writeFileSync(path.join(distDir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   fs.writeFileSync(

@@ -33,7 +33,13 @@ export interface PackageLock {
  * a dev checkout), and the Pulumi SDKs run only the infra/ program from a checkout. Leaving them out keeps
  * the deployed package small (@pulumi/azure-native alone is hundreds of MB).
  */
-export const NOT_AT_RUNTIME = ['tsx', '@pulumi/azure-native', '@pulumi/azuread', '@pulumi/policy', '@pulumi/pulumi'];
+export const NOT_AT_RUNTIME = [
+  'tsx',
+  '@pulumi/azure-native',
+  '@pulumi/azuread',
+  '@pulumi/policy',
+  '@pulumi/pulumi',
+];
 
 /** Scripts of the production package: plain `node`, exec'd by npm's shell so signals reach the process. */
 export const PRODUCTION_SCRIPTS = {

@@ -87,7 +87,10 @@ describe('Temporal connection settings (envconfig)', () => {
 
   it('refuses an address that is not host:port', () => {
     expect(() =>
-      loadTemporalSettings({ TEMPORAL_CONFIG_FILE: tomlFile(EMPTY), TEMPORAL_ADDRESS: 'https://x.tmprl.cloud' }),
+      loadTemporalSettings({
+        TEMPORAL_CONFIG_FILE: tomlFile(EMPTY),
+        TEMPORAL_ADDRESS: 'https://x.tmprl.cloud',
+      }),
     ).toThrow(/not host:port/);
   });
 });

@@ -45,7 +45,9 @@ export function namespaceConfigError(err: unknown, namespace: string): ConfigErr
         ` — on Temporal Cloud that is '<name>.<account id>' — or create it ('temporal operator namespace create --namespace ${namespace}' on a self-hosted server).`,
     );
   }
-  if (new RegExp(`search attribute ${TENANT_ID.name}|${TENANT_ID.name} .*search attribute`, 'i').test(message)) {
+  if (
+    new RegExp(`search attribute ${TENANT_ID.name}|${TENANT_ID.name} .*search attribute`, 'i').test(message)
+  ) {
     return new ConfigError(
       `Temporal namespace '${namespace}' has no '${TENANT_ID.name}' search attribute, which every onboarding and schedule carries. ` +
         searchAttributeFix(namespace),
@@ -105,7 +107,11 @@ function operatorError(err: unknown, namespace: string): Error {
   const known = namespaceConfigError(err, namespace);
   if (known) return known;
   const code = (err as { code?: number }).code;
-  if (code === 7 /* PERMISSION_DENIED */ || code === 12 /* UNIMPLEMENTED */ || code === 16 /* UNAUTHENTICATED */) {
+  if (
+    code === 7 /* PERMISSION_DENIED */ ||
+    code === 12 /* UNIMPLEMENTED */ ||
+    code === 16 /* UNAUTHENTICATED */
+  ) {
     return new ConfigError(
       `This server refused to register search attributes (${messageChain(err).split('\n')[0]}). On Temporal Cloud ` +
         `register it with tcld instead:\n  ${cloudSearchAttributeCommand(namespace)}`,

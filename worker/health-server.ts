@@ -26,7 +26,9 @@ export async function startHealthServer(
   const server = http.createServer((req, res) => {
     const pathname = (req.url ?? '/').split('?')[0];
     if (pathname !== '/healthz' || (req.method !== 'GET' && req.method !== 'HEAD')) {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found. The worker serves GET /healthz.\n');
+      res
+        .writeHead(404, { 'content-type': 'text/plain' })
+        .end('Not found. The worker serves GET /healthz.\n');
       return;
     }
     const { status, body } = healthResponse(getState());

@@ -71,7 +71,9 @@ export async function startWorker(
 
   let health: HealthServer | undefined;
   try {
-    health = settings.healthBind ? await startHealthServer(settings.healthBind, () => worker.getState()) : undefined;
+    health = settings.healthBind
+      ? await startHealthServer(settings.healthBind, () => worker.getState())
+      : undefined;
   } catch (err) {
     await client.connection.close();
     await connection.close();

@@ -38,7 +38,11 @@ function start(args: string[], cwd: string, env: NodeJS.ProcessEnv): Proc {
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
   return { child, output: () => output };
 }
-async function until<T>(fn: () => Promise<T | undefined> | T | undefined, ms: number, what: string): Promise<T> {
+async function until<T>(
+  fn: () => Promise<T | undefined> | T | undefined,
+  ms: number,
+  what: string,
+): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const v = await Promise.resolve(fn()).catch(() => undefined);
@@ -137,10 +141,18 @@ describe('the built package (npm run build → npm ci --omit=dev → plain node)
       env,
     );
     const healthz = `http://127.0.0.1:${env.TOGETHER_WORKER_HEALTH}/healthz`;
-    await until(async () => (await fetch(healthz)).status === 200 || undefined, 90_000, `worker ready: ${worker.output()}`);
+    await until(
+      async () => (await fetch(healthz)).status === 200 || undefined,
+      90_000,
+      `worker ready: ${worker.output()}`,
+    );
     expect(worker.output()).toContain('workflow-bundle.js'); // the pre-built bundle, not bundled at start-up
     const consoleUrl = `http://127.0.0.1:${consolePort}`;
-    await until(async () => (await fetch(`${consoleUrl}/healthz`)).status < 500 || undefined, 60_000, `console: ${consoleProc.output()}`);
+    await until(
+      async () => (await fetch(`${consoleUrl}/healthz`)).status < 500 || undefined,
+      60_000,
+      `console: ${consoleProc.output()}`,
+    );
 
     api = await createTemporalApi({ ...env, TOGETHER_TASK_QUEUE: 'built-package' });
     await api.startOnboarding({
@@ -155,7 +167,11 @@ describe('the built package (npm run build → npm ci --omit=dev → plain node)
       consentPollSeconds: [5, 10, 30, 60],
       sampleTest: { chunkSize: 10 },
     });
-    const outcome = await consentOverHttp(consoleUrl, CONTOSO.tenantId, CONTOSO.privilegedAdmin.userPrincipalName);
+    const outcome = await consentOverHttp(
+      consoleUrl,
+      CONTOSO.tenantId,
+      CONTOSO.privilegedAdmin.userPrincipalName,
+    );
     expect(outcome.resultHeading).toMatch(/consent received/i);
     const final = await until<OnboardingStatus>(
       async () => {

@@ -39,7 +39,18 @@ describe('Temporal namespace readiness', () => {
   });
 
   const onboard = (e: NodeJS.ProcessEnv) =>
-    cli(['onboard', '--tenant', TENANT, '--owner', 'owner@contoso.onmicrosoft.com', '--app-id', TOGETHER_APP.appId], e);
+    cli(
+      [
+        'onboard',
+        '--tenant',
+        TENANT,
+        '--owner',
+        'owner@contoso.onmicrosoft.com',
+        '--app-id',
+        TOGETHER_APP.appId,
+      ],
+      e,
+    );
 
   it('an unknown namespace is a configuration error (exit 2) that names it and the fix', async () => {
     const r = await onboard({ ...env, TEMPORAL_NAMESPACE: 'no-such-namespace' });
@@ -54,7 +65,9 @@ describe('Temporal namespace readiness', () => {
     expect(r.out).not.toMatch(/Unexpected error/);
     expect(r.out).toMatch(/no 'TenantId' search attribute/);
     expect(r.out).toMatch(/together-o365 setup-namespace --namespace bare/);
-    expect(r.out).toMatch(/tcld namespace search-attributes add --namespace bare --search-attribute "TenantId=Keyword"/);
+    expect(r.out).toMatch(
+      /tcld namespace search-attributes add --namespace bare --search-attribute "TenantId=Keyword"/,
+    );
     expect(r.code).toBe(2);
   });
 

@@ -40,7 +40,10 @@ describe('worker signals through npm', () => {
     await server?.teardown();
   });
 
-  for (const script of [['run', 'worker'], ['run', 'cli', '--', 'worker']]) {
+  for (const script of [
+    ['run', 'worker'],
+    ['run', 'cli', '--', 'worker'],
+  ]) {
     it(`npm ${script.join(' ')}: SIGTERM to npm drains the worker and leaves no process in its group`, async () => {
       const port = await freePort();
       let output = '';
