@@ -14,6 +14,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { projectRoot } from './paths';
+import type * as WorkflowSourceModule from '../worker/workflow-source';
 import {
   productionLockfile,
   productionManifest,
@@ -96,7 +97,8 @@ export async function build(log: (line: string) => void = console.log): Promise<
   writeManifests();
   log('Wrote dist/package.json and dist/package-lock.json (runtime dependencies only).');
   // Loaded only here: webpack and the workflow bundler are heavy and this module is also imported by tests.
-  const { buildWorkflowBundle } = await import('../worker/workflow-source');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when building
+  const { buildWorkflowBundle } = require('../worker/workflow-source') as typeof WorkflowSourceModule;
   const { code } = await buildWorkflowBundle();
   fs.writeFileSync(path.join(distDir, 'workflow-bundle.js'), code);
   log(`Wrote dist/workflow-bundle.js (${(code.length / 1024).toFixed(0)} KiB).`);
