@@ -39,73 +39,86 @@ const SOURCE_DIRS = [
 ];
 const SKIP_ASSET = /\.(ts|mts|cts)$|(^|\/)testing(\/|$)/;
 
-function copyAssets(): number {
+function copyAssets(out: string): number {
   let copied = 0;
   const walk = (rel: string) => {
     for (const entry of fs.readdirSync(path.join(projectRoot, rel), { withFileTypes: true })) {
       const relPath = path.join(rel, entry.name);
       if (entry.isDirectory()) walk(relPath);
       else if (!SKIP_ASSET.test(relPath)) {
-        fs.mkdirSync(path.join(distDir, rel), { recursive: true });
-        fs.copyFileSync(path.join(projectRoot, relPath), path.join(distDir, relPath));
+        fs.mkdirSync(path.join(out, rel), { recursive: true });
+        fs.copyFileSync(path.join(projectRoot, relPath), path.join(out, relPath));
         copied++;
       }
     }
   };
   for (const dir of SOURCE_DIRS) walk(dir);
   // The launcher and the Node version check it requires (bin/ and scripts/ are not compiled).
-  fs.mkdirSync(path.join(distDir, 'bin'), { recursive: true });
-  fs.mkdirSync(path.join(distDir, 'scripts'), { recursive: true });
+  fs.mkdirSync(path.join(out, 'bin'), { recursive: true });
+  fs.mkdirSync(path.join(out, 'scripts'), { recursive: true });
   fs.copyFileSync(
     path.join(projectRoot, 'bin', 'together-o365.js'),
-    path.join(distDir, 'bin', 'together-o365.js'),
+    path.join(out, 'bin', 'together-o365.js'),
   );
-  fs.chmodSync(path.join(distDir, 'bin', 'together-o365.js'), 0o755);
+  fs.chmodSync(path.join(out, 'bin', 'together-o365.js'), 0o755);
   fs.copyFileSync(
     path.join(projectRoot, 'scripts', 'check-node.cjs'),
-    path.join(distDir, 'scripts', 'check-node.cjs'),
+    path.join(out, 'scripts', 'check-node.cjs'),
   );
   return copied + 2;
 }
 
-function writeManifests(): void {
+function writeManifests(out: string): void {
   const pkg = JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as PackageJson;
   const lock = JSON.parse(
     fs.readFileSync(path.join(projectRoot, 'package-lock.json'), 'utf8'),
   ) as PackageLock;
   const manifest = productionManifest(pkg);
-  fs.writeFileSync(path.join(distDir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  fs.writeFileSync(path.join(out, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   fs.writeFileSync(
-    path.join(distDir, 'package-lock.json'),
+    path.join(out, 'package-lock.json'),
     `${JSON.stringify(productionLockfile(lock, manifest), null, 2)}\n`,
   );
 }
 
-export async function build(log: (line: string) => void = console.log): Promise<void> {
-  fs.rmSync(distDir, { recursive: true, force: true });
+/** Builds into `out` (default dist/; the built-package test builds into a folder of its own). */
+export async function build(out: string = distDir, log: (line: string) => void = console.log): Promise<void> {
+  if (path.relative(out, projectRoot) === '' || !path.relative(out, projectRoot).startsWith('..')) {
+    throw new Error(
+      `--out ${out} is the project or one of its parents; name a folder of its own (default dist/).`,
+    );
+  }
+  fs.rmSync(out, { recursive: true, force: true });
   const tsc = path.join(projectRoot, 'node_modules', 'typescript', 'bin', 'tsc');
   log('Compiling TypeScript (tsconfig.build.json) …');
   try {
-    execFileSync(process.execPath, [tsc, '-p', path.join(projectRoot, 'tsconfig.build.json')], {
-      cwd: projectRoot,
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
+    execFileSync(
+      process.execPath,
+      [tsc, '-p', path.join(projectRoot, 'tsconfig.build.json'), '--outDir', out],
+      {
+        cwd: projectRoot,
+        stdio: ['ignore', 'inherit', 'inherit'],
+      },
+    );
   } catch {
     throw new Error('TypeScript compilation failed (errors above). Fix them, or run `npm run typecheck`.');
   }
-  log(`Copied ${copyAssets()} assets (templates, fixtures, launcher).`);
-  writeManifests();
-  log('Wrote dist/package.json and dist/package-lock.json (runtime dependencies only).');
+  log(`Copied ${copyAssets(out)} assets (templates, fixtures, launcher).`);
+  writeManifests(out);
+  log('Wrote package.json and package-lock.json (runtime dependencies only).');
   // Loaded only here: webpack and the workflow bundler are heavy and this module is also imported by tests.
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when building
   const { buildWorkflowBundle } = require('../worker/workflow-source') as typeof WorkflowSourceModule;
   const { code } = await buildWorkflowBundle();
-  fs.writeFileSync(path.join(distDir, 'workflow-bundle.js'), code);
-  log(`Wrote dist/workflow-bundle.js (${(code.length / 1024).toFixed(0)} KiB).`);
+  fs.writeFileSync(path.join(out, 'workflow-bundle.js'), code);
+  log(
+    `Wrote ${path.relative(process.cwd(), out) || '.'}/workflow-bundle.js (${(code.length / 1024).toFixed(0)} KiB).`,
+  );
 }
 
 if (require.main === module) {
-  build().catch((err: unknown) => {
+  const i = process.argv.indexOf('--out');
+  build(i > 0 && process.argv[i + 1] ? path.resolve(process.argv[i + 1]!) : distDir).catch((err: unknown) => {
     console.error(`build: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);
   });

@@ -68,9 +68,9 @@ describe('the built package (npm run build → npm ci --omit=dev → plain node)
   let consolePort: number;
 
   beforeAll(async () => {
-    sh(npm, ['run', 'build'], root);
+    // Built straight into an empty folder of its own: dist/ stays untouched for tests running beside this one.
     pkgDir = fs.mkdtempSync(path.join(os.tmpdir(), 'together-o365-pkg-'));
-    fs.cpSync(path.join(root, 'dist'), pkgDir, { recursive: true });
+    sh(npm, ['run', 'build', '--', '--out', pkgDir], root);
     // Offline when the npm cache holds every tarball; otherwise the registry fills the gaps.
     try {
       sh(npm, ['ci', '--omit=dev', '--offline', '--no-audit', '--no-fund'], pkgDir);
