@@ -185,7 +185,9 @@ describe('the built package (npm run build → npm ci --omit=dev → plain node)
       `Contoso active; worker said: ${worker.output().slice(-2000)}`,
     );
     expect(final.phase).toBe('active');
-    expect(final.lastReport?.verdict).toBe('pass');
+    // The sample is random: Contoso's fixture has mailboxes Graph cannot reach, so a sample may be 'degraded'
+    // while the tenant is active (above the threshold); what must not happen is a failing verdict.
+    expect(['pass', 'degraded']).toContain(final.lastReport?.verdict);
 
     expect(await stop(worker)).toBe(0);
     expect(worker.output()).toContain('worker stopped');
