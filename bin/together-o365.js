@@ -1,11 +1,59 @@
 #!/usr/bin/env node
-// Launcher for the `together-o365` command: refuse an end-of-life Node, then run the TypeScript CLI
-// through tsx (the project ships TypeScript sources; no build step needed).
+// Launcher for the `together-o365` command. Refuses an end-of-life Node, then runs the compiled CLI when
+// there is one — inside the production package (this file is dist/bin/, the CLI is cli/main.js beside it) or
+// in a checkout after `npm run build` (dist/cli/main.js, used only while it is newer than every source file,
+// so an edit is never shadowed by a stale build) — and otherwise the TypeScript sources through tsx.
+// TOGETHER_FROM_SOURCE=1 forces the sources.
 'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
 require('../scripts/check-node.cjs');
-require('tsx/cjs');
-const { runCli } = require('../cli/program.ts');
-const { realDeps } = require('../cli/main.ts');
+
+const root = path.join(__dirname, '..');
+const SOURCE_DIRS = [
+  'contracts',
+  'temporal',
+  'client',
+  'dev',
+  'workflows',
+  'activities',
+  'worker',
+  'cli',
+  'console',
+  'emulator',
+];
+
+function newestSource() {
+  let newest = 0;
+  const walk = (dir) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(p);
+      else if (entry.name.endsWith('.ts') || entry.name.endsWith('.njk'))
+        newest = Math.max(newest, fs.statSync(p).mtimeMs);
+    }
+  };
+  for (const d of SOURCE_DIRS) if (fs.existsSync(path.join(root, d))) walk(path.join(root, d));
+  return newest;
+}
+
+function cliModule() {
+  const packaged = path.join(root, 'cli', 'main.js');
+  if (fs.existsSync(packaged)) return packaged;
+  const built = path.join(root, 'dist', 'cli', 'main.js');
+  if (
+    process.env.TOGETHER_FROM_SOURCE !== '1' &&
+    fs.existsSync(built) &&
+    fs.existsSync(path.join(root, 'dist', 'workflow-bundle.js')) &&
+    fs.statSync(built).mtimeMs >= newestSource()
+  ) {
+    return built;
+  }
+  require('tsx/cjs');
+  return path.join(root, 'cli', 'main.ts');
+}
+
+const { runCli, realDeps } = require(cliModule());
 runCli(process.argv, realDeps).then(
   (code) => process.exit(code),
   (err) => {

@@ -11,6 +11,7 @@ export interface CliDeps {
   runConsole?(opts: ConsoleCommandOptions, env: NodeJS.ProcessEnv): Promise<number>;
   runEmulator?(opts: EmulatorCommandOptions, env: NodeJS.ProcessEnv): Promise<number>;
   runDemo?(opts: DemoCommandOptions, env: NodeJS.ProcessEnv): Promise<number>;
+  setupNamespace?(env: NodeJS.ProcessEnv, opts: { printOnly: boolean }): Promise<number>;
 }
 
 export interface ConsoleCommandOptions {

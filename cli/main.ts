@@ -7,7 +7,10 @@ import type * as RunWorkerModule from './run-worker';
 import type * as RunConsoleModule from './run-console';
 import type * as RunEmulatorModule from './run-emulator';
 import type * as DemoModule from './demo';
+import type * as SetupNamespaceModule from './run-setup-namespace';
 import { runCli, type CliDeps } from './program';
+
+export { runCli };
 
 export const realDeps: CliDeps = {
   env: process.env,
@@ -35,6 +38,11 @@ export const realDeps: CliDeps = {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when the command runs
     const { runDemo } = require('./demo') as typeof DemoModule;
     return runDemo(opts, env);
+  },
+  async setupNamespace(env, opts) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when the command runs
+    const { runSetupNamespaceCommand } = require('./run-setup-namespace') as typeof SetupNamespaceModule;
+    return runSetupNamespaceCommand(env, opts);
   },
 };
 

@@ -13,6 +13,7 @@ import * as emulatorCommand from './commands/emulator';
 import * as onboardCommand from './commands/onboard';
 import * as probeCommand from './commands/probe';
 import * as scheduleCommand from './commands/schedule';
+import * as setupNamespaceCommand from './commands/setup-namespace';
 import * as statusCommand from './commands/status';
 import * as testCommand from './commands/test';
 import * as workerCommand from './commands/worker';
@@ -33,6 +34,7 @@ const COMMANDS = [
   consoleCommand,
   emulatorCommand,
   demoCommand,
+  setupNamespaceCommand,
 ];
 
 function packageVersion(): string {

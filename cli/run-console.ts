@@ -43,9 +43,11 @@ export async function runConsoleCommand(
   process.stderr.write(
     `Console: ${running.url}  (consent links: ${running.url}/consent/start?tenant=<tenant id>). Ctrl+C stops it.\n`,
   );
+  // process.on, not once: through npm, Ctrl+C arrives twice (terminal and npm's forwarded copy), and a second
+  // default SIGINT would kill the console before it closes (calling resolve again is harmless).
   await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
+    process.on('SIGINT', resolve);
+    process.on('SIGTERM', resolve);
   });
   await running.close();
   await api.close();

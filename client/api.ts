@@ -29,6 +29,7 @@ import {
   updateSettings,
 } from './index';
 import { loadTemporalSettings, UnreachableError } from '../temporal/connection';
+import { namespaceConfigError } from '../temporal/namespace';
 import { BackendError, type TenantSummary } from '../contracts/backend';
 import { healthScheduleId, monitorWorkflowId, onboardingWorkflowId } from '../contracts/messages';
 import type { ScheduleInfo, TogetherApi } from '../contracts/backend';
@@ -121,7 +122,7 @@ async function assertListening(address: string): Promise<void> {
 }
 
 export async function createTemporalApi(env: NodeJS.ProcessEnv = process.env): Promise<TogetherApi> {
-  const address = loadTemporalSettings(env).address;
+  const { address, namespace } = loadTemporalSettings(env);
   await assertListening(address);
   const client: Client = await connectTemporal(env);
   const taskQueue = env.TOGETHER_TASK_QUEUE || undefined;
@@ -131,7 +132,8 @@ export async function createTemporalApi(env: NodeJS.ProcessEnv = process.env): P
     try {
       return await fn();
     } catch (err) {
-      throw toBackendError(err, address);
+      // An unknown namespace or a missing TenantId search attribute: configuration (exit 2), with the fix.
+      throw namespaceConfigError(err, namespace) ?? toBackendError(err, address);
     }
   };
   const queueName = taskQueue ?? 'together-o365';

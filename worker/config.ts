@@ -20,6 +20,10 @@ const schema = z.object({
     .string()
     .regex(/^[^\s:]+:\d{1,5}$/, 'host:port, e.g. 127.0.0.1:9464')
     .optional(),
+  TOGETHER_WORKER_HEALTH: z
+    .string()
+    .regex(/^([^\s:]+:)?\d{1,5}$/, 'a port, or host:port, e.g. 9465 or 127.0.0.1:9465')
+    .optional(),
   TOGETHER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).max(1000).default(20),
   TOGETHER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).optional(),
   NODE_ENV: z.string().optional(),
@@ -31,13 +35,21 @@ export interface WorkerSettings {
   workflowBundlePath?: string;
   /** Bind address of the Prometheus /metrics endpoint, if enabled. */
   metricsBindAddress?: string;
+  /** Where GET /healthz listens (readiness: 200 only while polling), if enabled; host defaults to loopback. */
+  healthBind?: { host: string; port: number };
   maxConcurrentActivities: number;
   /** Workflows kept in the worker's sticky cache (memory ≈ 0.5 MB each); default: the SDK's, from the heap size. */
   maxCachedWorkflows?: number;
   production: boolean;
 }
 
-export const DEFAULT_BUNDLE_PATH = path.resolve(__dirname, '..', 'dist', 'workflow-bundle.js');
+/**
+ * dist/workflow-bundle.js, written by `npm run build`. From the sources this module is worker/config.ts and
+ * dist/ is beside it; compiled, it is dist/worker/config.js and the bundle is in its own package root.
+ */
+export const DEFAULT_BUNDLE_PATH = __filename.endsWith('.js')
+  ? path.resolve(__dirname, '..', 'workflow-bundle.js')
+  : path.resolve(__dirname, '..', 'dist', 'workflow-bundle.js');
 
 export function loadWorkerSettings(env: NodeJS.ProcessEnv = process.env): WorkerSettings {
   const parsed = schema.safeParse(env);
@@ -52,8 +64,17 @@ export function loadWorkerSettings(env: NodeJS.ProcessEnv = process.env): Worker
     taskQueue: v.TOGETHER_TASK_QUEUE,
     workflowBundlePath: v.TOGETHER_WORKFLOW_BUNDLE ?? (production ? DEFAULT_BUNDLE_PATH : undefined),
     metricsBindAddress: v.TOGETHER_WORKER_METRICS,
+    healthBind: v.TOGETHER_WORKER_HEALTH ? parseBind(v.TOGETHER_WORKER_HEALTH) : undefined,
     maxConcurrentActivities: v.TOGETHER_MAX_CONCURRENT_ACTIVITIES,
     maxCachedWorkflows: v.TOGETHER_MAX_CACHED_WORKFLOWS,
     production,
   };
+}
+
+/** '9465' → loopback:9465; 'host:9465' → host:9465. */
+function parseBind(value: string): { host: string; port: number } {
+  const i = value.lastIndexOf(':');
+  return i < 0
+    ? { host: '127.0.0.1', port: Number(value) }
+    : { host: value.slice(0, i), port: Number(value.slice(i + 1)) };
 }

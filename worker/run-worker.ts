@@ -15,9 +15,11 @@ import {
   connectClient,
   connectWorkerConnection,
   loadTemporalSettings,
+  ConfigError,
   type TemporalSettings,
 } from '../temporal/connection';
 import { workflowSource } from './workflow-source';
+import { startHealthServer, type HealthServer } from './health-server';
 
 export interface RunningWorker {
   worker: Worker;
@@ -25,6 +27,8 @@ export interface RunningWorker {
   temporal: TemporalSettings;
   /** Resolves when the worker has stopped. */
   done: Promise<void>;
+  /** GET /healthz, when TOGETHER_WORKER_HEALTH is set. */
+  healthUrl?: string;
   shutdown(): Promise<void>;
 }
 
@@ -65,19 +69,45 @@ export async function startWorker(
     shutdownGraceTime: '10 seconds',
   });
 
+  let health: HealthServer | undefined;
+  try {
+    health = settings.healthBind
+      ? await startHealthServer(settings.healthBind, () => worker.getState())
+      : undefined;
+  } catch (err) {
+    await client.connection.close();
+    await connection.close();
+    throw new ConfigError(
+      `TOGETHER_WORKER_HEALTH: cannot listen on ${settings.healthBind!.host}:${settings.healthBind!.port} ` +
+        `(${err instanceof Error ? err.message : String(err)}). Choose a free port.`,
+    );
+  }
+
   const done = worker.run().finally(async () => {
+    await health?.close();
     await client.connection.close();
     await connection.close();
     logger.info({ taskQueue: settings.taskQueue }, 'worker stopped');
   });
 
   if (options.handleSignals) {
+    // process.on, not once: Ctrl+C reaches node twice when started through npm (the terminal signals the
+    // whole process group, and npm forwards its own copy), and a second default SIGINT would kill the
+    // worker mid-drain. Repeats are ignored; shutdownGraceTime bounds the drain.
+    let stopping = false;
     const stop = (signal: NodeJS.Signals) => {
+      if (stopping) return;
+      stopping = true;
       logger.info({ signal }, 'shutting down worker');
-      worker.shutdown();
+      if (worker.getState() === 'RUNNING') worker.shutdown();
     };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+    const off = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+    };
+    done.then(off, off);
   }
 
   logger.info(
@@ -87,6 +117,7 @@ export async function startWorker(
       taskQueue: settings.taskQueue,
       workflows: 'workflowBundle' in source ? source.workflowBundle.codePath : 'bundled at start-up',
       metrics: settings.metricsBindAddress ? `http://${settings.metricsBindAddress}/metrics` : 'off',
+      health: health?.url ?? 'off',
       payloadCodec: converter ? 'AES-256-GCM' : 'off',
     },
     'worker started',
@@ -96,6 +127,7 @@ export async function startWorker(
     settings,
     temporal,
     done,
+    healthUrl: health?.url,
     async shutdown() {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await done;

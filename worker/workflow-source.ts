@@ -8,7 +8,8 @@ import path from 'node:path';
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { ConfigError } from '../temporal/connection';
 
-export const WORKFLOWS_PATH = path.resolve(__dirname, '..', 'workflows', 'index.ts');
+// index.ts from the sources, index.js in the compiled package (dist/), whichever this module is.
+export const WORKFLOWS_PATH = path.resolve(__dirname, '..', 'workflows', `index${path.extname(__filename)}`);
 
 export type WorkflowSource = { workflowBundle: { codePath: string } } | { workflowsPath: string };
 

@@ -27,7 +27,13 @@ export function installTestRuntime(): void {
 }
 
 export async function createLocalTestEnv(
-  options: { namespace?: string; extraArgs?: string[]; dbFilename?: string } = {},
+  options: {
+    namespace?: string;
+    extraArgs?: string[];
+    dbFilename?: string;
+    /** Default [TenantId]; [] starts a server without it (namespace-readiness tests). */
+    searchAttributes?: (typeof TENANT_ID)[];
+  } = {},
 ): Promise<TestWorkflowEnvironment> {
   installTestRuntime();
   return TestWorkflowEnvironment.createLocal({
@@ -35,7 +41,7 @@ export async function createLocalTestEnv(
       executable: { type: 'existing-path', path: resolveTemporalCli() },
       namespace: options.namespace,
       dbFilename: options.dbFilename,
-      searchAttributes: [TENANT_ID],
+      searchAttributes: options.searchAttributes ?? [TENANT_ID],
       extraArgs: options.extraArgs,
     },
   });
