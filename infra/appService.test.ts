@@ -123,7 +123,11 @@ describe('publisher runtime (App Service for Linux, Node 22)', () => {
       TOGETHER_CONSOLE_HOST: '0.0.0.0',
       TOGETHER_CONSOLE_PORT: '8080',
     });
-    expect(settings(site('rt-worker'))).toMatchObject({ TOGETHER_WORKER_METRICS: '0.0.0.0:8080' });
+    // The worker answers App Service's /healthz probe on the site port; metrics stay on loopback.
+    expect(settings(site('rt-worker'))).toMatchObject({
+      TOGETHER_WORKER_HEALTH: '0.0.0.0:8080',
+      TOGETHER_WORKER_METRICS: '127.0.0.1:9464',
+    });
   });
 
   it('attaches the user-assigned managed identity to both sites and names it for Entra (federated credential) and Key Vault references — no secret in any setting', async () => {

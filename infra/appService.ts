@@ -283,8 +283,11 @@ export function declareRuntime(
     setting('TOGETHER_CONSOLE_PORT', SITE_PORT),
   ]);
   const workerSite = site('worker', args.names.workerSite, [
-    // /healthz and /metrics for App Service's health check, on the site port.
-    setting('TOGETHER_WORKER_METRICS', `0.0.0.0:${SITE_PORT}`),
+    // /healthz on the site port for App Service's health check (200 only while the worker polls); the
+    // Prometheus /metrics endpoint stays on loopback inside the instance (logs and metrics reach Azure Monitor
+    // through the diagnostic settings and Application Insights below).
+    setting('TOGETHER_WORKER_HEALTH', `0.0.0.0:${SITE_PORT}`),
+    setting('TOGETHER_WORKER_METRICS', '127.0.0.1:9464'),
   ]);
 
   for (const [role, s] of [
