@@ -97,6 +97,9 @@ th,td{text-align:left;padding:6px 8px;border-bottom:1px solid #d0d7de;vertical-a
 .health-chart{max-width:100%;height:auto}th{background:#f6f8fa}
 .phase{display:inline-block;padding:2px 10px;border-radius:12px;font-weight:600;background:#ddf4ff;color:#0969da}
 .phase-active{background:#dafbe1;color:#1a7f37}.phase-failing,.phase-expired{background:#ffebe9;color:#cf222e}
+.state{display:inline-block;padding:2px 10px;border-radius:12px;font-weight:600;background:#ddf4ff;color:#0969da}
+.state-active{background:#dafbe1;color:#1a7f37}.state-review,.state-degraded{background:#fff8c5;color:#9a6700}
+.state-failing,.state-expired,.state-stopped,.state-unknown{background:#ffebe9;color:#cf222e}
 .big{font-size:28px;font-weight:700}.muted{color:#57606a}.notice{background:#dafbe1;border-color:#1a7f37}
 .error{background:#ffebe9;border-color:#cf222e}code{background:#f6f8fa;padding:1px 4px;border-radius:4px}
 form.inline{display:inline}label{display:block;margin:8px 0 2px;font-weight:600}input[type=text],input[type=email],input[type=number]{padding:6px 8px;border:1px solid #d0d7de;border-radius:6px;width:280px}
@@ -193,8 +196,9 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
           'A tenant id is a GUID such as 00000000-0000-0000-0000-000000000000.',
         );
       try {
-        const status = await backend.getStatus(tenantId);
-        if (!status) {
+        // The one derived state (contracts/tenant-state.ts) comes first; the sources are shown below it.
+        const view = await backend.getTenant(tenantId);
+        if (!view) {
           return errorPage(
             reply,
             404,
@@ -203,7 +207,21 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
             [`Start one with: together-o365 onboard --tenant ${tenantId} --owner <email>`],
           );
         }
-        const monitor = await backend.getMonitorState(tenantId).catch(() => null);
+        const { status, monitor, state } = view;
+        if (!status) {
+          return render(
+            reply,
+            'error.njk',
+            {
+              title: `Tenant ${tenantId}: ${state.title}`,
+              message: state.reason ?? state.title,
+              steps: state.next ? [state.next] : [],
+              status: state.state === 'unknown' ? 503 : 200,
+              tenantState: state,
+            },
+            state.state === 'unknown' ? 503 : 200,
+          );
+        }
         const report = status.lastReport;
         const unreachable = (report?.inaccessible ?? [])
           .map((u) => ({ ...u, text: describeInaccessible(u) }))
@@ -217,6 +235,7 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
               : undefined;
         return render(reply, 'status.njk', {
           status,
+          tenantState: state,
           monitor,
           report,
           unreachable,

@@ -170,7 +170,7 @@ export const statusQuery = defineQuery<OnboardingStatus>('status');
 /** Runs a sample test now; resolves with its report. Rejected (validator) unless the tenant is consented. */
 export const retestUpdate = defineUpdate<SampleTestReport, []>('retest');
 /** The owner's "Done" on the first report, with optional accepted exceptions. Rejected (validator) before a report. */
-export const acceptReportUpdate = defineUpdate<ReportReview, [AcceptedExceptions?]>('acceptReport');
+export const acceptReportUpdate = defineUpdate<ReportReview, [AcceptedExceptions]>('acceptReport');
 /** Validated; a bad value is rejected without touching history. Resolves with the new settings. */
 export const updateSettingsUpdate = defineUpdate<TenantSettings, [Partial<TenantSettings>]>('updateSettings');
 

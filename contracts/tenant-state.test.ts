@@ -38,11 +38,20 @@ describe('deriveTenantState: one state from the onboarding and the monitor', () 
       status: status(),
       monitor: monitor({
         status: 'failing',
-        incident: { id: 'inc-1', openedAt: '2026-01-03T00:00:00.000Z', reason: 'Admin consent is revoked.', notified: [] },
+        incident: {
+          id: 'inc-1',
+          openedAt: '2026-01-03T00:00:00.000Z',
+          reason: 'Admin consent is revoked.',
+          notified: [],
+        },
       }),
       workflowStatus: 'RUNNING',
     });
-    expect(s).toMatchObject({ state: 'failing', reason: 'Admin consent is revoked.', since: '2026-01-03T00:00:00.000Z' });
+    expect(s).toMatchObject({
+      state: 'failing',
+      reason: 'Admin consent is revoked.',
+      since: '2026-01-03T00:00:00.000Z',
+    });
     expect(tenantStateExitCode(s)).toBe(1);
   });
 
@@ -61,7 +70,11 @@ describe('deriveTenantState: one state from the onboarding and the monitor', () 
   it('without a monitor answer, the last report decides (fail → failing)', () => {
     const base = status();
     const s = deriveTenantState({
-      status: { ...base, phase: 'failing', lastReport: { ...base.lastReport!, verdict: 'fail', verdictReason: '0 of 5' } },
+      status: {
+        ...base,
+        phase: 'failing',
+        lastReport: { ...base.lastReport!, verdict: 'fail', verdictReason: '0 of 5' },
+      },
     });
     expect(s).toMatchObject({ state: 'failing', reason: '0 of 5' });
   });
@@ -122,7 +135,10 @@ describe('deriveTenantState: one state from the onboarding and the monitor', () 
     expect(
       deriveTenantState({
         status: pending,
-        monitor: monitor({ status: 'failing', incident: { id: 'i', openedAt: 'x', reason: 'r', notified: [] } }),
+        monitor: monitor({
+          status: 'failing',
+          incident: { id: 'i', openedAt: 'x', reason: 'r', notified: [] },
+        }),
       }).state,
     ).toBe('failing');
     expect(

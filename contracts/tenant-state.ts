@@ -92,7 +92,11 @@ const make = (
   state: TenantStateName,
   extra: Omit<TenantState, 'state' | 'title'> = {},
   title = TENANT_STATE_TEXT[state],
-): TenantState => ({ state, title, ...Object.fromEntries(Object.entries(extra).filter(([, v]) => v !== undefined)) });
+): TenantState => ({
+  state,
+  title,
+  ...Object.fromEntries(Object.entries(extra).filter(([, v]) => v !== undefined)),
+});
 
 export function deriveTenantState(input: TenantStateInput): TenantState {
   const { status, monitor, workflowStatus } = input;
@@ -105,7 +109,9 @@ export function deriveTenantState(input: TenantStateInput): TenantState {
   }
   if (!status) {
     if (wf === 'COMPLETED') {
-      return make('expired', { next: 'Start the onboarding again when an administrator is ready to consent.' });
+      return make('expired', {
+        next: 'Start the onboarding again when an administrator is ready to consent.',
+      });
     }
     return make('unknown', {
       reason: input.unreachableReason ?? 'Neither the onboarding nor the monitor answered.',
