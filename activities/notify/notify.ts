@@ -6,9 +6,8 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { Notification, NotifyResult } from '../../contracts/activities';
 import { FailureTypes } from '../../contracts/activities';
-import { GraphCaller } from '../graph/caller';
 import { failureForGraph, permanentFailure, redact, transientFailure } from '../graph/errors';
-import { cancellationSignal, mailboxLimiter, type ActivityDeps } from '../runtime';
+import { graphCallerFor, type ActivityDeps } from '../runtime';
 import { renderNotification } from './render';
 import { LockBusyError, type Channel, type IdempotencyStore, type NotificationRecord } from './store';
 import { EMAIL } from '../../contracts/validation';
@@ -103,14 +102,7 @@ export async function notifyOwner(
 async function sendEmail(deps: ActivityDeps, n: Notification): Promise<void> {
   const cfg = deps.config;
   const graph = deps.clients!.forTenant({ tenantId: cfg.publisherTenantId!, credentialRef: 'default' });
-  const signal = cancellationSignal();
-  const caller = new GraphCaller(graph.client, {
-    keyPrefix: graph.tenantId.toLowerCase(),
-    maxRetries: cfg.probe.maxRetries,
-    limiter: mailboxLimiter(deps),
-    maxRetryAfterMs: cfg.probe.maxRetryAfterSeconds * 1000,
-    ...(signal ? { signal } : {}),
-  });
+  const caller = graphCallerFor(deps, graph);
   const msg = renderNotification(n);
   const res = await caller.call({
     method: 'POST',
