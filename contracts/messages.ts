@@ -85,6 +85,8 @@ export interface SampleTestReport {
   verdict: Verdict;
   /** Why the verdict is what it is, in one sentence. */
   verdictReason?: string;
+  /** Unreachable users the owner accepted as known exceptions: not counted in `sampled` nor in the verdict. */
+  excepted?: InaccessibleUser[];
 }
 
 // ---------------------------------------------------------------- onboarding
@@ -183,7 +185,7 @@ export interface HealthPoint {
   verdict: Verdict;
   accessible: number;
   sampled: number;
-  consent: ConsentState;
+  consent: ConsentState | 'unknown';
   status: MonitorStatus;
 }
 
@@ -191,7 +193,14 @@ export interface MonitorState {
   tenantId: string;
   status: MonitorStatus;
   since: string;
-  incident?: { id: string; openedAt: string; reason: string; notified: string[] };
+  incident?: {
+    id: string;
+    openedAt: string;
+    reason: string;
+    notified: string[];
+    /** `publisher` when the cause is on Together's side (its credential): its operators hear about it, not the owner. */
+    kind?: 'tenant' | 'publisher';
+  };
   /** Most recent last; bounded (carried across continue-as-new). */
   history: HealthPoint[];
 }

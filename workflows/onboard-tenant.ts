@@ -25,7 +25,12 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { ConsentCheckResult, GraphActivities, Notification } from '../contracts/activities';
-import type { HealthResult, TemporalActivities } from '../contracts/health';
+import {
+  buildHealthResult,
+  type HealthConsent,
+  type HealthResult,
+  type TemporalActivities,
+} from '../contracts/health';
 import {
   consentCallbackSignal,
   DEFAULT_SETTINGS,
@@ -79,31 +84,28 @@ interface RegisteredState {
   used: boolean;
 }
 
+/**
+ * A sample-test report as a health result, through the one builder (contracts/health.ts). Only what was
+ * observed is stated: consent as the caller saw it (the first test runs right after consent was verified; a
+ * re-test does not check consent, so `unknown`), and the app's enabled flag stays undefined — nothing here
+ * looked at the service principal.
+ */
 export function reportToHealthResult(
   report: SampleTestReport,
-  extra: { owner: string; consentUrl: string; checkId: string },
+  extra: { owner: string; consentUrl: string; checkId: string; consent?: HealthConsent },
 ): HealthResult {
-  return {
-    tenantId: report.tenantId,
-    checkId: extra.checkId,
-    at: iso(Date.parse(report.startedAt) + report.durationMs),
-    owner: extra.owner,
-    consentUrl: extra.consentUrl,
-    consent: 'consented',
-    missingRoles: [],
-    appEnabled: true,
-    verdict: report.verdict,
-    verdictReason: report.verdictReason,
-    sampled: report.sampled,
-    accessible: report.accessible,
-    examples: report.inaccessible.slice(0, 5).map((u) => ({
-      user: u.user.userPrincipalName ?? u.user.id,
-      reason: u.reason,
-      ...(u.code ? { code: u.code } : {}),
-    })),
-    graphRequests: report.graphRequests,
-    durationMs: report.durationMs,
-  };
+  return buildHealthResult(
+    {
+      tenantId: report.tenantId,
+      checkId: extra.checkId,
+      at: iso(Date.parse(report.startedAt) + report.durationMs),
+      owner: extra.owner,
+      consentUrl: extra.consentUrl,
+      graphRequests: report.graphRequests,
+      durationMs: report.durationMs,
+    },
+    { consent: extra.consent ?? 'consented', report },
+  );
 }
 
 export async function onboardTenant(input: OnboardTenantInput): Promise<OnboardingStatus> {
@@ -237,6 +239,7 @@ export async function onboardTenant(input: OnboardTenantInput): Promise<Onboardi
             owner: settings.owner,
             consentUrl: input.consentUrl,
             checkId: `retest/${info.workflowId}/${report.startedAt}`,
+            consent: 'unknown',
           }),
           taskQueue: healthTaskQueue,
         });

@@ -15,13 +15,7 @@ import type {
 import { BATCH_LIMIT, type BatchItemSpec, type CallerOptions } from '../graph/caller';
 import { tokenRoles } from '../graph/client';
 import type { KeyedLimiter } from '../graph/limiter';
-import {
-  currentContext,
-  graphCallerFor,
-  heartbeat,
-  heartbeatDetails,
-  type ActivityDeps,
-} from '../runtime';
+import { currentContext, graphCallerFor, heartbeat, heartbeatDetails, type ActivityDeps } from '../runtime';
 import {
   canReadFullProfile,
   classifyReadFailure,
