@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import type { TogetherApi } from '../contracts/backend';
+import * as acceptCommand from './commands/accept';
 import * as consoleCommand from './commands/console';
 import * as demoCommand from './commands/demo';
 import * as emulatorCommand from './commands/emulator';
@@ -26,6 +27,7 @@ const COMMANDS = [
   onboardCommand,
   statusCommand,
   testCommand,
+  acceptCommand,
   scheduleCommand,
   workerCommand,
   consoleCommand,

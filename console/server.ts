@@ -26,7 +26,7 @@ import { adviseConsentError } from './entra-errors';
 import { describeInaccessible } from '../contracts/reason-labels';
 import { type ConsentStateStore, type StateCheck } from './state-store';
 import { ConfigError } from '../contracts/errors';
-import { EMAIL } from '../contracts/validation';
+import { EMAIL, GUID } from '../contracts/validation';
 import { PHASE_TEXT } from '../contracts/texts';
 
 export const DEFAULT_CONSOLE_PORT = 3000;
@@ -232,7 +232,9 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
             ? 'The sample test ran again; the report below is the new one.'
             : req.query.notice === 'saved'
               ? 'Settings saved.'
-              : undefined;
+              : req.query.notice === 'accepted'
+                ? 'Report accepted: the integration is active; accepted exceptions no longer count in health checks.'
+                : undefined;
         return render(reply, 'status.njk', {
           status,
           tenantState: state,
@@ -244,6 +246,7 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
           csrfToken: csrfToken(req, reply),
           notice,
           canRetest: status.phase === 'active' || status.phase === 'failing',
+          canAccept: status.review?.state === 'pending' && !!status.lastReport,
           consentLink: `/consent/start?tenant=${encodeURIComponent(tenantId)}`,
         });
       } catch (err) {
@@ -276,6 +279,37 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
       return reply.redirect(`/tenants/${encodeURIComponent(tenantId)}?notice=retested`, 303);
     } catch (err) {
       return backendFailure(reply, err, 're-run the sample test');
+    }
+  });
+
+  /** The owner's "Done" on the first report, with optional accepted exceptions (guests; listed accounts). */
+  app.post<{ Params: { tenantId: string } }>('/tenants/:tenantId/accept', async (req, reply) => {
+    const tenantId = tenantParam(req.params.tenantId);
+    const refusal = refuseForm(reply, tenantId, checkCsrf(req));
+    if (refusal || !tenantId) return refusal;
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const accounts = String(body.accounts ?? '')
+      .split(/[\s,;]+/)
+      .map((s) => s.trim())
+      .filter(Boolean);
+    const bad = accounts.filter((a) => !EMAIL.test(a) && !GUID.test(a));
+    if (bad.length) {
+      return errorPage(
+        reply,
+        400,
+        'Could not accept the report',
+        `Not a user principal name or object id: ${bad.join(', ')}.`,
+        [`Go back to the tenant page (/tenants/${tenantId}), correct the accounts and confirm again.`],
+      );
+    }
+    try {
+      await backend.acceptReport(tenantId, {
+        ...(body.guests === 'on' || body.guests === 'true' ? { guests: true } : {}),
+        ...(accounts.length ? { accounts } : {}),
+      });
+      return reply.redirect(`/tenants/${encodeURIComponent(tenantId)}?notice=accepted`, 303);
+    } catch (err) {
+      return backendFailure(reply, err, 'accept the report');
     }
   });
 

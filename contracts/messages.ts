@@ -26,6 +26,8 @@ export interface TenantSettings {
   /** Users in a health check's small sample test. */
   healthSampleSize?: number;
   sampleSource?: SampleSource;
+  /** Exceptions the owner accepted with the first report (set by `acceptReport`, not by updateSettings). */
+  acceptedExceptions?: AcceptedExceptions;
 }
 
 export const DEFAULT_SETTINGS: Omit<TenantSettings, 'owner'> = {

@@ -211,6 +211,34 @@ function inProgress(status: OnboardingStatus): TenantState {
   return make('verifying', { since: status.phaseSince });
 }
 
+/** Who can fix a failing consent check, and how (by the activity's failure type). */
+export function consentCheckFix(errorType?: string): { audience: 'tenant' | 'publisher'; fix: string } {
+  switch (errorType) {
+    case 'UnknownTenantError':
+      return {
+        audience: 'tenant',
+        fix: 'Check the tenant id: Entra does not know it. Copy the Directory (tenant) ID from the Entra admin center › Overview and start the onboarding again with it.',
+      };
+    case 'CredentialRejectedError':
+      return {
+        audience: 'publisher',
+        fix: 'A publisher problem, not the admin’s: Entra rejects Together’s own app credential (secret, certificate or federated token). Together’s operators must renew or fix it; the check retries by itself.',
+      };
+    case 'ConfigurationError':
+      return {
+        audience: 'publisher',
+        fix: 'The worker’s configuration is refused (app id, authority, credential profile): check the worker’s TOGETHER_* settings and its log.',
+      };
+    case 'ConsentMissingError':
+      return {
+        audience: 'tenant',
+        fix: 'A Global Administrator or Privileged Role Administrator opens the consent link and accepts.',
+      };
+    default:
+      return { audience: 'tenant', fix: 'Usually transient: the check retries by itself.' };
+  }
+}
+
 function nextForReason(reason?: string): string {
   if (reason && /consent|enterprise app/i.test(reason))
     return 'An administrator re-grants admin consent from the consent link.';

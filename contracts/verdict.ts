@@ -118,6 +118,26 @@ export function buildReport(args: {
   };
 }
 
+/**
+ * The same report judged again with accepted exceptions: unreachable users among them move to `excepted` and
+ * leave `sampled`, and the verdict is recomputed (the owner's "Done" with known exceptions).
+ */
+export function applyExceptions(
+  report: SampleTestReport,
+  accepted: AcceptedExceptions,
+  threshold: number,
+): SampleTestReport {
+  const keep: InaccessibleUser[] = [];
+  const excepted: InaccessibleUser[] = [...(report.excepted ?? [])];
+  for (const u of report.inaccessible) (isAccepted(u.user, accepted) ? excepted : keep).push(u);
+  const moved = excepted.length - (report.excepted?.length ?? 0);
+  if (moved === 0) return report;
+  const sampled = report.sampled - moved;
+  const transient = keep.filter((u) => TRANSIENT_REASONS.includes(u.reason)).length;
+  const { verdict, reason } = judge({ sampled, accessible: report.accessible, transient }, threshold);
+  return { ...report, sampled, inaccessible: keep, excepted, verdict, verdictReason: reason };
+}
+
 /** A report for a test that could not run at all (sampling failed). */
 export function failedReport(args: {
   tenantId: string;

@@ -13,6 +13,8 @@
  * server suggests it.
  */
 import {
+  ActivityFailure,
+  ApplicationFailure,
   allHandlersFinished,
   condition,
   continueAsNew,
@@ -32,6 +34,7 @@ import {
   type TemporalActivities,
 } from '../contracts/health';
 import {
+  acceptReportUpdate,
   consentCallbackSignal,
   DEFAULT_SETTINGS,
   registerConsentStateSignal,
@@ -40,7 +43,9 @@ import {
   sampleTestWorkflowIdPrefix,
   statusQuery,
   updateSettingsUpdate,
+  type ConsentCheckOutcome,
   type OnboardingPhase,
+  type ReportReview,
   type OnboardingStatus,
   type OnboardTenantInput,
   type SampleTestReport,
@@ -50,6 +55,27 @@ import { sampleTest } from './sample-test';
 import { settingsProblems } from '../contracts/settings';
 import { iso, PERMANENT_FAILURES, tenantSearchAttributes } from './shared';
 import { CONSENT_STATE_HASH_PATTERN } from '../contracts/validation';
+import { applyExceptions } from '../contracts/verdict';
+import { consentCheckFix } from '../contracts/tenant-state';
+
+/** A failed consent check, as the status shows it (type, AADSTS/Graph code, who can fix it). */
+function failedCheck(err: unknown, at: string, prev?: ConsentCheckOutcome): ConsentCheckOutcome {
+  const cause = err instanceof ActivityFailure && err.cause ? err.cause : err;
+  const app = cause instanceof ApplicationFailure ? cause : undefined;
+  const details = (app?.details?.[0] ?? {}) as { code?: unknown };
+  const errorType = app?.type ?? undefined;
+  const fix = consentCheckFix(errorType);
+  return {
+    at,
+    firstAt: prev?.outcome === 'error' && prev.errorType === errorType ? (prev.firstAt ?? prev.at) : at,
+    outcome: 'error',
+    ...(errorType ? { errorType } : {}),
+    ...(typeof details.code === 'string' ? { code: details.code } : {}),
+    message: (cause instanceof Error ? cause.message : String(cause)).slice(0, 300),
+    permanent: !!app?.nonRetryable,
+    ...fix,
+  };
+}
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -121,6 +147,8 @@ export async function onboardTenant(input: OnboardTenantInput): Promise<Onboardi
   let scheduleId = carried?.scheduleId;
   let rejectedCallbacks = carried?.rejectedCallbacks ?? 0;
   let consentedAt = carried?.consentedAt;
+  let review: ReportReview | undefined = carried?.review;
+  let lastCheck: ConsentCheckOutcome | undefined = carried?.lastCheck;
   let progress = { total: 0, probed: 0, accessible: 0 };
   let testRunning = false;
   const deadlineMs = startMs + (input.consentWaitDays ?? 14) * DAY;
@@ -148,6 +176,9 @@ export async function onboardTenant(input: OnboardTenantInput): Promise<Onboardi
     settings,
     ...(scheduleId ? { scheduleId } : {}),
     rejectedCallbacks,
+    ...(input.displayName ? { displayName: input.displayName } : {}),
+    ...(lastCheck ? { lastCheck } : {}),
+    ...(review ? { review } : {}),
   });
   const notify = async (n: Omit<Notification, 'tenantId' | 'to'>) => {
     try {
@@ -224,6 +255,57 @@ export async function onboardTenant(input: OnboardTenantInput): Promise<Onboardi
       validator: (partial) => {
         const problems = settingsProblems(partial);
         if (problems.length) throw new Error(`Invalid settings: ${problems.join('; ')}.`);
+      },
+    },
+  );
+  setHandler(
+    acceptReportUpdate,
+    async (exceptions) => {
+      const accepted = {
+        ...(exceptions?.guests ? { guests: true } : {}),
+        ...(exceptions?.accounts?.length ? { accounts: exceptions.accounts } : {}),
+      };
+      const hasExceptions = Object.keys(accepted).length > 0;
+      if (hasExceptions) settings = { ...settings, acceptedExceptions: accepted };
+      const report = hasExceptions ? applyExceptions(lastReport!, accepted, settings.threshold) : lastReport!;
+      lastReport = report;
+      review = {
+        state: 'accepted',
+        acceptedAt: iso(),
+        ...(hasExceptions ? { exceptions: accepted } : {}),
+        accepted: {
+          sampled: report.sampled,
+          accessible: report.accessible,
+          verdict: report.verdict,
+          unreachable: report.inaccessible.map((u) => u.user.userPrincipalName ?? u.user.id),
+        },
+      };
+      if (scheduleId && hasExceptions) {
+        // Health checks and the monitor judge with the exceptions from now on.
+        await upsertSchedule();
+        await reportToMonitor({
+          result: reportToHealthResult(report, {
+            owner: settings.owner,
+            consentUrl: input.consentUrl,
+            checkId: `accept/${info.workflowId}/${review.acceptedAt}`,
+            consent: 'unknown',
+          }),
+          taskQueue: healthTaskQueue,
+        });
+      }
+      return review;
+    },
+    {
+      validator: (exceptions) => {
+        if (!lastReport) {
+          throw new Error(
+            `Tenant ${tenantId} has no report to accept yet: the first sample test runs once consent is verified.`,
+          );
+        }
+        const accounts = exceptions?.accounts ?? [];
+        if (!Array.isArray(accounts) || accounts.some((a) => typeof a !== 'string' || a.trim() === '')) {
+          throw new Error('Accepted accounts must be user principal names or object ids.');
+        }
       },
     },
   );
@@ -315,11 +397,18 @@ export async function onboardTenant(input: OnboardTenantInput): Promise<Onboardi
         propagationGraceSeconds: input.propagationGraceSeconds ?? 3600,
       });
     } catch (err) {
-      // Not reachable or not consented as far as we can tell: keep waiting, the next poll tries again.
+      // Not reachable or not consented as far as we can tell: keep waiting, the next poll tries again — but
+      // record why, so the status shows a failing check (unknown tenant, rejected credential) instead of "waiting".
+      lastCheck = failedCheck(err, iso(), lastCheck);
       log.warn('consent check failed', { tenantId, error: String(err) });
       return consent?.state ?? 'notConsented';
     }
     consent = { state: result.state, checkedAt: result.checkedAt, missingRoles: result.missingRoles };
+    lastCheck = {
+      at: result.checkedAt,
+      firstAt: lastCheck?.outcome === result.state ? (lastCheck.firstAt ?? lastCheck.at) : result.checkedAt,
+      outcome: result.state,
+    };
     return result.state;
   }
 
@@ -406,6 +495,7 @@ export async function onboardTenant(input: OnboardTenantInput): Promise<Onboardi
       report = await runSampleTest();
     }
     lastReport = report;
+    review = { state: 'pending' }; // the owner reviews the first report and confirms it (acceptReport)
     setPhase(report.verdict === 'fail' ? 'failing' : 'active');
     await upsertSchedule();
     await reportToMonitor({
@@ -435,7 +525,18 @@ export async function onboardTenant(input: OnboardTenantInput): Promise<Onboardi
   await condition(() => workflowInfo().continueAsNewSuggested && !testRunning && allHandlersFinished());
   await continueAsNew<typeof onboardTenant>({
     ...input,
-    carried: { phase, phaseSince, settings, consent, lastReport, scheduleId, rejectedCallbacks, consentedAt },
+    carried: {
+      phase,
+      phaseSince,
+      settings,
+      consent,
+      lastReport,
+      scheduleId,
+      rejectedCallbacks,
+      consentedAt,
+      ...(review ? { review } : {}),
+      ...(lastCheck ? { lastCheck } : {}),
+    },
   });
   return status(); // not reached
 }

@@ -9,7 +9,7 @@ import type { Client } from '@temporalio/client';
 import type { GraphActivities } from '../../contracts/activities';
 import type { HealthResult } from '../../contracts/health';
 import { classify } from '../../workflows/tenant-monitor';
-import { failureForToken } from '../graph/errors';
+import { classifyTokenError, failureForToken } from '../graph/errors';
 import { createTemporalActivities } from './index';
 
 const T = '22222222-2222-2222-2222-222222222222';
@@ -65,7 +65,6 @@ describe('runHealthCheck: what a failed consent check means', () => {
   }
 
   it('a missing federated token file is a publisher fault too', async () => {
-    const { classifyTokenError } = await import('../graph/errors');
     const tf = classifyTokenError(
       Object.assign(
         new Error(
