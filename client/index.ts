@@ -101,6 +101,11 @@ export async function startOnboarding(
     workflowId: onboardingWorkflowId(input.tenant.tenantId),
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
     typedSearchAttributes: [{ key: TENANT_ID, value: input.tenant.tenantId }],
+    // User Metadata: the Temporal Web UI lists "Contoso — onboarding" instead of a bare GUID (SDK 1.24
+    // `staticSummary`/`staticDetails`), and the memo carries the name for visibility listings.
+    staticSummary: `${input.displayName ?? input.tenant.tenantId} — onboarding`,
+    staticDetails: `Together calendar integration for tenant ${input.displayName ? `${input.displayName} (${input.tenant.tenantId})` : input.tenant.tenantId}; owner ${input.settings.owner}.`,
+    ...(input.displayName ? { memo: { tenantName: input.displayName } } : {}),
     args: [input],
   });
 }

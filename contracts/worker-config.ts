@@ -37,6 +37,8 @@ export const workerConfigSchema = z.object({
   scopeGroup: z.string().optional(),
   assignmentGroupId: z.string().optional(),
   exchangeScopingScript: z.string().optional(),
+  /** The tenant's display name (e.g. "Contoso"), shown next to its GUID; optional. */
+  displayName: z.string().min(1).max(100).optional(),
 });
 export type WorkerConfigFile = z.infer<typeof workerConfigSchema>;
 
