@@ -268,9 +268,12 @@ export async function createTemporalApi(env: NodeJS.ProcessEnv = process.env): P
     createSchedule: (tenantId, intervalMinutes) =>
       guard(async () => {
         const status = await statusOrThrow(tenantId);
-        const settings = intervalMinutes
-          ? { ...status.settings, scheduleIntervalMinutes: intervalMinutes }
-          : status.settings;
+        // One setting, the workflow's: `schedule create --interval` changes it through the same update as the
+        // console's settings form, so status, console and schedule always agree.
+        const settings =
+          intervalMinutes && intervalMinutes !== status.settings.scheduleIntervalMinutes
+            ? await updateSettings(client, tenantId, { scheduleIntervalMinutes: intervalMinutes })
+            : status.settings;
         await createOrUpdateHealthSchedule(client, {
           tenant: { tenantId },
           settings,
