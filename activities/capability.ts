@@ -9,9 +9,8 @@
 import { createHash } from 'node:crypto';
 import type { CapabilityProbeInput, CapabilityProbeResult } from '../contracts/activities';
 import { FailureTypes } from '../contracts/activities';
-import { GraphCaller } from './graph/caller';
 import { failureForGraph, permanentFailure } from './graph/errors';
-import { cancellationSignal, mailboxLimiter, currentContext, type ActivityDeps } from './runtime';
+import { currentContext, graphCallerFor, type ActivityDeps } from './runtime';
 
 interface EventOut {
   id: string;
@@ -30,14 +29,7 @@ export async function capabilityProbe(
   const mailbox = pickMailbox(deps, input);
   const graph = deps.clients!.forTenant(input.tenant);
   await graph.token();
-  const signal = cancellationSignal();
-  const caller = new GraphCaller(graph.client, {
-    keyPrefix: graph.tenantId.toLowerCase(),
-    maxRetries: deps.config.probe.maxRetries,
-    limiter: mailboxLimiter(deps),
-    maxRetryAfterMs: deps.config.probe.maxRetryAfterSeconds * 1000,
-    ...(signal ? { signal } : {}),
-  });
+  const caller = graphCallerFor(deps, graph);
   const mbx = encodeURIComponent(mailbox);
   const info = currentContext()?.info;
   const txSource = info

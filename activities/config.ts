@@ -68,6 +68,13 @@ export const graphConfigSchema = z.object({
   /** Optional signed webhook for notifications. */
   webhookUrl: z.string().url().optional(),
   webhookSecret: z.string().min(16, 'webhook secret must be at least 16 characters').optional(),
+  /**
+   * The publisher's operators (emails): they, not a tenant's owner, hear about problems on Together's side, such
+   * as Entra rejecting the app's own credential (TOGETHER_PUBLISHER_OPERATORS, comma-separated).
+   */
+  publisherOperators: z.array(z.string().email('must be an email address')).default([]),
+  /** The console's base URL, for the links in emails (consent through /consent/start, the status page). */
+  consoleUrl: z.string().url().optional(),
   /** Designated probe mailboxes for the capability probe (UPNs or ids). */
   probeMailboxes: z.array(z.string().min(3)).default([]),
   /** Directory for durable worker-local state (the notification idempotency records). */
@@ -102,6 +109,8 @@ export const ENV = {
   webhookUrl: 'TOGETHER_WEBHOOK_URL',
   webhookSecret: 'TOGETHER_WEBHOOK_SECRET',
   probeMailboxes: 'TOGETHER_PROBE_MAILBOXES',
+  publisherOperators: 'TOGETHER_PUBLISHER_OPERATORS',
+  consoleUrl: 'TOGETHER_CONSOLE_URL',
   stateDir: 'TOGETHER_STATE_DIR',
   probeConcurrency: 'TOGETHER_PROBE_CONCURRENCY',
   maxRetries: 'TOGETHER_GRAPH_MAX_RETRIES',
@@ -170,6 +179,11 @@ export function loadGraphConfig(env: Record<string, string | undefined> = proces
     senderMailbox: get('senderMailbox'),
     webhookUrl: get('webhookUrl'),
     webhookSecret: get('webhookSecret'),
+    publisherOperators: (get('publisherOperators') ?? '')
+      .split(/[,\s]+/)
+      .map((s) => s.trim())
+      .filter(Boolean),
+    consoleUrl: get('consoleUrl'),
     probeMailboxes: (get('probeMailboxes') ?? '')
       .split(/[,\s]+/)
       .map((s) => s.trim())
@@ -192,6 +206,8 @@ function envNameFor(path: string): string {
     senderMailbox: ENV.senderMailbox,
     webhookUrl: ENV.webhookUrl,
     webhookSecret: ENV.webhookSecret,
+    publisherOperators: ENV.publisherOperators,
+    consoleUrl: ENV.consoleUrl,
     'probe.concurrency': ENV.probeConcurrency,
     'probe.maxRetries': ENV.maxRetries,
   };

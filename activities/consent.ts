@@ -10,12 +10,11 @@ import type {
   GraphCallEvidence,
 } from '../contracts/activities';
 import { DEFAULT_REQUIRED_ROLES } from '../contracts/activities';
-import { GraphCaller } from './graph/caller';
 import { classifyTokenErrorFor, tokenRoles } from './graph/client';
 import { failureForToken, redact, transientFailure, type GraphFailure } from './graph/errors';
 import { hasCalendarRole } from './probe/classify';
 import { readCheckUrl } from './probe/probe';
-import { cancellationSignal, mailboxLimiter, type ActivityDeps } from './runtime';
+import { graphCallerFor, type ActivityDeps } from './runtime';
 
 /** Microsoft Graph's appId (the same in every tenant) and its application role ids (graph.md §2.1). */
 export const GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
@@ -99,14 +98,7 @@ export async function checkConsent(
     throw failureForToken(input.tenant.tenantId, tf);
   }
   const roles = tokenRoles(accessToken);
-  const signal = cancellationSignal();
-  const caller = new GraphCaller(graph.client, {
-    keyPrefix: graph.tenantId.toLowerCase(),
-    maxRetries: deps.config.probe.maxRetries,
-    limiter: mailboxLimiter(deps),
-    maxRetryAfterMs: deps.config.probe.maxRetryAfterSeconds * 1000,
-    ...(signal ? { signal } : {}),
-  });
+  const caller = graphCallerFor(deps, graph);
 
   // The service principal of our app in this tenant (readable with Application.Read.All; often not granted).
   let servicePrincipal: ConsentCheckResult['servicePrincipal'];

@@ -6,9 +6,8 @@
  */
 import type { CheckCredentialExpiryResult, CredentialExpiry } from '../contracts/activities';
 import { FailureTypes } from '../contracts/activities';
-import { GraphCaller } from './graph/caller';
 import { failureForGraph, permanentFailure } from './graph/errors';
-import { cancellationSignal, mailboxLimiter, type ActivityDeps } from './runtime';
+import { graphCallerFor, type ActivityDeps } from './runtime';
 
 export const WARN_DAYS = 30;
 export const URGENT_DAYS = 14;
@@ -70,14 +69,7 @@ export async function checkCredentialExpiry(deps: ActivityDeps): Promise<CheckCr
   }
   const graph = deps.clients!.forTenant({ tenantId: cfg.publisherTenantId });
   await graph.token();
-  const signal = cancellationSignal();
-  const caller = new GraphCaller(graph.client, {
-    keyPrefix: graph.tenantId.toLowerCase(),
-    maxRetries: cfg.probe.maxRetries,
-    limiter: mailboxLimiter(deps),
-    maxRetryAfterMs: cfg.probe.maxRetryAfterSeconds * 1000,
-    ...(signal ? { signal } : {}),
-  });
+  const caller = graphCallerFor(deps, graph);
   const res = await caller.call<{ appId?: string; keyCredentials?: Cred[]; passwordCredentials?: Cred[] }>({
     method: 'GET',
     url: `/applications(appId='${cfg.appId}')?$select=id,appId,keyCredentials,passwordCredentials`,

@@ -4,7 +4,8 @@
  */
 import { Context } from '@temporalio/activity';
 import type { GraphConfig } from './config';
-import type { GraphClientFactory } from './graph/client';
+import type { GraphClientFactory, TenantGraph } from './graph/client';
+import { GraphCaller, type CallerOptions } from './graph/caller';
 import { KeyedLimiter } from './graph/limiter';
 
 /** Minimal structured logger (pino satisfies it). Never pass secrets or tokens. */
@@ -55,4 +56,25 @@ export function heartbeatDetails<T>(): T | undefined {
 
 export function cancellationSignal(): AbortSignal | undefined {
   return currentContext()?.cancellationSignal;
+}
+
+/**
+ * The one way an activity gets a GraphCaller for a tenant: limiter keys prefixed with the tenant (mailboxes are
+ * per tenant), the worker-wide per-mailbox limiter, the configured retries and Retry-After cap, and the
+ * activity's cancellation signal. `overrides` adjust a field (the probe's tuning, heartbeats while waiting).
+ */
+export function graphCallerFor(
+  deps: ActivityDeps,
+  graph: Pick<TenantGraph, 'client' | 'tenantId'>,
+  overrides: Partial<CallerOptions> = {},
+): GraphCaller {
+  const signal = cancellationSignal();
+  return new GraphCaller(graph.client, {
+    keyPrefix: graph.tenantId.toLowerCase(),
+    maxRetries: deps.config.probe.maxRetries,
+    limiter: mailboxLimiter(deps),
+    maxRetryAfterMs: deps.config.probe.maxRetryAfterSeconds * 1000,
+    ...(signal ? { signal } : {}),
+    ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)),
+  });
 }

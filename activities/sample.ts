@@ -11,11 +11,11 @@
 import { createHmac } from 'node:crypto';
 import type { SampledUser, SampleUsersInput, SampleUsersResult } from '../contracts/activities';
 import { FailureTypes } from '../contracts/activities';
-import { GraphCaller, type CallResult } from './graph/caller';
+import type { CallResult } from './graph/caller';
 import { tokenRoles } from './graph/client';
 import { failureForGraph, permanentFailure } from './graph/errors';
 import { canReadFullProfile } from './probe/classify';
-import { cancellationSignal, mailboxLimiter, heartbeat, type ActivityDeps } from './runtime';
+import { graphCallerFor, heartbeat, type ActivityDeps } from './runtime';
 
 /** Fields readable with User.ReadBasic.All (the basic profile). */
 export const BASIC_USER_FIELDS = ['id', 'displayName', 'userPrincipalName', 'mail'];
@@ -108,13 +108,7 @@ export async function sampleUsers(deps: ActivityDeps, input: SampleUsersInput): 
   const roles = tokenRoles(await graph.token());
   const full = canReadFullProfile(roles);
   const fields = full ? FULL_USER_FIELDS : BASIC_USER_FIELDS;
-  const signal = cancellationSignal();
-  const caller = new GraphCaller(graph.client, {
-    keyPrefix: graph.tenantId.toLowerCase(),
-    maxRetries: deps.config.probe.maxRetries,
-    limiter: mailboxLimiter(deps),
-    maxRetryAfterMs: deps.config.probe.maxRetryAfterSeconds * 1000,
-    ...(signal ? { signal } : {}),
+  const caller = graphCallerFor(deps, graph, {
     onWait: () => heartbeat({ phase: 'sampling', waiting: true }),
   });
 

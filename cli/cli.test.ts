@@ -307,10 +307,56 @@ describe('status and test', () => {
     expect(err).toContain('No onboarding for tenant');
   });
 
+  it('status shows the one derived state first: an active onboarding whose monitor is failing is Failing (exit 1)', async () => {
+    api.addTenant(FAKE_TENANT, { phase: 'active', lastReport: fakeReport(), review: { state: 'accepted' } });
+    api.monitors.set(FAKE_TENANT, {
+      tenantId: FAKE_TENANT,
+      status: 'failing',
+      since: '2026-11-26T00:00:00.000Z',
+      incident: {
+        id: 'inc-1',
+        openedAt: '2026-11-26T00:00:00.000Z',
+        reason: 'Admin consent is revoked.',
+        notified: [],
+      },
+      history: [],
+    });
+    expect(await run(['status', '--tenant', FAKE_TENANT])).toBe(EXIT.failing);
+    const lines = out.split('\n');
+    expect(lines[1]).toMatch(/State:\s+Failing/);
+    expect(lines[2]).toContain('Admin consent is revoked.');
+    expect(out).not.toMatch(/State:\s+Active/);
+    out = '';
+    expect(await run(['status', '--tenant', FAKE_TENANT, '--json'])).toBe(EXIT.failing);
+    expect(JSON.parse(out).state).toMatchObject({ state: 'failing', reason: 'Admin consent is revoked.' });
+    out = '';
+    expect(await run(['status'])).toBe(EXIT.failing);
+    expect(out).toMatch(/Failing\s+46 of 50\s+Admin consent is revoked\./);
+    // recovery: the monitor is active again → Active, exit 0
+    api.monitors.get(FAKE_TENANT)!.status = 'recovered';
+    api.monitors.get(FAKE_TENANT)!.incident = undefined;
+    out = '';
+    expect(await run(['status', '--tenant', FAKE_TENANT])).toBe(0);
+    expect(out.split('\n')[1]).toMatch(/State:\s+Active/);
+    // a terminated onboarding is stopped (exit 1)
+    api.workflowStatuses.set(FAKE_TENANT, 'TERMINATED');
+    out = '';
+    expect(await run(['status', '--tenant', FAKE_TENANT])).toBe(EXIT.failing);
+    expect(out.split('\n')[1]).toMatch(/State:\s+Stopped/);
+  });
+
+  it('status asks for the console consent flow, never the raw adminconsent URL', async () => {
+    api.addTenant(FAKE_TENANT, {});
+    env.TOGETHER_CONSOLE_URL = 'https://console.example.com';
+    expect(await run(['status', '--tenant', FAKE_TENANT])).toBe(0);
+    expect(out).toContain(`https://console.example.com/consent/start?tenant=${FAKE_TENANT}`);
+    expect(out).not.toContain('adminconsent');
+  });
+
   it('status without a tenant lists tenants', async () => {
     api.addTenant(FAKE_TENANT, { phase: 'active', lastReport: fakeReport() });
     expect(await run(['status'])).toBe(0);
-    expect(out).toMatch(/TENANT\s+PHASE/);
+    expect(out).toMatch(/TENANT\s+STATE/);
     expect(out).toContain('46 of 50');
     out = '';
     expect(await run(['status', '--json'])).toBe(0);

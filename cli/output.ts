@@ -2,9 +2,11 @@
 import { describeInaccessible } from '../contracts/reason-labels';
 import { PHASE_TEXT } from '../contracts/texts';
 import { teamsLinksLine } from '../contracts/teams';
+import { DEFAULT_CONSOLE_URL } from './tenant-input';
 import type { OnboardingStatus, SampleTestReport } from '../contracts/messages';
 import type { ScheduleInfo } from '../contracts/backend';
-import type { TenantSummary } from '../contracts/backend';
+import type { TenantSummary, TenantView } from '../contracts/backend';
+import type { TenantState } from '../contracts/tenant-state';
 
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
@@ -54,10 +56,10 @@ export function formatReport(report: SampleTestReport): string {
   return lines.join('\n');
 }
 
-export function formatStatus(status: OnboardingStatus): string {
+export function formatStatus(status: OnboardingStatus, consoleUrl = DEFAULT_CONSOLE_URL): string {
   const lines = [
     `Tenant ${status.tenantId}`,
-    `  Phase:      ${PHASE_TEXT[status.phase] ?? status.phase} (since ${status.phaseSince})`,
+    `  Onboarding: ${PHASE_TEXT[status.phase] ?? status.phase} (since ${status.phaseSince})`,
   ];
   if (status.consent) {
     lines.push(
@@ -65,7 +67,10 @@ export function formatStatus(status: OnboardingStatus): string {
     );
   }
   if (status.phase === 'awaitingConsent') {
-    lines.push(`  Consent URL: ${status.consentUrl}`);
+    // The console's one-time-state flow, never the raw adminconsent URL (its callback would be refused).
+    lines.push(
+      `  Consent link: ${consoleUrl.replace(/\/$/, '')}/consent/start?tenant=${encodeURIComponent(status.tenantId)}`,
+    );
     if (status.consentDeadline) lines.push(`  Waits until: ${status.consentDeadline}`);
   }
   if (status.phase === 'testing')
@@ -79,16 +84,44 @@ export function formatStatus(status: OnboardingStatus): string {
   return lines.join('\n');
 }
 
+/** The derived state, first: one line, then why and what next (contracts/tenant-state.ts). */
+export function formatState(state: TenantState): string {
+  const lines = [`  State:      ${state.title}${state.since ? ` (since ${state.since})` : ''}`];
+  if (state.reason) lines.push(`  Why:        ${state.reason}`);
+  if (state.next) lines.push(`  Next:       ${state.next}`);
+  return lines.join('\n');
+}
+
+/** `status --tenant`: the state first, then the onboarding's details and report, then the health history. */
+export function formatTenantView(view: TenantView, consoleUrl?: string): string {
+  const name = view.displayName ? `${view.displayName} (${view.tenantId})` : view.tenantId;
+  const lines = [`Tenant ${name}`, formatState(view.state)];
+  if (consoleUrl) lines.push(`  Page:       ${consoleUrl.replace(/\/$/, '')}/tenants/${view.tenantId}`);
+  if (view.status) {
+    const details = formatStatus(view.status, consoleUrl).split('\n').slice(1); // without its own "Tenant …" line
+    lines.push('', 'Onboarding details:', ...details);
+  }
+  if (view.monitor?.history.length) {
+    lines.push('', 'Health history (most recent last):');
+    for (const p of view.monitor.history.slice(-5)) {
+      lines.push(
+        `  ${p.at}  ${p.status.padEnd(9)} ${p.accessible} of ${p.sampled} reachable, consent ${p.consent}`,
+      );
+    }
+  }
+  return lines.join('\n');
+}
+
 export function formatTenants(tenants: TenantSummary[]): string {
   if (tenants.length === 0)
     return 'No tenants yet. Start one with: together-o365 onboard --tenant <id> --owner <email>';
   const rows = tenants.map((t) => [
-    t.tenantId,
-    t.phase ? (PHASE_TEXT[t.phase] ?? t.phase) : (t.workflowStatus ?? 'unknown'),
+    t.displayName ? `${t.tenantId} (${t.displayName})` : t.tenantId,
+    t.state ? t.state.title : t.phase ? (PHASE_TEXT[t.phase] ?? t.phase) : (t.workflowStatus ?? 'unknown'),
     t.sampled ? `${t.accessible} of ${t.sampled}` : '',
-    t.verdict ?? '',
+    t.state?.reason && (t.state.state === 'failing' || t.state.state === 'degraded') ? t.state.reason : '',
   ]);
-  const header = ['TENANT', 'PHASE', 'REACHABLE', 'VERDICT'];
+  const header = ['TENANT', 'STATE', 'REACHABLE', 'WHY'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   return [header, ...rows]
     .map((r) =>
@@ -111,7 +144,7 @@ export function formatSchedule(s: ScheduleInfo): string {
   return lines.join('\n');
 }
 
-/** Exit code for a status: 1 when the tenant is failing, expired, or its last verdict is `fail`. */
+/** Exit code for `onboard --wait`'s final status: 1 when failing, expired, or its last verdict is `fail`. */
 export function statusIsFailing(status: OnboardingStatus): boolean {
   return status.phase === 'failing' || status.phase === 'expired' || status.lastReport?.verdict === 'fail';
 }

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import type { TogetherApi } from '../contracts/backend';
+import * as acceptCommand from './commands/accept';
 import * as consoleCommand from './commands/console';
 import * as demoCommand from './commands/demo';
 import * as emulatorCommand from './commands/emulator';
@@ -29,6 +30,7 @@ const COMMANDS = [
   statusCommand,
   testCommand,
   probeCommand,
+  acceptCommand,
   scheduleCommand,
   workerCommand,
   consoleCommand,

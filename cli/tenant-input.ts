@@ -68,6 +68,8 @@ export interface OnboardFlags {
   interval?: number;
   consentWaitDays?: number;
   credentialRef?: string;
+  /** The tenant's display name (`--name`). */
+  name?: string;
 }
 
 export const DEFAULT_CONSOLE_URL = 'http://127.0.0.1:3000';
@@ -173,6 +175,7 @@ export function resolveOnboardInput(
     tenant: { tenantId, ...(flags.credentialRef ? { credentialRef: flags.credentialRef } : {}) },
     consentUrl,
     settings,
+    ...((flags.name ?? file?.displayName) ? { displayName: (flags.name ?? file!.displayName)!.trim() } : {}),
     ...(flags.consentWaitDays !== undefined ? { consentWaitDays: flags.consentWaitDays } : {}),
     consoleUrl,
     // The tenant stack scoped mailboxes with Exchange RBAC and granted consent itself; the `/.default`

@@ -10,7 +10,9 @@ import {
   type ScheduleDescription,
 } from '@temporalio/client';
 import {
+  acceptReport,
   connectTemporal,
+  describeOnboarding,
   createOrUpdateHealthSchedule,
   deleteHealthSchedule,
   deliverConsentCallback,
@@ -30,7 +32,8 @@ import {
 } from './index';
 import { loadTemporalSettings, UnreachableError } from '../temporal/connection';
 import { namespaceConfigError } from '../temporal/namespace';
-import { BackendError, type TenantSummary } from '../contracts/backend';
+import { BackendError, type TenantSummary, type TenantView } from '../contracts/backend';
+import { deriveTenantState } from '../contracts/tenant-state';
 import { healthScheduleId, monitorWorkflowId, onboardingWorkflowId } from '../contracts/messages';
 import type { ScheduleInfo, TogetherApi } from '../contracts/backend';
 import { runTeamsProbe } from './teams-probe';
@@ -174,19 +177,57 @@ export async function createTemporalApi(env: NodeJS.ProcessEnv = process.env): P
     return status;
   };
 
+  /**
+   * The one tenant state: Temporal's execution status, the onboarding's status query and the monitor's state,
+   * fetched together and reduced by deriveTenantState (contracts/tenant-state.ts). A source that does not
+   * answer is null: the derivation then says `unknown` (or uses what it has) instead of failing the page.
+   */
+  const tenantView = async (tenantId: string, knownWorkflowStatus?: string): Promise<TenantView | null> => {
+    const workflowStatus = knownWorkflowStatus ?? (await describeOnboarding(client, tenantId));
+    if (workflowStatus === null) return null;
+    let unreachableReason: string | undefined;
+    const noAnswer = (err: unknown) => {
+      if (err instanceof BackendError && err.kind === 'unreachable') {
+        unreachableReason = err.message;
+        return null;
+      }
+      throw err;
+    };
+    const running = workflowStatus === 'RUNNING';
+    const [status, monitor] = await Promise.all([
+      // A closed onboarding is answered only by a worker replaying it; its absence must not hide "stopped".
+      running ? queryStatus(tenantId).catch(noAnswer) : queryStatus(tenantId).catch(() => null),
+      answered(tenantId, monitorWorkflowId(tenantId), () => getMonitorState(client, tenantId)).catch(
+        () => null,
+      ),
+    ]);
+    return {
+      tenantId,
+      ...((status?.displayName ?? undefined) ? { displayName: status!.displayName } : {}),
+      state: deriveTenantState({ status, monitor, workflowStatus, unreachableReason }),
+      status,
+      monitor,
+      workflowStatus,
+    };
+  };
+
   return {
+    getTenant: (tenantId) => guard(() => tenantView(tenantId)),
+    acceptReport: (tenantId, exceptions) => guard(() => acceptReport(client, tenantId, exceptions)),
     listTenants: () =>
       guard(async () => {
         const tenants = await listTenants(client);
         return Promise.all(
           tenants.map(async (t): Promise<TenantSummary> => {
+            const view = await tenantView(t.tenantId, t.status);
             const base: TenantSummary = {
               tenantId: t.tenantId,
               workflowStatus: t.status,
               startedAt: t.startTime.toISOString(),
+              state: view!.state,
+              ...(view?.displayName ? { displayName: view.displayName } : {}),
             };
-            if (t.status !== 'RUNNING') return base;
-            const s = await queryStatus(t.tenantId).catch(() => null);
+            const s = view?.status;
             if (!s) return base;
             return {
               ...base,
@@ -230,9 +271,12 @@ export async function createTemporalApi(env: NodeJS.ProcessEnv = process.env): P
     createSchedule: (tenantId, intervalMinutes) =>
       guard(async () => {
         const status = await statusOrThrow(tenantId);
-        const settings = intervalMinutes
-          ? { ...status.settings, scheduleIntervalMinutes: intervalMinutes }
-          : status.settings;
+        // One setting, the workflow's: `schedule create --interval` changes it through the same update as the
+        // console's settings form, so status, console and schedule always agree.
+        const settings =
+          intervalMinutes && intervalMinutes !== status.settings.scheduleIntervalMinutes
+            ? await updateSettings(client, tenantId, { scheduleIntervalMinutes: intervalMinutes })
+            : status.settings;
         await createOrUpdateHealthSchedule(client, {
           tenant: { tenantId },
           settings,

@@ -23,13 +23,16 @@ import {
   onboardingWorkflowId,
   registerConsentStateSignal,
   retestUpdate,
+  acceptReportUpdate,
   statusQuery,
   updateSettingsUpdate,
+  type AcceptedExceptions,
   type ConsentCallback,
   type ConsentStateRegistration,
   type MonitorState,
   type OnboardingStatus,
   type OnboardTenantInput,
+  type ReportReview,
   type SampleTestReport,
   type TenantSettings,
 } from '../contracts/messages';
@@ -98,6 +101,11 @@ export async function startOnboarding(
     workflowId: onboardingWorkflowId(input.tenant.tenantId),
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
     typedSearchAttributes: [{ key: TENANT_ID, value: input.tenant.tenantId }],
+    // User Metadata: the Temporal Web UI lists "Contoso — onboarding" instead of a bare GUID (SDK 1.24
+    // `staticSummary`/`staticDetails`), and the memo carries the name for visibility listings.
+    staticSummary: `${input.displayName ?? input.tenant.tenantId} — onboarding`,
+    staticDetails: `Together calendar integration for tenant ${input.displayName ? `${input.displayName} (${input.tenant.tenantId})` : input.tenant.tenantId}; owner ${input.settings.owner}.`,
+    ...(input.displayName ? { memo: { tenantName: input.displayName } } : {}),
     args: [input],
   });
 }
@@ -184,6 +192,25 @@ async function update<R>(
 /** Runs a sample test now and resolves with its report; rejected unless the tenant is consented. */
 export async function retest(client: Client, tenantId: string): Promise<SampleTestReport> {
   return update(client, tenantId, (h) => h.executeUpdate(retestUpdate));
+}
+
+/** The owner's "Done" on the first report; the workflow's validator rejects it before a report exists. */
+export async function acceptReport(
+  client: Client,
+  tenantId: string,
+  exceptions: AcceptedExceptions = {},
+): Promise<ReportReview> {
+  return update(client, tenantId, (h) => h.executeUpdate(acceptReportUpdate, { args: [exceptions] }));
+}
+
+/** Temporal's execution status of the tenant's onboarding (RUNNING, TERMINATED, …); null when there is none. */
+export async function describeOnboarding(client: Client, tenantId: string): Promise<string | null> {
+  try {
+    return (await client.workflow.getHandle(onboardingWorkflowId(tenantId)).describe()).status.name;
+  } catch (err) {
+    if (isNotFound(err)) return null;
+    throw err;
+  }
 }
 
 /** Validated in the workflow (and here first); resolves with the new settings. */

@@ -7,4 +7,5 @@ export {
   type BackendErrorKind,
   type ConsoleBackend,
   type TenantSummary,
+  type TenantView,
 } from '../contracts/backend';

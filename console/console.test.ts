@@ -355,6 +355,77 @@ describe('console routes', () => {
     expect(backend.retests).toEqual([FAKE_TENANT]);
   });
 
+  it('the tenant page and the list show the one derived state first: an active onboarding with a failing monitor is Failing', async () => {
+    backend.addTenant(FAKE_TENANT, {
+      phase: 'active',
+      lastReport: fakeReport(),
+      review: { state: 'accepted' },
+    });
+    backend.monitors.set(FAKE_TENANT, {
+      tenantId: FAKE_TENANT,
+      status: 'failing',
+      since: '2026-11-26T00:00:00.000Z',
+      incident: {
+        id: 'inc-1',
+        openedAt: '2026-11-26T00:00:00.000Z',
+        reason: 'Admin consent is revoked.',
+        notified: [],
+      },
+      history: [],
+    });
+    const page = await app.inject(`/tenants/${FAKE_TENANT}`);
+    expect(page.body).toMatch(/id="tenant-state" data-state="failing">Failing</);
+    expect(page.body.indexOf('id="tenant-state"')).toBeLessThan(page.body.indexOf('id="phase"'));
+    expect(page.body).toContain('Admin consent is revoked.');
+    const list = await app.inject('/');
+    expect(list.body).toMatch(/data-state="failing">Failing</);
+    expect(list.body).not.toMatch(/data-state="active"/);
+    backend.workflowStatuses.set(FAKE_TENANT, 'TERMINATED');
+    expect((await app.inject(`/tenants/${FAKE_TENANT}`)).body).toMatch(/data-state="stopped">Stopped</);
+  });
+
+  it('Done: the accept form needs the CSRF token, sends the accepted exceptions, and the page says review until then', async () => {
+    backend.addTenant(FAKE_TENANT, {
+      phase: 'active',
+      lastReport: fakeReport(),
+      review: { state: 'pending' },
+    });
+    const page = await app.inject(`/tenants/${FAKE_TENANT}`);
+    expect(page.body).toMatch(/data-state="review">Review the first report</);
+    expect(page.body).toContain('id="accept-form"');
+    const { cookie, token } = await formSession();
+    const without = await app.inject({
+      method: 'POST',
+      url: `/tenants/${FAKE_TENANT}/accept`,
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'guests=on',
+    });
+    expect(without.statusCode).toBe(403);
+    const bad = await app.inject({
+      method: 'POST',
+      url: `/tenants/${FAKE_TENANT}/accept`,
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: `_csrf=${token}&accounts=${encodeURIComponent('not an account')}`,
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.body).toContain(`/tenants/${FAKE_TENANT}`);
+    expect(backend.accepts).toHaveLength(0);
+    const ok = await app.inject({
+      method: 'POST',
+      url: `/tenants/${FAKE_TENANT}/accept`,
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: `_csrf=${token}&guests=on&accounts=${encodeURIComponent('onprem@contoso.com')}`,
+    });
+    expect(ok.statusCode).toBe(303);
+    expect(ok.headers.location).toBe(`/tenants/${FAKE_TENANT}?notice=accepted`);
+    expect(backend.accepts).toEqual([
+      { tenantId: FAKE_TENANT, exceptions: { guests: true, accounts: ['onprem@contoso.com'] } },
+    ]);
+    const after = await app.inject(`/tenants/${FAKE_TENANT}?notice=accepted`);
+    expect(after.body).toMatch(/data-state="active">Active</);
+    expect(after.body).not.toContain('id="accept-form"');
+  });
+
   it('settings go through the update; a rejected value shows the reason', async () => {
     backend.addTenant(FAKE_TENANT, { phase: 'active' });
     const { cookie, token } = await formSession();

@@ -26,7 +26,7 @@ import { adviseConsentError } from './entra-errors';
 import { describeInaccessible } from '../contracts/reason-labels';
 import { type ConsentStateStore, type StateCheck } from './state-store';
 import { ConfigError } from '../contracts/errors';
-import { EMAIL } from '../contracts/validation';
+import { EMAIL, GUID } from '../contracts/validation';
 import { PHASE_TEXT } from '../contracts/texts';
 import { teamsLinksLine } from '../contracts/teams';
 
@@ -98,6 +98,9 @@ th,td{text-align:left;padding:6px 8px;border-bottom:1px solid #d0d7de;vertical-a
 .health-chart{max-width:100%;height:auto}th{background:#f6f8fa}
 .phase{display:inline-block;padding:2px 10px;border-radius:12px;font-weight:600;background:#ddf4ff;color:#0969da}
 .phase-active{background:#dafbe1;color:#1a7f37}.phase-failing,.phase-expired{background:#ffebe9;color:#cf222e}
+.state{display:inline-block;padding:2px 10px;border-radius:12px;font-weight:600;background:#ddf4ff;color:#0969da}
+.state-active{background:#dafbe1;color:#1a7f37}.state-review,.state-degraded{background:#fff8c5;color:#9a6700}
+.state-failing,.state-expired,.state-stopped,.state-unknown{background:#ffebe9;color:#cf222e}
 .big{font-size:28px;font-weight:700}.muted{color:#57606a}.notice{background:#dafbe1;border-color:#1a7f37}
 .error{background:#ffebe9;border-color:#cf222e}code{background:#f6f8fa;padding:1px 4px;border-radius:4px}
 form.inline{display:inline}label{display:block;margin:8px 0 2px;font-weight:600}input[type=text],input[type=email],input[type=number]{padding:6px 8px;border:1px solid #d0d7de;border-radius:6px;width:280px}
@@ -194,8 +197,9 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
           'A tenant id is a GUID such as 00000000-0000-0000-0000-000000000000.',
         );
       try {
-        const status = await backend.getStatus(tenantId);
-        if (!status) {
+        // The one derived state (contracts/tenant-state.ts) comes first; the sources are shown below it.
+        const view = await backend.getTenant(tenantId);
+        if (!view) {
           return errorPage(
             reply,
             404,
@@ -204,7 +208,21 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
             [`Start one with: together-o365 onboard --tenant ${tenantId} --owner <email>`],
           );
         }
-        const monitor = await backend.getMonitorState(tenantId).catch(() => null);
+        const { status, monitor, state } = view;
+        if (!status) {
+          return render(
+            reply,
+            'error.njk',
+            {
+              title: `Tenant ${tenantId}: ${state.title}`,
+              message: state.reason ?? state.title,
+              steps: state.next ? [state.next] : [],
+              status: state.state === 'unknown' ? 503 : 200,
+              tenantState: state,
+            },
+            state.state === 'unknown' ? 503 : 200,
+          );
+        }
         const report = status.lastReport;
         const unreachable = (report?.inaccessible ?? [])
           .map((u) => ({ ...u, text: describeInaccessible(u) }))
@@ -215,9 +233,12 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
             ? 'The sample test ran again; the report below is the new one.'
             : req.query.notice === 'saved'
               ? 'Settings saved.'
-              : undefined;
+              : req.query.notice === 'accepted'
+                ? 'Report accepted: the integration is active; accepted exceptions no longer count in health checks.'
+                : undefined;
         return render(reply, 'status.njk', {
           status,
+          tenantState: state,
           monitor,
           report,
           unreachable,
@@ -227,6 +248,7 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
           csrfToken: csrfToken(req, reply),
           notice,
           canRetest: status.phase === 'active' || status.phase === 'failing',
+          canAccept: status.review?.state === 'pending' && !!status.lastReport,
           consentLink: `/consent/start?tenant=${encodeURIComponent(tenantId)}`,
         });
       } catch (err) {
@@ -259,6 +281,37 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
       return reply.redirect(`/tenants/${encodeURIComponent(tenantId)}?notice=retested`, 303);
     } catch (err) {
       return backendFailure(reply, err, 're-run the sample test');
+    }
+  });
+
+  /** The owner's "Done" on the first report, with optional accepted exceptions (guests; listed accounts). */
+  app.post<{ Params: { tenantId: string } }>('/tenants/:tenantId/accept', async (req, reply) => {
+    const tenantId = tenantParam(req.params.tenantId);
+    const refusal = refuseForm(reply, tenantId, checkCsrf(req));
+    if (refusal || !tenantId) return refusal;
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const accounts = String(body.accounts ?? '')
+      .split(/[\s,;]+/)
+      .map((s) => s.trim())
+      .filter(Boolean);
+    const bad = accounts.filter((a) => !EMAIL.test(a) && !GUID.test(a));
+    if (bad.length) {
+      return errorPage(
+        reply,
+        400,
+        'Could not accept the report',
+        `Not a user principal name or object id: ${bad.join(', ')}.`,
+        [`Go back to the tenant page (/tenants/${tenantId}), correct the accounts and confirm again.`],
+      );
+    }
+    try {
+      await backend.acceptReport(tenantId, {
+        ...(body.guests === 'on' || body.guests === 'true' ? { guests: true } : {}),
+        ...(accounts.length ? { accounts } : {}),
+      });
+      return reply.redirect(`/tenants/${encodeURIComponent(tenantId)}?notice=accepted`, 303);
+    } catch (err) {
+      return backendFailure(reply, err, 'accept the report');
     }
   });
 

@@ -162,15 +162,24 @@ export type NotificationKind =
   | 'incidentOpened'
   | 'incidentReminder'
   | 'incidentResolved'
-  | 'credentialExpiring';
+  | 'credentialExpiring'
+  /** Together's own credential was rejected by Entra: addressed to the publisher's operators, never the owner. */
+  | 'publisherCredentialRejected';
 
 export interface Notification {
   /** Unique per incident and kind (e.g. `${tenantId}:${incidentId}:incidentOpened`): a retry never sends twice. */
   idempotencyKey: string;
   kind: NotificationKind;
   tenantId: string;
-  /** Integration owner's email. */
+  /** Integration owner's email (ignored for the `publisher` audience: the worker's configured operators get it). */
   to: string;
+  /**
+   * Who must act: the tenant's integration owner (default) or the publisher's operators (a problem on
+   * Together's side, such as its own credential being rejected; the worker sends it to TOGETHER_PUBLISHER_OPERATORS).
+   */
+  audience?: 'owner' | 'publisher';
+  /** The tenant's display name, when known (email subjects say "Contoso", not only a GUID). */
+  tenantName?: string;
   /** ISO time the problem started. */
   since?: string;
   /** One line: what failed. */
@@ -232,6 +241,14 @@ export const PERMANENT_FAILURE_TYPES: string[] = [
   FailureTypes.UnknownTenant,
   FailureTypes.CredentialRejected,
 ];
+
+/**
+ * Failures that are the publisher's fault, not the tenant's: Entra rejected Together's own credential (wrong
+ * secret AADSTS7000215, expired secret or certificate AADSTS7000222, invalid client assertion AADSTS700027,
+ * assertion out of its time range AADSTS700024, no matching federated identity AADSTS70021, a missing federated
+ * token file). No tenant admin can fix these, so they never read as "consent revoked".
+ */
+export const PUBLISHER_FAULT_TYPES: string[] = [FailureTypes.CredentialRejected];
 
 export const DEFAULT_REQUIRED_ROLES = ['Calendars.ReadWrite', 'User.ReadBasic.All'];
 

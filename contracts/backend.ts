@@ -3,13 +3,16 @@
  * the console receives a ConsoleBackend by injection (it never imports client/), and unit tests pass fakes.
  * Errors are typed so pages and exit codes can say what to do.
  */
+import type { TenantState } from './tenant-state';
 import type {
+  AcceptedExceptions,
   ConsentCallback,
   ConsentStateRegistration,
   MonitorState,
   OnboardingPhase,
   OnboardingStatus,
   OnboardTenantInput,
+  ReportReview,
   SampleTestReport,
   TenantSettings,
 } from './messages';
@@ -25,10 +28,28 @@ export interface TenantSummary {
   sampled?: number;
   accessible?: number;
   verdict?: string;
+  /** The one tenant state (contracts/tenant-state.ts), derived from the onboarding and the monitor. */
+  state: TenantState;
+  displayName?: string;
+}
+
+/** Everything a tenant page or `status --tenant` shows: the derived state first, the sources below it. */
+export interface TenantView {
+  tenantId: string;
+  displayName?: string;
+  state: TenantState;
+  /** null when the onboarding did not answer (stopped without a worker, or no worker at all). */
+  status: OnboardingStatus | null;
+  monitor: MonitorState | null;
+  workflowStatus?: string;
 }
 
 export interface ConsoleBackend {
   listTenants(): Promise<TenantSummary[]>;
+  /** The derived state with its sources; null when no onboarding exists for this tenant. */
+  getTenant(tenantId: string): Promise<TenantView | null>;
+  /** The owner's "Done" on the first report, with optional accepted exceptions (an update; rejected before a report). */
+  acceptReport(tenantId: string, exceptions?: AcceptedExceptions): Promise<ReportReview>;
   /** null when no onboarding exists for this tenant. */
   getStatus(tenantId: string): Promise<OnboardingStatus | null>;
   /** null when the tenant has no health monitor yet. */

@@ -4,8 +4,11 @@
  * Nothing here carries a secret.
  */
 import type { CheckCredentialExpiryResult, ConsentState, SampleSource, TenantRef } from './activities';
-import type { TenantSettings, Verdict } from './messages';
+import type { AcceptedExceptions, SampleTestReport, TenantSettings, Verdict } from './messages';
 import type { TeamsLinks } from './teams';
+
+/** A health check's view of consent: a ConsentState, or `unknown` when the check itself could not tell. */
+export type HealthConsent = ConsentState | 'unknown';
 
 /** What the health schedule passes to each `healthCheck` run (the schedule's action args). */
 export interface HealthCheckInput {
@@ -22,6 +25,8 @@ export interface HealthCheckInput {
   taskQueue?: string;
   /** Also run the Teams-link probe (the tenant's `teamsProbe` setting). */
   teamsProbe?: boolean;
+  /** Exceptions the owner accepted with the first report: they count neither against the verdict nor as incidents. */
+  accepted?: AcceptedExceptions;
 }
 
 /** One health check's outcome, as the monitor receives it. Small on purpose (it lands in history). */
@@ -32,8 +37,12 @@ export interface HealthResult {
   at: string;
   owner: string;
   consentUrl: string;
-  consent: ConsentState;
+  consent: HealthConsent;
   missingRoles: string[];
+  /** Why consent is `unknown`: the consent check's error (type, AADSTS/Graph code, message). */
+  consentError?: { type?: string; code?: string; message: string };
+  /** Set when Together's own credential was rejected (PUBLISHER_FAULT_TYPES): a publisher problem. */
+  publisherFault?: { code?: string; message: string };
   /** The enterprise app (service principal) exists and is enabled; undefined when unknown. */
   appEnabled?: boolean;
   verdict: Verdict;
@@ -74,4 +83,62 @@ export interface TemporalActivities {
   upsertHealthSchedule(input: UpsertHealthScheduleInput): Promise<string>;
   /** Signal-with-start of the tenant's monitor. */
   reportToMonitor(input: ReportToMonitorInput): Promise<void>;
+}
+
+/** The common fields of a health result (who, which check, when, how long). */
+export interface HealthResultBase {
+  tenantId: string;
+  checkId: string;
+  owner: string;
+  consentUrl: string;
+  at: string;
+  durationMs: number;
+  graphRequests: number;
+}
+
+/**
+ * The one builder of a HealthResult, used by the health-check activity and by the onboarding (first report,
+ * re-tests). Consent and app state are what was *observed*: `unknown` / undefined when nothing was checked
+ * (the contract's "undefined when unknown"), never assumed. Pure: safe in the workflow sandbox.
+ */
+export function buildHealthResult(
+  base: HealthResultBase,
+  observed: {
+    consent: HealthConsent;
+    missingRoles?: string[];
+    appEnabled?: boolean;
+    consentError?: HealthResult['consentError'];
+    publisherFault?: HealthResult['publisherFault'];
+    /** The sample test's report, when one ran. */
+    report?: Pick<SampleTestReport, 'verdict' | 'verdictReason' | 'sampled' | 'accessible' | 'inaccessible'>;
+    /** Verdict when no report ran (consent missing, the test could not run). */
+    verdict?: Verdict;
+    verdictReason?: string;
+  },
+): HealthResult {
+  const report = observed.report;
+  const verdictReason = report?.verdictReason ?? observed.verdictReason;
+  return {
+    tenantId: base.tenantId,
+    checkId: base.checkId,
+    at: base.at,
+    owner: base.owner,
+    consentUrl: base.consentUrl,
+    consent: observed.consent,
+    missingRoles: observed.missingRoles ?? [],
+    ...(observed.consentError ? { consentError: observed.consentError } : {}),
+    ...(observed.publisherFault ? { publisherFault: observed.publisherFault } : {}),
+    ...(observed.appEnabled !== undefined ? { appEnabled: observed.appEnabled } : {}),
+    verdict: report?.verdict ?? observed.verdict ?? 'inconclusive',
+    ...(verdictReason ? { verdictReason } : {}),
+    sampled: report?.sampled ?? 0,
+    accessible: report?.accessible ?? 0,
+    examples: (report?.inaccessible ?? []).slice(0, 5).map((u) => ({
+      user: u.user.userPrincipalName ?? u.user.id,
+      reason: u.reason,
+      ...(u.code ? { code: u.code } : {}),
+    })),
+    graphRequests: base.graphRequests,
+    durationMs: base.durationMs,
+  };
 }

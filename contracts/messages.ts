@@ -32,6 +32,8 @@ export interface TenantSettings {
    * mailbox to prove bookings get a Teams join link (see contracts/teams.ts). Default false (undefined).
    */
   teamsProbe?: boolean;
+  /** Exceptions the owner accepted with the first report (set by `acceptReport`, not by updateSettings). */
+  acceptedExceptions?: AcceptedExceptions;
 }
 
 export const DEFAULT_SETTINGS: Omit<TenantSettings, 'owner'> = {
@@ -61,6 +63,8 @@ export interface OnboardTenantInput {
   propagationGraceSeconds?: number;
   /** Task queue for the health schedule's runs and the monitor; default the onboarding's own. */
   healthTaskQueue?: string;
+  /** The tenant's display name (e.g. "Contoso"), shown next to the GUID; optional. */
+  displayName?: string;
   /** State carried across continue-as-new (set by the workflow itself, never by callers). */
   carried?: OnboardingCarry;
 }
@@ -91,6 +95,8 @@ export interface SampleTestReport {
   verdictReason?: string;
   /** Only when the tenant's `teamsProbe` setting is on: can Together's bookings carry a Teams link? */
   teams?: TeamsLinks;
+  /** Unreachable users the owner accepted as known exceptions: not counted in `sampled` nor in the verdict. */
+  excepted?: InaccessibleUser[];
 }
 
 // ---------------------------------------------------------------- onboarding
@@ -111,6 +117,46 @@ export interface OnboardingStatus {
   scheduleId?: string;
   /** Callbacks refused because their state was unknown, used, expired or for another tenant. */
   rejectedCallbacks: number;
+  /** The tenant's display name, when the onboarding was given one (`onboard --name`). */
+  displayName?: string;
+  /** The last consent check's outcome, so a failing check is visible rather than "waiting" (issue 11 point 2). */
+  lastCheck?: ConsentCheckOutcome;
+  /** The owner's review of the first report (the seed's "Done"); absent on onboardings older than the feature. */
+  review?: ReportReview;
+}
+
+/** The last consent check while waiting: what it said, and for an error its kind, code and fix. */
+export interface ConsentCheckOutcome {
+  at: string;
+  /** Since when the same outcome has repeated. */
+  firstAt?: string;
+  outcome: 'consented' | 'notConsented' | 'propagating' | 'partial' | 'revoked' | 'error';
+  /** ApplicationFailure type of an error (UnknownTenantError, CredentialRejectedError, …). */
+  errorType?: string;
+  /** AADSTS or Graph code. */
+  code?: string;
+  message?: string;
+  /** An error no waiting fixes (unknown tenant, rejected credential, configuration). */
+  permanent?: boolean;
+  /** Who can fix it: the tenant's admin or the publisher's operators. */
+  audience?: 'tenant' | 'publisher';
+  fix?: string;
+}
+
+/** Known exceptions the owner accepted with the report: they count neither against the verdict nor as incidents. */
+export interface AcceptedExceptions {
+  /** Guest (B2B) accounts, which have no mailbox in this tenant. */
+  guests?: boolean;
+  /** Listed accounts, by UPN or object id (compared case-insensitively). */
+  accounts?: string[];
+}
+
+export interface ReportReview {
+  state: 'pending' | 'accepted';
+  acceptedAt?: string;
+  exceptions?: AcceptedExceptions;
+  /** The figures of the accepted report, so a later re-test shows what changed since. */
+  accepted?: { sampled: number; accessible: number; verdict: Verdict; unreachable: string[] };
 }
 
 /** Sent by the console when it hands an admin a consent link (`/consent/start`). */
@@ -135,6 +181,8 @@ export const consentCallbackSignal = defineSignal<[ConsentCallback]>('consentCal
 export const statusQuery = defineQuery<OnboardingStatus>('status');
 /** Runs a sample test now; resolves with its report. Rejected (validator) unless the tenant is consented. */
 export const retestUpdate = defineUpdate<SampleTestReport, []>('retest');
+/** The owner's "Done" on the first report, with optional accepted exceptions. Rejected (validator) before a report. */
+export const acceptReportUpdate = defineUpdate<ReportReview, [AcceptedExceptions]>('acceptReport');
 /** Validated; a bad value is rejected without touching history. Resolves with the new settings. */
 export const updateSettingsUpdate = defineUpdate<TenantSettings, [Partial<TenantSettings>]>('updateSettings');
 
@@ -147,7 +195,7 @@ export interface HealthPoint {
   verdict: Verdict;
   accessible: number;
   sampled: number;
-  consent: ConsentState;
+  consent: ConsentState | 'unknown';
   status: MonitorStatus;
 }
 
@@ -155,7 +203,14 @@ export interface MonitorState {
   tenantId: string;
   status: MonitorStatus;
   since: string;
-  incident?: { id: string; openedAt: string; reason: string; notified: string[] };
+  incident?: {
+    id: string;
+    openedAt: string;
+    reason: string;
+    notified: string[];
+    /** `publisher` when the cause is on Together's side (its credential): its operators hear about it, not the owner. */
+    kind?: 'tenant' | 'publisher';
+  };
   /** Most recent last; bounded (carried across continue-as-new). */
   history: HealthPoint[];
 }
@@ -207,6 +262,8 @@ export interface OnboardingCarry {
   scheduleId?: string;
   rejectedCallbacks: number;
   consentedAt?: string;
+  review?: ReportReview;
+  lastCheck?: ConsentCheckOutcome;
 }
 
 /** The monitor's input: the tenant, plus state carried across continue-as-new. */

@@ -8,7 +8,23 @@
  * outage can never produce `fail` on its own.
  */
 import type { ProbeReason, SampledUser, UserProbeResult } from './activities';
-import type { InaccessibleUser, SampleTestReport, Verdict } from './messages';
+import type { AcceptedExceptions, InaccessibleUser, SampleTestReport, Verdict } from './messages';
+
+/** Guests (B2B) have no mailbox in the tenant: Entra marks them userType Guest and their UPN with #EXT#. */
+export function isGuest(u: { userPrincipalName?: string; userType?: string | null }): boolean {
+  return u.userType === 'Guest' || /#EXT#@/i.test(u.userPrincipalName ?? '');
+}
+
+/** Whether an unreachable user is one of the exceptions the owner accepted (guests; listed UPNs or ids). */
+export function isAccepted(
+  u: { id: string; userPrincipalName?: string; userType?: string | null },
+  accepted: AcceptedExceptions | undefined,
+): boolean {
+  if (!accepted) return false;
+  if (accepted.guests && isGuest(u)) return true;
+  const listed = (accepted.accounts ?? []).map((a) => a.toLowerCase());
+  return listed.includes(u.id.toLowerCase()) || listed.includes((u.userPrincipalName ?? '').toLowerCase());
+}
 
 export const TRANSIENT_REASONS: ProbeReason[] = ['throttled', 'error'];
 
@@ -48,21 +64,30 @@ export function buildReport(args: {
   startedAt: string;
   durationMs: number;
   graphRequests: number;
+  /** Accepted exceptions: unreachable users among them are listed apart and count neither way. */
+  accepted?: AcceptedExceptions;
 }): SampleTestReport {
   const byUser = new Map(args.users.map((u) => [u.id, u]));
   const byReason: Partial<Record<ProbeReason, number>> = {};
   const inaccessible: InaccessibleUser[] = [];
+  const excepted: InaccessibleUser[] = [];
   let accessible = 0;
   let transient = 0;
+  let exceptedCount = 0;
   for (const r of args.results) {
     byReason[r.reason] = (byReason[r.reason] ?? 0) + 1;
     if (r.reason === 'ok') {
       accessible++;
       continue;
     }
-    if (TRANSIENT_REASONS.includes(r.reason)) transient++;
     const u = byUser.get(r.userId);
-    inaccessible.push({
+    const accept = isAccepted(
+      { id: r.userId, userPrincipalName: u?.userPrincipalName ?? r.userPrincipalName, userType: u?.userType },
+      args.accepted,
+    );
+    if (accept) exceptedCount++;
+    else if (TRANSIENT_REASONS.includes(r.reason)) transient++;
+    (accept ? excepted : inaccessible).push({
       user: {
         id: r.userId,
         ...((u?.userPrincipalName ?? r.userPrincipalName)
@@ -76,7 +101,7 @@ export function buildReport(args: {
       ...(r.requestId ? { requestId: r.requestId } : {}),
     });
   }
-  const sampled = args.results.length;
+  const sampled = args.results.length - exceptedCount;
   const { verdict, reason } = judge({ sampled, accessible, transient }, args.threshold);
   return {
     tenantId: args.tenantId,
@@ -89,7 +114,28 @@ export function buildReport(args: {
     graphRequests: args.graphRequests,
     verdict,
     verdictReason: reason,
+    ...(excepted.length ? { excepted } : {}),
   };
+}
+
+/**
+ * The same report judged again with accepted exceptions: unreachable users among them move to `excepted` and
+ * leave `sampled`, and the verdict is recomputed (the owner's "Done" with known exceptions).
+ */
+export function applyExceptions(
+  report: SampleTestReport,
+  accepted: AcceptedExceptions,
+  threshold: number,
+): SampleTestReport {
+  const keep: InaccessibleUser[] = [];
+  const excepted: InaccessibleUser[] = [...(report.excepted ?? [])];
+  for (const u of report.inaccessible) (isAccepted(u.user, accepted) ? excepted : keep).push(u);
+  const moved = excepted.length - (report.excepted?.length ?? 0);
+  if (moved === 0) return report;
+  const sampled = report.sampled - moved;
+  const transient = keep.filter((u) => TRANSIENT_REASONS.includes(u.reason)).length;
+  const { verdict, reason } = judge({ sampled, accessible: report.accessible, transient }, threshold);
+  return { ...report, sampled, inaccessible: keep, excepted, verdict, verdictReason: reason };
 }
 
 /** A report for a test that could not run at all (sampling failed). */

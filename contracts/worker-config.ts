@@ -47,6 +47,8 @@ export const workerConfigSchema = z.object({
   delegatedPermissions: z.array(z.string()).optional(),
   delegatedConsent: z.enum(DELEGATED_CONSENTS).optional(),
   assignmentUserIds: z.array(z.string()).optional(),
+  /** The tenant's display name (e.g. "Contoso"), shown next to its GUID; optional. */
+  displayName: z.string().min(1).max(100).optional(),
 });
 export type WorkerConfigFile = z.infer<typeof workerConfigSchema>;
 

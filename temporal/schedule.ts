@@ -74,6 +74,8 @@ function scheduleParts(o: HealthScheduleOptions) {
     ...(o.settings.sampleSource ? { sampleSource: o.settings.sampleSource } : {}),
     ...(o.publisherMode ? { publisherMode: true } : {}),
     ...(o.settings.teamsProbe ? { teamsProbe: true } : {}),
+    // Accepted exceptions travel with every scheduled check, so they count neither in its verdict nor as incidents.
+    ...(o.settings.acceptedExceptions ? { accepted: o.settings.acceptedExceptions } : {}),
     taskQueue: o.taskQueue ?? DEFAULT_TASK_QUEUE,
   };
   const action: ScheduleOptionsStartWorkflowAction<HealthCheckWorkflow> = {

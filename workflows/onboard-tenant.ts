@@ -13,6 +13,8 @@
  * server suggests it.
  */
 import {
+  ActivityFailure,
+  ApplicationFailure,
   allHandlersFinished,
   condition,
   continueAsNew,
@@ -25,8 +27,14 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { ConsentCheckResult, GraphActivities, Notification } from '../contracts/activities';
-import type { HealthResult, TemporalActivities } from '../contracts/health';
 import {
+  buildHealthResult,
+  type HealthConsent,
+  type HealthResult,
+  type TemporalActivities,
+} from '../contracts/health';
+import {
+  acceptReportUpdate,
   consentCallbackSignal,
   DEFAULT_SETTINGS,
   registerConsentStateSignal,
@@ -35,7 +43,9 @@ import {
   sampleTestWorkflowIdPrefix,
   statusQuery,
   updateSettingsUpdate,
+  type ConsentCheckOutcome,
   type OnboardingPhase,
+  type ReportReview,
   type OnboardingStatus,
   type OnboardTenantInput,
   type SampleTestReport,
@@ -45,6 +55,27 @@ import { sampleTest } from './sample-test';
 import { settingsProblems } from '../contracts/settings';
 import { iso, PERMANENT_FAILURES, tenantSearchAttributes } from './shared';
 import { CONSENT_STATE_HASH_PATTERN } from '../contracts/validation';
+import { applyExceptions } from '../contracts/verdict';
+import { consentCheckFix } from '../contracts/tenant-state';
+
+/** A failed consent check, as the status shows it (type, AADSTS/Graph code, who can fix it). */
+function failedCheck(err: unknown, at: string, prev?: ConsentCheckOutcome): ConsentCheckOutcome {
+  const cause = err instanceof ActivityFailure && err.cause ? err.cause : err;
+  const app = cause instanceof ApplicationFailure ? cause : undefined;
+  const details = (app?.details?.[0] ?? {}) as { code?: unknown };
+  const errorType = app?.type ?? undefined;
+  const fix = consentCheckFix(errorType);
+  return {
+    at,
+    firstAt: prev?.outcome === 'error' && prev.errorType === errorType ? (prev.firstAt ?? prev.at) : at,
+    outcome: 'error',
+    ...(errorType ? { errorType } : {}),
+    ...(typeof details.code === 'string' ? { code: details.code } : {}),
+    message: (cause instanceof Error ? cause.message : String(cause)).slice(0, 300),
+    permanent: !!app?.nonRetryable,
+    ...fix,
+  };
+}
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -79,31 +110,28 @@ interface RegisteredState {
   used: boolean;
 }
 
+/**
+ * A sample-test report as a health result, through the one builder (contracts/health.ts). Only what was
+ * observed is stated: consent as the caller saw it (the first test runs right after consent was verified; a
+ * re-test does not check consent, so `unknown`), and the app's enabled flag stays undefined — nothing here
+ * looked at the service principal.
+ */
 export function reportToHealthResult(
   report: SampleTestReport,
-  extra: { owner: string; consentUrl: string; checkId: string },
+  extra: { owner: string; consentUrl: string; checkId: string; consent?: HealthConsent },
 ): HealthResult {
-  return {
-    tenantId: report.tenantId,
-    checkId: extra.checkId,
-    at: iso(Date.parse(report.startedAt) + report.durationMs),
-    owner: extra.owner,
-    consentUrl: extra.consentUrl,
-    consent: 'consented',
-    missingRoles: [],
-    appEnabled: true,
-    verdict: report.verdict,
-    verdictReason: report.verdictReason,
-    sampled: report.sampled,
-    accessible: report.accessible,
-    examples: report.inaccessible.slice(0, 5).map((u) => ({
-      user: u.user.userPrincipalName ?? u.user.id,
-      reason: u.reason,
-      ...(u.code ? { code: u.code } : {}),
-    })),
-    graphRequests: report.graphRequests,
-    durationMs: report.durationMs,
-  };
+  return buildHealthResult(
+    {
+      tenantId: report.tenantId,
+      checkId: extra.checkId,
+      at: iso(Date.parse(report.startedAt) + report.durationMs),
+      owner: extra.owner,
+      consentUrl: extra.consentUrl,
+      graphRequests: report.graphRequests,
+      durationMs: report.durationMs,
+    },
+    { consent: extra.consent ?? 'consented', report },
+  );
 }
 
 export async function onboardTenant(input: OnboardTenantInput): Promise<OnboardingStatus> {
@@ -119,6 +147,8 @@ export async function onboardTenant(input: OnboardTenantInput): Promise<Onboardi
   let scheduleId = carried?.scheduleId;
   let rejectedCallbacks = carried?.rejectedCallbacks ?? 0;
   let consentedAt = carried?.consentedAt;
+  let review: ReportReview | undefined = carried?.review;
+  let lastCheck: ConsentCheckOutcome | undefined = carried?.lastCheck;
   let progress = { total: 0, probed: 0, accessible: 0 };
   let testRunning = false;
   const deadlineMs = startMs + (input.consentWaitDays ?? 14) * DAY;
@@ -146,6 +176,9 @@ export async function onboardTenant(input: OnboardTenantInput): Promise<Onboardi
     settings,
     ...(scheduleId ? { scheduleId } : {}),
     rejectedCallbacks,
+    ...(input.displayName ? { displayName: input.displayName } : {}),
+    ...(lastCheck ? { lastCheck } : {}),
+    ...(review ? { review } : {}),
   });
   const notify = async (n: Omit<Notification, 'tenantId' | 'to'>) => {
     try {
@@ -227,6 +260,57 @@ export async function onboardTenant(input: OnboardTenantInput): Promise<Onboardi
     },
   );
   setHandler(
+    acceptReportUpdate,
+    async (exceptions) => {
+      const accepted = {
+        ...(exceptions?.guests ? { guests: true } : {}),
+        ...(exceptions?.accounts?.length ? { accounts: exceptions.accounts } : {}),
+      };
+      const hasExceptions = Object.keys(accepted).length > 0;
+      if (hasExceptions) settings = { ...settings, acceptedExceptions: accepted };
+      const report = hasExceptions ? applyExceptions(lastReport!, accepted, settings.threshold) : lastReport!;
+      lastReport = report;
+      review = {
+        state: 'accepted',
+        acceptedAt: iso(),
+        ...(hasExceptions ? { exceptions: accepted } : {}),
+        accepted: {
+          sampled: report.sampled,
+          accessible: report.accessible,
+          verdict: report.verdict,
+          unreachable: report.inaccessible.map((u) => u.user.userPrincipalName ?? u.user.id),
+        },
+      };
+      if (scheduleId && hasExceptions) {
+        // Health checks and the monitor judge with the exceptions from now on.
+        await upsertSchedule();
+        await reportToMonitor({
+          result: reportToHealthResult(report, {
+            owner: settings.owner,
+            consentUrl: input.consentUrl,
+            checkId: `accept/${info.workflowId}/${review.acceptedAt}`,
+            consent: 'unknown',
+          }),
+          taskQueue: healthTaskQueue,
+        });
+      }
+      return review;
+    },
+    {
+      validator: (exceptions) => {
+        if (!lastReport) {
+          throw new Error(
+            `Tenant ${tenantId} has no report to accept yet: the first sample test runs once consent is verified.`,
+          );
+        }
+        const accounts = exceptions?.accounts ?? [];
+        if (!Array.isArray(accounts) || accounts.some((a) => typeof a !== 'string' || a.trim() === '')) {
+          throw new Error('Accepted accounts must be user principal names or object ids.');
+        }
+      },
+    },
+  );
+  setHandler(
     retestUpdate,
     async () => {
       const report = await runSampleTest();
@@ -238,6 +322,7 @@ export async function onboardTenant(input: OnboardTenantInput): Promise<Onboardi
             owner: settings.owner,
             consentUrl: input.consentUrl,
             checkId: `retest/${info.workflowId}/${report.startedAt}`,
+            consent: 'unknown',
           }),
           taskQueue: healthTaskQueue,
         });
@@ -314,11 +399,18 @@ export async function onboardTenant(input: OnboardTenantInput): Promise<Onboardi
         propagationGraceSeconds: input.propagationGraceSeconds ?? 3600,
       });
     } catch (err) {
-      // Not reachable or not consented as far as we can tell: keep waiting, the next poll tries again.
+      // Not reachable or not consented as far as we can tell: keep waiting, the next poll tries again — but
+      // record why, so the status shows a failing check (unknown tenant, rejected credential) instead of "waiting".
+      lastCheck = failedCheck(err, iso(), lastCheck);
       log.warn('consent check failed', { tenantId, error: String(err) });
       return consent?.state ?? 'notConsented';
     }
     consent = { state: result.state, checkedAt: result.checkedAt, missingRoles: result.missingRoles };
+    lastCheck = {
+      at: result.checkedAt,
+      firstAt: lastCheck?.outcome === result.state ? (lastCheck.firstAt ?? lastCheck.at) : result.checkedAt,
+      outcome: result.state,
+    };
     return result.state;
   }
 
@@ -405,6 +497,7 @@ export async function onboardTenant(input: OnboardTenantInput): Promise<Onboardi
       report = await runSampleTest();
     }
     lastReport = report;
+    review = { state: 'pending' }; // the owner reviews the first report and confirms it (acceptReport)
     setPhase(report.verdict === 'fail' ? 'failing' : 'active');
     await upsertSchedule();
     await reportToMonitor({
@@ -434,7 +527,18 @@ export async function onboardTenant(input: OnboardTenantInput): Promise<Onboardi
   await condition(() => workflowInfo().continueAsNewSuggested && !testRunning && allHandlersFinished());
   await continueAsNew<typeof onboardTenant>({
     ...input,
-    carried: { phase, phaseSince, settings, consent, lastReport, scheduleId, rejectedCallbacks, consentedAt },
+    carried: {
+      phase,
+      phaseSince,
+      settings,
+      consent,
+      lastReport,
+      scheduleId,
+      rejectedCallbacks,
+      consentedAt,
+      ...(review ? { review } : {}),
+      ...(lastCheck ? { lastCheck } : {}),
+    },
   });
   return status(); // not reached
 }

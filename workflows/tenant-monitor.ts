@@ -53,8 +53,28 @@ const { notifyOwner } = proxyActivities<GraphActivities>({
 
 export type HealthClass = 'healthy' | 'degraded' | 'failing' | 'inconclusive';
 
-/** What a health result means for the tenant, and why (pure; unit-tested). */
-export function classify(r: HealthResult): { cls: HealthClass; reason: string } {
+/**
+ * What a health result means for the tenant, and why (pure; unit-tested). `audience: 'publisher'` marks a
+ * problem on Together's side (its own credential rejected): its incident is told to the publisher's operators,
+ * never to the tenant's owner as "consent revoked".
+ */
+export function classify(r: HealthResult): { cls: HealthClass; reason: string; audience?: 'publisher' } {
+  if (r.publisherFault) {
+    return {
+      cls: 'failing',
+      reason: `Together's own app credential is rejected by Entra${r.publisherFault.code ? ` (${r.publisherFault.code})` : ''}: a publisher problem; Together's operators are on it, nothing to do in the tenant.`,
+      audience: 'publisher',
+    };
+  }
+  if (r.consent === 'unknown' && r.consentError && r.verdict === 'fail') {
+    return {
+      cls: 'failing',
+      reason: r.verdictReason ?? `The consent check fails: ${r.consentError.message}`,
+    };
+  }
+  if (r.consent === 'unknown' && r.sampled === 0) {
+    return { cls: 'inconclusive', reason: r.verdictReason ?? 'Consent could not be checked right now.' };
+  }
   if (r.consent === 'revoked' || r.consent === 'notConsented') {
     return { cls: 'failing', reason: `Admin consent is ${r.consent === 'revoked' ? 'revoked' : 'missing'}.` };
   }
@@ -99,12 +119,13 @@ export async function tenantMonitor(input: MonitorInput): Promise<void> {
 
   const notify = async (n: Omit<Notification, 'tenantId' | 'to'>): Promise<void> => {
     if (sentKeys.includes(n.idempotencyKey)) return;
-    if (!owner) {
+    if (!owner && n.audience !== 'publisher') {
       log.warn('no owner to notify', { tenantId, kind: n.kind });
       return;
     }
     try {
-      await notifyOwner({ ...n, tenantId, to: owner });
+      // For the publisher audience the worker puts its operators' address in `to` (activities/notify/audience.ts).
+      await notifyOwner({ ...n, tenantId, to: owner ?? '' });
       sentKeys.push(n.idempotencyKey);
       while (sentKeys.length > SENT_KEYS_LIMIT) sentKeys.shift();
       if (state.incident && n.idempotencyKey.includes(`:${state.incident.id}:`))
@@ -119,10 +140,13 @@ export async function tenantMonitor(input: MonitorInput): Promise<void> {
     state.status = s;
     state.since = iso();
   };
+  // A consent link only where consent is the problem: never for an unknown state (a failed check, a publisher fault).
   const fixFor = (r: HealthResult): Notification['fix'] =>
     r.consent === 'consented'
       ? { steps: ['See the unreachable accounts in the status page.'] }
-      : { consentUrl: r.consentUrl };
+      : r.consent === 'unknown'
+        ? { steps: [r.verdictReason ?? 'See the status page for the consent check’s error.'] }
+        : { consentUrl: r.consentUrl };
 
   /** Applies a result to the state at once (queries see a consistent state), then sends its notifications. */
   async function handle(r: HealthResult): Promise<void> {
@@ -130,7 +154,7 @@ export async function tenantMonitor(input: MonitorInput): Promise<void> {
     while (seenChecks.length > SEEN_LIMIT) seenChecks.shift();
     owner = r.owner || owner;
     consentUrl = r.consentUrl || consentUrl;
-    const { cls, reason } = classify(r);
+    const { cls, reason, audience } = classify(r);
     const facts = {
       reachable: r.accessible,
       sampled: r.sampled,
@@ -153,6 +177,7 @@ export async function tenantMonitor(input: MonitorInput): Promise<void> {
         outbox.push({
           idempotencyKey: `${tenantId}:${inc.id}:incidentResolved`,
           kind: 'incidentResolved',
+          ...(inc.kind === 'publisher' ? { audience: 'publisher' as const } : {}),
           since: inc.openedAt,
           summary: `Resolved: the calendar integration works again (${r.accessible} of ${r.sampled} sampled calendars reachable).`,
           facts,
@@ -164,19 +189,44 @@ export async function tenantMonitor(input: MonitorInput): Promise<void> {
     } else if (cls === 'degraded' || cls === 'failing') {
       if (!state.incident) {
         incidents++;
-        state.incident = { id: `inc-${incidents}`, openedAt: r.at, reason, notified: [] };
-        outbox.push({
-          idempotencyKey: `${tenantId}:${state.incident.id}:incidentOpened`,
-          kind: 'incidentOpened',
-          since: r.at,
-          summary: `${cls === 'failing' ? 'Failing' : 'Degraded'}: ${reason}`,
-          impact:
-            cls === 'failing'
-              ? 'Together cannot read or write your users’ calendars; sessions are not synchronised.'
-              : 'Some users’ calendars are not reachable; their sessions are not synchronised.',
-          fix: fixFor(r),
-          facts,
-        });
+        state.incident = {
+          id: `inc-${incidents}`,
+          openedAt: r.at,
+          reason,
+          notified: [],
+          ...(audience === 'publisher' ? { kind: 'publisher' as const } : {}),
+        };
+        if (audience === 'publisher') {
+          // Together's own credential: its operators hear about it (with the AADSTS code), not the tenant's owner.
+          outbox.push({
+            idempotencyKey: `${tenantId}:${state.incident.id}:publisherCredentialRejected`,
+            kind: 'publisherCredentialRejected',
+            audience: 'publisher',
+            since: r.at,
+            summary: `Entra rejects Together's app credential for tenant ${tenantId}${r.publisherFault?.code ? ` (${r.publisherFault.code})` : ''}.`,
+            impact: 'Together cannot reach this tenant (nor, likely, any other using the same credential).',
+            fix: {
+              steps: [
+                'AADSTS7000215: the configured client secret is wrong — use the secret value, not its id.',
+                'AADSTS7000222: the secret or certificate expired — add a new one to the app registration and deploy it.',
+                'AADSTS700027 / AADSTS700024 / AADSTS70021: the certificate or federated assertion does not match the app registration — check its thumbprint, or the federated identity credential (issuer, subject, audience) and the token file.',
+              ],
+            },
+            facts: { error: r.publisherFault?.message ?? 'credential rejected' },
+          });
+        } else
+          outbox.push({
+            idempotencyKey: `${tenantId}:${state.incident.id}:incidentOpened`,
+            kind: 'incidentOpened',
+            since: r.at,
+            summary: `${cls === 'failing' ? 'Failing' : 'Degraded'}: ${reason}`,
+            impact:
+              cls === 'failing'
+                ? 'Together cannot read or write your users’ calendars; sessions are not synchronised.'
+                : 'Some users’ calendars are not reachable; their sessions are not synchronised.',
+            fix: fixFor(r),
+            facts,
+          });
       } else if (cls === 'failing' && state.status !== 'failing') {
         outbox.push({
           idempotencyKey: `${tenantId}:${state.incident.id}:incidentOpened:failing`,
@@ -231,6 +281,7 @@ export async function tenantMonitor(input: MonitorInput): Promise<void> {
         await notify({
           idempotencyKey: `${tenantId}:${state.incident.id}:incidentReminder:${reminders}`,
           kind: 'incidentReminder',
+          ...(state.incident.kind === 'publisher' ? { audience: 'publisher' as const } : {}),
           since: state.incident.openedAt,
           summary: `Still failing: ${state.incident.reason}`,
           impact: 'Together cannot read or write your users’ calendars; sessions are not synchronised.',

@@ -200,6 +200,10 @@ export function classifyTokenError(error: unknown): TokenFailure {
   // tells them apart with `probeAuthority` (see client.ts).
   if (/endpoints_resolution_error/.test(message))
     return { kind: 'transient', code: 'endpoints_resolution_error', message };
+  // The publisher's own credential material is missing: the federated token file (workload identity) cannot be
+  // read, or the managed identity gave no assertion. Publisher-side, like a rejected secret.
+  if (/ENOENT|no such file|federated assertion|AZURE_FEDERATED_TOKEN_FILE/i.test(message))
+    return { kind: 'credentialRejected', code: /ENOENT/.test(message) ? 'ENOENT' : code, message };
   if (e?.name === 'CredentialUnavailableError') return { kind: 'configuration', code, message };
   return { kind: 'transient', code, message };
 }

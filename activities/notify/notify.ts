@@ -6,10 +6,10 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { Notification, NotifyResult } from '../../contracts/activities';
 import { FailureTypes } from '../../contracts/activities';
-import { GraphCaller } from '../graph/caller';
 import { failureForGraph, permanentFailure, redact, transientFailure } from '../graph/errors';
-import { cancellationSignal, mailboxLimiter, type ActivityDeps } from '../runtime';
+import { graphCallerFor, type ActivityDeps } from '../runtime';
 import { renderNotification } from './render';
+import { addressed, recipients } from './audience';
 import { LockBusyError, type Channel, type IdempotencyStore, type NotificationRecord } from './store';
 import { EMAIL } from '../../contracts/validation';
 
@@ -47,12 +47,14 @@ export function keyReference(key: string): string {
 export async function notifyOwner(
   deps: ActivityDeps,
   store: IdempotencyStore,
-  n: Notification,
+  input: Notification,
 ): Promise<NotifyResult> {
   const cfg = deps.config;
-  if (!n?.idempotencyKey)
+  if (!input?.idempotencyKey)
     throw permanentFailure(FailureTypes.Configuration, 'notification has no idempotencyKey');
-  if (!EMAIL.test(n.to ?? ''))
+  // Publisher-side problems go to the publisher's operators, never to the tenant's owner (audience.ts).
+  const n = addressed(cfg, input);
+  if (!recipients(n).length || !recipients(n).every((r) => EMAIL.test(r)))
     throw permanentFailure(FailureTypes.Configuration, `notification recipient is not an email address`);
   if (!cfg.senderMailbox || !cfg.publisherTenantId) {
     throw permanentFailure(
@@ -103,15 +105,8 @@ export async function notifyOwner(
 async function sendEmail(deps: ActivityDeps, n: Notification): Promise<void> {
   const cfg = deps.config;
   const graph = deps.clients!.forTenant({ tenantId: cfg.publisherTenantId!, credentialRef: 'default' });
-  const signal = cancellationSignal();
-  const caller = new GraphCaller(graph.client, {
-    keyPrefix: graph.tenantId.toLowerCase(),
-    maxRetries: cfg.probe.maxRetries,
-    limiter: mailboxLimiter(deps),
-    maxRetryAfterMs: cfg.probe.maxRetryAfterSeconds * 1000,
-    ...(signal ? { signal } : {}),
-  });
-  const msg = renderNotification(n);
+  const caller = graphCallerFor(deps, graph);
+  const msg = renderNotification(n, { consoleUrl: cfg.consoleUrl });
   const res = await caller.call({
     method: 'POST',
     url: `/users/${encodeURIComponent(cfg.senderMailbox!)}/sendMail`,
@@ -120,7 +115,7 @@ async function sendEmail(deps: ActivityDeps, n: Notification): Promise<void> {
       message: {
         subject: msg.subject,
         body: { contentType: 'HTML', content: msg.html },
-        toRecipients: [{ emailAddress: { address: n.to } }],
+        toRecipients: recipients(n).map((address) => ({ emailAddress: { address } })),
         internetMessageHeaders: [
           { name: 'X-Together-Idempotency-Key', value: keyReference(n.idempotencyKey) },
           { name: 'X-Together-Kind', value: n.kind },
@@ -143,10 +138,11 @@ async function sendEmail(deps: ActivityDeps, n: Notification): Promise<void> {
 
 async function sendWebhook(deps: ActivityDeps, n: Notification): Promise<void> {
   const cfg = deps.config;
-  const msg = renderNotification(n);
+  const msg = renderNotification(n, { consoleUrl: cfg.consoleUrl });
   const body = JSON.stringify({
     idempotencyKey: n.idempotencyKey,
     kind: n.kind,
+    audience: n.audience ?? 'owner',
     tenantId: n.tenantId,
     since: n.since ?? null,
     summary: n.summary,

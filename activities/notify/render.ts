@@ -19,7 +19,30 @@ const SUBJECT_PREFIX: Record<NotificationKind, string> = {
   incidentReminder: 'Still failing: Together’s Outlook calendar integration',
   incidentResolved: 'Resolved: Together’s Outlook calendar integration works again',
   credentialExpiring: 'Together app credential expires soon',
+  publisherCredentialRejected: 'Publisher action needed: Entra rejects Together’s app credential',
 };
+
+/** Fact keys in words (emails are read by people, not by the code that made them). */
+const FACT_LABELS: Record<string, string> = {
+  reachable: 'Calendars reachable',
+  sampled: 'Users sampled',
+  verdict: 'Result of the test',
+  consent: 'Admin consent',
+  healthCheckEveryMinutes: 'Health check every (minutes)',
+  state: 'State',
+  unreachable: 'Unreachable accounts',
+};
+const factLabel = (k: string) =>
+  FACT_LABELS[k] ?? (/^example(\d+)$/.test(k) ? `Unreachable account ${k.slice(7)}` : k);
+
+export interface RenderOptions {
+  /**
+   * The console's base URL (TOGETHER_CONSOLE_URL). When set, consent links go through the console's one-time
+   * state flow (/consent/start?tenant=…) — the raw adminconsent URL has no state and its callback is refused —
+   * and every email links to the tenant's status page.
+   */
+  consoleUrl?: string;
+}
 
 export const escapeHtml = escapeMarkup;
 
@@ -29,8 +52,11 @@ function sinceText(since?: string): string | undefined {
   return Number.isNaN(d.getTime()) ? since : `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
-export function renderNotification(n: Notification): RenderedNotification {
-  const subject = `${SUBJECT_PREFIX[n.kind] ?? 'Together notification'} (tenant ${n.tenantId})`;
+export function renderNotification(n: Notification, opts: RenderOptions = {}): RenderedNotification {
+  const console = opts.consoleUrl?.replace(/\/+$/, '');
+  const tenant = encodeURIComponent(n.tenantId);
+  const who = n.tenantName ? `${n.tenantName}, tenant ${n.tenantId}` : `tenant ${n.tenantId}`;
+  const subject = `${SUBJECT_PREFIX[n.kind] ?? 'Together notification'} (${who})`;
   const since = sinceText(n.since);
   const lines: string[] = [n.summary, ''];
   const html: string[] = [`<p><strong>${escapeHtml(n.summary)}</strong></p>`, '<table cellpadding="4">'];
@@ -38,10 +64,11 @@ export function renderNotification(n: Notification): RenderedNotification {
     lines.push(`${label}: ${value}`);
     html.push(`<tr><th align="left">${escapeHtml(label)}</th><td>${escapeHtml(value)}</td></tr>`);
   };
-  row('Tenant', n.tenantId);
+  row('Tenant', n.tenantName ? `${n.tenantName} (${n.tenantId})` : n.tenantId);
   if (since) row(n.kind === 'incidentResolved' ? 'Failing since' : 'Since', since);
   if (n.impact) row('Affects', n.impact);
-  for (const [k, v] of Object.entries(n.facts ?? {})) row(k, String(v));
+  for (const [k, v] of Object.entries(n.facts ?? {})) row(factLabel(k), String(v));
+  if (console) row('Status page', `${console}/tenants/${tenant}`);
   html.push('</table>');
 
   const fix = n.fix;
@@ -53,11 +80,12 @@ export function renderNotification(n: Notification): RenderedNotification {
       html.push(`<ol>${fix.steps.map((s) => `<li>${escapeHtml(s)}</li>`).join('')}</ol>`);
     }
     if (fix.consentUrl) {
+      const link = console ? `${console}/consent/start?tenant=${tenant}` : fix.consentUrl;
       lines.push(
-        `Admin consent link (a Global Administrator or Privileged Role Administrator must accept): ${fix.consentUrl}`,
+        `Admin consent link (a Global Administrator or Privileged Role Administrator must accept): ${link}`,
       );
       html.push(
-        `<p>Admin consent link (a Global Administrator or Privileged Role Administrator must accept):<br><a href="${escapeHtml(fix.consentUrl)}">${escapeHtml(fix.consentUrl)}</a></p>`,
+        `<p>Admin consent link (a Global Administrator or Privileged Role Administrator must accept):<br><a href="${escapeHtml(link)}">${escapeHtml(link)}</a></p>`,
       );
     }
     if (fix.exchangeScopingScript) {

@@ -12,17 +12,10 @@ import type {
   SampledUser,
   UserProbeResult,
 } from '../../contracts/activities';
-import { BATCH_LIMIT, GraphCaller, type BatchItemSpec, type CallerOptions } from '../graph/caller';
+import { BATCH_LIMIT, type BatchItemSpec, type CallerOptions } from '../graph/caller';
 import { tokenRoles } from '../graph/client';
 import type { KeyedLimiter } from '../graph/limiter';
-import {
-  cancellationSignal,
-  currentContext,
-  heartbeat,
-  heartbeatDetails,
-  mailboxLimiter,
-  type ActivityDeps,
-} from '../runtime';
+import { currentContext, graphCallerFor, heartbeat, heartbeatDetails, type ActivityDeps } from '../runtime';
 import {
   canReadFullProfile,
   classifyReadFailure,
@@ -150,17 +143,12 @@ export async function probeCalendars(
     );
   }
 
-  const signal = cancellationSignal();
-  const caller = new GraphCaller(graph.client, {
-    keyPrefix: graph.tenantId.toLowerCase(),
+  const caller = graphCallerFor(deps, graph, {
     maxRetries,
-    limiter: overrides.limiter ?? mailboxLimiter(deps),
+    limiter: overrides.limiter,
     maxRetryAfterMs: overrides.caller?.maxRetryAfterMs ?? cfg.maxRetryAfterSeconds * 1000,
-    ...(overrides.caller?.backoffBaseMs !== undefined
-      ? { backoffBaseMs: overrides.caller.backoffBaseMs }
-      : {}),
-    ...(overrides.caller?.sleep ? { sleep: overrides.caller.sleep } : {}),
-    ...(signal ? { signal } : {}),
+    backoffBaseMs: overrides.caller?.backoffBaseMs,
+    sleep: overrides.caller?.sleep,
     onWait: () => beat(),
   });
   const base = { requests: state.graphRequests, throttled: state.throttledRetries };

@@ -15,9 +15,12 @@ import { healthResultSignal, monitorWorkflowId } from '../../contracts/messages'
 import { DEFAULT_TASK_QUEUE, TENANT_ID } from '../../contracts/ids';
 import { buildReport } from '../../contracts/verdict';
 import { healthTeamsLinks } from './teams';
+import { buildHealthResult } from '../../contracts/health';
 import type { TenantMonitorWorkflow } from '../../contracts/workflows';
 import {
+  FailureTypes,
   PERMANENT_FAILURE_TYPES,
+  PUBLISHER_FAULT_TYPES,
   type ConsentCheckResult,
   type GraphActivities,
 } from '../../contracts/activities';
@@ -39,12 +42,68 @@ export interface TemporalActivityDeps {
   now?: () => Date;
 }
 
-function errorInfo(err: unknown): { type?: string; message: string; nonRetryable: boolean } {
+function errorInfo(err: unknown): { type?: string; code?: string; message: string; nonRetryable: boolean } {
   if (err instanceof ApplicationFailure) {
-    return { type: err.type ?? undefined, message: err.message, nonRetryable: !!err.nonRetryable };
+    const details = (err.details?.[0] ?? {}) as { code?: unknown };
+    return {
+      type: err.type ?? undefined,
+      ...(typeof details.code === 'string' ? { code: details.code } : {}),
+      message: err.message,
+      nonRetryable: !!err.nonRetryable,
+    };
   }
-  const e = err as { name?: string; message?: string; type?: string; nonRetryable?: boolean };
-  return { type: e?.type ?? e?.name, message: e?.message ?? String(err), nonRetryable: !!e?.nonRetryable };
+  const e = err as { name?: string; message?: string; type?: string; nonRetryable?: boolean; code?: unknown };
+  return {
+    type: e?.type ?? e?.name,
+    ...(typeof e?.code === 'string' ? { code: e.code } : {}),
+    message: e?.message ?? String(err),
+    nonRetryable: !!e?.nonRetryable,
+  };
+}
+
+type ObservedConsent = Parameters<typeof buildHealthResult>[1];
+
+/**
+ * What a failed consent check means. A rejected publisher credential is the publisher's problem (never
+ * "revoked"); a missing consent (the token says so) is the tenant's; an unknown tenant or a configuration error
+ * is a finding with its code; a transient error is "don't know".
+ */
+export function consentFromError(err: unknown): ObservedConsent {
+  const e = errorInfo(err);
+  const codeText = e.code ? ` (${e.code})` : '';
+  if (PUBLISHER_FAULT_TYPES.includes(e.type ?? '')) {
+    return {
+      consent: 'unknown',
+      publisherFault: { ...(e.code ? { code: e.code } : {}), message: e.message },
+      verdict: 'inconclusive',
+      verdictReason: `Together's own app credential was rejected by Entra${codeText}: a publisher problem, not the tenant's.`,
+    };
+  }
+  if (e.type === FailureTypes.ConsentMissing) {
+    return { consent: 'revoked', verdict: 'fail', verdictReason: `Consent is revoked${codeText}.` };
+  }
+  const consentError = {
+    ...(e.type ? { type: e.type } : {}),
+    ...(e.code ? { code: e.code } : {}),
+    message: e.message,
+  };
+  if (PERMANENT.includes(e.type ?? '')) {
+    return {
+      consent: 'unknown',
+      consentError,
+      verdict: 'fail',
+      verdictReason:
+        e.type === FailureTypes.UnknownTenant
+          ? `Entra does not know this tenant${codeText}: check the tenant id.`
+          : `The consent check is refused${codeText}: ${e.message}`,
+    };
+  }
+  return {
+    consent: 'unknown',
+    consentError,
+    verdict: 'inconclusive',
+    verdictReason: `Consent could not be checked right now${codeText}.`,
+  };
 }
 
 const PERMANENT = PERMANENT_FAILURE_TYPES;
@@ -74,23 +133,26 @@ export function createTemporalActivities(deps: TemporalActivityDeps): TemporalAc
       owner: input.owner,
       consentUrl: input.consentUrl,
     };
-    let consent: Pick<ConsentCheckResult, 'state' | 'missingRoles' | 'servicePrincipal'>;
+    const baseAt = () => ({
+      ...base,
+      at: now().toISOString(),
+      durationMs: now().getTime() - started,
+      graphRequests,
+    });
+    let consent: Pick<ConsentCheckResult, 'state' | 'missingRoles' | 'servicePrincipal'> | undefined;
+    let checkFailed: ObservedConsent | undefined;
     try {
       consent = await deps.graph.checkConsent({ tenant: input.tenant, everConsented: true });
     } catch (err) {
       const e = errorInfo(err);
-      // A permanent answer (unknown tenant, credential rejected) is a finding; a transient one is "don't know".
-      consent = PERMANENT.includes(e.type ?? '')
-        ? { state: 'revoked', missingRoles: [] }
-        : { state: 'propagating', missingRoles: [] };
       deps.logger?.warn({ tenantId, error: e.message, type: e.type }, 'health check: consent check failed');
+      checkFailed = consentFromError(err);
     }
-
     let result: HealthResult;
-    if (consent.state !== 'consented' && consent.state !== 'partial') {
-      result = {
-        ...base,
-        at: now().toISOString(),
+    if (!consent) {
+      result = buildHealthResult(baseAt(), checkFailed!);
+    } else if (consent.state !== 'consented' && consent.state !== 'partial') {
+      result = buildHealthResult(baseAt(), {
         consent: consent.state,
         missingRoles: consent.missingRoles,
         appEnabled: consent.servicePrincipal?.enabled,
@@ -99,18 +161,11 @@ export function createTemporalActivities(deps: TemporalActivityDeps): TemporalAc
           consent.state === 'propagating'
             ? 'Consent could not be confirmed right now.'
             : `Consent is ${consent.state}.`,
-        sampled: 0,
-        accessible: 0,
-        examples: [],
-        graphRequests,
-        durationMs: now().getTime() - started,
-      };
+      });
     } else {
-      let verdict: HealthResult['verdict'];
+      let report: ObservedConsent['report'];
+      let verdict: HealthResult['verdict'] | undefined;
       let verdictReason: string | undefined;
-      let sampled = 0;
-      let accessible = 0;
-      let examples: HealthResult['examples'] = [];
       let teams: HealthResult['teams'];
       try {
         const sample = await deps.graph.sampleUsers({
@@ -123,7 +178,7 @@ export function createTemporalActivities(deps: TemporalActivityDeps): TemporalAc
         const probe = await deps.graph.probeCalendars({ tenant: input.tenant, users: sample.users });
         graphRequests += probe.graphRequests;
         if (input.teamsProbe) teams = await healthTeamsLinks(deps.graph, input.tenant, probe.results);
-        const report = buildReport({
+        report = buildReport({
           tenantId,
           users: sample.users,
           results: probe.results,
@@ -131,37 +186,21 @@ export function createTemporalActivities(deps: TemporalActivityDeps): TemporalAc
           startedAt: new Date(started).toISOString(),
           durationMs: 0,
           graphRequests,
+          ...(input.accepted ? { accepted: input.accepted } : {}),
         });
-        verdict = report.verdict;
-        verdictReason = report.verdictReason;
-        sampled = report.sampled;
-        accessible = report.accessible;
-        examples = report.inaccessible.slice(0, 5).map((u) => ({
-          user: u.user.userPrincipalName ?? u.user.id,
-          reason: u.reason,
-          ...(u.code ? { code: u.code } : {}),
-        }));
       } catch (err) {
         const e = errorInfo(err);
         const permanent = e.nonRetryable || PERMANENT.includes(e.type ?? '');
         verdict = permanent ? 'fail' : 'inconclusive';
         verdictReason = `The sample test could not run: ${e.message}`;
       }
-      result = {
-        ...base,
-        at: now().toISOString(),
+      result = buildHealthResult(baseAt(), {
         consent: consent.state,
         missingRoles: consent.missingRoles,
         appEnabled: consent.servicePrincipal?.enabled,
-        verdict,
-        ...(verdictReason ? { verdictReason } : {}),
-        sampled,
-        accessible,
-        examples,
-        graphRequests,
-        durationMs: now().getTime() - started,
-        ...(teams ? { teams } : {}),
-      };
+        ...(report ? { report } : { verdict, verdictReason }),
+      });
+      if (teams) result.teams = teams;
     }
     if (input.publisherMode) {
       try {

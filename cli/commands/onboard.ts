@@ -40,6 +40,7 @@ export function register(program: Command, ctx: CommandContext): void {
       intArg(1, 90),
     )
     .option('--credential-ref <name>', 'worker credential profile for this tenant (default "default")')
+    .option('--name <display name>', 'the tenant’s display name (e.g. Contoso), shown next to its GUID')
     .option('--wait', 'follow the onboarding until the sample test report (progress on stderr)')
     .addOption(
       new Option('--timeout <duration>', 'with --wait: how long to wait, e.g. 30m')
@@ -60,7 +61,10 @@ export function register(program: Command, ctx: CommandContext): void {
               (mailboxScoped
                 ? `This tenant scopes mailboxes with Exchange RBAC (mailboxScope: group): do NOT send the admin consent link,\n` +
                   `which would grant Calendars.ReadWrite tenant-wide. 'pulumi up' granted consent; the workflow finds it by polling.\n`
-                : `Send this link to a Global Administrator or Privileged Role Administrator of the tenant:\n  ${consentLink}\n` +
+                : `Before consenting, check the prerequisites (help-centre Step 1):\n` +
+                  `  - users' mailboxes are in Exchange Online (cloud-only; on-premises and hybrid mailboxes are not supported);\n` +
+                  `  - Integrated Apps is enabled in the Microsoft 365 admin center (Settings › Integrated apps).\n` +
+                  `Send this link to a Global Administrator or Privileged Role Administrator of the tenant:\n  ${consentLink}\n` +
                   `(It is served by the console: together-o365 console.)\n`),
           );
         }

@@ -1,36 +1,58 @@
-/** `together-o365 status`: a tenant's onboarding status and last report, or the list of tenants. */
+/**
+ * `together-o365 status`: a tenant's one state (contracts/tenant-state.ts) first, then its onboarding details,
+ * last report and health history; or the list of tenants with their states. The exit code follows the state
+ * (docs/console.md "Exit codes"): 0 active or on its way, 1 degraded/failing/expired/stopped (or blocked),
+ * 3 unknown (no worker answers).
+ */
 import type { Command } from 'commander';
 import { onboardingWorkflowId } from '../../contracts/ids';
+import { tenantStateExitCode } from '../../contracts/tenant-state';
 import type { CommandContext } from '../context';
 import { CliError, EXIT } from '../errors';
 import { requireTenant, tenantArg } from '../options';
-import { formatStatus, formatTenants, printJson, statusIsFailing } from '../output';
+import { formatTenants, formatTenantView, printJson } from '../output';
+import { DEFAULT_CONSOLE_URL } from '../tenant-input';
 
 export function register(program: Command, ctx: CommandContext): void {
   program
     .command('status')
-    .description("Show a tenant's onboarding status and last report, or list all tenants")
+    .description("Show a tenant's state (then its report and health history), or list all tenants")
     .option('--tenant <id>', 'tenant id (GUID); without it, list tenants', tenantArg)
     .option('--json', 'print JSON on stdout')
     .action(async (opts: { tenant?: string; json?: boolean }) => {
       const tenantId = opts.tenant ?? ctx.env.TOGETHER_TENANT_ID;
+      const consoleUrl = ctx.env.TOGETHER_CONSOLE_URL || DEFAULT_CONSOLE_URL;
       await ctx.withApi(async (api) => {
         if (!tenantId) {
           const tenants = await api.listTenants();
           if (opts.json) printJson(tenants);
           else process.stdout.write(`${formatTenants(tenants)}\n`);
+          // The list exits with the worst state: 3 if any is unknown, else 1 if any is not working.
+          const codes = tenants.map((t) => tenantStateExitCode(t.state));
+          const worst = codes.includes(3) ? 3 : codes.includes(1) ? 1 : 0;
+          if (worst) ctx.setExit(worst === 3 ? EXIT.unreachable : EXIT.failing);
           return;
         }
-        const status = await api.getStatus(requireTenant({ tenant: tenantId }, ctx.env));
-        if (!status) {
+        const view = await api.getTenant(requireTenant({ tenant: tenantId }, ctx.env));
+        if (!view) {
           throw new CliError(
             `No onboarding for tenant ${tenantId} (no workflow ${onboardingWorkflowId(tenantId)}). Start one with: together-o365 onboard --tenant ${tenantId} --owner <email>`,
             EXIT.badInput,
           );
         }
-        if (opts.json) printJson(status);
-        else process.stdout.write(`${formatStatus(status)}\n`);
-        if (statusIsFailing(status)) ctx.setExit(EXIT.failing);
+        if (opts.json)
+          printJson({
+            state: view.state,
+            ...(view.status ?? {}),
+            monitor: view.monitor,
+            workflowStatus: view.workflowStatus,
+          });
+        else process.stdout.write(`${formatTenantView(view, consoleUrl)}\n`);
+        // Unknown is an unreachable dependency: say why on stderr too, like every other exit 3.
+        if (view.state.state === 'unknown' && view.state.reason)
+          process.stderr.write(`${view.state.reason}\n`);
+        const code = tenantStateExitCode(view.state);
+        if (code) ctx.setExit(code === 3 ? EXIT.unreachable : EXIT.failing);
       });
     });
 }

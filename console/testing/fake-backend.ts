@@ -1,5 +1,7 @@
 /** An in-memory ConsoleBackend for unit tests and template previews. */
+import { deriveTenantState } from '../../contracts/tenant-state';
 import type {
+  AcceptedExceptions,
   ConsentCallback,
   ConsentStateRegistration,
   MonitorState,
@@ -7,7 +9,7 @@ import type {
   SampleTestReport,
   TenantSettings,
 } from '../../contracts/messages';
-import { BackendError, type ConsoleBackend, type TenantSummary } from '../backend';
+import { BackendError, type ConsoleBackend, type TenantSummary, type TenantView } from '../backend';
 
 export const FAKE_TENANT = '11111111-2222-3333-4444-555555555555';
 
@@ -58,6 +60,9 @@ export class FakeBackend implements ConsoleBackend {
   callbacks: { tenantId: string; callback: ConsentCallback }[] = [];
   retests: string[] = [];
   settingsUpdates: { tenantId: string; partial: Partial<TenantSettings> }[] = [];
+  accepts: { tenantId: string; exceptions?: AcceptedExceptions }[] = [];
+  /** Temporal execution status per tenant (default RUNNING), e.g. TERMINATED for a stopped onboarding. */
+  workflowStatuses = new Map<string, string>();
   failNext?: BackendError;
 
   addTenant(tenantId = FAKE_TENANT, overrides: Partial<OnboardingStatus> = {}): OnboardingStatus {
@@ -83,10 +88,43 @@ export class FakeBackend implements ConsoleBackend {
     }
   }
 
+  async getTenant(tenantId: string): Promise<TenantView | null> {
+    this.take();
+    const status = this.statuses.get(tenantId) ?? null;
+    if (!status) return null;
+    const monitor = this.monitors.get(tenantId) ?? null;
+    const workflowStatus = this.workflowStatuses.get(tenantId) ?? 'RUNNING';
+    return {
+      tenantId,
+      ...(status.displayName ? { displayName: status.displayName } : {}),
+      state: deriveTenantState({ status, monitor, workflowStatus }),
+      status,
+      monitor,
+      workflowStatus,
+    };
+  }
+  async acceptReport(tenantId: string, exceptions?: AcceptedExceptions) {
+    this.take();
+    const s = this.statuses.get(tenantId);
+    if (!s?.lastReport) throw new BackendError('rejected', `Tenant ${tenantId} has no report to accept yet.`);
+    this.accepts.push({ tenantId, ...(exceptions ? { exceptions } : {}) });
+    s.review = {
+      state: 'accepted',
+      acceptedAt: '2026-11-25T10:00:00.000Z',
+      ...(exceptions ? { exceptions } : {}),
+    };
+    return s.review;
+  }
   async listTenants(): Promise<TenantSummary[]> {
     this.take();
     return [...this.statuses.values()].map((s) => ({
       tenantId: s.tenantId,
+      state: deriveTenantState({
+        status: s,
+        monitor: this.monitors.get(s.tenantId) ?? null,
+        workflowStatus: this.workflowStatuses.get(s.tenantId) ?? 'RUNNING',
+      }),
+      ...(s.displayName ? { displayName: s.displayName } : {}),
       phase: s.phase,
       workflowStatus: 'RUNNING',
       startedAt: s.phaseSince,
