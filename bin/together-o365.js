@@ -6,10 +6,11 @@ require('../scripts/check-node.cjs');
 require('tsx/cjs');
 const { runCli } = require('../cli/program.ts');
 const { realDeps } = require('../cli/main.ts');
+const { exitAfterFlush } = require('../cli/exit.ts');
 runCli(process.argv, realDeps).then(
-  (code) => process.exit(code),
+  (code) => exitAfterFlush(code),
   (err) => {
     process.stderr.write(`together-o365: ${err && err.message ? err.message : String(err)}\n`);
-    process.exit(1);
+    exitAfterFlush(2);
   },
 );

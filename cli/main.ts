@@ -7,6 +7,7 @@ import type * as RunWorkerModule from './run-worker';
 import type * as RunConsoleModule from './run-console';
 import type * as RunEmulatorModule from './run-emulator';
 import type * as DemoModule from './demo';
+import { exitAfterFlush } from './exit';
 import { runCli, type CliDeps } from './program';
 
 export const realDeps: CliDeps = {
@@ -40,10 +41,10 @@ export const realDeps: CliDeps = {
 
 if (require.main === module) {
   runCli(process.argv, realDeps).then(
-    (code) => process.exit(code),
+    (code) => exitAfterFlush(code),
     (err: unknown) => {
       process.stderr.write(`together-o365: ${err instanceof Error ? err.message : String(err)}\n`);
-      process.exit(1);
+      exitAfterFlush(2);
     },
   );
 }
