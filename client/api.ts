@@ -10,6 +10,7 @@ import {
   type ScheduleDescription,
 } from '@temporalio/client';
 import {
+  acceptConsentCallback,
   connectTemporal,
   createOrUpdateHealthSchedule,
   deleteHealthSchedule,
@@ -206,6 +207,8 @@ export async function createTemporalApi(env: NodeJS.ProcessEnv = process.env): P
       guard(() => registerConsentState(client, tenantId, registration)),
     deliverConsentCallback: (tenantId, callback) =>
       guard(() => deliverConsentCallback(client, tenantId, callback)),
+    acceptConsentCallback: (tenantId, callback) =>
+      guard(() => acceptConsentCallback(client, tenantId, callback)),
     retest: (tenantId) => guard(() => retest(client, tenantId)),
     updateSettings: (tenantId, partial) => guard(() => updateSettings(client, tenantId, partial)),
     startOnboarding: (input) =>

@@ -5,6 +5,7 @@
  */
 import type {
   ConsentCallback,
+  ConsentCallbackOutcome,
   ConsentStateRegistration,
   MonitorState,
   OnboardingPhase,
@@ -34,6 +35,11 @@ export interface ConsoleBackend {
   getMonitorState(tenantId: string): Promise<MonitorState | null>;
   registerConsentState(tenantId: string, registration: ConsentStateRegistration): Promise<void>;
   deliverConsentCallback(tenantId: string, callback: ConsentCallback): Promise<void>;
+  /**
+   * The console's validated callback, recorded once by the onboarding (an Update): resolves when the
+   * workflow accepted it; BackendError 'rejected' (with the workflow's reason) when its validator refused.
+   */
+  acceptConsentCallback(tenantId: string, callback: ConsentCallback): Promise<ConsentCallbackOutcome>;
   retest(tenantId: string): Promise<SampleTestReport>;
   updateSettings(tenantId: string, partial: Partial<TenantSettings>): Promise<TenantSettings>;
 }

@@ -48,8 +48,11 @@ export function buildReport(args: {
   startedAt: string;
   durationMs: number;
   graphRequests: number;
+  /** A mailbox-scoped tenant: `outsideScope` answers are the scope working, not failures. */
+  scoped?: boolean;
 }): SampleTestReport {
   const byUser = new Map(args.users.map((u) => [u.id, u]));
+  let outOfScope = 0;
   const byReason: Partial<Record<ProbeReason, number>> = {};
   const inaccessible: InaccessibleUser[] = [];
   let accessible = 0;
@@ -60,6 +63,10 @@ export function buildReport(args: {
       accessible++;
       continue;
     }
+    if (args.scoped && r.reason === 'outsideScope') {
+      outOfScope++;
+      continue;
+    }
     if (TRANSIENT_REASONS.includes(r.reason)) transient++;
     const u = byUser.get(r.userId);
     inaccessible.push({
@@ -68,7 +75,6 @@ export function buildReport(args: {
         ...((u?.userPrincipalName ?? r.userPrincipalName)
           ? { userPrincipalName: u?.userPrincipalName ?? r.userPrincipalName }
           : {}),
-        ...(u?.displayName ? { displayName: u.displayName } : {}),
       },
       reason: r.reason,
       ...(r.detail ? { detail: r.detail } : {}),
@@ -76,7 +82,7 @@ export function buildReport(args: {
       ...(r.requestId ? { requestId: r.requestId } : {}),
     });
   }
-  const sampled = args.results.length;
+  const sampled = args.results.length - outOfScope;
   const { verdict, reason } = judge({ sampled, accessible, transient }, args.threshold);
   return {
     tenantId: args.tenantId,
@@ -89,6 +95,7 @@ export function buildReport(args: {
     graphRequests: args.graphRequests,
     verdict,
     verdictReason: reason,
+    ...(args.scoped ? { outOfScope } : {}),
   };
 }
 

@@ -137,5 +137,6 @@ export async function sampleTest(input: SampleTestInput): Promise<SampleTestRepo
     startedAt,
     durationMs: Date.now() - startedAtMs,
     graphRequests,
+    ...(input.scoped ? { scoped: true } : {}),
   });
 }
