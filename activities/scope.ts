@@ -35,6 +35,8 @@ export async function proveMailboxScope(
   input: ProveMailboxScopeInput,
 ): Promise<ScopeProof> {
   const want = Math.max(1, Math.min(input.outsideSample ?? 5, 50));
+  // A fresh token: a cached one can carry roles from before a consent change (up to ~90 minutes).
+  deps.clients!.invalidate(input.tenant);
   const graph = deps.clients!.forTenant(input.tenant);
   const roles = tokenRoles(await graph.token()) ?? [];
   const signal = cancellationSignal();
