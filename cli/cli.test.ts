@@ -112,7 +112,7 @@ describe('argument parsing', () => {
     expect(toCliError(new SettingsError('bad threshold')).exitCode).toBe(EXIT.badInput);
     expect(toCliError(new BackendError('unreachable', 'down')).exitCode).toBe(EXIT.unreachable);
     expect(toCliError(new BackendError('notFound', 'no such tenant')).exitCode).toBe(EXIT.badInput);
-    expect(toCliError(new Error('boom')).exitCode).toBe(EXIT.failing);
+    expect(toCliError(new Error('boom')).exitCode).toBe(EXIT.internal);
   });
   it('refuses a threshold of 0, as the settings do', () => {
     expect(() => thresholdArg('0')).toThrow(/more than 0/);

@@ -158,11 +158,15 @@ export function resolveOnboardInput(
       redirect?.source ?? '--redirect-uri',
     );
     const authority = flags.authorityHost ?? env.TOGETHER_AUTHORITY_HOST ?? DEFAULT_AUTHORITY_HOST;
-    const authorityHost = check(
-      url,
-      authority,
-      flags.authorityHost ? '--authority-host' : 'TOGETHER_AUTHORITY_HOST',
-    );
+    const authoritySource = flags.authorityHost ? '--authority-host' : 'TOGETHER_AUTHORITY_HOST';
+    const authorityHost = check(url, authority, authoritySource);
+    // Entra's authority is https only (the emulator serves https too): an http authority would send admins
+    // to a consent page over clear text.
+    if (!authorityHost.startsWith('https:')) {
+      throw new TenantInputError(
+        `${authoritySource} '${authorityHost}' must be an https URL such as ${DEFAULT_AUTHORITY_HOST}.`,
+      );
+    }
     consentUrl = adminConsentUrl({ authorityHost, tenantId, appId, redirectUri });
   }
 
