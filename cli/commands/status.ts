@@ -13,7 +13,9 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--tenant <id>', 'tenant id (GUID); without it, list tenants', tenantArg)
     .option('--json', 'print JSON on stdout')
     .action(async (opts: { tenant?: string; json?: boolean }) => {
-      const tenantId = opts.tenant ?? ctx.env.TOGETHER_TENANT_ID;
+      const given = opts.tenant ?? ctx.env.TOGETHER_TENANT_ID;
+      // Validated before connecting: a bad TOGETHER_TENANT_ID is bad input (2), not "Temporal unreachable" (3).
+      const tenantId = given ? requireTenant({ tenant: given }, ctx.env) : undefined;
       await ctx.withApi(async (api) => {
         if (!tenantId) {
           const tenants = await api.listTenants();
@@ -21,7 +23,7 @@ export function register(program: Command, ctx: CommandContext): void {
           else process.stdout.write(`${formatTenants(tenants)}\n`);
           return;
         }
-        const status = await api.getStatus(requireTenant({ tenant: tenantId }, ctx.env));
+        const status = await api.getStatus(tenantId);
         if (!status) {
           throw new CliError(
             `No onboarding for tenant ${tenantId} (no workflow ${onboardingWorkflowId(tenantId)}). Start one with: together-o365 onboard --tenant ${tenantId} --owner <email>`,
