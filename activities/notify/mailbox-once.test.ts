@@ -9,7 +9,7 @@ import { parseGraphConfig } from '../config';
 import type { GraphClientFactory } from '../graph/client';
 import { fakeClient, graphError, type FakeHandler } from '../test-support/fake-graph';
 import { IDEMPOTENCY_PROPERTY_ID } from './mailbox-once';
-import { notifyOwner } from './notify';
+import { keyReference, notifyOwner } from './notify';
 import { MemoryIdempotencyStore, type NotificationRecord } from './store';
 
 const PUB = '87c8dd36-a0d8-416e-a226-0a80afaaa5a2';
@@ -135,7 +135,7 @@ describe('exactly one email when a worker dies mid-send and another replica retr
       url: `/users/${encodeURIComponent(SENDER)}/messages`,
       body: {
         singleValueExtendedProperties: [
-          { id: IDEMPOTENCY_PROPERTY_ID, value: (await import('./notify')).keyReference(n.idempotencyKey) },
+          { id: IDEMPOTENCY_PROPERTY_ID, value: keyReference(n.idempotencyKey) },
         ],
       },
     });
