@@ -60,6 +60,7 @@ export {
 } from './config';
 export { createGraphClientFactory, type GraphClientFactory } from './graph/client';
 export { FileIdempotencyStore, MemoryIdempotencyStore, type IdempotencyStore } from './notify/store';
+export { TableIdempotencyStore } from './notify/table-store';
 export { PROBE_REASONS, MAILBOX_DETAILS, CONSENT_STATES, describeProbe } from '../contracts/texts';
 export { verifyWebhook, signWebhook, SIGNATURE_HEADER, IDEMPOTENCY_HEADER } from './notify/notify';
 export type { Logger } from './runtime';

@@ -235,6 +235,8 @@ export interface GraphActivities {
 
 // ---------------------------------------------------------------- mailbox scope proof (issue 12 item 1)
 
+import type { ScopeProof } from './messages';
+
 export interface ProveMailboxScopeInput {
   tenant: TenantRef;
   /** Group behind the Exchange management scope: object id or SMTP address. */
@@ -247,5 +249,5 @@ export interface ProveMailboxScopeInput {
 
 /** Activities beyond GraphActivities (kept apart so existing GraphActivities implementations stay valid). */
 export interface ScopeActivities {
-  proveMailboxScope(input: ProveMailboxScopeInput): Promise<import('./messages').ScopeProof>;
+  proveMailboxScope(input: ProveMailboxScopeInput): Promise<ScopeProof>;
 }

@@ -6,7 +6,7 @@
  */
 import * as pulumi from '@pulumi/pulumi';
 import { z } from 'zod';
-import { EMAIL } from '../contracts/validation';
+import { EMAIL } from '../contracts/worker-config';
 import {
   ALLOWED_PERMISSIONS,
   DEFAULT_PERMISSIONS,

@@ -13,7 +13,12 @@ import { parseConfig } from '../../infra/config';
 import { notifyOwner } from '../../activities/notify/notify';
 import { MemoryIdempotencyStore } from '../../activities/notify/store';
 
-const GOOD = ['owner@contoso.com', 'jürgen.müller@contoso.de', 'it-ops+together@contoso.co.uk', "o'brien@contoso.example"];
+const GOOD = [
+  'owner@contoso.com',
+  'jürgen.müller@contoso.de',
+  'it-ops+together@contoso.co.uk',
+  "o'brien@contoso.example",
+];
 const BAD = [
   'ops<ops>@contoso.example',
   'Ops <ops@contoso.example>',
