@@ -65,6 +65,12 @@ export const graphConfigSchema = z.object({
   publisherTenantId: z.string().regex(GUID, 'must be a GUID').optional(),
   /** Mailbox (UPN or id) in the publisher tenant that sends owner notifications. */
   senderMailbox: z.string().min(3).optional(),
+  /**
+   * How a resent email is avoided when a worker dies between Graph accepting it and the activity completing:
+   * `mailbox` (draft-then-send; the sender mailbox itself records what was sent, shared by every replica) or
+   * `store` (the idempotency store only). See activities/notify/mailbox-once.ts.
+   */
+  mailDedup: z.enum(['store', 'mailbox']).default('store'),
   /** Optional signed webhook for notifications. */
   webhookUrl: z.string().url().optional(),
   webhookSecret: z.string().min(16, 'webhook secret must be at least 16 characters').optional(),
@@ -107,6 +113,7 @@ export const ENV = {
   senderMailbox: 'TOGETHER_SENDER_MAILBOX',
   publisherTenantId: 'TOGETHER_PUBLISHER_TENANT_ID',
   webhookUrl: 'TOGETHER_WEBHOOK_URL',
+  mailDedup: 'TOGETHER_MAIL_DEDUP',
   webhookSecret: 'TOGETHER_WEBHOOK_SECRET',
   probeMailboxes: 'TOGETHER_PROBE_MAILBOXES',
   publisherOperators: 'TOGETHER_PUBLISHER_OPERATORS',
@@ -178,6 +185,7 @@ export function loadGraphConfig(env: Record<string, string | undefined> = proces
     publisherTenantId: get('publisherTenantId'),
     senderMailbox: get('senderMailbox'),
     webhookUrl: get('webhookUrl'),
+    ...(get('mailDedup') ? { mailDedup: get('mailDedup') as 'store' | 'mailbox' } : {}),
     webhookSecret: get('webhookSecret'),
     publisherOperators: (get('publisherOperators') ?? '')
       .split(/[,\s]+/)
@@ -204,6 +212,7 @@ function envNameFor(path: string): string {
     graphBaseUrl: ENV.graphBaseUrl,
     publisherTenantId: ENV.publisherTenantId,
     senderMailbox: ENV.senderMailbox,
+    mailDedup: ENV.mailDedup,
     webhookUrl: ENV.webhookUrl,
     webhookSecret: ENV.webhookSecret,
     publisherOperators: ENV.publisherOperators,

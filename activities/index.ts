@@ -6,7 +6,7 @@
 import { capabilityProbe } from './capability';
 import { parseGraphConfig, type GraphConfig, type GraphConfigInput } from './config';
 import { checkConsent } from './consent';
-import type { GraphActivities } from '../contracts/activities';
+import type { GraphActivities, ScopeActivities } from '../contracts/activities';
 import { checkCredentialExpiry } from './credentials';
 import { createGraphClientFactory } from './graph/client';
 import { registerSecret } from './graph/errors';
@@ -16,6 +16,7 @@ import { FileIdempotencyStore, type IdempotencyStore } from './notify/store';
 import { probeCalendars, type ProbeOverrides } from './probe/probe';
 import { silentLogger, type ActivityDeps } from './runtime';
 import { sampleUsers } from './sample';
+import { proveMailboxScope } from './scope';
 
 export interface CreateActivitiesDeps extends Omit<ActivityDeps, 'config'> {
   /** A validated config (loadGraphConfig) or an input object to validate. */
@@ -26,7 +27,7 @@ export interface CreateActivitiesDeps extends Omit<ActivityDeps, 'config'> {
   probeOverrides?: ProbeOverrides;
 }
 
-export function createActivities(deps: CreateActivitiesDeps): GraphActivities {
+export function createActivities(deps: CreateActivitiesDeps): GraphActivities & ScopeActivities {
   const config = parseGraphConfig(deps.config as GraphConfigInput);
   for (const p of Object.values(config.credentials)) if (p.kind === 'secret') registerSecret(p.clientSecret);
   registerSecret(config.webhookSecret);
@@ -45,6 +46,7 @@ export function createActivities(deps: CreateActivitiesDeps): GraphActivities {
     capabilityProbe: (input) => capabilityProbe(full, input),
     notifyOwner: (n) => notifyOwner(full, store, n),
     checkCredentialExpiry: () => checkCredentialExpiry(full),
+    proveMailboxScope: (input) => proveMailboxScope(full, input),
   };
 }
 
@@ -58,6 +60,7 @@ export {
 } from './config';
 export { createGraphClientFactory, type GraphClientFactory } from './graph/client';
 export { FileIdempotencyStore, MemoryIdempotencyStore, type IdempotencyStore } from './notify/store';
+export { TableIdempotencyStore } from './notify/table-store';
 export { PROBE_REASONS, MAILBOX_DETAILS, CONSENT_STATES, describeProbe } from '../contracts/texts';
 export { verifyWebhook, signWebhook, SIGNATURE_HEADER, IDEMPOTENCY_HEADER } from './notify/notify';
 export type { Logger } from './runtime';

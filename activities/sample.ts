@@ -17,8 +17,12 @@ import { failureForGraph, permanentFailure } from './graph/errors';
 import { canReadFullProfile } from './probe/classify';
 import { graphCallerFor, heartbeat, type ActivityDeps } from './runtime';
 
-/** Fields readable with User.ReadBasic.All (the basic profile). */
-export const BASIC_USER_FIELDS = ['id', 'displayName', 'userPrincipalName', 'mail'];
+/**
+ * Fields read with User.ReadBasic.All (the basic profile): only what the test needs — the id to probe, the UPN
+ * to name an unreachable account and the SMTP address getSchedule takes. No displayName (data minimisation:
+ * the sample lands in workflow history).
+ */
+export const BASIC_USER_FIELDS = ['id', 'userPrincipalName', 'mail'];
 /** Extra fields once User.Read.All (or Directory.Read.All) is granted: to skip disabled accounts and spot guests. */
 export const FULL_USER_FIELDS = [...BASIC_USER_FIELDS, 'userType', 'accountEnabled'];
 
@@ -156,9 +160,10 @@ export async function sampleUsers(deps: ActivityDeps, input: SampleUsersInput): 
       reservoir.offer(sampleKey(input.seed, u.id), {
         id: u.id,
         ...(u.userPrincipalName ? { userPrincipalName: u.userPrincipalName } : {}),
-        ...(u.displayName ? { displayName: u.displayName } : {}),
-        mail: u.mail ?? null,
-        ...(u.userType !== undefined ? { userType: u.userType } : {}),
+        // The SMTP address only when getSchedule could not use the UPN in its place.
+        ...(u.mail && u.mail.toLowerCase() !== u.userPrincipalName?.toLowerCase() ? { mail: u.mail } : {}),
+        // Only the fact the probe uses (guest accounts have no mailbox in this tenant).
+        ...(u.userType && u.userType !== 'Member' ? { userType: u.userType } : {}),
       });
     }
     pages++;

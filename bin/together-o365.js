@@ -53,11 +53,11 @@ function cliModule() {
   return path.join(root, 'cli', 'main.ts');
 }
 
-const { runCli, realDeps } = require(cliModule());
+const { runCli, realDeps, exitAfterFlush } = require(cliModule());
 runCli(process.argv, realDeps).then(
-  (code) => process.exit(code),
+  (code) => exitAfterFlush(code),
   (err) => {
     process.stderr.write(`together-o365: ${err && err.message ? err.message : String(err)}\n`);
-    process.exit(1);
+    exitAfterFlush(2);
   },
 );

@@ -118,7 +118,7 @@ describe('argument parsing', () => {
     expect(toCliError(new SettingsError('bad threshold')).exitCode).toBe(EXIT.badInput);
     expect(toCliError(new BackendError('unreachable', 'down')).exitCode).toBe(EXIT.unreachable);
     expect(toCliError(new BackendError('notFound', 'no such tenant')).exitCode).toBe(EXIT.badInput);
-    expect(toCliError(new Error('boom')).exitCode).toBe(EXIT.failing);
+    expect(toCliError(new Error('boom')).exitCode).toBe(EXIT.internal);
   });
   it('refuses a threshold of 0, as the settings do', () => {
     expect(() => thresholdArg('0')).toThrow(/more than 0/);
@@ -263,14 +263,36 @@ describe('--from tenant.json', () => {
 
   it('for a mailbox-scoped tenant, warns against the consent link instead of printing it', async () => {
     const f = write({ ...good, mailboxScope: 'group', scopeGroup: 'together-users@contoso.com' });
-    expect(await run(['onboard', '--from', f])).toBe(0);
+    const probe = ['--probe-mailbox', 'ines@contoso.com'];
+    expect(await run(['onboard', '--from', f, ...probe])).toBe(0);
     expect(out).toContain('do NOT send the admin consent link');
     expect(out).not.toContain('/consent/start');
     out = '';
-    expect(await run(['onboard', '--from', f, '--json'])).toBe(0);
+    expect(await run(['onboard', '--from', f, ...probe, '--json'])).toBe(0);
     const json = JSON.parse(out);
     expect(json.mailboxScoped).toBe(true);
     expect(json.consentLink).toBeUndefined();
+  });
+
+  it('a scoped tenant (workerConfig or flags) onboards with its scope and probe mailbox; missing pieces are exit 2', () => {
+    const f = write({ ...good, mailboxScope: 'group', scopeGroup: 'together-users@contoso.com' });
+    expect(resolveOnboardInput({ from: f, probeMailbox: 'ines@contoso.com' }, {}).mailboxScope).toEqual({
+      kind: 'group',
+      group: 'together-users@contoso.com',
+      probeMailbox: 'ines@contoso.com',
+    });
+    expect(() => resolveOnboardInput({ from: f }, {})).toThrow(/--probe-mailbox/);
+    const flags = { tenant: FAKE_TENANT, owner: 'o@contoso.com', appId: APP, mailboxScope: 'group' };
+    expect(() => resolveOnboardInput({ ...flags, probeMailbox: 'i@contoso.com' }, {})).toThrow(
+      /--scope-group/,
+    );
+    expect(
+      resolveOnboardInput({ ...flags, scopeGroup: APP, probeMailbox: 'i@contoso.com' }, {}).mailboxScope
+        ?.group,
+    ).toBe(APP);
+    expect(() => resolveOnboardInput({ ...flags, mailboxScope: 'groups' }, {})).toThrow(
+      /'tenant' or 'group'/,
+    );
   });
 
   it('a bad file says which file, field and why (exit 2)', async () => {

@@ -13,6 +13,8 @@ export const EXIT = {
   badInput: 2,
   /** A dependency (Temporal, the emulator, Graph) could not be reached. */
   unreachable: 3,
+  /** A bug or an error nobody classified: never 1, which means "the tenant is failing" to scripts. */
+  internal: 4,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
@@ -44,9 +46,12 @@ export function toCliError(err: unknown): CliError {
     if (/ECONNREFUSED|UNAVAILABLE|deadline exceeded/i.test(err.message)) {
       return new CliError(err.message, EXIT.unreachable);
     }
-    const wrapped = new CliError(`Unexpected error: ${err.message}`, EXIT.failing);
+    const wrapped = new CliError(
+      `Unexpected error: ${err.message} (run with DEBUG=1 for the stack; please report it)`,
+      EXIT.internal,
+    );
     wrapped.stack = err.stack;
     return wrapped;
   }
-  return new CliError(`Unexpected error: ${String(err)}`, EXIT.failing);
+  return new CliError(`Unexpected error: ${String(err)}`, EXIT.internal);
 }

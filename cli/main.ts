@@ -8,9 +8,10 @@ import type * as RunConsoleModule from './run-console';
 import type * as RunEmulatorModule from './run-emulator';
 import type * as DemoModule from './demo';
 import type * as SetupNamespaceModule from './run-setup-namespace';
+import { exitAfterFlush } from './exit';
 import { runCli, type CliDeps } from './program';
 
-export { runCli };
+export { runCli, exitAfterFlush };
 
 export const realDeps: CliDeps = {
   env: process.env,
@@ -48,10 +49,10 @@ export const realDeps: CliDeps = {
 
 if (require.main === module) {
   runCli(process.argv, realDeps).then(
-    (code) => process.exit(code),
+    (code) => exitAfterFlush(code),
     (err: unknown) => {
       process.stderr.write(`together-o365: ${err instanceof Error ? err.message : String(err)}\n`);
-      process.exit(1);
+      exitAfterFlush(2);
     },
   );
 }

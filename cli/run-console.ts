@@ -5,6 +5,7 @@ import { Csrf } from '../console/csrf';
 import { isLoopback, startConsole } from '../console/server';
 import { ConsentStateStore } from '../console/state-store';
 import { dataDir } from '../dev/paths';
+import { ensureDataDir } from './data-dir';
 import { createLogger } from '../worker/logger';
 import type { ConsoleCommandOptions } from './context';
 
@@ -16,10 +17,18 @@ export async function runConsoleCommand(
   opts: ConsoleCommandOptions,
   env: NodeJS.ProcessEnv,
 ): Promise<number> {
+  // Checked before connecting: a bad directory is a configuration error (exit 2), whatever Temporal's state.
+  const dir = ensureDataDir(
+    opts.dataDir ?? consoleDataDir(env),
+    opts.dataDir
+      ? '--data-dir'
+      : env.TOGETHER_CONSOLE_DATA_DIR
+        ? 'TOGETHER_CONSOLE_DATA_DIR'
+        : 'the data directory',
+  );
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when the command runs
   const { createTemporalApi } = require('../client/api') as typeof TemporalApiModule;
   const api = await createTemporalApi(env);
-  const dir = opts.dataDir ?? consoleDataDir(env);
   const running = await startConsole({
     backend: api,
     states: new ConsentStateStore({

@@ -70,6 +70,10 @@ export interface OnboardFlags {
   credentialRef?: string;
   /** The tenant's display name (`--name`). */
   name?: string;
+  /** `group`: Exchange RBAC for Applications scoping (needs scopeGroup and probeMailbox). */
+  mailboxScope?: string;
+  scopeGroup?: string;
+  probeMailbox?: string;
 }
 
 export const DEFAULT_CONSOLE_URL = 'http://127.0.0.1:3000';
@@ -156,11 +160,15 @@ export function resolveOnboardInput(
       redirect?.source ?? '--redirect-uri',
     );
     const authority = flags.authorityHost ?? env.TOGETHER_AUTHORITY_HOST ?? DEFAULT_AUTHORITY_HOST;
-    const authorityHost = check(
-      url,
-      authority,
-      flags.authorityHost ? '--authority-host' : 'TOGETHER_AUTHORITY_HOST',
-    );
+    const authoritySource = flags.authorityHost ? '--authority-host' : 'TOGETHER_AUTHORITY_HOST';
+    const authorityHost = check(url, authority, authoritySource);
+    // Entra's authority is https only (the emulator serves https too): an http authority would send admins
+    // to a consent page over clear text.
+    if (!authorityHost.startsWith('https:')) {
+      throw new TenantInputError(
+        `${authoritySource} '${authorityHost}' must be an https URL such as ${DEFAULT_AUTHORITY_HOST}.`,
+      );
+    }
     consentUrl = adminConsentUrl({ authorityHost, tenantId, appId, redirectUri });
   }
 
@@ -171,8 +179,10 @@ export function resolveOnboardInput(
     ...(flags.threshold !== undefined ? { threshold: flags.threshold } : {}),
     ...(flags.interval !== undefined ? { scheduleIntervalMinutes: flags.interval } : {}),
   };
+  const mailboxScope = resolveMailboxScope(flags, file);
   return {
     tenant: { tenantId, ...(flags.credentialRef ? { credentialRef: flags.credentialRef } : {}) },
+    ...(mailboxScope ? { mailboxScope } : {}),
     consentUrl,
     settings,
     ...((flags.name ?? file?.displayName) ? { displayName: (flags.name ?? file!.displayName)!.trim() } : {}),
@@ -180,8 +190,51 @@ export function resolveOnboardInput(
     consoleUrl,
     // The tenant stack scoped mailboxes with Exchange RBAC and granted consent itself; the `/.default`
     // consent link would grant every permission the app requests tenant-wide and undo that scoping.
-    mailboxScoped: file?.mailboxScope === 'group',
+    mailboxScoped: mailboxScope !== undefined,
   };
+}
+
+/**
+ * The mailbox scope from flags (--mailbox-scope group --scope-group --probe-mailbox) or the workerConfig
+ * (mailboxScope: group, scopeGroup). A scoped onboarding needs an in-scope mailbox to verify consent with:
+ * the Entra token of a scoped app carries no Calendars role.
+ */
+function resolveMailboxScope(
+  flags: OnboardFlags,
+  file: WorkerConfigFile | undefined,
+): OnboardTenantInput['mailboxScope'] {
+  const kind = flags.mailboxScope ?? file?.mailboxScope;
+  if (kind === undefined || kind === 'tenant') {
+    if (flags.scopeGroup || flags.probeMailbox) {
+      throw new TenantInputError(
+        '--scope-group and --probe-mailbox apply only to a scoped tenant: add --mailbox-scope group (or use a workerConfig with mailboxScope: group).',
+      );
+    }
+    return undefined;
+  }
+  if (kind !== 'group') {
+    throw new TenantInputError(`--mailbox-scope '${kind}' must be 'tenant' or 'group'.`);
+  }
+  const group = flags.scopeGroup ?? file?.scopeGroup;
+  if (!group || !(GUID.test(group) || EMAIL.test(group))) {
+    throw new TenantInputError(
+      group
+        ? `--scope-group '${group}' must be the group's object id (a GUID) or its SMTP address.`
+        : "A scoped tenant needs its group: pass --scope-group <group object id or SMTP address> (the workerConfig's scopeGroup).",
+    );
+  }
+  const probe = flags.probeMailbox;
+  if (!probe) {
+    throw new TenantInputError(
+      'A scoped tenant needs an in-scope mailbox to verify consent with: pass --probe-mailbox <UPN of a member of the scope group>.',
+    );
+  }
+  if (!(GUID.test(probe) || EMAIL.test(probe))) {
+    throw new TenantInputError(
+      `--probe-mailbox '${probe}' must be a user principal name (user@domain) or an object id.`,
+    );
+  }
+  return { kind: 'group', group, probeMailbox: probe };
 }
 
 function flagName(envName: string): string {

@@ -11,6 +11,7 @@ import {
 } from '@temporalio/client';
 import {
   acceptReport,
+  acceptConsentCallback,
   connectTemporal,
   describeOnboarding,
   createOrUpdateHealthSchedule,
@@ -250,6 +251,8 @@ export async function createTemporalApi(env: NodeJS.ProcessEnv = process.env): P
       guard(() => registerConsentState(client, tenantId, registration)),
     deliverConsentCallback: (tenantId, callback) =>
       guard(() => deliverConsentCallback(client, tenantId, callback)),
+    acceptConsentCallback: (tenantId, callback) =>
+      guard(() => acceptConsentCallback(client, tenantId, callback)),
     retest: (tenantId) => guard(() => retest(client, tenantId)),
     updateSettings: (tenantId, partial) => guard(() => updateSettings(client, tenantId, partial)),
     startOnboarding: (input) =>

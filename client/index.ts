@@ -17,6 +17,8 @@ import {
 import { Client as TemporalClient } from '@temporalio/client';
 import { connectClientConnection, loadTemporalSettings, type TemporalSettings } from '../temporal/connection';
 import {
+  acceptConsentCallbackUpdate,
+  type ConsentCallbackOutcome,
   consentCallbackSignal,
   monitorStateQuery,
   monitorWorkflowId,
@@ -159,6 +161,18 @@ export async function registerConsentState(
     );
   }
   await signalOnboarding(client, tenantId, (h) => h.signal(registerConsentStateSignal, registration));
+}
+
+/** The console validated Entra's redirect: the onboarding records it once, or its validator says why not. */
+export async function acceptConsentCallback(
+  client: Client,
+  tenantId: string,
+  callback: ConsentCallback,
+): Promise<ConsentCallbackOutcome> {
+  if (!CONSENT_STATE_HASH_PATTERN.test(callback.stateHash)) {
+    throw new UpdateRejectedError('The consent state is malformed.');
+  }
+  return update(client, tenantId, (h) => h.executeUpdate(acceptConsentCallbackUpdate, { args: [callback] }));
 }
 
 /** The console validated Entra's redirect: pass it on (the workflow checks the hash again and verifies by Graph). */

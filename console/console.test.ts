@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
 import { BackendError } from './backend';
 import { renderHealthChart } from './chart';
 import { CSRF_COOKIE, Csrf, parseCookies } from './csrf';
@@ -193,7 +194,7 @@ describe('console routes', () => {
     return location.searchParams.get('state')!;
   }
 
-  it('/consent/start registers the state hash and redirects to the consent URL with state', async () => {
+  it('/consent/start keeps the state in the console (nothing reaches the workflow per page view) and redirects with it', async () => {
     backend.addTenant();
     const res = await app.inject({ method: 'GET', url: `/consent/start?tenant=${FAKE_TENANT}` });
     expect(res.statusCode).toBe(302);
@@ -201,9 +202,19 @@ describe('console routes', () => {
     expect(location.origin).toBe('https://login.example.test');
     expect(location.searchParams.get('client_id')).toBe('app');
     const state = location.searchParams.get('state')!;
-    expect(backend.registrations).toHaveLength(1);
-    expect(backend.registrations[0]!.registration.stateHash).toBe(hashState(state));
-    expect(JSON.stringify(backend.registrations)).not.toContain(state);
+    expect(states.check(state, FAKE_TENANT)).toMatchObject({ ok: true, stateHash: hashState(state) });
+    expect(backend.registrations).toHaveLength(0);
+    expect(backend.callbacks).toHaveLength(0);
+  });
+
+  it('500 page views of /consent/start keep at most 20 live states for the tenant and send the workflow nothing', async () => {
+    backend.addTenant();
+    const first = await startConsent();
+    for (let i = 0; i < 25; i++) await startConsent();
+    expect(states.liveCount(FAKE_TENANT)).toBe(20);
+    // the oldest was evicted; the newest works
+    expect(states.check(first, FAKE_TENANT)).toMatchObject({ ok: false, reason: 'unknown' });
+    expect(backend.registrations).toHaveLength(0);
   });
 
   it('/consent/start refuses unknown tenants, bad ids and expired onboardings', async () => {
@@ -215,16 +226,39 @@ describe('console routes', () => {
     expect(backend.registrations).toHaveLength(0);
   });
 
-  it('/consent/start discards the state when the workflow cannot be told', async () => {
+  it('the page matches what the workflow accepted: a refusal is shown as such, never "Thank you"', async () => {
     backend.addTenant();
-    backend.failNext = undefined;
-    const orig = backend.registerConsentState.bind(backend);
-    backend.registerConsentState = async () => {
-      throw new BackendError('unreachable', 'Temporal is down');
-    };
+    const state = await startConsent();
+    backend.rejectNextCallback = 'This consent link was already used. Each link works once.';
+    const res = await app.inject(`/consent/callback?admin_consent=True&tenant=${FAKE_TENANT}&state=${state}`);
+    expect(res.statusCode).toBe(400);
+    expect(res.body).toContain('already used');
+    expect(res.body).not.toContain('Thank you');
+    const state2 = await startConsent();
+    backend.failNext = new BackendError('unreachable', 'Temporal is down');
+    const down = await app.inject(
+      `/consent/callback?admin_consent=True&tenant=${FAKE_TENANT}&state=${state2}`,
+    );
+    expect(down.statusCode).toBe(503);
+    expect(down.body).not.toContain('Thank you');
+  });
+
+  it('a scoped tenant never gets the /.default consent link: the Exchange scoping instructions instead', async () => {
+    backend.addTenant(FAKE_TENANT, {
+      mailboxScope: {
+        kind: 'group',
+        group: 'mentoring@fabrikam.example',
+        probeMailbox: 'ines@fabrikam.example',
+      },
+    });
     const res = await app.inject(`/consent/start?tenant=${FAKE_TENANT}`);
-    expect(res.statusCode).toBe(503);
-    backend.registerConsentState = orig;
+    expect(res.statusCode).toBe(409);
+    expect(res.headers.location).toBeUndefined();
+    expect(res.body).toContain('New-ManagementRoleAssignment');
+    expect(res.body).not.toContain('.default');
+    const page = await app.inject(`/tenants/${FAKE_TENANT}`);
+    expect(page.body).not.toContain('/consent/start');
+    expect(page.body).toContain('mentoring@fabrikam.example');
   });
 
   it('a valid callback signals the workflow with the hash, once', async () => {
@@ -262,9 +296,16 @@ describe('console routes', () => {
     );
     expect(other.statusCode).toBe(400);
     expect(other.body).toContain('does not match');
+    // presented once (even refused as wrongTenant): spent, so a copy from a log cannot be replayed
+    const replay = await app.inject(
+      `/consent/callback?admin_consent=True&tenant=${FAKE_TENANT}&state=${state}`,
+    );
+    expect(replay.statusCode).toBe(400);
+    expect(replay.body).toContain('already used');
+    const state2 = await startConsent();
     now = new Date(now.getTime() + 61 * 60_000);
     const expired = await app.inject(
-      `/consent/callback?admin_consent=True&tenant=${FAKE_TENANT}&state=${state}`,
+      `/consent/callback?admin_consent=True&tenant=${FAKE_TENANT}&state=${state2}`,
     );
     expect(expired.statusCode).toBe(400);
     expect(expired.body).toContain('expired');
@@ -460,5 +501,96 @@ describe('console routes', () => {
     const res = await app.inject('/nope');
     expect(res.statusCode).toBe(404);
     expect(res.body).toContain('There is no page at this address.');
+  });
+});
+
+describe('console hygiene (issue 12 items 2, 3, 9)', () => {
+  const tenantStatus = (backend: FakeBackend) => backend.addTenant();
+
+  it('no log line carries a consent route query string (state, error_description)', async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'info' }, { write: (l: string) => void lines.push(l) });
+    const backend = new FakeBackend();
+    tenantStatus(backend);
+    const states = new ConsentStateStore({ file: null });
+    const app = await buildConsole({ backend, states, csrf: new Csrf(Buffer.alloc(32, 1)), logger });
+    const start = await app.inject(`/consent/start?tenant=${FAKE_TENANT}`);
+    const state = new URL(start.headers.location as string).searchParams.get('state')!;
+    await app.inject(`/consent/callback?admin_consent=True&tenant=${OTHER_TENANT}&state=${state}`);
+    await app.inject(`/consent/callback?admin_consent=True&tenant=${FAKE_TENANT}&state=${state}`);
+    await app.close();
+    const all = lines.join('');
+    expect(all).toContain('/consent/callback?[redacted]');
+    expect(all).not.toContain(state);
+    expect(all).not.toContain(encodeURIComponent(state));
+  });
+
+  it('rate-limits the public consent routes per client (429 after the limit)', async () => {
+    const backend = new FakeBackend();
+    tenantStatus(backend);
+    const app = await buildConsole({
+      backend,
+      states: new ConsentStateStore({ file: null }),
+      csrf: new Csrf(Buffer.alloc(32, 1)),
+      consentRateLimitPerMinute: 5,
+    });
+    const codes: number[] = [];
+    for (let i = 0; i < 7; i++)
+      codes.push((await app.inject(`/consent/start?tenant=${FAKE_TENANT}`)).statusCode);
+    expect(codes.slice(0, 5)).toEqual([302, 302, 302, 302, 302]);
+    expect(codes[6]).toBe(429);
+    // other pages are not limited
+    expect((await app.inject('/healthz')).statusCode).toBe(200);
+    await app.close();
+  });
+
+  it('the CSRF cookie is Secure when the console is served over https, and not on plain loopback http', async () => {
+    const backend = new FakeBackend();
+    backend.addTenant(FAKE_TENANT, { phase: 'active', lastReport: fakeReport() });
+    const mk = (publicUrl?: string) =>
+      buildConsole({
+        backend,
+        states: new ConsentStateStore({ file: null }),
+        csrf: new Csrf(Buffer.alloc(32, 1)),
+        ...(publicUrl ? { publicUrl } : {}),
+      });
+    const https = await mk('https://together.example.com');
+    const cookie = String((await https.inject(`/tenants/${FAKE_TENANT}`)).headers['set-cookie']);
+    expect(cookie).toMatch(/; Secure/);
+    await https.close();
+    const http = await mk();
+    const plain = String((await http.inject(`/tenants/${FAKE_TENANT}`)).headers['set-cookie']);
+    expect(plain).not.toMatch(/Secure/);
+    await http.close();
+  });
+
+  it('state-changing POSTs from another origin are refused even with a valid CSRF token', async () => {
+    const backend = new FakeBackend();
+    backend.addTenant(FAKE_TENANT, { phase: 'active', lastReport: fakeReport() });
+    const app = await buildConsole({
+      backend,
+      states: new ConsentStateStore({ file: null }),
+      csrf: new Csrf(Buffer.alloc(32, 1)),
+      publicUrl: 'https://together.example.com',
+    });
+    const page = await app.inject(`/tenants/${FAKE_TENANT}`);
+    const cookie = String(page.headers['set-cookie']).split(';')[0]!;
+    const token = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!;
+    const post = (headers: Record<string, string>) =>
+      app.inject({
+        method: 'POST',
+        url: `/tenants/${FAKE_TENANT}/retest`,
+        headers: { cookie, 'content-type': 'application/x-www-form-urlencoded', ...headers },
+        payload: `_csrf=${encodeURIComponent(token)}`,
+      });
+    expect((await post({ origin: 'https://evil.example' })).statusCode).toBe(403);
+    expect((await post({ 'sec-fetch-site': 'cross-site' })).statusCode).toBe(403);
+    expect((await post({ origin: 'null' })).statusCode).toBe(403);
+    expect(backend.retests).toHaveLength(0);
+    expect(
+      (await post({ origin: 'https://together.example.com', 'sec-fetch-site': 'same-origin' })).statusCode,
+    ).toBe(303);
+    expect(backend.retests).toHaveLength(1);
+    await app.close();
   });
 });

@@ -15,6 +15,7 @@
 import net from 'node:net';
 import path from 'node:path';
 import formbody from '@fastify/formbody';
+import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import nunjucks from 'nunjucks';
 import type { Logger } from 'pino';
@@ -29,6 +30,7 @@ import { ConfigError } from '../contracts/errors';
 import { EMAIL, GUID } from '../contracts/validation';
 import { PHASE_TEXT } from '../contracts/texts';
 import { teamsLinksLine } from '../contracts/teams';
+import { redactingChildLoggerFactory, requestOriginAllowed } from './hygiene';
 
 export const DEFAULT_CONSOLE_PORT = 3000;
 export const DEFAULT_CONSOLE_HOST = '127.0.0.1';
@@ -43,6 +45,8 @@ export interface ConsoleOptions {
   logger?: Logger;
   /** Shown in pages and used for absolute links; default http://<host>:<port>. */
   publicUrl?: string;
+  /** Requests per minute and client address on the public consent routes; default 30. */
+  consentRateLimitPerMinute?: number;
 }
 
 export interface RunningConsole {
@@ -113,9 +117,17 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
   const templates = createTemplates();
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    // The consent routes' query strings carry one-time states: every request log line redacts them.
+    childLoggerFactory: redactingChildLoggerFactory,
     bodyLimit: 64 * 1024,
   }) as unknown as FastifyInstance;
   await app.register(formbody);
+  // Only routes that opt in (config.rateLimit) are limited: the public consent routes.
+  await app.register(rateLimit, { global: false });
+  const consentLimit = {
+    rateLimit: { max: options.consentRateLimitPerMinute ?? 30, timeWindow: '1 minute' },
+  };
+  const httpsConsole = options.publicUrl?.startsWith('https:') ?? false;
 
   app.addHook('onSend', async (_req, reply) => {
     reply.header(
@@ -160,12 +172,16 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
     let value = parseCookies(req.headers.cookie)[CSRF_COOKIE];
     if (!value || !/^[A-Za-z0-9_-]{16,64}$/.test(value)) {
       value = csrf.newCookieValue();
-      reply.header('set-cookie', `${CSRF_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Strict`);
+      // Secure over https (directly or behind a TLS-terminating proxy that says so), so the cookie never
+      // travels in clear text; plain http on loopback keeps working for the local console.
+      const secure = httpsConsole || req.protocol === 'https' ? '; Secure' : '';
+      reply.header('set-cookie', `${CSRF_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Strict${secure}`);
     }
     return csrf.tokenFor(value);
   };
 
   const checkCsrf = (req: FastifyRequest): boolean => {
+    if (!requestOriginAllowed(req, options.publicUrl)) return false;
     const body = (req.body ?? {}) as Record<string, unknown>;
     return csrf.verify(parseCookies(req.headers.cookie)[CSRF_COOKIE], body[CSRF_FIELD]);
   };
@@ -249,7 +265,10 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
           notice,
           canRetest: status.phase === 'active' || status.phase === 'failing',
           canAccept: status.review?.state === 'pending' && !!status.lastReport,
-          consentLink: `/consent/start?tenant=${encodeURIComponent(tenantId)}`,
+          // A scoped tenant gets no consent link (see /consent/start).
+          consentLink: status.mailboxScope
+            ? undefined
+            : `/consent/start?tenant=${encodeURIComponent(tenantId)}`,
         });
       } catch (err) {
         return backendFailure(reply, err, 'load the tenant status');
@@ -329,65 +348,78 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
     }
   });
 
-  app.get<{ Querystring: { tenant?: string } }>('/consent/start', async (req, reply) => {
-    const tenantId = tenantParam(req.query.tenant);
-    if (!tenantId) {
-      return errorPage(
-        reply,
-        400,
-        'Which tenant?',
-        'This link needs a tenant parameter (the tenant id, a GUID).',
-        ['Use the consent link the integration team gave you, or /consent/start?tenant=<tenant id>.'],
-      );
-    }
-    let status: OnboardingStatus | null;
-    try {
-      status = await backend.getStatus(tenantId);
-    } catch (err) {
-      return backendFailure(reply, err, 'start consent');
-    }
-    if (!status) {
-      return errorPage(
-        reply,
-        404,
-        'No onboarding for this tenant',
-        `There is no onboarding in progress for tenant ${tenantId}.`,
-        [
-          `Ask your Together contact to start one (together-o365 onboard --tenant ${tenantId} --owner <email>), then open this link again.`,
-        ],
-      );
-    }
-    if (status.phase === 'expired') {
-      return errorPage(
-        reply,
-        409,
-        'This onboarding has expired',
-        'The wait for consent ended before consent arrived.',
-        [
-          `Start the onboarding again (together-o365 onboard --tenant ${tenantId} …), then open this link again.`,
-        ],
-      );
-    }
-    let target: URL;
-    try {
-      target = new URL(status.consentUrl);
-    } catch {
-      return errorPage(reply, 500, 'No consent address', 'The onboarding has no valid admin consent URL.');
-    }
-    const issued = states.issue(tenantId);
-    try {
-      await backend.registerConsentState(tenantId, {
-        stateHash: issued.stateHash,
-        expiresAt: issued.expiresAt,
-      });
-    } catch (err) {
-      states.discard(issued.stateHash);
-      return backendFailure(reply, err, 'start consent');
-    }
-    target.searchParams.set('state', issued.state);
-    req.log.info({ tenantId, expiresAt: issued.expiresAt }, 'consent started');
-    return reply.redirect(target.toString(), 302);
-  });
+  app.get<{ Querystring: { tenant?: string } }>(
+    '/consent/start',
+    { config: consentLimit },
+    async (req, reply) => {
+      const tenantId = tenantParam(req.query.tenant);
+      if (!tenantId) {
+        return errorPage(
+          reply,
+          400,
+          'Which tenant?',
+          'This link needs a tenant parameter (the tenant id, a GUID).',
+          ['Use the consent link the integration team gave you, or /consent/start?tenant=<tenant id>.'],
+        );
+      }
+      let status: OnboardingStatus | null;
+      try {
+        status = await backend.getStatus(tenantId);
+      } catch (err) {
+        return backendFailure(reply, err, 'start consent');
+      }
+      if (!status) {
+        return errorPage(
+          reply,
+          404,
+          'No onboarding for this tenant',
+          `There is no onboarding in progress for tenant ${tenantId}.`,
+          [
+            `Ask your Together contact to start one (together-o365 onboard --tenant ${tenantId} --owner <email>), then open this link again.`,
+          ],
+        );
+      }
+      if (status.mailboxScope) {
+        // The /.default consent link grants every permission the app requests tenant-wide, Calendars.ReadWrite
+        // included, which would undo the Exchange scope (DESIGN.md "Scoping truth"): never serve it here.
+        return errorPage(
+          reply,
+          409,
+          'This tenant is scoped: no consent link',
+          `Tenant ${tenantId} limits Together to the mailboxes of ${status.mailboxScope.group} with Exchange Online RBAC for Applications. ` +
+            'Granting admin consent here would give calendar access to every mailbox.',
+          [
+            'An Exchange administrator runs the scoping script from the tenant stack (pulumi stack output exchangeScopingScript): ' +
+              'New-ManagementScope -RecipientRestrictionFilter "MemberOfGroup -eq \'<group DN>\'" and ' +
+              'New-ManagementRoleAssignment -App <app id> -Role "Application Calendars.ReadWrite" -CustomResourceScope <scope>.',
+            "Entra keeps only User.ReadBasic.All (granted by 'pulumi up'); Together finds the access by itself within minutes to 2 hours.",
+          ],
+        );
+      }
+      if (status.phase === 'expired') {
+        return errorPage(
+          reply,
+          409,
+          'This onboarding has expired',
+          'The wait for consent ended before consent arrived.',
+          [
+            `Start the onboarding again (together-o365 onboard --tenant ${tenantId} …), then open this link again.`,
+          ],
+        );
+      }
+      let target: URL;
+      try {
+        target = new URL(status.consentUrl);
+      } catch {
+        return errorPage(reply, 500, 'No consent address', 'The onboarding has no valid admin consent URL.');
+      }
+      // The state stays here (hashed, bounded per tenant): a page view adds nothing to workflow history.
+      const issued = states.issue(tenantId);
+      target.searchParams.set('state', issued.state);
+      req.log.info({ tenantId, expiresAt: issued.expiresAt }, 'consent started');
+      return reply.redirect(target.toString(), 302);
+    },
+  );
 
   app.get<{
     Querystring: {
@@ -398,7 +430,7 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
       error?: string;
       error_description?: string;
     };
-  }>('/consent/callback', async (req, reply) => {
+  }>('/consent/callback', { config: consentLimit }, async (req, reply) => {
     const q = req.query;
     const one = (v: unknown) => (typeof v === 'string' ? v : undefined);
     const state = one(q.state);
@@ -406,36 +438,39 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
     const error = one(q.error);
     const errorDescription = one(q.error_description)?.slice(0, 2000);
     const check = states.check(state, claimedTenant);
-    if (!check.ok) {
-      req.log.warn({ reason: check.reason, claimedTenant }, 'consent callback rejected');
+    const rejected = (reason: string, code: string) => {
       const steps = ['Open the consent link from the beginning (it creates a fresh, one-time link).'];
       if (error)
         steps.push(
           `Microsoft Entra also reported: ${error}${errorDescription ? ` — ${errorDescription}` : ''}`,
         );
-      return render(
-        reply,
-        'consent-rejected.njk',
-        { reason: STATE_REJECTIONS[check.reason], code: check.reason, steps },
-        400,
-      );
+      return render(reply, 'consent-rejected.njk', { reason, code, steps }, 400);
+    };
+    if (!check.ok) {
+      // A state presented once is spent, whatever else was wrong (e.g. a forged tenant): it cannot be replayed.
+      if (check.stateHash) states.consume(check.stateHash);
+      req.log.warn({ reason: check.reason, claimedTenant }, 'consent callback rejected');
+      return rejected(STATE_REJECTIONS[check.reason], check.reason);
     }
     const tenantId = check.record.tenantId;
     states.consume(check.stateHash);
     const adminConsent = !error && one(q.admin_consent)?.toLowerCase() === 'true';
-    let signalled = true;
     try {
-      await backend.deliverConsentCallback(tenantId, {
+      await backend.acceptConsentCallback(tenantId, {
         stateHash: check.stateHash,
-        tenant: claimedTenant,
+        ...(claimedTenant !== undefined ? { tenant: claimedTenant } : {}),
         adminConsent,
         ...(error ? { error, errorDescription } : {}),
       });
     } catch (err) {
-      signalled = false;
-      req.log.error({ err, tenantId }, 'could not signal the onboarding workflow');
+      if (err instanceof BackendError && err.kind === 'rejected') {
+        req.log.warn({ tenantId, reason: err.message }, 'consent callback refused by the onboarding');
+        return rejected(err.message, 'refusedByOnboarding');
+      }
+      req.log.error({ err, tenantId }, 'could not deliver the consent callback to the onboarding');
+      return backendFailure(reply, err, 'record the consent');
     }
-    req.log.info({ tenantId, adminConsent, error, signalled }, 'consent callback accepted');
+    req.log.info({ tenantId, adminConsent, error }, 'consent callback accepted');
     if (error) {
       const advice = adviseConsentError(error, errorDescription);
       return render(reply, 'consent-error.njk', {
@@ -460,7 +495,7 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
     }
     return render(reply, 'consent-done.njk', {
       tenantId,
-      signalled,
+      signalled: true,
       statusLink: `/tenants/${encodeURIComponent(tenantId)}`,
     });
   });

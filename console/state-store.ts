@@ -41,6 +41,11 @@ export interface ConsentStateStoreOptions {
   file: string | null;
   /** Lifetime of a state; default 60 minutes. */
   ttlMs?: number;
+  /**
+   * Unused, unexpired states kept per tenant; issuing one more evicts the oldest. Default 20. Bounds what an
+   * unauthenticated `GET /consent/start` can make the console hold (issue 12: consent link abuse).
+   */
+  maxLivePerTenant?: number;
   now?: () => Date;
 }
 
@@ -62,6 +67,7 @@ export class ConsentStateStore {
     const now = this.now();
     const expiresAt = new Date(now.getTime() + this.ttlMs).toISOString();
     this.prune();
+    this.evictOldestLive(tenantId, (this.options.maxLivePerTenant ?? 20) - 1);
     this.records.set(stateHash, { tenantId, createdAt: now.toISOString(), expiresAt });
     this.save();
     return { state, stateHash, expiresAt };
@@ -103,6 +109,23 @@ export class ConsentStateStore {
     record.usedAt = this.now().toISOString();
     this.save();
     return true;
+  }
+
+  /** Keeps at most `keep` live (unused, unexpired) states of a tenant, dropping the oldest. */
+  private evictOldestLive(tenantId: string, keep: number): void {
+    const nowMs = this.now().getTime();
+    const live = [...this.records.entries()]
+      .filter(([, r]) => r.tenantId === tenantId && !r.usedAt && Date.parse(r.expiresAt) > nowMs)
+      .sort((a, b) => a[1].createdAt.localeCompare(b[1].createdAt));
+    for (const [hash] of live.slice(0, Math.max(0, live.length - keep))) this.records.delete(hash);
+  }
+
+  /** Live states across all tenants (for tests and metrics). */
+  liveCount(tenantId?: string): number {
+    const nowMs = this.now().getTime();
+    return [...this.records.values()].filter(
+      (r) => (!tenantId || r.tenantId === tenantId) && !r.usedAt && Date.parse(r.expiresAt) > nowMs,
+    ).length;
   }
 
   /** Drops records that expired more than a day ago (used ones are kept that long to recognise replays). */

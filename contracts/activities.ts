@@ -261,3 +261,22 @@ export interface GraphActivities {
   notifyOwner(notification: Notification): Promise<NotifyResult>;
   checkCredentialExpiry(): Promise<CheckCredentialExpiryResult>;
 }
+
+// ---------------------------------------------------------------- mailbox scope proof (issue 12 item 1)
+
+import type { ScopeProof } from './messages';
+
+export interface ProveMailboxScopeInput {
+  tenant: TenantRef;
+  /** Group behind the Exchange management scope: object id or SMTP address. */
+  group: string;
+  /** An in-scope mailbox (UPN or id). */
+  probeMailbox: string;
+  /** Out-of-scope mailboxes to probe; default 5. */
+  outsideSample?: number;
+}
+
+/** Activities beyond GraphActivities (kept apart so existing GraphActivities implementations stay valid). */
+export interface ScopeActivities {
+  proveMailboxScope(input: ProveMailboxScopeInput): Promise<ScopeProof>;
+}

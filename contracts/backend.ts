@@ -7,6 +7,7 @@ import type { TenantState } from './tenant-state';
 import type {
   AcceptedExceptions,
   ConsentCallback,
+  ConsentCallbackOutcome,
   ConsentStateRegistration,
   MonitorState,
   OnboardingPhase,
@@ -56,6 +57,11 @@ export interface ConsoleBackend {
   getMonitorState(tenantId: string): Promise<MonitorState | null>;
   registerConsentState(tenantId: string, registration: ConsentStateRegistration): Promise<void>;
   deliverConsentCallback(tenantId: string, callback: ConsentCallback): Promise<void>;
+  /**
+   * The console's validated callback, recorded once by the onboarding (an Update): resolves when the
+   * workflow accepted it; BackendError 'rejected' (with the workflow's reason) when its validator refused.
+   */
+  acceptConsentCallback(tenantId: string, callback: ConsentCallback): Promise<ConsentCallbackOutcome>;
   retest(tenantId: string): Promise<SampleTestReport>;
   updateSettings(tenantId: string, partial: Partial<TenantSettings>): Promise<TenantSettings>;
 }

@@ -67,6 +67,10 @@ export interface OnboardTenantInput {
   displayName?: string;
   /** State carried across continue-as-new (set by the workflow itself, never by callers). */
   carried?: OnboardingCarry;
+  /** Exchange RBAC for Applications scoping: verify consent through an in-scope mailbox, prove the scope. */
+  mailboxScope?: MailboxScopeInput;
+  /** While waiting for consent, continue-as-new once history has this many events (default 2,000). */
+  continueAsNewAfterEvents?: number;
 }
 
 // ---------------------------------------------------------------- reports
@@ -97,6 +101,10 @@ export interface SampleTestReport {
   teams?: TeamsLinks;
   /** Unreachable users the owner accepted as known exceptions: not counted in `sampled` nor in the verdict. */
   excepted?: InaccessibleUser[];
+  /** Scoped tenants: sampled mailboxes refused because they are outside the scope (not counted as sampled). */
+  outOfScope?: number;
+  /** Scoped tenants: the proof that the scope holds both ways. */
+  scope?: ScopeProof;
 }
 
 // ---------------------------------------------------------------- onboarding
@@ -123,6 +131,8 @@ export interface OnboardingStatus {
   lastCheck?: ConsentCheckOutcome;
   /** The owner's review of the first report (the seed's "Done"); absent on onboardings older than the feature. */
   review?: ReportReview;
+  /** Set for a mailbox-scoped tenant (the console then never serves the tenant-wide consent link). */
+  mailboxScope?: MailboxScopeInput;
 }
 
 /** The last consent check while waiting: what it said, and for an error its kind, code and fix. */
@@ -241,6 +251,8 @@ export interface SampleTestInput extends SampleTestTuning {
   progressTo?: string;
   /** Also run the Teams-link probe on a reachable mailbox (the tenant's `teamsProbe` setting). */
   teamsProbe?: boolean;
+  /** A mailbox-scoped tenant: `outsideScope` answers are expected and do not count against the verdict. */
+  scoped?: boolean;
 }
 
 export interface SampleTestProgress {
@@ -264,6 +276,8 @@ export interface OnboardingCarry {
   consentedAt?: string;
   review?: ReportReview;
   lastCheck?: ConsentCheckOutcome;
+  /** Set when the wait for consent continued as new. */
+  awaiting?: AwaitingConsentCarry;
 }
 
 /** The monitor's input: the tenant, plus state carried across continue-as-new. */
@@ -291,3 +305,58 @@ export interface MonitorCarry {
 
 /** A health check's result, sent (signal-with-start) to the tenant's monitor. */
 export const healthResultSignal = defineSignal<[HealthResult]>('healthResult');
+
+// ---------------------------------------------------------------- additions (reliability, issue 12)
+
+/**
+ * A tenant whose calendar access comes from Exchange Online RBAC for Applications scoped to a group (not a
+ * tenant-wide Calendars.* consent). The onboarding then verifies consent through `probeMailbox` (the Entra
+ * token carries no calendar role) and proves the scope both ways. See DESIGN.md "Scoping truth".
+ */
+export interface MailboxScopeInput {
+  kind: 'group';
+  /** The group behind the Exchange management scope: object id or SMTP address (as the reports name it). */
+  group: string;
+  /** An in-scope mailbox (UPN or object id) whose calendar a consent check reads. */
+  probeMailbox: string;
+  /** Out-of-scope mailboxes probed to prove the scope refuses them; default 5. */
+  outsideSample?: number;
+}
+
+/** The proof of a mailbox scope, both ways. Only counts and the UPNs of leaking mailboxes (data minimisation). */
+export interface ScopeProof {
+  group: string;
+  /** In-scope mailboxes reachable, out-of-scope ones refused with ErrorAccessDenied. */
+  holds: boolean;
+  /** "scoped to <group>: holds" or "scope leaks: N out-of-scope mailboxes readable" (or why it cannot tell). */
+  summary: string;
+  inScope: { checked: number; reachable: number };
+  outside: { checked: number; refused: number; readable: number; readableUsers: string[] };
+  /** How membership was known: the group's members (GroupMember.Read.All) or the scope's own answers. */
+  membership: 'group' | 'observed';
+}
+
+/** What the onboarding answered to a consent callback (the console shows the matching page). */
+export interface ConsentCallbackOutcome {
+  accepted: boolean;
+  phase: OnboardingPhase;
+}
+
+/**
+ * The console's validated consent callback as an Update: its validator refuses a malformed or already-used
+ * state hash (nothing enters history then), so the page the admin sees matches what the workflow accepted.
+ * Replaces the register-then-signal pair, which added history per page view (issue 12 item 2).
+ */
+export const acceptConsentCallbackUpdate = defineUpdate<ConsentCallbackOutcome, [ConsentCallback]>(
+  'acceptConsentCallback',
+);
+
+/** Carried across a continue-as-new while waiting for consent. */
+export interface AwaitingConsentCarry {
+  startedAt: string;
+  pollIndex: number;
+  nextPollAt: string;
+  remindersSentHours: number[];
+  callbackAt?: string;
+  usedStateHashes: string[];
+}

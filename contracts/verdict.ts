@@ -66,8 +66,11 @@ export function buildReport(args: {
   graphRequests: number;
   /** Accepted exceptions: unreachable users among them are listed apart and count neither way. */
   accepted?: AcceptedExceptions;
+  /** A mailbox-scoped tenant: `outsideScope` answers are the scope working, not failures. */
+  scoped?: boolean;
 }): SampleTestReport {
   const byUser = new Map(args.users.map((u) => [u.id, u]));
+  let outOfScope = 0;
   const byReason: Partial<Record<ProbeReason, number>> = {};
   const inaccessible: InaccessibleUser[] = [];
   const excepted: InaccessibleUser[] = [];
@@ -78,6 +81,10 @@ export function buildReport(args: {
     byReason[r.reason] = (byReason[r.reason] ?? 0) + 1;
     if (r.reason === 'ok') {
       accessible++;
+      continue;
+    }
+    if (args.scoped && r.reason === 'outsideScope') {
+      outOfScope++;
       continue;
     }
     const u = byUser.get(r.userId);
@@ -93,7 +100,6 @@ export function buildReport(args: {
         ...((u?.userPrincipalName ?? r.userPrincipalName)
           ? { userPrincipalName: u?.userPrincipalName ?? r.userPrincipalName }
           : {}),
-        ...(u?.displayName ? { displayName: u.displayName } : {}),
       },
       reason: r.reason,
       ...(r.detail ? { detail: r.detail } : {}),
@@ -101,7 +107,7 @@ export function buildReport(args: {
       ...(r.requestId ? { requestId: r.requestId } : {}),
     });
   }
-  const sampled = args.results.length - exceptedCount;
+  const sampled = args.results.length - exceptedCount - outOfScope;
   const { verdict, reason } = judge({ sampled, accessible, transient }, args.threshold);
   return {
     tenantId: args.tenantId,
@@ -115,6 +121,7 @@ export function buildReport(args: {
     verdict,
     verdictReason: reason,
     ...(excepted.length ? { excepted } : {}),
+    ...(args.scoped ? { outOfScope } : {}),
   };
 }
 

@@ -6,6 +6,9 @@
 import { z } from 'zod';
 import { EMAIL, GUID } from './validation';
 
+/** The one email rule (contracts/validation.ts), re-exported for infra/, which may import only this module. */
+export { EMAIL };
+
 /** Same values as infra/config.ts MAILBOX_SCOPES / CREDENTIAL_KINDS; tsc checks infra's output against these types. */
 export const MAILBOX_SCOPES = ['tenant', 'group'] as const;
 export type MailboxScope = (typeof MAILBOX_SCOPES)[number];

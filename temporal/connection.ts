@@ -45,6 +45,12 @@ export function loadTemporalSettings(env: NodeJS.ProcessEnv = process.env): Temp
       `TEMPORAL_ADDRESS '${address}' is not host:port. Use for example 127.0.0.1:7233 or <ns>.<account>.tmprl.cloud:7233.`,
     );
   }
+  const port = /:(\d{1,5})$/.exec(address)?.[1];
+  if (port !== undefined && (Number(port) < 1 || Number(port) > 65535)) {
+    throw new ConfigError(
+      `TEMPORAL_ADDRESS '${address}' has port ${port}; a port is from 1 to 65535 (the dev server's default is 7233).`,
+    );
+  }
   return {
     address,
     namespace: config.namespace ?? 'default',

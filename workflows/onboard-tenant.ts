@@ -26,7 +26,12 @@ import {
   uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { ConsentCheckResult, GraphActivities, Notification } from '../contracts/activities';
+import type {
+  ConsentCheckResult,
+  GraphActivities,
+  Notification,
+  ScopeActivities,
+} from '../contracts/activities';
 import {
   buildHealthResult,
   type HealthConsent,
@@ -35,6 +40,7 @@ import {
 } from '../contracts/health';
 import {
   acceptReportUpdate,
+  acceptConsentCallbackUpdate,
   consentCallbackSignal,
   DEFAULT_SETTINGS,
   registerConsentStateSignal,
@@ -49,6 +55,7 @@ import {
   type OnboardingStatus,
   type OnboardTenantInput,
   type SampleTestReport,
+  type ScopeProof,
   type TenantSettings,
 } from '../contracts/messages';
 import { sampleTest } from './sample-test';
@@ -85,6 +92,10 @@ const GRACE_POLL_CAP_SECONDS = 120;
 const INCONCLUSIVE_RETRIES = 2;
 const INCONCLUSIVE_RETRY_DELAY = '10 minutes';
 const MAX_REGISTERED_STATES = 20;
+/** State hashes remembered as used (replays of a consumed state are refused by the update's validator). */
+const MAX_USED_STATE_HASHES = 50;
+/** While waiting for consent, continue-as-new after this many history events (Temporal limit: 51,200). */
+const DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS = 2000;
 
 const { checkConsent } = proxyActivities<GraphActivities>({
   startToCloseTimeout: '2 minutes',
@@ -98,6 +109,10 @@ const { notifyOwner } = proxyActivities<GraphActivities>({
     maximumAttempts: 20,
     nonRetryableErrorTypes: ['ConfigurationError'],
   },
+});
+const { proveMailboxScope } = proxyActivities<ScopeActivities>({
+  startToCloseTimeout: '5 minutes',
+  retry: { maximumAttempts: 5, initialInterval: '10 seconds', nonRetryableErrorTypes: PERMANENT_FAILURES },
 });
 const { upsertHealthSchedule, reportToMonitor } = proxyActivities<TemporalActivities>({
   startToCloseTimeout: '1 minute',
@@ -134,11 +149,23 @@ export function reportToHealthResult(
   );
 }
 
+/** A scoped tenant's report carries its scope proof; a leaking scope is a failing verdict. */
+export function withScopeProof(report: SampleTestReport, proof: ScopeProof): SampleTestReport {
+  const leaks = proof.outside.readable > 0;
+  return {
+    ...report,
+    scope: proof,
+    ...(leaks ? { verdict: 'fail' as const } : {}),
+    verdictReason: `${proof.summary}. ${report.verdictReason ?? ''}`.trim(),
+  };
+}
+
 export async function onboardTenant(input: OnboardTenantInput): Promise<OnboardingStatus> {
   const info = workflowInfo();
   const tenantId = input.tenant.tenantId;
   const carried = input.carried;
-  const startMs = Date.now();
+  const awaitingCarry = carried?.awaiting;
+  const startMs = awaitingCarry ? Date.parse(awaitingCarry.startedAt) : Date.now();
   let settings: TenantSettings = carried?.settings ?? { ...DEFAULT_SETTINGS, ...input.settings };
   let phase: OnboardingPhase = carried?.phase ?? 'awaitingConsent';
   let phaseSince = carried?.phaseSince ?? iso(startMs);
@@ -153,8 +180,11 @@ export async function onboardTenant(input: OnboardTenantInput): Promise<Onboardi
   let testRunning = false;
   const deadlineMs = startMs + (input.consentWaitDays ?? 14) * DAY;
   const registered: RegisteredState[] = [];
-  let callbackAtMs: number | undefined;
+  let callbackAtMs: number | undefined = awaitingCarry?.callbackAt
+    ? Date.parse(awaitingCarry.callbackAt)
+    : undefined;
   let callbackPending = false;
+  const usedStateHashes: string[] = [...(awaitingCarry?.usedStateHashes ?? [])];
   const key = (kind: string) => `${tenantId}:${info.firstExecutionRunId}:${kind}`;
   const healthTaskQueue = input.healthTaskQueue ?? info.taskQueue;
 
@@ -179,6 +209,7 @@ export async function onboardTenant(input: OnboardTenantInput): Promise<Onboardi
     ...(input.displayName ? { displayName: input.displayName } : {}),
     ...(lastCheck ? { lastCheck } : {}),
     ...(review ? { review } : {}),
+    ...(input.mailboxScope ? { mailboxScope: input.mailboxScope } : {}),
   });
   const notify = async (n: Omit<Notification, 'tenantId' | 'to'>) => {
     try {
@@ -234,6 +265,42 @@ export async function onboardTenant(input: OnboardTenantInput): Promise<Onboardi
       callbackPending = true;
     }
   });
+  // The console checked the one-time state itself (it issued it and keeps it); this update records the
+  // callback once. The validator refuses a malformed or replayed hash without writing history, and the
+  // console shows the admin the page that matches the answer.
+  setHandler(
+    acceptConsentCallbackUpdate,
+    (cb) => {
+      usedStateHashes.push(cb.stateHash);
+      while (usedStateHashes.length > MAX_USED_STATE_HASHES) usedStateHashes.shift();
+      if (!cb.adminConsent || cb.error) {
+        log.info('consent callback without consent', { tenantId, error: cb.error });
+        return { accepted: true, phase };
+      }
+      if (consentedAt === undefined && phase === 'awaitingConsent') {
+        callbackAtMs = Date.now();
+        callbackPending = true;
+      }
+      return { accepted: true, phase };
+    },
+    {
+      validator: (cb) => {
+        if (!CONSENT_STATE_HASH_PATTERN.test(cb.stateHash))
+          throw new Error('The consent state is malformed.');
+        if (
+          usedStateHashes.includes(cb.stateHash) ||
+          registered.some((r) => r.stateHash === cb.stateHash && r.used)
+        )
+          throw new Error('This consent link was already used. Each link works once.');
+        if (cb.tenant !== undefined && cb.tenant.toLowerCase() !== tenantId.toLowerCase())
+          throw new Error(
+            'The tenant in the response does not match the tenant this consent link was issued for.',
+          );
+        if (phase === 'expired')
+          throw new Error('This onboarding has expired: start it again, then open the consent link again.');
+      },
+    },
+  );
   setHandler(sampleTestProgressSignal, (p) => {
     progress = p;
   });
@@ -358,9 +425,10 @@ export async function onboardTenant(input: OnboardTenantInput): Promise<Onboardi
             progressTo: info.workflowId,
             ...(settings.teamsProbe ? { teamsProbe: true } : {}),
             ...input.sampleTest,
+            ...(input.mailboxScope ? { scoped: true } : {}),
           },
         ],
-      });
+      }).then(async (report) => (input.mailboxScope ? withScopeProof(report, await scopeProof()) : report));
     } catch (err) {
       return {
         tenantId,
@@ -377,6 +445,16 @@ export async function onboardTenant(input: OnboardTenantInput): Promise<Onboardi
     } finally {
       testRunning = false;
     }
+  }
+
+  async function scopeProof(): Promise<ScopeProof> {
+    const scope = input.mailboxScope!;
+    return proveMailboxScope({
+      tenant: input.tenant,
+      group: scope.group,
+      probeMailbox: scope.probeMailbox,
+      ...(scope.outsideSample !== undefined ? { outsideSample: scope.outsideSample } : {}),
+    });
   }
 
   async function upsertSchedule(): Promise<void> {
@@ -397,6 +475,8 @@ export async function onboardTenant(input: OnboardTenantInput): Promise<Onboardi
         everConsented: false,
         ...(callbackAtMs !== undefined ? { consentedAt: iso(callbackAtMs) } : {}),
         propagationGraceSeconds: input.propagationGraceSeconds ?? 3600,
+        // A scoped tenant's token has no Calendars role: consent shows only in an in-scope mailbox's calendar.
+        ...(input.mailboxScope ? { probeUser: input.mailboxScope.probeMailbox } : {}),
       });
     } catch (err) {
       // Not reachable or not consented as far as we can tell: keep waiting, the next poll tries again — but
@@ -419,16 +499,46 @@ export async function onboardTenant(input: OnboardTenantInput): Promise<Onboardi
     const pollSeconds = input.consentPollSeconds?.length
       ? input.consentPollSeconds
       : DEFAULT_CONSENT_POLL_SECONDS;
+    const remindersSent = new Set(awaitingCarry?.remindersSentHours ?? []);
     const reminders = (input.reminderAfterHours ?? [24, 72])
       .map((h) => ({ h, at: startMs + h * HOUR }))
-      .filter((r) => r.at < deadlineMs)
+      .filter((r) => r.at < deadlineMs && !remindersSent.has(r.h))
       .sort((a, b) => a.at - b.at);
-    let pollIndex = 0;
-    let nextPollMs = startMs + pollSeconds[0]! * 1000;
+    let pollIndex = awaitingCarry?.pollIndex ?? 0;
+    let nextPollMs = awaitingCarry ? Date.parse(awaitingCarry.nextPollAt) : startMs + pollSeconds[0]! * 1000;
     let consented = false;
     while (!consented) {
       let now = Date.now();
       if (now >= deadlineMs) break;
+      // A long wait (14 days of polls, reminders, callbacks) must not run into the history limit.
+      if (
+        !callbackPending &&
+        (workflowInfo().historyLength >=
+          (input.continueAsNewAfterEvents ?? DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS) ||
+          workflowInfo().continueAsNewSuggested) &&
+        allHandlersFinished()
+      ) {
+        await continueAsNew<typeof onboardTenant>({
+          ...input,
+          carried: {
+            phase,
+            phaseSince,
+            settings,
+            consent,
+            rejectedCallbacks,
+            awaiting: {
+              startedAt: iso(startMs),
+              pollIndex,
+              nextPollAt: iso(nextPollMs),
+              remindersSentHours: (input.reminderAfterHours ?? [24, 72]).filter(
+                (h) => !reminders.some((r) => r.h === h),
+              ),
+              ...(callbackAtMs !== undefined ? { callbackAt: iso(callbackAtMs) } : {}),
+              usedStateHashes,
+            },
+          },
+        });
+      }
       const nextEvent = Math.min(nextPollMs, reminders[0]?.at ?? Infinity, deadlineMs);
       if (nextEvent > now && !callbackPending) {
         await condition(() => callbackPending, nextEvent - now);

@@ -123,6 +123,7 @@ export async function sampleTest(input: SampleTestInput): Promise<SampleTestRepo
     startedAt,
     durationMs: Date.now() - startedAtMs,
     graphRequests,
+    ...(input.scoped ? { scoped: true } : {}),
   });
   return teams ? { ...report, teams } : report;
 }

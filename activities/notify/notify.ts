@@ -12,6 +12,7 @@ import { renderNotification } from './render';
 import { addressed, recipients } from './audience';
 import { LockBusyError, type Channel, type IdempotencyStore, type NotificationRecord } from './store';
 import { EMAIL } from '../../contracts/validation';
+import { MailboxOnceError, sendMailOnce } from './mailbox-once';
 
 export const SIGNATURE_HEADER = 'X-Together-Signature';
 export const IDEMPOTENCY_HEADER = 'Idempotency-Key';
@@ -107,6 +108,31 @@ async function sendEmail(deps: ActivityDeps, n: Notification): Promise<void> {
   const graph = deps.clients!.forTenant({ tenantId: cfg.publisherTenantId!, credentialRef: 'default' });
   const caller = graphCallerFor(deps, graph);
   const msg = renderNotification(n, { consoleUrl: cfg.consoleUrl });
+  if (cfg.mailDedup === 'mailbox') {
+    const message = {
+      subject: msg.subject,
+      body: { contentType: 'HTML' as const, content: msg.html },
+      toRecipients: [{ emailAddress: { address: n.to } }],
+      internetMessageHeaders: [
+        { name: 'X-Together-Idempotency-Key', value: keyReference(n.idempotencyKey) },
+        { name: 'X-Together-Kind', value: n.kind },
+      ],
+    };
+    try {
+      const outcome = await sendMailOnce(caller, cfg.senderMailbox!, keyReference(n.idempotencyKey), message);
+      deps.logger?.info({ key: n.idempotencyKey, outcome }, 'email (draft-then-send)');
+      return;
+    } catch (err) {
+      if (!(err instanceof MailboxOnceError)) throw err;
+      if (err.status === 403 || err.status === 404) {
+        throw permanentFailure(
+          FailureTypes.Configuration,
+          `Draft-then-send from ${cfg.senderMailbox} was refused (${err.status} ${err.code ?? ''}: ${err.message}): TOGETHER_MAIL_DEDUP=mailbox needs Mail.ReadWrite and Mail.Send on the sender mailbox.`,
+        );
+      }
+      throw transientFailure(`email: ${err.message} (${err.status} ${err.code ?? ''})`);
+    }
+  }
   const res = await caller.call({
     method: 'POST',
     url: `/users/${encodeURIComponent(cfg.senderMailbox!)}/sendMail`,

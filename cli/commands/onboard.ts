@@ -41,6 +41,15 @@ export function register(program: Command, ctx: CommandContext): void {
     )
     .option('--credential-ref <name>', 'worker credential profile for this tenant (default "default")')
     .option('--name <display name>', 'the tenant’s display name (e.g. Contoso), shown next to its GUID')
+    .option(
+      '--mailbox-scope <tenant|group>',
+      'group: calendar access comes from an Exchange RBAC for Applications scope (default: the workerConfig, else tenant)',
+    )
+    .option(
+      '--scope-group <id|smtp>',
+      "with --mailbox-scope group: the scope's group (object id or SMTP address)",
+    )
+    .option('--probe-mailbox <upn>', 'with --mailbox-scope group: an in-scope mailbox that proves consent')
     .option('--wait', 'follow the onboarding until the sample test report (progress on stderr)')
     .addOption(
       new Option('--timeout <duration>', 'with --wait: how long to wait, e.g. 30m')

@@ -20,7 +20,9 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--tenant <id>', 'tenant id (GUID); without it, list tenants', tenantArg)
     .option('--json', 'print JSON on stdout')
     .action(async (opts: { tenant?: string; json?: boolean }) => {
-      const tenantId = opts.tenant ?? ctx.env.TOGETHER_TENANT_ID;
+      const given = opts.tenant ?? ctx.env.TOGETHER_TENANT_ID;
+      // Validated before connecting: a bad TOGETHER_TENANT_ID is bad input (2), not "Temporal unreachable" (3).
+      const tenantId = given ? requireTenant({ tenant: given }, ctx.env) : undefined;
       const consoleUrl = ctx.env.TOGETHER_CONSOLE_URL || DEFAULT_CONSOLE_URL;
       await ctx.withApi(async (api) => {
         if (!tenantId) {
@@ -33,7 +35,7 @@ export function register(program: Command, ctx: CommandContext): void {
           if (worst) ctx.setExit(worst === 3 ? EXIT.unreachable : EXIT.failing);
           return;
         }
-        const view = await api.getTenant(requireTenant({ tenant: tenantId }, ctx.env));
+        const view = await api.getTenant(tenantId);
         if (!view) {
           throw new CliError(
             `No onboarding for tenant ${tenantId} (no workflow ${onboardingWorkflowId(tenantId)}). Start one with: together-o365 onboard --tenant ${tenantId} --owner <email>`,

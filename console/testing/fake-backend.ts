@@ -148,6 +148,16 @@ export class FakeBackend implements ConsoleBackend {
     this.take();
     this.callbacks.push({ tenantId, callback });
   }
+  /** What the next acceptConsentCallback answers: accepted, or rejected with this reason. */
+  rejectNextCallback?: string;
+  async acceptConsentCallback(tenantId: string, callback: ConsentCallback) {
+    this.take();
+    const reason = this.rejectNextCallback;
+    this.rejectNextCallback = undefined;
+    if (reason) throw new BackendError('rejected', reason);
+    this.callbacks.push({ tenantId, callback });
+    return { accepted: true, phase: this.statuses.get(tenantId)?.phase ?? 'awaitingConsent' };
+  }
   async retest(tenantId: string) {
     this.take();
     this.retests.push(tenantId);

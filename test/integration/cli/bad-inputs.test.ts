@@ -1,0 +1,258 @@
+/**
+ * Issue 12 item 8: a table of bad inputs to the real `together-o365` process (node --import tsx cli/main.ts),
+ * each with the exit code it must give and words its message must contain. Exit codes: 2 bad input or
+ * configuration, 3 unreachable dependency, never 1 (a failing verdict) and never a stack trace. No case needs a
+ * Temporal server: Temporal is pointed at a closed port, so a case that got past validation would say
+ * "unreachable" (3) instead of the expected 2. The table only grows.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const root = path.resolve(__dirname, '../../..');
+const T = '11111111-2222-3333-4444-555555555555';
+const APP = '22222222-3333-4444-5555-666666666666';
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bad-inputs-'));
+const file = (name: string, text: string) => {
+  const f = path.join(tmp, name);
+  fs.writeFileSync(f, text);
+  return f;
+};
+const workerConfig = {
+  tenantId: T,
+  appId: APP,
+  integrationOwner: 'owner@contoso.com',
+  adminConsentUrl: `https://login.microsoftonline.com/${T}/v2.0/adminconsent?client_id=${APP}`,
+  redirectUri: 'https://together.example/consent/callback',
+  servicePrincipalObjectId: 'sp',
+  grantedPermissions: ['User.ReadBasic.All'],
+  mailboxScope: 'tenant',
+};
+const ONB = ['onboard', '--tenant', T, '--owner', 'owner@contoso.com', '--app-id', APP];
+
+interface Case {
+  args: string[];
+  env?: Record<string, string>;
+  code: number;
+  words: string[];
+}
+
+const CASES: Case[] = [
+  // ---- commander-level: unknown things, missing values
+  { args: ['frobnicate'], code: 2, words: ['unknown command'] },
+  { args: ['status', '--bogus'], code: 2, words: ['unknown option'] },
+  { args: ['onboard', '--tenant'], code: 2, words: ['argument missing'] },
+  { args: ['status', '--tenant', 'nope'], code: 2, words: ['GUID'] },
+  { args: ['status', '--tenant', ''], code: 2, words: ['GUID'] },
+  { args: ['status', '--tenant', '11111111-2222-3333-4444-55555555555'], code: 2, words: ['GUID'] },
+  { args: ['status', '--tenant', 'contoso.onmicrosoft.com'], code: 2, words: ['GUID'] },
+  { args: ['test', '--tenant', 'x'], code: 2, words: ['GUID'] },
+  { args: ['schedule', 'show', '--tenant', 'x'], code: 2, words: ['GUID'] },
+  { args: ['schedule', 'pause', '--tenant', 'x'], code: 2, words: ['GUID'] },
+  { args: ['schedule', 'create', '--tenant', T, '--interval', 'often'], code: 2, words: ['whole number'] },
+  { args: ['schedule', 'create', '--tenant', T, '--interval', '0'], code: 2, words: ['must be from'] },
+  { args: ['schedule', 'create', '--tenant', T, '--interval', '-5'], code: 2, words: ['whole number'] },
+  { args: ['schedule', 'frob'], code: 2, words: ['unknown command'] },
+  // ---- onboard: tenant, owner, app, urls
+  { args: ['onboard'], code: 2, words: ['Which tenant', '--tenant'] },
+  { args: ['onboard', '--tenant', T], code: 2, words: ['--owner'] },
+  { args: ['onboard', '--tenant', T, '--owner', 'nobody'], code: 2, words: ['email'] },
+  { args: ['onboard', '--tenant', T, '--owner', 'ops<ops>@contoso.example'], code: 2, words: ['email'] },
+  { args: ['onboard', '--tenant', T, '--owner', 'a@b'], code: 2, words: ['email'] },
+  { args: ['onboard', '--tenant', T, '--owner', 'owner@contoso.com'], code: 2, words: ['--app-id'] },
+  {
+    args: ['onboard', '--tenant', T, '--owner', 'o@contoso.com', '--app-id', 'x'],
+    code: 2,
+    words: ['--app-id', 'GUID'],
+  },
+  { args: [...ONB, '--redirect-uri', 'not a url'], code: 2, words: ['--redirect-uri', 'URL'] },
+  { args: [...ONB, '--redirect-uri', 'ftp://x.example/cb'], code: 2, words: ['http(s) URL'] },
+  { args: [...ONB, '--console-url', 'javascript:alert(1)'], code: 2, words: ['--console-url', 'URL'] },
+  {
+    args: [...ONB, '--authority-host', 'http://login.example'],
+    code: 2,
+    words: ['--authority-host', 'https'],
+  },
+  { args: [...ONB, '--authority-host', 'nope'], code: 2, words: ['--authority-host'] },
+  { args: [...ONB, '--sample-size', '0'], code: 2, words: ['--sample-size'] },
+  { args: [...ONB, '--sample-size', 'ten'], code: 2, words: ['whole number'] },
+  { args: [...ONB, '--sample-size', '1e3'], code: 2, words: ['whole number'] },
+  { args: [...ONB, '--sample-size', '999999'], code: 2, words: ['must be from'] },
+  { args: [...ONB, '--threshold', '0'], code: 2, words: ['more than 0'] },
+  { args: [...ONB, '--threshold', '150%'], code: 2, words: ['at most 100%'] },
+  { args: [...ONB, '--threshold', 'high'], code: 2, words: ['percentage'] },
+  { args: [...ONB, '--interval', '0'], code: 2, words: ['--interval'] },
+  { args: [...ONB, '--consent-wait-days', '0'], code: 2, words: ['must be from 1 to 90'] },
+  { args: [...ONB, '--consent-wait-days', '365'], code: 2, words: ['must be from 1 to 90'] },
+  { args: [...ONB, '--timeout', 'soon'], code: 2, words: ['duration'] },
+  { args: [...ONB, '--mailbox-scope', 'groups'], code: 2, words: ["'tenant' or 'group'"] },
+  { args: [...ONB, '--mailbox-scope', 'group'], code: 2, words: ['--scope-group'] },
+  {
+    args: [...ONB, '--mailbox-scope', 'group', '--scope-group', 'x'],
+    code: 2,
+    words: ['--scope-group', 'GUID'],
+  },
+  { args: [...ONB, '--mailbox-scope', 'group', '--scope-group', APP], code: 2, words: ['--probe-mailbox'] },
+  {
+    args: [...ONB, '--mailbox-scope', 'group', '--scope-group', APP, '--probe-mailbox', 'ines'],
+    code: 2,
+    words: ['--probe-mailbox', 'user principal name'],
+  },
+  { args: [...ONB, '--probe-mailbox', 'i@contoso.com'], code: 2, words: ['--mailbox-scope group'] },
+  // ---- onboard --from
+  { args: ['onboard', '--from', path.join(tmp, 'missing.json')], code: 2, words: ['Cannot read', 'ENOENT'] },
+  { args: ['onboard', '--from', tmp], code: 2, words: ['Cannot read'] },
+  { args: ['onboard', '--from', file('bad.json', '{oops')], code: 2, words: ['not valid JSON'] },
+  { args: ['onboard', '--from', file('empty.json', '')], code: 2, words: ['not valid JSON'] },
+  { args: ['onboard', '--from', file('arr.json', '[]')], code: 2, words: ['field'] },
+  {
+    args: ['onboard', '--from', file('pub.json', JSON.stringify({ mode: 'publisher' }))],
+    code: 2,
+    words: ['publisher'],
+  },
+  {
+    args: ['onboard', '--from', file('t1.json', JSON.stringify({ ...workerConfig, tenantId: 'x' }))],
+    code: 2,
+    words: ["field 'tenantId'", 'GUID'],
+  },
+  {
+    args: [
+      'onboard',
+      '--from',
+      file('t2.json', JSON.stringify({ ...workerConfig, integrationOwner: 'a<b>@c.d' })),
+    ],
+    code: 2,
+    words: ["field 'integrationOwner'", 'email'],
+  },
+  {
+    args: [
+      'onboard',
+      '--from',
+      file('t3.json', JSON.stringify({ ...workerConfig, mailboxScope: 'everyone' })),
+    ],
+    code: 2,
+    words: ["field 'mailboxScope'"],
+  },
+  {
+    args: [
+      'onboard',
+      '--from',
+      file('t4.json', JSON.stringify({ ...workerConfig, adminConsentUrl: 'file:///x' })),
+    ],
+    code: 2,
+    words: ["field 'adminConsentUrl'", 'http(s) URL'],
+  },
+  {
+    args: [
+      'onboard',
+      '--from',
+      file(
+        't5.json',
+        JSON.stringify({ ...workerConfig, mailboxScope: 'group', scopeGroup: 'g@contoso.com' }),
+      ),
+    ],
+    code: 2,
+    words: ['--probe-mailbox'],
+  },
+  // ---- environment
+  { args: ['onboard'], env: { TOGETHER_TENANT_ID: 'nope' }, code: 2, words: ['TOGETHER_TENANT_ID', 'GUID'] },
+  {
+    args: ['onboard', '--tenant', T],
+    env: { TOGETHER_OWNER_EMAIL: 'x' },
+    code: 2,
+    words: ['TOGETHER_OWNER_EMAIL', 'email'],
+  },
+  { args: ['status'], env: { TOGETHER_TENANT_ID: 'nope' }, code: 2, words: ['TOGETHER_TENANT_ID', 'GUID'] },
+  {
+    args: ['status'],
+    env: { TEMPORAL_ADDRESS: '127.0.0.1:99999' },
+    code: 2,
+    words: ['TEMPORAL_ADDRESS', '65535'],
+  },
+  {
+    args: ['status'],
+    env: { TEMPORAL_ADDRESS: '127.0.0.1:0' },
+    code: 2,
+    words: ['TEMPORAL_ADDRESS', 'port'],
+  },
+  {
+    args: ['status'],
+    env: { TEMPORAL_ADDRESS: 'http://x:7233' },
+    code: 2,
+    words: ['TEMPORAL_ADDRESS', 'host:port'],
+  },
+  { args: ['status'], env: { TEMPORAL_ADDRESS: 'a b' }, code: 2, words: ['TEMPORAL_ADDRESS'] },
+  { args: ['--temporal-address', 'x:70000', 'status'], code: 2, words: ['TEMPORAL_ADDRESS', '65535'] },
+  {
+    args: ['console'],
+    env: { TOGETHER_CONSOLE_DATA_DIR: '/proc/together' },
+    code: 2,
+    words: ['/proc', 'pseudo filesystem'],
+  },
+  {
+    args: ['console'],
+    env: { TOGETHER_CONSOLE_DATA_DIR: path.join(file('plain-file', 'x'), 'sub') },
+    code: 2,
+    words: ['is a file, not a directory'],
+  },
+  // ---- unreachable Temporal is 3, with advice (not a configuration error)
+  { args: ['status'], code: 3, words: ['Could not reach Temporal'] },
+  { args: ['status', '--tenant', T], code: 3, words: ['Could not reach Temporal'] },
+  { args: ['schedule', 'show', '--tenant', T], code: 3, words: ['Could not reach Temporal'] },
+];
+
+/** All cases in one real process (see bad-inputs-driver.ts); returns { code, text } per case. */
+function runAll(cases: Case[]): Promise<{ code: number | string; text: string }[]> {
+  const casesFile = path.join(tmp, 'cases.json');
+  const outFile = path.join(tmp, 'results.json');
+  fs.writeFileSync(casesFile, JSON.stringify(cases));
+  const baseEnv = {
+    TEMPORAL_ADDRESS: '127.0.0.1:1',
+    TOGETHER_CONSOLE_DATA_DIR: path.join(tmp, 'console'),
+  };
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        path.join(__dirname, 'bad-inputs-driver.ts'),
+        casesFile,
+        outFile,
+        JSON.stringify(baseEnv),
+      ],
+      { cwd: root, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmp }, stdio: 'inherit' },
+    );
+    child.on('close', () => {
+      try {
+        resolve(JSON.parse(fs.readFileSync(outFile, 'utf8')) as { code: number | string; text: string }[]);
+      } catch (err) {
+        reject(err as Error);
+      }
+    });
+  });
+}
+
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+describe(`bad inputs: ${CASES.length} cases, each a clear error with the right exit code`, () => {
+  it('has at least 60 cases', () => expect(CASES.length).toBeGreaterThanOrEqual(60));
+
+  it('every case exits with its code, names what is wrong, and prints no stack trace', async () => {
+    const raw = await runAll(CASES);
+    const results = raw.map((r, i) => ({ c: CASES[i]!, code: r.code, text: r.text }));
+    const failures = results.filter(
+      ({ c, code, text }) =>
+        code !== c.code ||
+        !c.words.every((w) => text.toLowerCase().includes(w.toLowerCase())) ||
+        /\n\s+at /.test(text),
+    );
+    const show = failures.map(
+      ({ c, code, text }) =>
+        `${c.args.join(' ')} ${JSON.stringify(c.env ?? {})} → ${code} (want ${c.code}): ${text.slice(0, 300)}`,
+    );
+    expect(show).toEqual([]);
+  }, 300_000);
+});
