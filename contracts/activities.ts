@@ -110,7 +110,7 @@ export interface ProbeCalendarsInput {
   tenant: TenantRef;
   users: SampledUser[];
   options?: {
-    /** Overall concurrent Graph requests. Default 4. */
+    /** $batch requests in flight at once. Default: all (the per-mailbox limiter and the worker's request budget pace them). */
     concurrency?: number;
     /** Retries for throttled or transient failures per request. Default 4. */
     maxRetries?: number;

@@ -161,7 +161,7 @@ export interface SampleTestTuning {
   chunkSize?: number;
   /** Probe activities in flight at once; default 1 (a crash then re-probes at most one chunk). */
   parallelism?: number;
-  /** Concurrent Graph requests inside one probe activity; default 8. */
+  /** $batch requests in flight inside one probe activity; default: all of them. */
   probeConcurrency?: number;
   /** Heartbeat timeout of a probe activity in seconds; default 30. */
   heartbeatTimeoutSeconds?: number;

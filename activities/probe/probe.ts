@@ -115,7 +115,9 @@ export async function probeCalendars(
   overrides: ProbeOverrides = {},
 ): Promise<ProbeCalendarsResult> {
   const cfg = deps.config.probe;
-  const concurrency = Math.max(1, Math.min(64, input.options?.concurrency ?? cfg.concurrency));
+  // Default: every batch in flight. The per-mailbox limiter and the worker-wide request budget are the brakes.
+  const requested = input.options?.concurrency ?? cfg.concurrency;
+  const concurrency = requested === undefined ? Infinity : Math.max(1, Math.min(1000, requested));
   const maxRetries = Math.max(0, Math.min(10, input.options?.maxRetries ?? cfg.maxRetries));
   const freeBusy = input.options?.freeBusy ?? true;
   const graph = deps.clients!.forTenant(input.tenant);
@@ -170,6 +172,7 @@ export async function probeCalendars(
     heartbeat(state);
   };
 
+  let licencesSelectable = true;
   const probeChunk = async (chunk: SampledUser[]): Promise<StoredResult[]> => {
     const items: BatchItemSpec[] = chunk.map((u, i) => ({
       id: String(i + 1),
@@ -211,10 +214,12 @@ export async function probeCalendars(
             url: `/users/${encodeURIComponent(u.id)}?$select=${select}`,
           })),
         );
-      let facts = await lookUp(REFINE_SELECT);
-      let withLicences = true;
-      if ([...facts.values()].some((f) => !f.ok && f.failure.status === 400)) {
-        // A directory that cannot select assignedLicenses: fall back to the rest (see refineMailboxUnavailable).
+      let withLicences = licencesSelectable;
+      let facts = await lookUp(withLicences ? REFINE_SELECT : REFINE_SELECT_NO_LICENCES);
+      if (withLicences && [...facts.values()].some((f) => !f.ok && f.failure.status === 400)) {
+        // A directory that cannot select assignedLicenses: fall back to the rest (see refineMailboxUnavailable),
+        // and remember it for the other chunks (one wasted request per probe, not one per chunk — issue 15).
+        licencesSelectable = false;
         facts = await lookUp(REFINE_SELECT_NO_LICENCES);
         withLicences = false;
       }
