@@ -18,6 +18,7 @@ import {
   continueAsNew,
   executeChild,
   log,
+  patched,
   proxyActivities,
   setHandler,
   sleep,
@@ -45,6 +46,7 @@ import { sampleTest } from './sample-test';
 import { settingsProblems } from '../contracts/settings';
 import { iso, PERMANENT_FAILURES, tenantSearchAttributes } from './shared';
 import { CONSENT_STATE_HASH_PATTERN } from '../contracts/validation';
+import { nextConsentPollSeconds } from './consent-poll';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -330,6 +332,7 @@ export async function onboardTenant(input: OnboardTenantInput): Promise<Onboardi
       .filter((r) => r.at < deadlineMs)
       .sort((a, b) => a.at - b.at);
     let pollIndex = 0;
+    let pollsSinceCallback: number | undefined;
     let nextPollMs = startMs + pollSeconds[0]! * 1000;
     let consented = false;
     while (!consented) {
@@ -343,6 +346,7 @@ export async function onboardTenant(input: OnboardTenantInput): Promise<Onboardi
       if (callbackPending) {
         callbackPending = false;
         pollIndex = 0;
+        pollsSinceCallback = 0;
         nextPollMs = now;
       }
       while (reminders.length && reminders[0]!.at <= now) {
@@ -376,6 +380,19 @@ export async function onboardTenant(input: OnboardTenantInput): Promise<Onboardi
         pollIndex++;
         let interval = pollSeconds[Math.min(pollIndex, pollSeconds.length - 1)]!;
         if (inGrace) interval = Math.min(interval, GRACE_POLL_CAP_SECONDS);
+        if (pollsSinceCallback !== undefined) {
+          pollsSinceCallback++;
+          // Fast polls right after a callback (issue 15). Behind patched(): histories recorded before poll
+          // their old, longer timers on replay.
+          if (patched('consent-fast-poll-after-callback'))
+            interval = nextConsentPollSeconds({
+              pollsSinceCallback,
+              pollIndex,
+              pollSeconds,
+              inGrace,
+              graceCapSeconds: GRACE_POLL_CAP_SECONDS,
+            });
+        }
         nextPollMs = Date.now() + interval * 1000;
       }
     }
