@@ -116,6 +116,11 @@ export interface ProbeCalendarsInput {
     maxRetries?: number;
     /** Also check free/busy via getSchedule. Default true. */
     freeBusy?: boolean;
+    /**
+     * Heartbeat progress (default true). False inside the health check: its probe is a few seconds, nobody
+     * watches a heartbeat timeout, and every heartbeat that reaches the server is a billed action.
+     */
+    heartbeat?: boolean;
   };
 }
 

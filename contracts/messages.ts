@@ -8,6 +8,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ConsentState, ProbeReason, SampleSource, TenantRef } from './activities';
 import type { HealthResult } from './health';
+import type { HealthLoopState } from './health-loop';
 
 // The ids live in ids.ts (one copy); re-exported so a caller that sends a message also has its target's id.
 export { healthScheduleId, monitorWorkflowId, onboardingWorkflowId, sampleTestWorkflowIdPrefix } from './ids';
@@ -220,6 +221,8 @@ export interface MonitorCarry {
   seenChecks: string[];
   /** Idempotency keys of notifications already delivered (credential warnings etc.). */
   sentKeys: string[];
+  /** The health-check timer loop (contracts/health-loop.ts), when configured. */
+  healthLoop?: HealthLoopState;
 }
 
 /** A health check's result, sent (signal-with-start) to the tenant's monitor. */

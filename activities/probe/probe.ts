@@ -120,6 +120,7 @@ export async function probeCalendars(
   const concurrency = requested === undefined ? Infinity : Math.max(1, Math.min(1000, requested));
   const maxRetries = Math.max(0, Math.min(10, input.options?.maxRetries ?? cfg.maxRetries));
   const freeBusy = input.options?.freeBusy ?? true;
+  const heartbeats = input.options?.heartbeat ?? true;
   const graph = deps.clients!.forTenant(input.tenant);
   const roles = tokenRoles(await graph.token()); // typed failure if no token (consent missing, unknown tenant…)
   const calendarRoleGranted = hasCalendarRole(roles);
@@ -169,7 +170,7 @@ export async function probeCalendars(
   const beat = () => {
     state.graphRequests = base.requests + caller.requests;
     state.throttledRetries = base.throttled + caller.throttledRetries;
-    heartbeat(state);
+    if (heartbeats) heartbeat(state);
   };
 
   let licencesSelectable = true;
@@ -292,7 +293,7 @@ export async function probeCalendars(
   const limit = pLimit(concurrency);
   beat();
   // Keep heartbeating while requests or Retry-After waits are in flight (Temporal throttles what it sends).
-  const ticker = currentContext() ? setInterval(beat, 5_000) : undefined;
+  const ticker = currentContext() && heartbeats ? setInterval(beat, 5_000) : undefined;
   ticker?.unref();
   try {
     await Promise.all(
