@@ -74,6 +74,10 @@ export interface SampledUser {
   displayName?: string;
   mail?: string | null;
   userType?: string | null;
+  /** Read while sampling when User.Read.All is granted (true/false/null); undefined: not read. */
+  onPremisesSyncEnabled?: boolean | null;
+  /** Has at least one licence (sampled with User.Read.All from assignedLicenses); undefined: not known. */
+  licensed?: boolean;
 }
 
 export interface SampleUsersResult {
