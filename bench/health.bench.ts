@@ -306,11 +306,15 @@ async function runFleet(
           .getHandle(monitorWorkflowId(tenantGuid(i)))
           .signal(healthLoopSignal, { kind: 'trigger' }),
       );
+      let last = { done: -1, at: performance.now() };
       for (;;) {
         const done = (await serverRequests(metricsUrl, 'RespondActivityTaskCompleted')) - done0;
         if (done >= n) break;
         if (w.child.exitCode !== null)
           throw new Error(`the worker exited (${w.child.exitCode}): ${w.stderr()}`);
+        if (done !== last.done) last = { done, at: performance.now() };
+        else if (performance.now() - last.at > 180_000)
+          throw new Error(`fleet round ${r + 1} stalled at ${done}/${n} checks for 3 minutes (${load()})`);
         await new Promise((res) => setTimeout(res, 500));
       }
       const seconds = (performance.now() - t0) / 1000;
@@ -377,6 +381,9 @@ export default async function healthBench(): Promise<BenchRow[]> {
       const hb1 = await heartbeats(metricsUrl);
       scheduleActions = await actionsViaSchedulePath(client, taskQueue, tenants[0]!);
       scheduleActions += (await heartbeats(metricsUrl)) - hb1;
+      // These monitors live on this worker's task queue: end them, the fleet starts its own.
+      for (const tenantId of tenants)
+        await client.workflow.getHandle(monitorWorkflowId(tenantId)).terminate('bench: actions measured');
     } finally {
       await stopWorker(w.child);
     }
