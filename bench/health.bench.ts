@@ -325,6 +325,10 @@ async function runFleet(
       );
     }
     const hb = (await heartbeats(metricsUrl)) - hb0;
+    // The monitors live on this run's task queue: end them, so the next run's loops start on its own queue.
+    await pool((i) =>
+      client.workflow.getHandle(monitorWorkflowId(tenantGuid(i))).terminate('bench: fleet run done'),
+    );
     return { rounds: out, idleRssMb, hwmMb: rssMb(pid, 'VmHWM'), heartbeatsPerCheck: hb / (n * rounds) };
   } catch (err) {
     console.error(w.stderr());
