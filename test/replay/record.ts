@@ -24,14 +24,12 @@ import { Worker } from '@temporalio/worker';
 import { createEmulatorWorker } from '../integration/workflows/emulator-helpers';
 import {
   deliverConsentCallback,
-  describeHealthSchedule,
   getMonitorState,
   getOnboardingStatus,
   hashConsentState,
   registerConsentState,
   retest,
   startOnboarding,
-  triggerHealthSchedule,
   updateSettings,
 } from '../../client';
 import { healthResultSignal, monitorWorkflowId, onboardingWorkflowId } from '../../contracts/messages';
