@@ -123,6 +123,8 @@ export default async function consentBench(): Promise<BenchRow[]> {
       ),
     );
     const pollS = Math.max(0.1, Math.min(...runs.map((r) => r.pollS)));
+    // The old schedule's worst lag for propagation anywhere in the first minute (e.g. just after its first poll).
+    const oldWorst = Math.max(...Array.from({ length: 121 }, (_, k) => oldScheduleLag(k / 2, pollS)));
     return runs.map((r) => {
       const old = oldScheduleLag(r.p, pollS);
       return {
@@ -131,7 +133,7 @@ export default async function consentBench(): Promise<BenchRow[]> {
         unit: 's',
         baseline: Math.round(old * 100) / 100,
         baselineLabel: 'pre-issue-15 schedule, computed',
-        ratio: r.lag > 0 ? `${(old / r.lag).toFixed(1)}× sooner` : 'at once',
+        ratio: `${r.lag.toFixed(1)} s vs ${old.toFixed(1)} s; worst case over 0–60 s: ≤ 5 s vs ${oldWorst.toFixed(0)} s`,
         target: '≤ 5 s',
         met: r.lag <= 5,
         load: r.load,
