@@ -88,7 +88,17 @@ export const graphConfigSchema = z.object({
   /** Probe defaults (workflow input may override concurrency/retries per call). */
   probe: z
     .object({
-      concurrency: z.number().int().min(1).max(64).default(4),
+      /**
+       * Batches in flight per probe activity; unset = all of them. Microsoft's 4-concurrent rule is per app and
+       * mailbox (the per-mailbox limiter enforces it), and Graph dispatches the items of one $batch to Outlook
+       * four at a time whatever their mailboxes, so an app-wide cap here only adds latency (issue 15).
+       */
+      concurrency: z.number().int().min(1).max(1000).optional(),
+      /**
+       * Worker-wide Graph requests per 10 s (activities/graph/budget.ts), under Graph's app-wide 130,000 per
+       * 10 s across all tenants (learn.microsoft.com/graph/throttling-limits). Divide among workers.
+       */
+      requestsPer10Seconds: z.number().int().min(1).max(130_000).default(100_000),
       maxRetries: z.number().int().min(0).max(10).default(4),
       perMailboxConcurrency: z.number().int().min(1).max(4).default(4),
       /** Upper bound for one Retry-After wait, seconds; longer waits end the retries (item is `throttled`). */
@@ -120,6 +130,7 @@ export const ENV = {
   consoleUrl: 'TOGETHER_CONSOLE_URL',
   stateDir: 'TOGETHER_STATE_DIR',
   probeConcurrency: 'TOGETHER_PROBE_CONCURRENCY',
+  requestsPer10Seconds: 'TOGETHER_GRAPH_REQUESTS_PER_10S',
   maxRetries: 'TOGETHER_GRAPH_MAX_RETRIES',
 } as const;
 
@@ -176,6 +187,7 @@ export function loadGraphConfig(env: Record<string, string | undefined> = proces
     );
   const probeConcurrency = get('probeConcurrency');
   const maxRetries = get('maxRetries');
+  const requestsPer10Seconds = get('requestsPer10Seconds');
   const input: GraphConfigInput = {
     appId: get('appId') ?? '',
     credentials: { default: credential },
@@ -200,6 +212,7 @@ export function loadGraphConfig(env: Record<string, string | undefined> = proces
     probe: {
       ...(probeConcurrency ? { concurrency: Number(probeConcurrency) } : {}),
       ...(maxRetries ? { maxRetries: Number(maxRetries) } : {}),
+      ...(requestsPer10Seconds ? { requestsPer10Seconds: Number(requestsPer10Seconds) } : {}),
     },
   };
   return parseGraphConfig(input, (path) => envNameFor(path));
@@ -219,6 +232,7 @@ function envNameFor(path: string): string {
     consoleUrl: ENV.consoleUrl,
     'probe.concurrency': ENV.probeConcurrency,
     'probe.maxRetries': ENV.maxRetries,
+    'probe.requestsPer10Seconds': ENV.requestsPer10Seconds,
   };
   return map[path] ?? path;
 }

@@ -10,6 +10,7 @@ import type { GraphActivities, ScopeActivities } from '../contracts/activities';
 import { checkCredentialExpiry } from './credentials';
 import { createGraphClientFactory } from './graph/client';
 import { registerSecret } from './graph/errors';
+import { configureWorkerRequestBudget } from './graph/budget';
 import { KeyedLimiter } from './graph/limiter';
 import { notifyOwner } from './notify/notify';
 import { FileIdempotencyStore, type IdempotencyStore } from './notify/store';
@@ -31,6 +32,7 @@ export function createActivities(deps: CreateActivitiesDeps): GraphActivities & 
   const config = parseGraphConfig(deps.config as GraphConfigInput);
   for (const p of Object.values(config.credentials)) if (p.kind === 'secret') registerSecret(p.clientSecret);
   registerSecret(config.webhookSecret);
+  configureWorkerRequestBudget(config.probe.requestsPer10Seconds); // one bucket per worker process
   const full: ActivityDeps = {
     ...deps,
     config,

@@ -25,6 +25,11 @@ import { graphCallerFor, heartbeat, type ActivityDeps } from './runtime';
 export const BASIC_USER_FIELDS = ['id', 'userPrincipalName', 'mail'];
 /** Extra fields once User.Read.All (or Directory.Read.All) is granted: to skip disabled accounts and spot guests. */
 export const FULL_USER_FIELDS = [...BASIC_USER_FIELDS, 'userType', 'accountEnabled'];
+/**
+ * With User.Read.All the sample also carries what the probe needs to explain an unreachable mailbox (on-premises,
+ * unlicensed), read here in the same pages instead of one look-up $batch per probe chunk later (issue 15).
+ */
+export const FACT_FIELDS = ['onPremisesSyncEnabled', 'assignedLicenses'];
 
 export const MAX_SAMPLE = 10_000;
 
@@ -91,6 +96,8 @@ interface GraphUser {
   mail?: string | null;
   userType?: string | null;
   accountEnabled?: boolean | null;
+  onPremisesSyncEnabled?: boolean | null;
+  assignedLicenses?: unknown[] | null;
   '@odata.type'?: string;
 }
 
@@ -111,16 +118,18 @@ export async function sampleUsers(deps: ActivityDeps, input: SampleUsersInput): 
   const graph = deps.clients!.forTenant(input.tenant);
   const roles = tokenRoles(await graph.token());
   const full = canReadFullProfile(roles);
-  const fields = full ? FULL_USER_FIELDS : BASIC_USER_FIELDS;
+  let fields = full ? [...FULL_USER_FIELDS, ...FACT_FIELDS] : BASIC_USER_FIELDS;
   const caller = graphCallerFor(deps, graph, {
     onWait: () => heartbeat({ phase: 'sampling', waiting: true }),
   });
 
-  const select = `$select=${fields.join(',')}`;
-  let url: string | undefined =
-    input.source.kind === 'all'
+  const firstUrl = () => {
+    const select = `$select=${fields.join(',')}`;
+    return input.source.kind === 'all'
       ? `/users?${select}&$top=999`
       : `/groups/${encodeURIComponent(input.source.groupId)}/transitiveMembers/microsoft.graph.user?${select}&$top=999`;
+  };
+  let url: string | undefined = firstUrl();
 
   const reservoir = new BottomK<SampledUser>(input.size);
   let population = 0;
@@ -128,6 +137,12 @@ export async function sampleUsers(deps: ActivityDeps, input: SampleUsersInput): 
   let pages = 0;
   while (url) {
     const page: CallResult<UsersPage> = await caller.call<UsersPage>({ method: 'GET', url });
+    if (!page.ok && page.failure.status === 400 && pages === 0 && fields.includes('assignedLicenses')) {
+      // A directory that cannot select assignedLicenses: sample without it (the probe then looks licences up).
+      fields = fields.filter((f) => f !== 'assignedLicenses');
+      url = firstUrl();
+      continue;
+    }
     if (!page.ok) {
       const f = page.failure;
       if (f.status === 403 && input.source.kind === 'group') {
@@ -162,8 +177,12 @@ export async function sampleUsers(deps: ActivityDeps, input: SampleUsersInput): 
         ...(u.userPrincipalName ? { userPrincipalName: u.userPrincipalName } : {}),
         // The SMTP address only when getSchedule could not use the UPN in its place.
         ...(u.mail && u.mail.toLowerCase() !== u.userPrincipalName?.toLowerCase() ? { mail: u.mail } : {}),
-        // Only the fact the probe uses (guest accounts have no mailbox in this tenant).
+        // Only the facts the probe uses (guest accounts have no mailbox in this tenant; with User.Read.All the
+        // on-premises flag and licence presence classify an unreachable mailbox without a second look-up).
         ...(u.userType && u.userType !== 'Member' ? { userType: u.userType } : {}),
+        // (present whenever it was read — null included — so the probe knows not to look it up again)
+        ...(full ? { onPremisesSyncEnabled: u.onPremisesSyncEnabled ?? null } : {}),
+        ...(full && Array.isArray(u.assignedLicenses) ? { licensed: u.assignedLicenses.length > 0 } : {}),
       });
     }
     pages++;

@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { load } from './load';
 import type { Benchmark, BenchRow } from './types';
 
 function fmt(n: number | undefined): string {
@@ -30,7 +31,9 @@ async function main(): Promise<void> {
     process.stderr.write(`running ${bench} …\n`);
     try {
       const mod = (await import(path.join(__dirname, file))) as { default: Benchmark };
-      for (const row of await mod.default()) rows.push({ ...row, bench });
+      const got = await mod.default();
+      const now = load();
+      for (const row of got) rows.push({ ...row, bench, load: row.load ?? now });
     } catch (err) {
       failed++;
       console.error(
@@ -38,7 +41,17 @@ async function main(): Promise<void> {
       );
     }
   }
-  const header = ['bench', 'measure', 'ours', 'unit', 'baseline', 'ratio', 'target', 'met'];
+  const header = [
+    'bench',
+    'measure',
+    'ours',
+    'unit',
+    'baseline',
+    'ratio',
+    'target',
+    'met',
+    'load (1/5/15 min)',
+  ];
   const table = rows.map((r) => [
     r.bench,
     r.name,
@@ -48,6 +61,7 @@ async function main(): Promise<void> {
     r.ratio ?? '',
     r.target ?? '',
     r.met === undefined ? '' : r.met ? 'yes' : 'NO',
+    (r.load ?? '').replace(/^load /, ''),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));
   const line = (cells: string[]) =>

@@ -18,6 +18,8 @@ export interface BenchRow {
   target?: string;
   met?: boolean;
   note?: string;
+  /** os.loadavg() when the figure was taken (bench/load.ts); the runner fills it in when a bench does not. */
+  load?: string;
 }
 
 export type Benchmark = () => Promise<BenchRow[]>;

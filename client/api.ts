@@ -3,12 +3,8 @@
  * (notFound / rejected / unreachable) so the console can render the right page and the CLI the right exit code.
  */
 import net from 'node:net';
-import {
-  ScheduleNotFoundError,
-  WorkflowNotFoundError,
-  type Client,
-  type ScheduleDescription,
-} from '@temporalio/client';
+import { ScheduleNotFoundError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { HealthLoopInfo } from '../contracts/health-loop';
 import {
   acceptReport,
   acceptConsentCallback,
@@ -66,33 +62,17 @@ export function toBackendError(err: unknown, address: string): unknown {
   return err;
 }
 
-function scheduleInfo(tenantId: string, d: ScheduleDescription): ScheduleInfo {
-  const interval = d.spec.intervals?.[0]?.every;
-  const ms = typeof interval === 'number' ? interval : undefined;
-  const minutes =
-    ms !== undefined
-      ? Math.round(ms / 60_000)
-      : typeof interval === 'string'
-        ? parseIntervalMinutes(interval)
-        : undefined;
+/** The health-check loop (runs inside the tenant's monitor since issue 15) as the CLI/console show it. */
+function scheduleInfo(tenantId: string, d: HealthLoopInfo): ScheduleInfo {
   return {
     scheduleId: healthScheduleId(tenantId),
     tenantId,
-    paused: d.state.paused,
-    ...(d.state.note ? { note: d.state.note } : {}),
-    ...(minutes !== undefined ? { intervalMinutes: minutes } : {}),
-    ...(d.info.nextActionTimes[0] ? { nextRunAt: d.info.nextActionTimes[0].toISOString() } : {}),
-    recentRuns: d.info.recentActions.map((a) => ({
-      at: a.takenAt.toISOString(),
-      workflowId: a.action.workflow.workflowId,
-    })),
+    paused: d.paused,
+    ...(d.note ? { note: d.note } : {}),
+    intervalMinutes: d.intervalMinutes,
+    ...(d.nextRunAt ? { nextRunAt: d.nextRunAt } : {}),
+    recentRuns: d.recentRuns.map((r) => ({ at: r.at, workflowId: d.runsIn })),
   };
-}
-
-function parseIntervalMinutes(s: string): number | undefined {
-  const m = /^(\d+)\s*(minutes?|m|hours?|h)$/.exec(s.trim());
-  if (!m) return undefined;
-  return /^h/.test(m[2]!) ? Number(m[1]) * 60 : Number(m[1]);
 }
 
 /** One quick TCP connect, so "nothing listens there" is reported at once instead of after the gRPC timeout. */

@@ -51,6 +51,7 @@ export {
   describeHealthSchedule,
   pauseHealthSchedule,
   triggerHealthSchedule,
+  type HealthScheduleDescription,
   type HealthScheduleOptions,
 } from '../temporal/schedule';
 import { hashConsentState } from '../contracts/hash';

@@ -74,6 +74,10 @@ export interface SampledUser {
   displayName?: string;
   mail?: string | null;
   userType?: string | null;
+  /** Read while sampling when User.Read.All is granted (true/false/null); undefined: not read. */
+  onPremisesSyncEnabled?: boolean | null;
+  /** Has at least one licence (sampled with User.Read.All from assignedLicenses); undefined: not known. */
+  licensed?: boolean;
 }
 
 export interface SampleUsersResult {
@@ -110,12 +114,17 @@ export interface ProbeCalendarsInput {
   tenant: TenantRef;
   users: SampledUser[];
   options?: {
-    /** Overall concurrent Graph requests. Default 4. */
+    /** $batch requests in flight at once. Default: all (the per-mailbox limiter and the worker's request budget pace them). */
     concurrency?: number;
     /** Retries for throttled or transient failures per request. Default 4. */
     maxRetries?: number;
     /** Also check free/busy via getSchedule. Default true. */
     freeBusy?: boolean;
+    /**
+     * Heartbeat progress (default true). False inside the health check: its probe is a few seconds, nobody
+     * watches a heartbeat timeout, and every heartbeat that reaches the server is a billed action.
+     */
+    heartbeat?: boolean;
   };
 }
 

@@ -60,6 +60,11 @@ export interface HealthResult {
 
 export interface RunHealthCheckInput extends HealthCheckInput {
   checkId: string;
+  /**
+   * Signal the result to the tenant's monitor (default true). The monitor's own check loop passes false: it
+   * handles the returned result itself, so a healthy check costs no signal (contracts/health-loop.ts).
+   */
+  report?: boolean;
 }
 
 export interface UpsertHealthScheduleInput {

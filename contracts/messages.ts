@@ -9,6 +9,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ConsentState, ProbeReason, SampleSource, TenantRef } from './activities';
 import type { HealthResult } from './health';
 import type { TeamsLinks } from './teams';
+import type { HealthLoopState } from './health-loop';
 
 // The ids live in ids.ts (one copy); re-exported so a caller that sends a message also has its target's id.
 export { healthScheduleId, monitorWorkflowId, onboardingWorkflowId, sampleTestWorkflowIdPrefix } from './ids';
@@ -234,7 +235,7 @@ export interface SampleTestTuning {
   chunkSize?: number;
   /** Probe activities in flight at once; default 1 (a crash then re-probes at most one chunk). */
   parallelism?: number;
-  /** Concurrent Graph requests inside one probe activity; default 8. */
+  /** $batch requests in flight inside one probe activity; default: all of them. */
   probeConcurrency?: number;
   /** Heartbeat timeout of a probe activity in seconds; default 30. */
   heartbeatTimeoutSeconds?: number;
@@ -301,6 +302,8 @@ export interface MonitorCarry {
   seenChecks: string[];
   /** Idempotency keys of notifications already delivered (credential warnings etc.). */
   sentKeys: string[];
+  /** The health-check timer loop (contracts/health-loop.ts), when configured. */
+  healthLoop?: HealthLoopState;
 }
 
 /** A health check's result, sent (signal-with-start) to the tenant's monitor. */

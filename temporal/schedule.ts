@@ -1,25 +1,36 @@
 /**
- * The per-tenant health schedule (`health-<tenant>`): starts `healthCheck` every
- * `settings.scheduleIntervalMinutes` (default 6 h), each tenant at its own phase offset within the
- * interval (a hash of the tenant id) plus jitter, so thousands of tenants do not fire at once; overlap
- * SKIP (a check still running when the next is due makes the next one skip); a catch-up window so an
- * outage of the server does not replay a backlog (at most one missed run is made up, if it is recent).
+ * The per-tenant health checks (`health-<tenant>`). Since issue 15 they are a durable timer loop inside the
+ * tenant's monitor workflow (`monitor-<tenant>`, see contracts/health-loop.ts and workflows/health-loop.ts),
+ * not a Temporal Schedule: a Schedule execution alone is billed 3 actions (2 + the workflow start) before the
+ * check does anything, so no Schedule-based check can cost ≤ 3; the loop costs a timer and an activity (2).
+ *
+ * These functions keep the meaning of the former schedule operations, so the CLI's `schedule` commands and
+ * the onboarding's `upsertHealthSchedule` work unchanged: every `intervalMinutes`, each tenant at its own phase
+ * offset within the interval; create-or-update keeps paused/note; trigger runs one now (skipped if one is
+ * running); pause/resume with a note; delete stops the loop. A tenant that still has a legacy Schedule gets it
+ * deleted when its loop is created (migration), so checks never run twice.
  */
 import {
-  ScheduleAlreadyRunning,
   ScheduleNotFoundError,
-  ScheduleOverlapPolicy,
+  WorkflowNotFoundError,
   type Client,
-  type ScheduleDescription,
-  type ScheduleOptionsStartWorkflowAction,
-  type ScheduleSpec,
+  type WorkflowHandle,
 } from '@temporalio/client';
 import type { TenantRef } from '../contracts/activities';
-import type { HealthCheckInput } from '../contracts/health';
-import { DEFAULT_SETTINGS, healthScheduleId, type TenantSettings } from '../contracts/messages';
-import { TENANT_ID } from '../contracts/ids';
-import type { HealthCheckWorkflow } from '../contracts/workflows';
-import { DEFAULT_TASK_QUEUE } from '../contracts/ids';
+import {
+  healthLoopQuery,
+  healthLoopSignal,
+  type HealthLoopCommand,
+  type HealthLoopInfo,
+} from '../contracts/health-loop';
+import {
+  DEFAULT_SETTINGS,
+  healthScheduleId,
+  monitorWorkflowId,
+  type MonitorInput,
+  type TenantSettings,
+} from '../contracts/messages';
+import { DEFAULT_TASK_QUEUE, TENANT_ID } from '../contracts/ids';
 
 export { DEFAULT_TASK_QUEUE };
 
@@ -33,113 +44,88 @@ export interface HealthScheduleOptions {
   paused?: boolean;
 }
 
-/** A stable offset in [0, interval) minutes derived from the tenant id (FNV-1a). */
-export function tenantOffsetMinutes(tenantId: string, intervalMinutes: number): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < tenantId.length; i++) {
-    h ^= tenantId.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h % intervalMinutes;
-}
+export type HealthScheduleDescription = HealthLoopInfo;
 
-export function healthSchedulePolicy(intervalMinutes: number): {
-  spec: ScheduleSpec;
-  catchupWindowMinutes: number;
-  jitterMinutes: number;
-} {
-  const jitterMinutes = Math.max(1, Math.min(30, Math.floor(intervalMinutes / 10)));
+function setCommand(o: HealthScheduleOptions): HealthLoopCommand {
   return {
-    spec: { intervals: [{ every: `${intervalMinutes} minutes` }], jitter: `${jitterMinutes} minutes` },
-    catchupWindowMinutes: Math.max(1, Math.min(60, Math.floor(intervalMinutes / 2))),
-    jitterMinutes,
-  };
-}
-
-function scheduleParts(o: HealthScheduleOptions) {
-  const minutes = o.settings.scheduleIntervalMinutes;
-  const policy = healthSchedulePolicy(minutes);
-  const spec: ScheduleSpec = {
-    ...policy.spec,
-    intervals: [
-      { every: `${minutes} minutes`, offset: `${tenantOffsetMinutes(o.tenant.tenantId, minutes)} minutes` },
-    ],
-  };
-  const input: HealthCheckInput = {
-    tenant: o.tenant,
-    owner: o.settings.owner,
-    consentUrl: o.consentUrl,
-    sampleSize: o.settings.healthSampleSize ?? DEFAULT_SETTINGS.healthSampleSize ?? 10,
-    threshold: o.settings.threshold,
-    ...(o.settings.sampleSource ? { sampleSource: o.settings.sampleSource } : {}),
-    ...(o.publisherMode ? { publisherMode: true } : {}),
-    ...(o.settings.teamsProbe ? { teamsProbe: true } : {}),
-    // Accepted exceptions travel with every scheduled check, so they count neither in its verdict nor as incidents.
-    ...(o.settings.acceptedExceptions ? { accepted: o.settings.acceptedExceptions } : {}),
-    taskQueue: o.taskQueue ?? DEFAULT_TASK_QUEUE,
-  };
-  const action: ScheduleOptionsStartWorkflowAction<HealthCheckWorkflow> = {
-    type: 'startWorkflow',
-    workflowType: 'healthCheck',
-    taskQueue: o.taskQueue ?? DEFAULT_TASK_QUEUE,
-    workflowId: `health-${o.tenant.tenantId}`,
-    args: [input],
-    workflowRunTimeout: '15 minutes',
-    typedSearchAttributes: [{ key: TENANT_ID, value: o.tenant.tenantId }],
-  };
-  return {
-    spec,
-    action,
-    policies: {
-      overlap: ScheduleOverlapPolicy.SKIP,
-      catchupWindow: policy.catchupWindowMinutes * 60_000,
-      pauseOnFailure: false,
+    kind: 'set',
+    intervalMinutes: o.settings.scheduleIntervalMinutes,
+    ...(o.paused !== undefined ? { paused: o.paused } : {}),
+    check: {
+      tenant: o.tenant,
+      owner: o.settings.owner,
+      consentUrl: o.consentUrl,
+      sampleSize: o.settings.healthSampleSize ?? DEFAULT_SETTINGS.healthSampleSize ?? 10,
+      threshold: o.settings.threshold,
+      ...(o.settings.sampleSource ? { sampleSource: o.settings.sampleSource } : {}),
+      ...(o.publisherMode ? { publisherMode: true } : {}),
+      ...(o.settings.teamsProbe ? { teamsProbe: true } : {}),
+      // Accepted exceptions travel with every scheduled check, so they count neither in its verdict nor as incidents.
+      ...(o.settings.acceptedExceptions ? { accepted: o.settings.acceptedExceptions } : {}),
     },
   };
 }
 
-/** Creates the tenant's schedule, or updates spec, action and policies in place (keeping paused/notes). */
+/** Deletes a pre-issue-15 Temporal Schedule of the tenant, if any (true if there was one). */
+async function deleteLegacySchedule(client: Client, tenantId: string): Promise<boolean> {
+  try {
+    await client.schedule.getHandle(healthScheduleId(tenantId)).delete();
+    return true;
+  } catch (err) {
+    if (err instanceof ScheduleNotFoundError) return false;
+    throw err;
+  }
+}
+
+/** Creates the tenant's health-check loop (starting its monitor if needed) or updates it in place. */
 export async function createOrUpdateHealthSchedule(
   client: Client,
   o: HealthScheduleOptions,
 ): Promise<string> {
-  const scheduleId = healthScheduleId(o.tenant.tenantId);
-  const parts = scheduleParts(o);
-  try {
-    await client.schedule.create({
-      scheduleId,
-      ...parts,
-      typedSearchAttributes: [{ key: TENANT_ID, value: o.tenant.tenantId }],
-      state: {
-        paused: o.paused ?? false,
-        note: `health checks of tenant ${o.tenant.tenantId}`,
-      },
-    });
-    return scheduleId;
-  } catch (err) {
-    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-  }
-  await client.schedule.getHandle(scheduleId).update((prev) => ({
-    ...prev,
-    ...parts,
-    state: {
-      paused: prev.state.paused,
-      note: prev.state.note,
-      remainingActions: prev.state.remainingActions,
-    },
-  }));
-  return scheduleId;
+  await client.workflow.signalWithStart('tenantMonitor', {
+    workflowId: monitorWorkflowId(o.tenant.tenantId),
+    taskQueue: o.taskQueue ?? DEFAULT_TASK_QUEUE,
+    args: [{ tenantId: o.tenant.tenantId } satisfies MonitorInput],
+    signal: healthLoopSignal,
+    signalArgs: [setCommand(o)],
+    typedSearchAttributes: [{ key: TENANT_ID, value: o.tenant.tenantId }],
+  });
+  await deleteLegacySchedule(client, o.tenant.tenantId);
+  return healthScheduleId(o.tenant.tenantId);
 }
 
+function monitor(client: Client, tenantId: string): WorkflowHandle {
+  return client.workflow.getHandle(monitorWorkflowId(tenantId));
+}
+
+/** The loop as `schedule show` prints it; null when the tenant has no monitor or its monitor runs no checks. */
 export async function describeHealthSchedule(
   client: Client,
   tenantId: string,
-): Promise<ScheduleDescription | null> {
+): Promise<HealthScheduleDescription | null> {
   try {
-    return await client.schedule.getHandle(healthScheduleId(tenantId)).describe();
+    return await monitor(client, tenantId).query(healthLoopQuery);
   } catch (err) {
-    if (err instanceof ScheduleNotFoundError) return null;
+    if (err instanceof WorkflowNotFoundError) return null;
+    // A closed monitor (e.g. terminated) cannot run checks either.
+    if (err instanceof Error && /workflow.*(closed|completed|terminated)|not found/i.test(err.message))
+      return null;
     throw err;
+  }
+}
+
+async function send(client: Client, tenantId: string, cmd: HealthLoopCommand): Promise<boolean> {
+  if (!(await describeHealthSchedule(client, tenantId))) return false;
+  await monitor(client, tenantId).signal(healthLoopSignal, cmd);
+  return true;
+}
+
+class NoHealthSchedule extends ScheduleNotFoundError {
+  constructor(tenantId: string) {
+    super(
+      `Tenant ${tenantId} has no health schedule (${healthScheduleId(tenantId)}).`,
+      healthScheduleId(tenantId),
+    );
   }
 }
 
@@ -148,22 +134,19 @@ export async function pauseHealthSchedule(
   tenantId: string,
   opts: { paused?: boolean; note?: string } = {},
 ): Promise<void> {
-  const handle = client.schedule.getHandle(healthScheduleId(tenantId));
-  if (opts.paused === false) await handle.unpause(opts.note ?? 'unpaused by together-o365');
-  else await handle.pause(opts.note ?? 'paused by together-o365');
+  const cmd: HealthLoopCommand =
+    opts.paused === false
+      ? { kind: 'resume', note: opts.note ?? 'unpaused by together-o365' }
+      : { kind: 'pause', note: opts.note ?? 'paused by together-o365' };
+  if (!(await send(client, tenantId, cmd))) throw new NoHealthSchedule(tenantId);
 }
 
-/** Runs a health check now (overlap SKIP: nothing happens while one is still running). */
+/** Runs a health check now (overlap SKIP: nothing more happens while one is still running). */
 export async function triggerHealthSchedule(client: Client, tenantId: string): Promise<void> {
-  await client.schedule.getHandle(healthScheduleId(tenantId)).trigger(ScheduleOverlapPolicy.SKIP);
+  if (!(await send(client, tenantId, { kind: 'trigger' }))) throw new NoHealthSchedule(tenantId);
 }
 
 export async function deleteHealthSchedule(client: Client, tenantId: string): Promise<boolean> {
-  try {
-    await client.schedule.getHandle(healthScheduleId(tenantId)).delete();
-    return true;
-  } catch (err) {
-    if (err instanceof ScheduleNotFoundError) return false;
-    throw err;
-  }
+  const legacy = await deleteLegacySchedule(client, tenantId);
+  return (await send(client, tenantId, { kind: 'stop' })) || legacy;
 }

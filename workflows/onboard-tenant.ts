@@ -20,6 +20,7 @@ import {
   continueAsNew,
   executeChild,
   log,
+  patched,
   proxyActivities,
   setHandler,
   sleep,
@@ -83,6 +84,7 @@ function failedCheck(err: unknown, at: string, prev?: ConsentCheckOutcome): Cons
     ...fix,
   };
 }
+import { nextConsentPollSeconds } from './consent-poll';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -505,6 +507,7 @@ export async function onboardTenant(input: OnboardTenantInput): Promise<Onboardi
       .filter((r) => r.at < deadlineMs && !remindersSent.has(r.h))
       .sort((a, b) => a.at - b.at);
     let pollIndex = awaitingCarry?.pollIndex ?? 0;
+    let pollsSinceCallback: number | undefined;
     let nextPollMs = awaitingCarry ? Date.parse(awaitingCarry.nextPollAt) : startMs + pollSeconds[0]! * 1000;
     let consented = false;
     while (!consented) {
@@ -547,6 +550,7 @@ export async function onboardTenant(input: OnboardTenantInput): Promise<Onboardi
       if (callbackPending) {
         callbackPending = false;
         pollIndex = 0;
+        pollsSinceCallback = 0;
         nextPollMs = now;
       }
       while (reminders.length && reminders[0]!.at <= now) {
@@ -580,6 +584,19 @@ export async function onboardTenant(input: OnboardTenantInput): Promise<Onboardi
         pollIndex++;
         let interval = pollSeconds[Math.min(pollIndex, pollSeconds.length - 1)]!;
         if (inGrace) interval = Math.min(interval, GRACE_POLL_CAP_SECONDS);
+        if (pollsSinceCallback !== undefined) {
+          pollsSinceCallback++;
+          // Fast polls right after a callback (issue 15). Behind patched(): histories recorded before poll
+          // their old, longer timers on replay.
+          if (patched('consent-fast-poll-after-callback'))
+            interval = nextConsentPollSeconds({
+              pollsSinceCallback,
+              pollIndex,
+              pollSeconds,
+              inGrace,
+              graceCapSeconds: GRACE_POLL_CAP_SECONDS,
+            });
+        }
         nextPollMs = Date.now() + interval * 1000;
       }
     }

@@ -27,7 +27,8 @@ const { sampleUsers } = proxyActivities<GraphActivities>({
 export const SAMPLE_TEST_DEFAULTS = {
   chunkSize: 100,
   parallelism: 1,
-  probeConcurrency: 8,
+  // undefined: every $batch of the chunk in flight (the probe's default; see activities/config.ts)
+  probeConcurrency: undefined as number | undefined,
   heartbeatTimeoutSeconds: 30,
 } as const;
 

@@ -26,7 +26,9 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { GraphActivities, Notification } from '../contracts/activities';
-import type { HealthResult } from '../contracts/health';
+import type { HealthResult, TemporalActivities } from '../contracts/health';
+import { healthLoopQuery, healthLoopSignal, type HealthLoopState } from '../contracts/health-loop';
+import { afterHealthCheck, applyHealthLoopCommand, healthLoopInfo } from './health-loop';
 import {
   healthResultSignal,
   monitorStateQuery,
@@ -50,6 +52,14 @@ const { notifyOwner } = proxyActivities<GraphActivities>({
     nonRetryableErrorTypes: ['ConfigurationError'],
   },
 });
+
+// The health-check loop's one activity (contracts/health-loop.ts): no heartbeat timeout (it heartbeats nothing).
+const { runHealthCheck } = proxyActivities<TemporalActivities>({
+  startToCloseTimeout: '5 minutes',
+  retry: { maximumAttempts: 3, initialInterval: '30 seconds' },
+});
+/** Continue-as-new after this many loop checks, so a monitor evicted from the worker cache replays a short history. */
+const LOOP_CHECKS_PER_RUN = 24;
 
 export type HealthClass = 'healthy' | 'degraded' | 'failing' | 'inconclusive';
 
@@ -106,8 +116,37 @@ export async function tenantMonitor(input: MonitorInput): Promise<void> {
   const seenChecks = [...(c?.seenChecks ?? [])];
   const sentKeys = [...(c?.sentKeys ?? [])];
   const queue: HealthResult[] = [];
+  let loop: HealthLoopState | undefined = c?.healthLoop;
+  let loopChanged = false;
+  let loopChecksThisRun = 0;
 
   setHandler(monitorStateQuery, () => state);
+  setHandler(healthLoopQuery, () => healthLoopInfo(loop, tenantId));
+  setHandler(healthLoopSignal, (cmd) => {
+    loop = applyHealthLoopCommand(loop, cmd, Date.now(), tenantId);
+    loopChanged = true;
+  });
+  const loopDueMs = () => (loop?.nextRunAt ? Date.parse(loop.nextRunAt) : Infinity);
+
+  /** One health check of the loop: timer (the wait) + this activity = 2 actions when healthy. */
+  async function runLoopCheck(l: HealthLoopState): Promise<void> {
+    const info = workflowInfo();
+    const checkId = `${info.workflowId}/check-${l.runs + 1}`;
+    const at = Date.now();
+    let result: HealthResult | undefined;
+    try {
+      result = await runHealthCheck({ ...l.check, taskQueue: info.taskQueue, checkId, report: false });
+    } catch (err) {
+      log.warn('health check failed after retries; the next one runs on schedule', {
+        tenantId,
+        error: String(err),
+      });
+    }
+    loopChecksThisRun++;
+    // The loop may have changed while the check ran (a trigger meanwhile is skipped, like overlap SKIP).
+    if (loop) loop = afterHealthCheck(loop, at, checkId, tenantId);
+    if (result) await handle(result);
+  }
   setHandler(healthResultSignal, (r) => {
     if (r.tenantId !== tenantId) {
       log.warn('ignored health result for another tenant', { tenantId, got: r.tenantId });
@@ -270,10 +309,13 @@ export async function tenantMonitor(input: MonitorInput): Promise<void> {
   const canSuggested = () => workflowInfo().continueAsNewSuggested;
   for (;;) {
     if (queue.length === 0) {
-      const wake = () => queue.length > 0 || canSuggested();
-      if (nextReminderAt === undefined) await condition(wake);
-      else if (nextReminderAt > Date.now()) await condition(wake, nextReminderAt - Date.now());
+      const wake = () => queue.length > 0 || canSuggested() || loopChanged;
+      // Without a health-check loop this is the old wait exactly (recorded histories replay unchanged).
+      const deadline = Math.min(nextReminderAt ?? Infinity, loopDueMs());
+      if (deadline === Infinity) await condition(wake);
+      else if (deadline > Date.now()) await condition(wake, deadline - Date.now());
     }
+    loopChanged = false;
     while (queue.length) await handle(queue.shift()!);
     if (nextReminderAt !== undefined && Date.now() >= nextReminderAt) {
       if (state.status === 'failing' && state.incident) {
@@ -292,7 +334,9 @@ export async function tenantMonitor(input: MonitorInput): Promise<void> {
         nextReminderAt = undefined;
       }
     }
-    if (canSuggested() && queue.length === 0 && allHandlersFinished()) {
+    if (loop && Date.now() >= loopDueMs()) await runLoopCheck(loop);
+    const loopRunLong = loopChecksThisRun >= LOOP_CHECKS_PER_RUN;
+    if ((canSuggested() || loopRunLong) && queue.length === 0 && allHandlersFinished()) {
       const carried: MonitorCarry = {
         state,
         incidents,
@@ -302,6 +346,7 @@ export async function tenantMonitor(input: MonitorInput): Promise<void> {
         consentUrl,
         seenChecks,
         sentKeys,
+        ...(loop ? { healthLoop: loop } : {}),
       };
       await continueAsNew<typeof tenantMonitor>({ ...input, carried });
     }

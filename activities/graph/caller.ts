@@ -12,6 +12,7 @@ import {
   parseRetryAfter,
   type GraphFailure,
 } from './errors';
+import { workerRequestBudget, type RequestBudget } from './budget';
 import type { KeyedLimiter } from './limiter';
 
 export const BATCH_LIMIT = 20;
@@ -31,6 +32,8 @@ export interface CallerOptions {
   random?: () => number;
   /** Prefix of limiter keys (the tenant id: mailboxes are per tenant). */
   keyPrefix?: string;
+  /** App-wide request budget (default: the worker-wide one, see budget.ts). */
+  budget?: RequestBudget;
 }
 
 export type CallResult<T> =
@@ -83,6 +86,10 @@ export class GraphCaller {
     this.random = opts.random ?? Math.random;
   }
 
+  private get budget(): RequestBudget {
+    return this.opts.budget ?? workerRequestBudget();
+  }
+
   private keys(mailboxes: string[]): string[] {
     const p = this.opts.keyPrefix;
     return p ? mailboxes.map((m) => `${p}|${m}`) : mailboxes;
@@ -125,6 +132,7 @@ export class GraphCaller {
   async call<T>(spec: RequestSpec): Promise<CallResult<T>> {
     for (let attempt = 0; ; attempt++) {
       try {
+        await this.budget.take(1);
         const value = await this.opts.limiter.run(this.keys(spec.mailboxes ?? []), () => this.send<T>(spec));
         return { ok: true, status: 200, value };
       } catch (err) {
@@ -166,6 +174,8 @@ export class GraphCaller {
       const mailboxes = this.keys(pending.flatMap((i) => i.mailboxes ?? []));
       let responses: { id: string; status: number; headers?: Record<string, string>; body?: unknown }[];
       try {
+        // Graph evaluates each item of a batch against its limits (json-batching): one token per item.
+        await this.budget.take(pending.length);
         const res = await this.opts.limiter.run(mailboxes, () =>
           this.send<{ responses?: typeof responses }>({ method: 'POST', url: '/$batch', body }),
         );

@@ -1,10 +1,11 @@
 /**
  * Per-mailbox concurrency limiter. Exchange Online allows four concurrent requests per app and mailbox
  * (graph.md §4.2); going over earns 429 MailboxConcurrency. Every Graph request that touches a mailbox takes a
- * slot for that mailbox first (a $batch takes one per distinct mailbox among its items), so no mailbox ever has
- * more than `perKey` requests in flight from this worker, whatever the overall concurrency.
+ * slot for that mailbox first (a $batch takes one per item touching it: a batch with a mailbox's read and a
+ * getSchedule routed through that mailbox takes two), so no mailbox ever has more than `perKey` requests in flight
+ * from this worker, whatever the overall concurrency.
  *
- * Keys are acquired in sorted order, so requests holding several keys cannot deadlock.
+ * Keys are acquired in sorted order and a key's slots all at once, so requests holding several cannot deadlock.
  */
 export class KeyedLimiter {
   private readonly active = new Map<string, number>();
@@ -20,12 +21,12 @@ export class KeyedLimiter {
     return this.active.get(norm(key)) ?? 0;
   }
 
-  private async acquireOne(key: string): Promise<void> {
+  private async acquire(key: string, slots: number): Promise<void> {
     for (;;) {
       const n = this.active.get(key) ?? 0;
-      if (n < this.perKey) {
-        this.active.set(key, n + 1);
-        if ((this.peak.get(key) ?? 0) < n + 1) this.peak.set(key, n + 1);
+      if (n + slots <= this.perKey) {
+        this.active.set(key, n + slots);
+        if ((this.peak.get(key) ?? 0) < n + slots) this.peak.set(key, n + slots);
         return;
       }
       await new Promise<void>((resolve) => {
@@ -36,28 +37,30 @@ export class KeyedLimiter {
     }
   }
 
-  private releaseOne(key: string): void {
-    const n = (this.active.get(key) ?? 1) - 1;
+  private release(key: string, slots: number): void {
+    const n = (this.active.get(key) ?? slots) - slots;
     if (n <= 0) this.active.delete(key);
     else this.active.set(key, n);
+    // Wake every waiter of the key: each re-checks whether its slot count fits now.
     const q = this.waiters.get(key);
-    const next = q?.shift();
-    if (q && q.length === 0) this.waiters.delete(key);
-    next?.();
+    this.waiters.delete(key);
+    for (const w of q ?? []) w();
   }
 
-  /** Run `fn` holding one slot for each distinct key. */
+  /** Run `fn` holding one slot per occurrence of each key (capped at `perKey`). */
   async run<T>(keys: Iterable<string>, fn: () => Promise<T>): Promise<T> {
-    const sorted = [...new Set([...keys].map(norm))].sort();
+    const counts = new Map<string, number>();
+    for (const k of keys) counts.set(norm(k), Math.min(this.perKey, (counts.get(norm(k)) ?? 0) + 1));
+    const sorted = [...counts.keys()].sort();
     const held: string[] = [];
     try {
       for (const k of sorted) {
-        await this.acquireOne(k);
+        await this.acquire(k, counts.get(k)!);
         held.push(k);
       }
       return await fn();
     } finally {
-      for (const k of held.reverse()) this.releaseOne(k);
+      for (const k of held.reverse()) this.release(k, counts.get(k)!);
     }
   }
 }

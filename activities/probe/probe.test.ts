@@ -21,14 +21,28 @@ const users: SampledUser[] = Array.from({ length: 45 }, (_, i) => ({
   mail: `user${i}@contoso.onmicrosoft.com`,
 }));
 
+const scheduleAnswer = (schedules: string[]) => ({
+  value: schedules.map((s) =>
+    s === 'user9@contoso.onmicrosoft.com'
+      ? { scheduleId: s, error: { responseCode: '5009' } }
+      : { scheduleId: s, availabilityView: '0' },
+  ),
+});
+
 /** u3 guest (404 MailboxNotEnabled), u5 outside scope (403 ErrorAccessDenied), u7 missing, the rest ok. */
 const tenantBehaviour: FakeHandler = ({ url, body }) => {
   if (url === '/$batch') {
-    const reqs = (body as { requests: { id: string; url: string }[] }).requests;
+    const reqs = (body as { requests: { id: string; url: string; body?: unknown }[] }).requests;
     return {
       status: 200,
       body: {
         responses: reqs.map((r) => {
+          if (r.url.endsWith('/calendar/getSchedule'))
+            return {
+              id: r.id,
+              status: 200,
+              body: scheduleAnswer((r.body as { schedules: string[] }).schedules),
+            };
           const user = decodeURIComponent(/\/users\/([^/?]+)/.exec(r.url)![1]!);
           const err = (status: number, code: string) => ({
             id: r.id,
@@ -44,17 +58,7 @@ const tenantBehaviour: FakeHandler = ({ url, body }) => {
     };
   }
   if (url.endsWith('/calendar/getSchedule')) {
-    const schedules = (body as { schedules: string[] }).schedules;
-    return {
-      status: 200,
-      body: {
-        value: schedules.map((s) =>
-          s === 'user9@contoso.onmicrosoft.com'
-            ? { scheduleId: s, error: { responseCode: '5009' } }
-            : { scheduleId: s, availabilityView: '0' },
-        ),
-      },
-    };
+    return { status: 200, body: scheduleAnswer((body as { schedules: string[] }).schedules) };
   }
   return { status: 404, body: { error: { code: 'NotFound' } } };
 };
@@ -74,7 +78,7 @@ function deps(handler: FakeHandler, roles = ['Calendars.ReadWrite', 'User.ReadBa
 }
 
 describe('probeCalendars (fake Graph)', () => {
-  it('batches 20 per $batch, classifies each user, checks free/busy, selects only id,start,end', async () => {
+  it('packs 19 reads + the chunk’s getSchedule per $batch, classifies each user, checks free/busy, selects only id,start,end', async () => {
     const { d, client } = deps(tenantBehaviour);
     const r = await probeCalendars(d, { tenant: { tenantId: TENANT }, users });
     const by = new Map(r.results.map((x) => [x.userId, x]));
@@ -91,16 +95,20 @@ describe('probeCalendars (fake Graph)', () => {
     expect(by.get('u9')).toMatchObject({ reason: 'ok', freeBusy: 'error', freeBusyCode: '5009' });
     const batches = client.calls.filter((c) => c.url === '/$batch');
     expect(batches).toHaveLength(3);
-    const itemUrls = batches.flatMap((b) =>
-      (b.body as { requests: { url: string }[] }).requests.map((q) => q.url),
+    const items = batches.flatMap(
+      (b) => (b.body as { requests: { url: string; body?: unknown }[] }).requests,
     );
-    expect(itemUrls).toHaveLength(45);
-    for (const u of itemUrls) expect(u).toMatch(/\/calendar\/events\?\$top=1&\$select=id,start,end$/);
-    const schedules = client.calls.filter((c) => c.url.endsWith('getSchedule'));
-    expect(schedules).toHaveLength(3);
-    for (const s of schedules)
-      expect((s.body as { schedules: string[] }).schedules.length).toBeLessThanOrEqual(20);
-    expect(r.graphRequests).toBe(6);
+    expect(items.length).toBeLessThanOrEqual(3 * 20);
+    const reads = items.filter((q) => !q.url.endsWith('/calendar/getSchedule'));
+    expect(reads).toHaveLength(45);
+    for (const q of reads) expect(q.url).toMatch(/\/calendar\/events\?\$top=1&\$select=id,start,end$/);
+    const packed = items.filter((q) => q.url.endsWith('/calendar/getSchedule'));
+    expect(packed).toHaveLength(3);
+    for (const q of packed)
+      expect((q.body as { schedules: string[] }).schedules.length).toBeLessThanOrEqual(20);
+    // every chunk's first mailbox was readable: no separate getSchedule request, 3 requests for 45 users
+    expect(client.calls.filter((c) => c.url.endsWith('getSchedule'))).toHaveLength(0);
+    expect(r.graphRequests).toBe(3);
   });
 
   it('without any calendar access a mailbox 403 stays accessDenied', async () => {
@@ -171,7 +179,8 @@ describe('probeCalendars (fake Graph)', () => {
   it('ignores heartbeat details of another input', async () => {
     const { d, client } = deps(tenantBehaviour);
     const stale: ProbeHeartbeat = {
-      v: 2,
+      v: 3,
+      chunkSize: 20,
       fingerprint: 'other',
       total: 1,
       done: { '0': [] },

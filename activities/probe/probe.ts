@@ -12,7 +12,13 @@ import type {
   SampledUser,
   UserProbeResult,
 } from '../../contracts/activities';
-import { BATCH_LIMIT, type BatchItemSpec, type CallerOptions } from '../graph/caller';
+import {
+  BATCH_LIMIT,
+  type BatchItemSpec,
+  type CallerOptions,
+  type CallResult,
+  type RequestSpec,
+} from '../graph/caller';
 import { tokenRoles } from '../graph/client';
 import type { KeyedLimiter } from '../graph/limiter';
 import { currentContext, graphCallerFor, heartbeat, heartbeatDetails, type ActivityDeps } from '../runtime';
@@ -44,7 +50,10 @@ type StoredResult = Omit<UserProbeResult, 'userPrincipalName'> & { denied?: 'mai
 type CompactResult = 0 | 1 | Omit<StoredResult, 'userId'>;
 
 export interface ProbeHeartbeat {
-  v: 2;
+  /** 3: chunks of 19 users when free/busy rides in the read batch (2: always 20). */
+  v: 3;
+  /** Users per chunk (details from an attempt that chunked differently are ignored). */
+  chunkSize: number;
   /** Hash of the (deduplicated) user ids: details from another input are ignored. */
   fingerprint: string;
   total: number;
@@ -72,6 +81,27 @@ export function expandChunk(chunk: SampledUser[], stored: CompactResult[]): Stor
     if (s === undefined) return { userId: u.id, reason: 'error', code: 'MissingResult' };
     return { userId: u.id, ...s };
   });
+}
+
+type Schedules = { value?: { scheduleId?: string; error?: { responseCode?: string } }[] };
+const FREE_BUSY_ID = 'fb';
+const address = (u: SampledUser): string => (u.mail || u.userPrincipalName)!;
+
+/** getSchedule for the next 24 h of up to 20 addresses, routed through mailbox `via` (graph.md §3.1). */
+function scheduleRequest(via: string, schedules: string[]): RequestSpec & { method: 'POST' } {
+  const start = new Date();
+  const end = new Date(start.getTime() + 24 * 3600_000);
+  return {
+    method: 'POST',
+    url: `/users/${encodeURIComponent(via)}/calendar/getSchedule`,
+    mailboxes: [via],
+    body: {
+      schedules,
+      startTime: { dateTime: start.toISOString().slice(0, 19), timeZone: 'UTC' },
+      endTime: { dateTime: end.toISOString().slice(0, 19), timeZone: 'UTC' },
+      availabilityViewInterval: 60,
+    },
+  };
 }
 
 export interface ProbeOverrides {
@@ -108,9 +138,12 @@ export async function probeCalendars(
   overrides: ProbeOverrides = {},
 ): Promise<ProbeCalendarsResult> {
   const cfg = deps.config.probe;
-  const concurrency = Math.max(1, Math.min(64, input.options?.concurrency ?? cfg.concurrency));
+  // Default: every batch in flight. The per-mailbox limiter and the worker-wide request budget are the brakes.
+  const requested = input.options?.concurrency ?? cfg.concurrency;
+  const concurrency = requested === undefined ? Infinity : Math.max(1, Math.min(1000, requested));
   const maxRetries = Math.max(0, Math.min(10, input.options?.maxRetries ?? cfg.maxRetries));
   const freeBusy = input.options?.freeBusy ?? true;
+  const heartbeats = input.options?.heartbeat ?? true;
   const graph = deps.clients!.forTenant(input.tenant);
   const roles = tokenRoles(await graph.token()); // typed failure if no token (consent missing, unknown tenant…)
   const calendarRoleGranted = hasCalendarRole(roles);
@@ -119,13 +152,22 @@ export async function probeCalendars(
   const users = dedupe(input.users);
   const fp = fingerprint(users);
   const chunks: SampledUser[][] = [];
-  for (let i = 0; i < users.length; i += BATCH_LIMIT) chunks.push(users.slice(i, i + BATCH_LIMIT));
+  // With free/busy, each $batch carries 19 reads + the chunk's getSchedule (one request per 19 users, not two).
+  const chunkSize = freeBusy ? BATCH_LIMIT - 1 : BATCH_LIMIT;
+  for (let i = 0; i < users.length; i += chunkSize) chunks.push(users.slice(i, i + chunkSize));
 
   const prior = heartbeatDetails<ProbeHeartbeat>();
   const resumed =
-    prior && prior.v === 2 && prior.fingerprint === fp && prior.total === users.length ? prior : undefined;
+    prior &&
+    prior.v === 3 &&
+    prior.chunkSize === chunkSize &&
+    prior.fingerprint === fp &&
+    prior.total === users.length
+      ? prior
+      : undefined;
   const state: ProbeHeartbeat = {
-    v: 2,
+    v: 3,
+    chunkSize,
     fingerprint: fp,
     total: users.length,
     done: { ...(resumed?.done ?? {}) },
@@ -155,9 +197,10 @@ export async function probeCalendars(
   const beat = () => {
     state.graphRequests = base.requests + caller.requests;
     state.throttledRetries = base.throttled + caller.throttledRetries;
-    heartbeat(state);
+    if (heartbeats) heartbeat(state);
   };
 
+  let licencesSelectable = true;
   const probeChunk = async (chunk: SampledUser[]): Promise<StoredResult[]> => {
     const items: BatchItemSpec[] = chunk.map((u, i) => ({
       id: String(i + 1),
@@ -165,6 +208,12 @@ export async function probeCalendars(
       url: readCheckUrl(u.id),
       mailboxes: [u.id],
     }));
+    // Free/busy rides in the same $batch, routed through the chunk's first addressable mailbox (its answer is
+    // per schedule, so unreadable users' entries are simply ignored); only if that route fails does a second
+    // getSchedule go through a mailbox the reads proved readable.
+    const addressed = chunk.filter((u) => u.mail || u.userPrincipalName);
+    if (freeBusy && addressed.length > 0)
+      items.push({ ...scheduleRequest(addressed[0]!.id, addressed.map(address)), id: FREE_BUSY_ID });
     const read = await caller.batch(items);
     const results: StoredResult[] = chunk.map((u, i) => {
       const r = read.get(String(i + 1));
@@ -181,101 +230,112 @@ export async function probeCalendars(
       };
     });
 
-    // Refine mailboxUnavailable with what the granted permissions can read.
-    const unavailable = results
-      .map((r, i) => ({ r, u: chunk[i]! }))
-      .filter(({ r }) => r.reason === 'mailboxUnavailable');
-    for (const { r, u } of unavailable) {
-      const d = refineMailboxUnavailable({ userPrincipalName: u.userPrincipalName, userType: u.userType });
-      r.detail = d;
-    }
-    const toLookUp = unavailable.filter(({ r }) => r.detail === 'unknown');
-    if (fullProfile && toLookUp.length > 0) {
-      const lookUp = (select: string) =>
-        caller.batch(
-          toLookUp.map(({ u }, i) => ({
-            id: String(i + 1),
-            method: 'GET' as const,
-            url: `/users/${encodeURIComponent(u.id)}?$select=${select}`,
-          })),
-        );
-      let facts = await lookUp(REFINE_SELECT);
-      let withLicences = true;
-      if ([...facts.values()].some((f) => !f.ok && f.failure.status === 400)) {
-        // A directory that cannot select assignedLicenses: fall back to the rest (see refineMailboxUnavailable).
-        facts = await lookUp(REFINE_SELECT_NO_LICENCES);
-        withLicences = false;
-      }
-      toLookUp.forEach(({ r, u }, i) => {
-        const f = facts.get(String(i + 1));
-        if (!f?.ok) return;
-        const d = f.value as DirectoryFacts;
-        r.detail = refineMailboxUnavailable({ ...d, userPrincipalName: u.userPrincipalName });
-        // Without licence data, a cloud-only member with no reachable mailbox is most likely unlicensed.
+    // Refine mailboxUnavailable with what the granted permissions can read (concurrently with free/busy).
+    const refine = async (): Promise<void> => {
+      const unavailable = results
+        .map((r, i) => ({ r, u: chunk[i]! }))
+        .filter(({ r }) => r.reason === 'mailboxUnavailable');
+      for (const { r, u } of unavailable) {
+        r.detail = refineMailboxUnavailable({
+          userPrincipalName: u.userPrincipalName,
+          userType: u.userType,
+          onPremisesSyncEnabled: u.onPremisesSyncEnabled,
+          ...(u.licensed !== undefined ? { assignedLicenses: u.licensed ? [true] : [] } : {}),
+        });
+        // Same rule as a look-up without licence data (below).
         if (
-          !withLicences &&
+          u.onPremisesSyncEnabled !== undefined &&
+          u.licensed === undefined &&
           r.detail === 'unknown' &&
-          d.userType === 'Member' &&
-          d.onPremisesSyncEnabled !== true
+          u.userType === 'Member' &&
+          u.onPremisesSyncEnabled !== true
         )
           r.detail = 'unlicensed';
-      });
-    }
-
-    // Free/busy for the readable ones, routed through a readable mailbox of the chunk.
-    for (const r of results) r.freeBusy = 'skipped';
-    if (freeBusy) {
-      const readable = chunk
-        .filter((_, i) => results[i]!.reason === 'ok')
-        .filter((u) => u.mail || u.userPrincipalName);
-      if (readable.length > 0) {
-        const route = readable[0]!;
-        const start = new Date();
-        const end = new Date(start.getTime() + 24 * 3600_000);
-        const res = await caller.call<{
-          value?: { scheduleId?: string; error?: { responseCode?: string } }[];
-        }>({
-          method: 'POST',
-          url: `/users/${encodeURIComponent(route.id)}/calendar/getSchedule`,
-          mailboxes: [route.id],
-          body: {
-            schedules: readable.map((u) => u.mail || u.userPrincipalName),
-            startTime: { dateTime: start.toISOString().slice(0, 19), timeZone: 'UTC' },
-            endTime: { dateTime: end.toISOString().slice(0, 19), timeZone: 'UTC' },
-            availabilityViewInterval: 60,
-          },
+      }
+      // Sampling with User.Read.All already read these facts (onPremisesSyncEnabled is then true/false/null):
+      // look up only users sampled without them — no extra requests per chunk (issue 15).
+      const toLookUp = unavailable.filter(
+        ({ r, u }) => r.detail === 'unknown' && u.onPremisesSyncEnabled === undefined,
+      );
+      if (fullProfile && toLookUp.length > 0) {
+        const lookUp = (select: string) =>
+          caller.batch(
+            toLookUp.map(({ u }, i) => ({
+              id: String(i + 1),
+              method: 'GET' as const,
+              url: `/users/${encodeURIComponent(u.id)}?$select=${select}`,
+            })),
+          );
+        let withLicences = licencesSelectable;
+        let facts = await lookUp(withLicences ? REFINE_SELECT : REFINE_SELECT_NO_LICENCES);
+        if (withLicences && [...facts.values()].some((f) => !f.ok && f.failure.status === 400)) {
+          // A directory that cannot select assignedLicenses: fall back to the rest (see refineMailboxUnavailable),
+          // and remember it for the other chunks (one wasted request per probe, not one per chunk — issue 15).
+          licencesSelectable = false;
+          facts = await lookUp(REFINE_SELECT_NO_LICENCES);
+          withLicences = false;
+        }
+        toLookUp.forEach(({ r, u }, i) => {
+          const f = facts.get(String(i + 1));
+          if (!f?.ok) return;
+          const d = f.value as DirectoryFacts;
+          r.detail = refineMailboxUnavailable({ ...d, userPrincipalName: u.userPrincipalName });
+          // Without licence data, a cloud-only member with no reachable mailbox is most likely unlicensed.
+          if (
+            !withLicences &&
+            r.detail === 'unknown' &&
+            d.userType === 'Member' &&
+            d.onPremisesSyncEnabled !== true
+          )
+            r.detail = 'unlicensed';
         });
-        const byAddress = new Map<string, { error?: { responseCode?: string } }>();
-        if (res.ok)
-          for (const s of res.value?.value ?? [])
-            if (s.scheduleId) byAddress.set(s.scheduleId.toLowerCase(), s);
-        for (const u of readable) {
-          const r = results[chunk.indexOf(u)]!;
-          if (!res.ok) {
-            r.freeBusy = 'error';
-            r.freeBusyCode = res.failure.code ?? String(res.failure.status);
-            continue;
-          }
-          const s = byAddress.get((u.mail || u.userPrincipalName)!.toLowerCase());
-          if (!s) {
-            r.freeBusy = 'error';
-            r.freeBusyCode = 'MissingSchedule';
-          } else if (s.error) {
-            r.freeBusy = 'error';
-            r.freeBusyCode = s.error.responseCode ?? 'error';
-          } else {
-            r.freeBusy = 'ok';
+      }
+    };
+
+    // Free/busy for the readable ones: from the packed getSchedule, or one more routed through a readable mailbox.
+    const freeBusyOf = async (): Promise<void> => {
+      for (const r of results) r.freeBusy = 'skipped';
+      if (freeBusy) {
+        const readable = chunk
+          .filter((_, i) => results[i]!.reason === 'ok')
+          .filter((u) => u.mail || u.userPrincipalName);
+        if (readable.length > 0) {
+          let res = read.get(FREE_BUSY_ID) as CallResult<Schedules> | undefined;
+          if (!res?.ok)
+            res = await caller.call<Schedules>(scheduleRequest(readable[0]!.id, readable.map(address)));
+          const byAddress = new Map<string, { error?: { responseCode?: string } }>();
+          if (res.ok)
+            for (const s of res.value?.value ?? [])
+              if (s.scheduleId) byAddress.set(s.scheduleId.toLowerCase(), s);
+          for (const u of readable) {
+            const r = results[chunk.indexOf(u)]!;
+            if (!res.ok) {
+              r.freeBusy = 'error';
+              r.freeBusyCode = res.failure.code ?? String(res.failure.status);
+              continue;
+            }
+            const s = byAddress.get((u.mail || u.userPrincipalName)!.toLowerCase());
+            if (!s) {
+              r.freeBusy = 'error';
+              r.freeBusyCode = 'MissingSchedule';
+            } else if (s.error) {
+              r.freeBusy = 'error';
+              r.freeBusyCode = s.error.responseCode ?? 'error';
+            } else {
+              r.freeBusy = 'ok';
+            }
           }
         }
       }
-    }
+    };
+    await Promise.all([refine(), freeBusyOf()]);
     return results;
   };
 
   const limit = pLimit(concurrency);
   beat();
   // Keep heartbeating while requests or Retry-After waits are in flight (Temporal throttles what it sends).
-  const ticker = currentContext() ? setInterval(beat, 5_000) : undefined;
+  const ticker = currentContext() && heartbeats ? setInterval(beat, 5_000) : undefined;
   ticker?.unref();
   try {
     await Promise.all(

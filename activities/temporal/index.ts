@@ -175,7 +175,12 @@ export function createTemporalActivities(deps: TemporalActivityDeps): TemporalAc
           seed: input.checkId,
         });
         graphRequests += sample.graphRequests;
-        const probe = await deps.graph.probeCalendars({ tenant: input.tenant, users: sample.users });
+        // No heartbeats: a health check's probe is short and each heartbeat reaching the server is billed.
+        const probe = await deps.graph.probeCalendars({
+          tenant: input.tenant,
+          users: sample.users,
+          options: { heartbeat: false },
+        });
         graphRequests += probe.graphRequests;
         if (input.teamsProbe) teams = await healthTeamsLinks(deps.graph, input.tenant, probe.results);
         report = buildReport({
@@ -213,7 +218,8 @@ export function createTemporalActivities(deps: TemporalActivityDeps): TemporalAc
         );
       }
     }
-    await reportToMonitor({ result, taskQueue: input.taskQueue });
+    // The monitor's own check loop handles the returned result: no signal (contracts/health-loop.ts).
+    if (input.report !== false) await reportToMonitor({ result, taskQueue: input.taskQueue });
     return result;
   }
 

@@ -24,14 +24,12 @@ import { Worker } from '@temporalio/worker';
 import { createEmulatorWorker } from '../integration/workflows/emulator-helpers';
 import {
   deliverConsentCallback,
-  describeHealthSchedule,
   getMonitorState,
   getOnboardingStatus,
   hashConsentState,
   registerConsentState,
   retest,
   startOnboarding,
-  triggerHealthSchedule,
   updateSettings,
 } from '../../client';
 import { healthResultSignal, monitorWorkflowId, onboardingWorkflowId } from '../../contracts/messages';
@@ -107,16 +105,25 @@ async function devServerScenario(): Promise<void> {
       await updateSettings(client, tenantId, { healthSampleSize: 5 });
       await retest(client, tenantId);
 
+      // Health checks run as a loop in the monitor since issue 15; the healthCheck workflow (still used for
+      // one-off checks and the benchmark) is recorded by starting it directly.
       const runHealth = async (n: number) => {
-        await triggerHealthSchedule(client, tenantId);
-        const wfId = await eventually(async () => {
-          const d = await describeHealthSchedule(client, tenantId);
-          return d && d.info.recentActions.length >= n
-            ? d.info.recentActions.at(-1)!.action.workflow.workflowId
-            : undefined;
-        }, 'a scheduled run');
-        await client.workflow.getHandle(wfId).result();
-        return client.workflow.getHandle(wfId);
+        const handle = await client.workflow.start('healthCheck', {
+          taskQueue,
+          workflowId: `health-${tenantId}-record-${n}`,
+          args: [
+            {
+              tenant: { tenantId },
+              owner: 'it-owner@contoso.onmicrosoft.com',
+              consentUrl: 'https://consent.test',
+              sampleSize: 5,
+              threshold: 0.9,
+              taskQueue,
+            },
+          ],
+        });
+        await handle.result();
+        return handle;
       };
       await save('health-check-healthy', await runHealth(1));
       await emu.control.revokeConsent({ tenantId, appId: ids.TOGETHER_APP.appId });

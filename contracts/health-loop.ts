@@ -1,0 +1,55 @@
+/**
+ * Health checks as a durable timer loop inside the tenant's monitor (issue 15): the monitor waits on one timer
+ * and runs one activity per check, so a healthy check costs 2 Temporal Cloud actions (timer + activity; no
+ * heartbeat, no signal) instead of 6 through a Schedule (2 schedule + 1 workflow start + activity + heartbeat +
+ * signal). See docs/workflows.md "Health checks" for why not a Schedule.
+ *
+ * The loop keeps the meaning of the CLI's `schedule` commands: its name is still `health-<tenant>`
+ * (healthScheduleId), it has an interval, can be paused with a note, triggered now, and deleted.
+ */
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { HealthCheckInput } from './health';
+
+/** What one check runs (the old schedule's action args). */
+export type HealthLoopCheck = Omit<HealthCheckInput, 'taskQueue'>;
+
+export type HealthLoopCommand =
+  /** Create or update: interval and what to check (keeps paused/note, like a schedule update). */
+  | { kind: 'set'; intervalMinutes: number; check: HealthLoopCheck; paused?: boolean }
+  | { kind: 'pause'; note?: string }
+  | { kind: 'resume'; note?: string }
+  /** Run one check now (skipped if one is running: overlap SKIP). */
+  | { kind: 'trigger' }
+  /** Delete: no more checks until the next `set`. */
+  | { kind: 'stop' };
+
+/** The loop's state, carried across continue-as-new. */
+export interface HealthLoopState {
+  intervalMinutes: number;
+  check: HealthLoopCheck;
+  paused: boolean;
+  note?: string;
+  /** When the next check is due (ISO); absent while paused. */
+  nextRunAt?: string;
+  /** Checks run by this loop so far (makes check ids unique). */
+  runs: number;
+  recentRuns: { at: string; checkId: string }[];
+}
+
+/** What `schedule show` prints. */
+export interface HealthLoopInfo {
+  /** The loop's name (the former schedule id): `health-<tenant>`. */
+  scheduleId: string;
+  /** The workflow that runs it: `monitor-<tenant>`. */
+  runsIn: string;
+  tenantId: string;
+  intervalMinutes: number;
+  paused: boolean;
+  note?: string;
+  nextRunAt?: string;
+  recentRuns: { at: string; checkId: string }[];
+}
+
+export const healthLoopSignal = defineSignal<[HealthLoopCommand]>('healthChecks');
+/** null when the tenant's monitor runs no health checks (never set, or stopped). */
+export const healthLoopQuery = defineQuery<HealthLoopInfo | null>('healthChecks');

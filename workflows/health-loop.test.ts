@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import type { HealthLoopState } from '../contracts/health-loop';
+import {
+  afterHealthCheck,
+  applyHealthLoopCommand,
+  healthLoopInfo,
+  nextRunAfter,
+  tenantPhaseMinutes,
+} from './health-loop';
+
+const T = '7e5a0000-0000-4000-8000-000000000001';
+const check = {
+  tenant: { tenantId: T },
+  owner: 'o@x.test',
+  consentUrl: 'https://c.test',
+  sampleSize: 10,
+  threshold: 0.9,
+};
+const MIN = 60_000;
+const t0 = Date.parse('2026-11-30T10:07:30Z');
+
+describe('health-check loop rules (the monitor’s timer loop)', () => {
+  it('puts each tenant on its own phase within the interval, strictly in the future', () => {
+    const next = nextRunAfter(t0, 60, T);
+    expect(next).toBeGreaterThan(t0);
+    expect(next - t0).toBeLessThanOrEqual(60 * MIN);
+    expect((next / MIN) % 60).toBe(tenantPhaseMinutes(T, 60));
+    expect(nextRunAfter(next, 60, T)).toBe(next + 60 * MIN); // a check at its due time → one interval later
+  });
+
+  it('spreads 10,000 tenants over the interval (no minute gets more than 3× its share)', () => {
+    const perMinute = new Array(60).fill(0);
+    for (let i = 0; i < 10_000; i++)
+      perMinute[tenantPhaseMinutes(`7e5a0000-0000-4000-8000-${i.toString(16).padStart(12, '0')}`, 60)]++;
+    expect(Math.max(...perMinute)).toBeLessThan((10_000 / 60) * 3);
+  });
+
+  it('set → pause (with note, no due time) → resume → trigger (due now) → stop', () => {
+    let l = applyHealthLoopCommand(undefined, { kind: 'set', intervalMinutes: 60, check }, t0, T)!;
+    expect(l).toMatchObject({ intervalMinutes: 60, paused: false, runs: 0 });
+    expect(Date.parse(l.nextRunAt!)).toBe(nextRunAfter(t0, 60, T));
+    l = applyHealthLoopCommand(l, { kind: 'pause', note: 'maintenance' }, t0, T)!;
+    expect(l).toMatchObject({ paused: true, note: 'maintenance' });
+    expect(l.nextRunAt).toBeUndefined();
+    // an update of the settings keeps the pause (like a schedule update keeps its state)
+    l = applyHealthLoopCommand(l, { kind: 'set', intervalMinutes: 120, check }, t0, T)!;
+    expect(l).toMatchObject({ paused: true, intervalMinutes: 120 });
+    l = applyHealthLoopCommand(l, { kind: 'resume' }, t0, T)!;
+    expect(Date.parse(l.nextRunAt!)).toBe(nextRunAfter(t0, 120, T));
+    l = applyHealthLoopCommand(l, { kind: 'trigger' }, t0 + 1000, T)!;
+    expect(Date.parse(l.nextRunAt!)).toBe(t0 + 1000);
+    expect(applyHealthLoopCommand(l, { kind: 'stop' }, t0, T)).toBeUndefined();
+    expect(applyHealthLoopCommand(undefined, { kind: 'pause' }, t0, T)).toBeUndefined();
+  });
+
+  it('after a check: counts it, keeps the last 10 runs, and is due again on the grid (a trigger meanwhile is skipped)', () => {
+    let l: HealthLoopState = applyHealthLoopCommand(
+      undefined,
+      { kind: 'set', intervalMinutes: 60, check },
+      t0,
+      T,
+    )!;
+    for (let i = 1; i <= 12; i++) l = afterHealthCheck(l, t0 + i * 60 * MIN, `c${i}`, T);
+    expect(l.runs).toBe(12);
+    expect(l.recentRuns.map((r) => r.checkId)).toEqual([
+      'c3',
+      'c4',
+      'c5',
+      'c6',
+      'c7',
+      'c8',
+      'c9',
+      'c10',
+      'c11',
+      'c12',
+    ]);
+    expect(Date.parse(l.nextRunAt!)).toBe(nextRunAfter(t0 + 12 * 60 * MIN, 60, T));
+    expect(healthLoopInfo(l, T)).toMatchObject({
+      scheduleId: `health-${T}`,
+      runsIn: `monitor-${T}`,
+      intervalMinutes: 60,
+    });
+    expect(healthLoopInfo(undefined, T)).toBeNull();
+  });
+});

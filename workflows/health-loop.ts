@@ -1,0 +1,102 @@
+/**
+ * The health-check loop's rules (pure, deterministic; used by tenant-monitor.ts, unit-tested in
+ * health-loop.test.ts). The tenant's monitor waits on one timer until `nextRunAt`, runs `runHealthCheck`
+ * (report: false) and handles the result itself: 2 Temporal Cloud actions per healthy check. The timing copies
+ * what the Schedule did: every `intervalMinutes`, each tenant at its own phase offset within the interval (a
+ * hash of the tenant id) so thousands of tenants do not fire at once; a check never overlaps the previous one;
+ * after an outage at most one late check runs (the timer fires once), then the rhythm resumes.
+ */
+import type { HealthLoopCommand, HealthLoopInfo, HealthLoopState } from '../contracts/health-loop';
+import { healthScheduleId, monitorWorkflowId } from '../contracts/ids';
+
+const MINUTE = 60_000;
+const RECENT_RUNS = 10;
+
+/** A stable offset in [0, interval) minutes derived from the tenant id (FNV-1a; same as temporal/schedule.ts). */
+export function tenantPhaseMinutes(tenantId: string, intervalMinutes: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < tenantId.length; i++) {
+    h ^= tenantId.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h % intervalMinutes;
+}
+
+/** The first instant strictly after `nowMs` on the tenant's grid (epoch + phase + k × interval). */
+export function nextRunAfter(nowMs: number, intervalMinutes: number, tenantId: string): number {
+  const every = intervalMinutes * MINUTE;
+  const phase = tenantPhaseMinutes(tenantId, intervalMinutes) * MINUTE;
+  return Math.floor((nowMs - phase) / every) * every + phase + every;
+}
+
+/** The loop after a command (undefined: no loop). `nowMs` is workflow time. */
+export function applyHealthLoopCommand(
+  loop: HealthLoopState | undefined,
+  cmd: HealthLoopCommand,
+  nowMs: number,
+  tenantId: string,
+): HealthLoopState | undefined {
+  const schedule = (l: HealthLoopState): HealthLoopState =>
+    l.paused
+      ? { ...l, nextRunAt: undefined }
+      : { ...l, nextRunAt: new Date(nextRunAfter(nowMs, l.intervalMinutes, tenantId)).toISOString() };
+  switch (cmd.kind) {
+    case 'set': {
+      const next: HealthLoopState = {
+        runs: loop?.runs ?? 0,
+        recentRuns: loop?.recentRuns ?? [],
+        ...(loop?.note ? { note: loop.note } : {}),
+        paused: cmd.paused ?? loop?.paused ?? false,
+        intervalMinutes: cmd.intervalMinutes,
+        check: cmd.check,
+      };
+      // Keep the pending due time when only the check's inputs changed.
+      if (
+        loop &&
+        !loop.paused &&
+        !next.paused &&
+        loop.intervalMinutes === next.intervalMinutes &&
+        loop.nextRunAt
+      )
+        return { ...next, nextRunAt: loop.nextRunAt };
+      return schedule(next);
+    }
+    case 'pause':
+      return loop && schedule({ ...loop, paused: true, ...(cmd.note ? { note: cmd.note } : {}) });
+    case 'resume':
+      return loop && schedule({ ...loop, paused: false, ...(cmd.note ? { note: cmd.note } : {}) });
+    case 'trigger':
+      // Due now (a paused loop runs one check now, as a triggered paused Schedule does).
+      return loop && { ...loop, nextRunAt: new Date(nowMs).toISOString() };
+    case 'stop':
+      return undefined;
+  }
+}
+
+/** After a check ran at `atMs`: record it and set the next due time on the grid. */
+export function afterHealthCheck(
+  loop: HealthLoopState,
+  atMs: number,
+  checkId: string,
+  tenantId: string,
+): HealthLoopState {
+  const recentRuns = [...loop.recentRuns, { at: new Date(atMs).toISOString(), checkId }].slice(-RECENT_RUNS);
+  const base = { ...loop, runs: loop.runs + 1, recentRuns };
+  return loop.paused
+    ? { ...base, nextRunAt: undefined }
+    : { ...base, nextRunAt: new Date(nextRunAfter(atMs, loop.intervalMinutes, tenantId)).toISOString() };
+}
+
+export function healthLoopInfo(loop: HealthLoopState | undefined, tenantId: string): HealthLoopInfo | null {
+  if (!loop) return null;
+  return {
+    scheduleId: healthScheduleId(tenantId),
+    runsIn: monitorWorkflowId(tenantId),
+    tenantId,
+    intervalMinutes: loop.intervalMinutes,
+    paused: loop.paused,
+    ...(loop.note ? { note: loop.note } : {}),
+    ...(loop.nextRunAt ? { nextRunAt: loop.nextRunAt } : {}),
+    recentRuns: loop.recentRuns,
+  };
+}
