@@ -135,6 +135,7 @@ export function createControlHooks(deps: ControlDeps): ControlHooks {
       deps.changed();
       return true;
     },
+    delegated: { state: deps.state, changed: deps.changed },
     requests: (f) => deps.log.list(f),
     clearRequests: () => deps.log.clear(),
     outbox: () => deps.state().outbox,
