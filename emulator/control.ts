@@ -57,6 +57,8 @@ export interface ControlHooks {
   setLimits(limits: Partial<Limits>): Limits;
   setUser(tenantId: string, userId: string, patch: { accountEnabled?: boolean; mailbox?: string }): boolean;
   setCredentialEnd(appId: string, keyId: string, endDateTime: string): boolean;
+  /** Adds redirect URIs to an app registration (what `PATCH /applications/{id}` with web.redirectUris does). */
+  addRedirectUris(appId: string, uris: string[]): string[] | undefined;
   requests(filter: { since?: number; route?: string; limit?: number }): RequestLogEntry[];
   clearRequests(): void;
   outbox(): OutboxMessage[];
@@ -110,6 +112,13 @@ const schemas = {
   user: z.strictObject({
     accountEnabled: z.boolean().optional(),
     mailbox: z.enum(['exchangeOnline', 'unlicensed', 'onPremises', 'none']).optional(),
+  }),
+  redirectUris: z.strictObject({
+    uris: z
+      .array(
+        z.url({ message: 'must be an absolute URL' }).refine((u) => /^https?:/.test(u), 'must be http(s)'),
+      )
+      .min(1),
   }),
   credential: z.strictObject({
     endDateTime: z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO date-time'),
@@ -245,6 +254,20 @@ export function registerControl(f: FastifyInstance, hooks: ControlHooks): void {
               if (!hooks.setCredentialEnd(req.params.appId, req.params.keyId, b.endDateTime))
                 throw new Error(`no credential ${req.params.keyId} on app ${req.params.appId}`);
               return { ok: true };
+            })
+          );
+        },
+      );
+      api.post(
+        '/apps/:appId/redirectUris',
+        async (req: FastifyRequest<{ Params: { appId: string } }>, reply) => {
+          const b = parse(schemas.redirectUris, req.body, reply);
+          return (
+            b &&
+            guard(reply, () => {
+              const all = hooks.addRedirectUris(req.params.appId, b.uris);
+              if (!all) throw new Error(`no app registration ${req.params.appId}`);
+              return { redirectUris: all };
             })
           );
         },

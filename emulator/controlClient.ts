@@ -156,6 +156,14 @@ export class EmulatorControl {
       { endDateTime },
     );
   }
+  /** Registers more redirect URIs on an app (e.g. a console on a port chosen at run time). */
+  addRedirectUris(appId: string, uris: string[]) {
+    return this.request<{ redirectUris: string[] }>(
+      'POST',
+      `/apps/${encodeURIComponent(appId)}/redirectUris`,
+      { uris },
+    );
+  }
   requests(filter: { since?: number; route?: string; limit?: number } = {}) {
     const q = new URLSearchParams();
     for (const [k, v] of Object.entries(filter)) if (v !== undefined) q.set(k, String(v));
