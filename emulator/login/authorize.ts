@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import nunjucks from 'nunjucks';
-import { DELEGATED_CONSENTING_ROLES, delegatedScope, GRAPH_APP_ID, OIDC_SCOPES } from '../permissions';
+import { DELEGATED_CONSENTING_ROLES, delegatedScope, GRAPH_APP_ID } from '../permissions';
 import {
   addDelegatedGrant,
   FLOW_LIFETIME_MS,
