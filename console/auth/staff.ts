@@ -145,7 +145,9 @@ export async function registerStaffAuth(
     // Without a configured public URL (loopback development) the console's own Host is the origin; Entra
     // accepts only registered redirect URIs, so a forged Host cannot redirect codes elsewhere.
     fixedBase ?? `${req.protocol}://${req.headers.host ?? '127.0.0.1'}`;
-  const secure = !(fixedBase ?? '').startsWith('http://');
+  // Secure on https (production); for a plain-http loopback console (development, tests) the cookie follows
+  // the request's scheme ('auto'), or browsers would drop it.
+  const secure: boolean | 'auto' = fixedBase ? fixedBase.startsWith('https:') : 'auto';
 
   await app.register(secureSession, {
     key: config.sessionKey,
