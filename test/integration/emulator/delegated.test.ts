@@ -135,6 +135,25 @@ describe('authorization code flow with PKCE (raw HTTPS)', () => {
     expect(sso.location?.searchParams.get('code')).toBeTruthy();
   });
 
+  it('accepts consent only from the browser that signed in (its session cookie)', async () => {
+    const url = authorizeUrl(emu, CONTOSO.tenantId, {
+      client_id: TOGETHER_APP.appId,
+      redirect_uri: REDIRECT,
+      scope: SCOPES,
+    });
+    const stop = await authorizeWithoutBrowser(url, { user: ADELE, consent: 'none' });
+    const flow = /name="flow" value="([^"]+)"/.exec(stop.page!.html)![1]!;
+    const res = await fetch(`${emu.origin}/${CONTOSO.tenantId}/oauth2/v2.0/authorize`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ flow, step: 'consent', action: 'accept' }),
+    });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('id="login"');
+    expect(await emu.control.listDelegatedGrants(CONTOSO.tenantId)).toEqual([]);
+  });
+
   it('a code older than 10 minutes is refused (AADSTS70008)', async () => {
     const { verifier, challenge } = pkcePair();
     const url = authorizeUrl(emu, CONTOSO.tenantId, {
@@ -444,6 +463,27 @@ describe('@azure/msal-node against the emulator', () => {
     ).rejects.toMatchObject({
       errorCode: 'invalid_grant',
     });
+  });
+
+  it('works with the multi-tenant authority /organizations (the user picks the tenant by signing in)', async () => {
+    const cca = msal('organizations');
+    const pkce = await new CryptoProvider().generatePkceCodes();
+    const scopes = ['https://graph.microsoft.com/Calendars.ReadWrite'];
+    const url = await cca.getAuthCodeUrl({
+      scopes,
+      redirectUri: REDIRECT,
+      codeChallenge: pkce.challenge,
+      codeChallengeMethod: 'S256',
+    });
+    const out = await authorizeWithoutBrowser(url, { user: ADELE });
+    const r = await cca.acquireTokenByCode({
+      code: out.location!.searchParams.get('code')!,
+      scopes,
+      redirectUri: REDIRECT,
+      codeVerifier: pkce.verifier,
+    });
+    expect(r.tenantId).toBe(CONTOSO.tenantId);
+    expect(decodeJwt(r.accessToken).scp).toBe('Calendars.ReadWrite');
   });
 
   it("signs an operator in with the id_token's roles claim (publisher tenant)", async () => {
