@@ -46,6 +46,26 @@ describe('staff sign-in configuration', () => {
     });
   });
 
+  it("falls back to the worker's settings the publisher stack already sets", () => {
+    const c = staffAuthConfigFromEnv(
+      {
+        TOGETHER_PUBLISHER_TENANT_ID: T,
+        TOGETHER_APP_ID: C,
+        TOGETHER_FEDERATED_MI_CLIENT_ID: 'mi-client',
+        TOGETHER_CONSOLE_URL: 'https://together-console.azurewebsites.net',
+        TOGETHER_SESSION_KEY: KEY,
+      },
+      { loopback: false },
+    );
+    expect(c).toMatchObject({
+      mode: 'entra',
+      tenantId: T,
+      clientId: C,
+      credential: { kind: 'managedIdentity', clientId: 'mi-client' },
+      publicUrl: 'https://together-console.azurewebsites.net',
+    });
+  });
+
   it('refuses a session key that is not 32 bytes, and generates one in development', () => {
     const base = {
       TOGETHER_CONSOLE_AUTH: 'entra',

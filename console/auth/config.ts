@@ -10,6 +10,10 @@
  *   TOGETHER_CONSOLE_OPERATOR_ROLE   app role value required in the id_token's roles (default Together.Operator)
  *   TOGETHER_SESSION_KEY             32 bytes, base64 or hex: seals the session cookie (generated in dev)
  *   TOGETHER_CONSOLE_PUBLIC_URL      the console's public origin (redirect URI = <it>/auth/callback)
+ *
+ * Each TOGETHER_CONSOLE_* setting falls back to the worker's own (TOGETHER_PUBLISHER_TENANT_ID, TOGETHER_APP_ID,
+ * TOGETHER_FEDERATED_MI_CLIENT_ID, TOGETHER_CLIENT_CERTIFICATE_PATH, TOGETHER_CLIENT_SECRET, TOGETHER_CONSOLE_URL),
+ * which the publisher stack's App Service already sets: there the console only adds TOGETHER_SESSION_KEY.
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -42,9 +46,27 @@ export type StaffAuthConfig =
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+const FALLBACK: Record<string, string> = {
+  TOGETHER_CONSOLE_TENANT_ID: 'TOGETHER_PUBLISHER_TENANT_ID',
+  TOGETHER_CONSOLE_CLIENT_ID: 'TOGETHER_APP_ID',
+  TOGETHER_CONSOLE_MANAGED_IDENTITY_CLIENT_ID: 'TOGETHER_FEDERATED_MI_CLIENT_ID',
+  TOGETHER_CONSOLE_CLIENT_CERTIFICATE_PATH: 'TOGETHER_CLIENT_CERTIFICATE_PATH',
+  TOGETHER_CONSOLE_CLIENT_SECRET: 'TOGETHER_CLIENT_SECRET',
+  TOGETHER_CONSOLE_PUBLIC_URL: 'TOGETHER_CONSOLE_URL',
+};
+
+/** The console's own setting, else the worker's equivalent. */
+function get(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const v = env[name]?.trim() || (FALLBACK[name] ? env[FALLBACK[name]]?.trim() : undefined);
+  return v || undefined;
+}
+
 function need(env: NodeJS.ProcessEnv, name: string, what: string): string {
-  const v = env[name]?.trim();
-  if (!v) throw new ConfigError(`TOGETHER_CONSOLE_AUTH=entra needs ${name} (${what}).`);
+  const v = get(env, name);
+  if (!v)
+    throw new ConfigError(
+      `TOGETHER_CONSOLE_AUTH=entra needs ${name}${FALLBACK[name] ? ` (or ${FALLBACK[name]})` : ''}: ${what}.`,
+    );
   return v;
 }
 
@@ -110,28 +132,27 @@ export function staffAuthConfigFromEnv(
       `TOGETHER_CONSOLE_AUTHORITY_HOST must be an https URL (got '${authorityHost}'); MSAL refuses others.`,
     );
   let credential: StaffCredential;
-  if (env.TOGETHER_CONSOLE_CLIENT_SECRET)
-    credential = { kind: 'secret', secret: env.TOGETHER_CONSOLE_CLIENT_SECRET };
-  else if (env.TOGETHER_CONSOLE_CLIENT_CERTIFICATE_PATH) {
-    const file = env.TOGETHER_CONSOLE_CLIENT_CERTIFICATE_PATH;
+  const secret = get(env, 'TOGETHER_CONSOLE_CLIENT_SECRET');
+  const certFile = get(env, 'TOGETHER_CONSOLE_CLIENT_CERTIFICATE_PATH');
+  const miClientId = get(env, 'TOGETHER_CONSOLE_MANAGED_IDENTITY_CLIENT_ID');
+  // Production's choice first: a managed identity as federated credential means no secret exists.
+  if (miClientId) credential = { kind: 'managedIdentity', clientId: miClientId };
+  else if (certFile) {
     let pem: string;
     try {
-      pem = fs.readFileSync(file, 'utf8');
+      pem = fs.readFileSync(certFile, 'utf8');
     } catch (err) {
-      throw new ConfigError(
-        `TOGETHER_CONSOLE_CLIENT_CERTIFICATE_PATH: cannot read ${file}: ${(err as Error).message}`,
-      );
+      throw new ConfigError(`client certificate: cannot read ${certFile}: ${(err as Error).message}`);
     }
     if (!/PRIVATE KEY-----/.test(pem) || !/BEGIN CERTIFICATE/.test(pem))
       throw new ConfigError(
-        `TOGETHER_CONSOLE_CLIENT_CERTIFICATE_PATH: ${file} must hold the certificate and its private key (PEM).`,
+        `client certificate: ${certFile} must hold the certificate and its private key (PEM).`,
       );
     credential = { kind: 'certificate', pem };
-  } else if (env.TOGETHER_CONSOLE_MANAGED_IDENTITY_CLIENT_ID)
-    credential = { kind: 'managedIdentity', clientId: env.TOGETHER_CONSOLE_MANAGED_IDENTITY_CLIENT_ID };
+  } else if (secret) credential = { kind: 'secret', secret };
   else
     throw new ConfigError(
-      'TOGETHER_CONSOLE_AUTH=entra needs a credential for the app registration: TOGETHER_CONSOLE_MANAGED_IDENTITY_CLIENT_ID (production, federated), TOGETHER_CONSOLE_CLIENT_CERTIFICATE_PATH, or TOGETHER_CONSOLE_CLIENT_SECRET.',
+      'TOGETHER_CONSOLE_AUTH=entra needs a credential for the app registration: TOGETHER_CONSOLE_MANAGED_IDENTITY_CLIENT_ID (production, federated; or TOGETHER_FEDERATED_MI_CLIENT_ID), TOGETHER_CONSOLE_CLIENT_CERTIFICATE_PATH, or TOGETHER_CONSOLE_CLIENT_SECRET.',
     );
   return {
     mode: 'entra',
@@ -141,6 +162,6 @@ export function staffAuthConfigFromEnv(
     credential,
     operatorRole: env.TOGETHER_CONSOLE_OPERATOR_ROLE?.trim() || DEFAULT_OPERATOR_ROLE,
     sessionKey: sessionKey(env, opts.devKeyFile),
-    publicUrl: env.TOGETHER_CONSOLE_PUBLIC_URL?.trim().replace(/\/+$/, '') || undefined,
+    publicUrl: get(env, 'TOGETHER_CONSOLE_PUBLIC_URL')?.replace(/\/+$/, '') || undefined,
   };
 }
