@@ -243,6 +243,50 @@ describe('user-consent policy', () => {
     expect(through.location?.searchParams.get('code')).toBeTruthy();
   });
 
+  it('an admin grant through Graph POST /oauth2PermissionGrants (AllPrincipals) lets users through', async () => {
+    await emu.control.setUserConsent(CONTOSO.tenantId, 'none');
+    await emu.control.grantConsent({ tenantId: CONTOSO.tenantId, appId: TOGETHER_APP.appId, roles: [] });
+    const admin = await secretCredential(
+      emu,
+      CONTOSO.tenantId,
+      CONTOSO_ADMIN_APP.appId,
+      CONTOSO_ADMIN_APP.clientSecret,
+    ).getToken('https://graph.microsoft.com/.default');
+    const h = { authorization: `Bearer ${admin!.token}`, 'content-type': 'application/json' };
+    const sps = (await (
+      await fetch(`${emu.origin}/v1.0/servicePrincipals?$filter=appId eq '${TOGETHER_APP.appId}'`, {
+        headers: h,
+      })
+    ).json()) as { value: { id: string }[] };
+    const graphSp = (await (
+      await fetch(
+        `${emu.origin}/v1.0/servicePrincipals?$filter=appId eq '00000003-0000-0000-c000-000000000000'`,
+        { headers: h },
+      )
+    ).json()) as { value: { id: string }[] };
+    const res = await fetch(`${emu.origin}/v1.0/oauth2PermissionGrants`, {
+      method: 'POST',
+      headers: h,
+      body: JSON.stringify({
+        clientId: sps.value[0]!.id,
+        consentType: 'AllPrincipals',
+        resourceId: graphSp.value[0]!.id,
+        scope: 'openid profile offline_access Calendars.ReadWrite User.Read',
+      }),
+    });
+    expect(res.status).toBe(201);
+    const url = authorizeUrl(emu, CONTOSO.tenantId, {
+      client_id: TOGETHER_APP.appId,
+      redirect_uri: REDIRECT,
+      scope: SCOPES,
+    });
+    expect(
+      (await authorizeWithoutBrowser(url, { user: ALEX, consent: 'none' })).location?.searchParams.get(
+        'code',
+      ),
+    ).toBeTruthy();
+  });
+
   it("'lowRisk': User.Read alone may be consented by a user, Calendars.ReadWrite needs an admin", async () => {
     await emu.control.setUserConsent(CONTOSO.tenantId, 'lowRisk');
     const low = authorizeUrl(emu, CONTOSO.tenantId, {
