@@ -31,6 +31,8 @@ import { EMAIL, GUID } from '../contracts/validation';
 import { PHASE_TEXT } from '../contracts/texts';
 import { teamsLinksLine } from '../contracts/teams';
 import { redactingChildLoggerFactory, requestOriginAllowed } from './hygiene';
+import type { StaffAuthConfig } from './auth/config';
+import { registerStaffAuth, staffOf } from './auth/staff';
 
 export const DEFAULT_CONSOLE_PORT = 3000;
 export const DEFAULT_CONSOLE_HOST = '127.0.0.1';
@@ -47,6 +49,8 @@ export interface ConsoleOptions {
   publicUrl?: string;
   /** Requests per minute and client address on the public consent routes; default 30. */
   consentRateLimitPerMinute?: number;
+  /** Staff sign-in (console/auth): Entra OIDC with the operator role, or off (loopback only). Default off. */
+  auth?: StaffAuthConfig;
 }
 
 export interface RunningConsole {
@@ -145,7 +149,7 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
     reply
       .code(status)
       .type('text/html; charset=utf-8')
-      .send(templates.render(template, { phaseText: PHASE_TEXT, ...context }));
+      .send(templates.render(template, { phaseText: PHASE_TEXT, staff: staffOf(reply.request), ...context }));
 
   const errorPage = (
     reply: FastifyReply,
@@ -188,6 +192,8 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
 
   const tenantParam = (value: unknown): string | undefined =>
     typeof value === 'string' && TENANT_PATTERN.test(value) ? value : undefined;
+
+  await registerStaffAuth(app, options.auth ?? { mode: 'off' }, { render, baseUrl: options.publicUrl });
 
   app.get('/assets/console.css', async (_req, reply) => reply.type('text/css; charset=utf-8').send(STYLE));
   app.get('/healthz', async () => ({ ok: true }));

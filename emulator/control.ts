@@ -9,7 +9,8 @@ import { z } from 'zod';
 import { faultSchema, limitsSchema, type FaultInput, type FixtureObject, type Limits } from './fixture';
 import { EXCHANGE_APP_ROLES, KNOWN_ROLE_VALUES } from './permissions';
 import type { ActiveFault, RequestLogEntry } from './runtime';
-import type { OutboxMessage } from './state';
+import type { EmulatorState, OutboxMessage } from './state';
+import { registerDelegatedControl } from './controlDelegated';
 
 export interface ExchangeScopeView {
   id: string;
@@ -62,6 +63,8 @@ export interface ControlHooks {
   clearRequests(): void;
   outbox(): OutboxMessage[];
   clearOutbox(): void;
+  /** For the delegated-access routes (controlDelegated.ts). */
+  delegated: { state: () => EmulatorState; changed: () => void };
 }
 
 export interface ConsentStateView {
@@ -282,6 +285,7 @@ export function registerControl(f: FastifyInstance, hooks: ControlHooks): void {
         hooks.clearRequests();
         return { ok: true };
       });
+      registerDelegatedControl(api, hooks.delegated, parse, guard);
       api.get('/outbox', async () => hooks.outbox());
       api.delete('/outbox', async () => {
         hooks.clearOutbox();

@@ -135,6 +135,7 @@ export function createControlHooks(deps: ControlDeps): ControlHooks {
       deps.changed();
       return true;
     },
+    delegated: { state: deps.state, changed: deps.changed },
     addRedirectUris(appId, uris) {
       const a = deps.state().findApp(appId);
       if (!a) return undefined;
