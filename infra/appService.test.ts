@@ -122,7 +122,12 @@ describe('publisher runtime (App Service for Linux, Node 22)', () => {
     expect(settings(site('rt-console'))).toMatchObject({
       TOGETHER_CONSOLE_HOST: '0.0.0.0',
       TOGETHER_CONSOLE_PORT: '8080',
+      TOGETHER_CONSOLE_AUTH: 'entra',
     });
+    // The staff session key comes from Key Vault like every other secret.
+    expect(settings(site('rt-console')).TOGETHER_SESSION_KEY).toMatch(
+      /^@Microsoft\.KeyVault\(SecretUri=https:\/\/.+\/secrets\/console-session-key\/\)$/,
+    );
     // The worker answers App Service's /healthz probe on the site port; metrics stay on loopback.
     expect(settings(site('rt-worker'))).toMatchObject({
       TOGETHER_WORKER_HEALTH: '0.0.0.0:8080',
@@ -150,11 +155,14 @@ describe('publisher runtime (App Service for Linux, Node 22)', () => {
       });
       // Every setting named like a secret (TEMPORAL_API_KEY, TOGETHER_CODEC_KEY, TOGETHER_WEBHOOK_SECRET) is a reference.
       const secretNamed = Object.keys(env).filter((k) => /SECRET|_KEY$/.test(k));
-      expect(secretNamed.sort()).toEqual([
-        'TEMPORAL_API_KEY',
-        'TOGETHER_CODEC_KEY',
-        'TOGETHER_WEBHOOK_SECRET',
-      ]);
+      expect(secretNamed.sort()).toEqual(
+        [
+          'TEMPORAL_API_KEY',
+          'TOGETHER_CODEC_KEY',
+          ...(role === 'console' ? ['TOGETHER_SESSION_KEY'] : []),
+          'TOGETHER_WEBHOOK_SECRET',
+        ].sort(),
+      );
       for (const k of secretNamed) expect(env[k]).toMatch(/^@Microsoft\.KeyVault\(SecretUri=https:\/\//);
     }
   });

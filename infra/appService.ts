@@ -281,6 +281,12 @@ export function declareRuntime(
   const consoleSite = site('console', args.names.consoleSite, [
     setting('TOGETHER_CONSOLE_HOST', '0.0.0.0'),
     setting('TOGETHER_CONSOLE_PORT', SITE_PORT),
+    // Staff sign-in (Entra OIDC, the operator role): off is refused off loopback, so say it explicitly.
+    setting('TOGETHER_CONSOLE_AUTH', 'entra'),
+    setting(
+      'TOGETHER_SESSION_KEY',
+      vaultUri.apply((u) => keyVaultReference(u, RUNTIME_SECRET_NAMES.sessionKey)),
+    ),
   ]);
   const workerSite = site('worker', args.names.workerSite, [
     // /healthz on the site port for App Service's health check (200 only while the worker polls); the

@@ -87,6 +87,8 @@ export const RUNTIME_SECRET_NAMES = {
   temporalApiKey: 'temporal-api-key',
   codecKey: 'codec-key',
   webhookSecret: 'webhook-secret',
+  /** 32 bytes that seal the console's staff session cookie (TOGETHER_SESSION_KEY). */
+  sessionKey: 'console-session-key',
 } as const;
 
 /** App Service for Linux runtime stack: Node 22 LTS (az webapp list-runtimes --os linux). */
