@@ -59,7 +59,10 @@ export function requestOriginAllowed(req: FastifyRequest, publicUrl: string | un
   if (typeof site === 'string' && site !== 'same-origin') return false;
   const origin = req.headers.origin;
   if (typeof origin !== 'string' || origin === '') return true;
-  if (origin === 'null') return false;
+  // The console's pages send `Referrer-Policy: no-referrer`, and then Chromium sends `Origin: null` even for a
+  // same-origin form post (Fetch: "serializing a request origin" yields null under no-referrer). A browser
+  // that says `Sec-Fetch-Site: same-origin` (a header pages cannot set) has told us what we need to know.
+  if (origin === 'null') return site === 'same-origin';
   const allowed = new Set<string>();
   if (publicUrl) {
     try {
