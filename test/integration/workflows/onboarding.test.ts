@@ -145,7 +145,9 @@ describe('onboardTenant', () => {
   });
 
   it('keeps waiting through more than an hour of propagating after a callback, polling at most 2 minutes apart', async () => {
-    const graph = fakeGraph({ consent: (c) => (c <= 40 ? 'propagating' : 'consented') });
+    // Fast polls right after the callback (workflows/consent-poll.ts: ~21 in the first 4 minutes) then every
+    // 2 minutes in the grace: about 50 checks in the first hour, so 60 propagating checks outlast it.
+    const graph = fakeGraph({ consent: (c) => (c <= 60 ? 'propagating' : 'consented') });
     const { w, taskQueue } = await worker(graph);
     const inp = input();
     const tenantId = inp.tenant.tenantId;
@@ -170,7 +172,7 @@ describe('onboardTenant', () => {
         await env.sleep('4 hours');
       const s = await handle.query(statusQuery);
       expect(s.phase).toBe('active');
-      expect(graph.consentCalls).toBe(41); // the 41st check said consented
+      expect(graph.consentCalls).toBe(61); // the 61st check said consented
       await handle.terminate('test done');
     });
   });
