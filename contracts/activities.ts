@@ -150,7 +150,10 @@ export type NotificationKind =
   | 'incidentOpened'
   | 'incidentReminder'
   | 'incidentResolved'
-  | 'credentialExpiring';
+  | 'credentialExpiring'
+  // individual mode: to the user whose connection broke; to the owner, the sweep's digest
+  | 'connectionBroken'
+  | 'connectionsDigest';
 
 export interface Notification {
   /** Unique per incident and kind (e.g. `${tenantId}:${incidentId}:incidentOpened`): a retry never sends twice. */
@@ -170,6 +173,8 @@ export interface Notification {
     exchangeScopingScript?: string;
     credentialExpiresAt?: string;
     steps?: string[];
+    /** Individual mode: the user's own reconnect link. */
+    reconnectUrl?: string;
   };
   /** Figures to show, e.g. { reachable: 180, sampled: 200 }. */
   facts?: Record<string, string | number | boolean>;

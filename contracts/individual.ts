@@ -160,6 +160,8 @@ export interface SweepConnectionsResult {
   /** Broken before and still broken. */
   stillBroken: number;
   nextCursor?: string;
+  /** Refreshes that failed for a passing reason (network, 5xx): retried next sweep, nobody is emailed. */
+  transient?: number;
   tokenRequests: number;
   graphRequests: number;
 }

@@ -133,7 +133,9 @@ export class TableTokenStore implements TokenStore {
         queryOptions: { filter: odata`PartitionKey eq ${`conn.${tenantId.toLowerCase()}`}` },
       })
       .byPage({ maxPageSize: opts.limit ?? 200, ...(opts.cursor ? { continuationToken: opts.cursor } : {}) });
-    const { value: page } = await pages.next();
+    const next = await pages.next();
+    const page = next.value as
+      ((Chunked & { rowKey?: string })[] & { continuationToken?: string }) | undefined;
     if (!page) return { records: [] };
     const records = page.map(
       (e) =>

@@ -18,6 +18,8 @@ const SUBJECT_PREFIX: Record<NotificationKind, string> = {
   incidentReminder: 'Still failing: Together’s Outlook calendar integration',
   incidentResolved: 'Resolved: Together’s Outlook calendar integration works again',
   credentialExpiring: 'Together app credential expires soon',
+  connectionBroken: 'Reconnect your Outlook calendar to Together',
+  connectionsDigest: 'Together calendar connections: some users need to reconnect',
 };
 
 export function escapeHtml(s: string): string {
@@ -49,12 +51,19 @@ export function renderNotification(n: Notification): RenderedNotification {
   html.push('</table>');
 
   const fix = n.fix;
-  if (fix && (fix.consentUrl || fix.exchangeScopingScript || fix.credentialExpiresAt || fix.steps?.length)) {
+  if (
+    fix &&
+    (fix.consentUrl || fix.exchangeScopingScript || fix.credentialExpiresAt || fix.steps?.length || fix.reconnectUrl)
+  ) {
     lines.push('', 'How to fix it:');
     html.push('<h3>How to fix it</h3>');
     if (fix.steps?.length) {
       fix.steps.forEach((s, i) => lines.push(`${i + 1}. ${s}`));
       html.push(`<ol>${fix.steps.map((s) => `<li>${escapeHtml(s)}</li>`).join('')}</ol>`);
+    }
+    if (fix.reconnectUrl) {
+      lines.push(`Reconnect: ${fix.reconnectUrl}`);
+      html.push(`<p><a href="${escapeHtml(fix.reconnectUrl)}">Reconnect your calendar</a></p>`);
     }
     if (fix.consentUrl) {
       lines.push(
