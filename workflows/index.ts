@@ -4,3 +4,4 @@ export { onboardTenant } from './onboard-tenant';
 export { sampleTest } from './sample-test';
 export { healthCheck } from './health-check';
 export { tenantMonitor } from './tenant-monitor';
+export { individualSweep } from './individual-sweep';
