@@ -26,6 +26,8 @@ export interface DemoCommandOptions {
   browser: boolean;
   timeoutSeconds: number;
   sampleSize: number;
+  /** The console's port; a free one when absent. */
+  consolePort?: number;
 }
 
 export interface CommandContext {

@@ -173,7 +173,11 @@ export async function runDemo(opts: DemoCommandOptions, _env: NodeJS.ProcessEnv)
       'together-o365 demo: onboard the Contoso tenant end to end on this machine (emulated Microsoft 365, embedded Temporal)',
     );
     step(1, 'Starting the pieces');
-    env = await startDemoEnv({ webUi: opts.keepRunning, say: (l) => out(`  ${l}`) });
+    env = await startDemoEnv({
+      webUi: opts.keepRunning,
+      ...(opts.consolePort ? { consolePort: opts.consolePort } : {}),
+      say: (l) => out(`  ${l}`),
+    });
     const consoleUrl = env.console.url;
 
     step(2, `Onboarding ${CONTOSO.displayName} (tenant ${tenantId})`);

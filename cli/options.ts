@@ -57,3 +57,6 @@ export function requireTenant(opts: { tenant?: string }, env: NodeJS.ProcessEnv)
 
 /** The demo samples the whole Contoso fixture (200 users), so every failure kind shows up in the report. */
 export const DEMO_SAMPLE_SIZE = 200;
+
+/** A TCP port to listen on, 1..65535. */
+export const portArg = intArg(1, 65_535);

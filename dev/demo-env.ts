@@ -1,7 +1,9 @@
 /**
  * The demo's moving parts, started in one process: the Temporal dev server (SQLite under .data/demo/), the
  * Microsoft 365 emulator with the Contoso fixture, a worker whose Graph configuration points at the emulator,
- * and the console on 127.0.0.1:3000 (the redirect URI registered on the fixture's Together app). Used by
+ * and the console on a free loopback port (or `consolePort`), whose /consent/callback is then registered as a
+ * redirect URI of the emulated Together app through the emulator's control API, as a publisher would add it to
+ * the app registration. So the demo and the e2e tests run while something else listens on 3000. Used by
  * `npm run demo` and by the e2e tests. Everything binds loopback; `stop()` takes it all down in reverse.
  *
  * Each run starts from a clean slate: a fresh SQLite file and fresh console state under .data/demo/, and the
@@ -26,7 +28,6 @@ import { ConfigError, UnreachableError } from '../contracts/errors';
 import { startDemoEmulator, type DemoEmulator } from './demo-emulator';
 import { createTemporalApi } from '../client/api';
 
-export const DEMO_CONSOLE_PORT = 3000;
 export const DEMO_CONSOLE_HOST = '127.0.0.1';
 
 export interface DemoEnvOptions {
@@ -34,6 +35,8 @@ export interface DemoEnvOptions {
   dir?: string;
   /** Start the Temporal Web UI (for --keep-running). */
   webUi?: boolean;
+  /** The console's port; default 0, a free one (its callback is registered on the emulated app either way). */
+  consolePort?: number;
   /** Emulator latency per request (ms). */
   latencyMs?: number;
   /** Progress messages. */
@@ -83,12 +86,10 @@ export async function startDemoEnv(options: DemoEnvOptions = {}): Promise<DemoEn
   };
 
   try {
-    // The fixture's app registers http://127.0.0.1:3000/consent/callback: the console must get that port.
-    if (!(await isPortFree(DEMO_CONSOLE_PORT, DEMO_CONSOLE_HOST))) {
+    if (options.consolePort && !(await isPortFree(options.consolePort, DEMO_CONSOLE_HOST))) {
       throw new ConfigError(
-        `Port ${DEMO_CONSOLE_PORT} on ${DEMO_CONSOLE_HOST} is in use, but the demo's console needs it: the emulated ` +
-          `Together app registers http://127.0.0.1:3000/consent/callback as its redirect URI. Stop whatever listens there ` +
-          `(another demo with --keep-running, or 'together-o365 console') and run the demo again.`,
+        `Port ${options.consolePort} on ${DEMO_CONSOLE_HOST} is in use, so the demo's console cannot have it. Stop ` +
+          `whatever listens there, or leave out --console-port and the demo picks a free port.`,
       );
     }
 
@@ -163,9 +164,15 @@ export async function startDemoEnv(options: DemoEnvOptions = {}): Promise<DemoEn
       csrf: Csrf.fromFile(path.join(consoleDir, 'csrf.key')),
       logger: fileLogger(path.join(dir, 'console.log'), 'console'),
       host: DEMO_CONSOLE_HOST,
-      port: DEMO_CONSOLE_PORT,
+      port: options.consolePort ?? 0,
     });
     stops.push({ what: 'console', stop: () => running.close() });
+    // Entra only redirects to a registered URI (AADSTS50011 otherwise), so the callback on this run's port is
+    // registered on the emulated Together app, as `az ad app update --web-redirect-uris` would on a real one.
+    await emulator.control.addRedirectUris(emulator.workerEnv.TOGETHER_APP_ID!, [
+      `${running.url}/consent/callback`,
+      `${running.url}/auth/callback`,
+    ]);
     say(`Console           ${running.url}`);
 
     return { dir, temporal, emulator, worker, console: running, api, childEnv, stop: stopAll };

@@ -9,7 +9,8 @@ import { z } from 'zod';
 import { faultSchema, limitsSchema, type FaultInput, type FixtureObject, type Limits } from './fixture';
 import { EXCHANGE_APP_ROLES, KNOWN_ROLE_VALUES } from './permissions';
 import type { ActiveFault, RequestLogEntry } from './runtime';
-import type { OutboxMessage } from './state';
+import type { EmulatorState, OutboxMessage } from './state';
+import { registerDelegatedControl } from './controlDelegated';
 
 export interface ExchangeScopeView {
   id: string;
@@ -56,10 +57,14 @@ export interface ControlHooks {
   setLimits(limits: Partial<Limits>): Limits;
   setUser(tenantId: string, userId: string, patch: { accountEnabled?: boolean; mailbox?: string }): boolean;
   setCredentialEnd(appId: string, keyId: string, endDateTime: string): boolean;
+  /** Adds redirect URIs to an app registration (what `PATCH /applications/{id}` with web.redirectUris does). */
+  addRedirectUris(appId: string, uris: string[]): string[] | undefined;
   requests(filter: { since?: number; route?: string; limit?: number }): RequestLogEntry[];
   clearRequests(): void;
   outbox(): OutboxMessage[];
   clearOutbox(): void;
+  /** For the delegated-access routes (controlDelegated.ts). */
+  delegated: { state: () => EmulatorState; changed: () => void };
 }
 
 export interface ConsentStateView {
@@ -107,6 +112,13 @@ const schemas = {
   user: z.strictObject({
     accountEnabled: z.boolean().optional(),
     mailbox: z.enum(['exchangeOnline', 'unlicensed', 'onPremises', 'none']).optional(),
+  }),
+  redirectUris: z.strictObject({
+    uris: z
+      .array(
+        z.url({ message: 'must be an absolute URL' }).refine((u) => /^https?:/.test(u), 'must be http(s)'),
+      )
+      .min(1),
   }),
   credential: z.strictObject({
     endDateTime: z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO date-time'),
@@ -246,6 +258,20 @@ export function registerControl(f: FastifyInstance, hooks: ControlHooks): void {
           );
         },
       );
+      api.post(
+        '/apps/:appId/redirectUris',
+        async (req: FastifyRequest<{ Params: { appId: string } }>, reply) => {
+          const b = parse(schemas.redirectUris, req.body, reply);
+          return (
+            b &&
+            guard(reply, () => {
+              const all = hooks.addRedirectUris(req.params.appId, b.uris);
+              if (!all) throw new Error(`no app registration ${req.params.appId}`);
+              return { redirectUris: all };
+            })
+          );
+        },
+      );
       api.get(
         '/requests',
         async (req: FastifyRequest<{ Querystring: { since?: string; route?: string; limit?: string } }>) =>
@@ -259,6 +285,7 @@ export function registerControl(f: FastifyInstance, hooks: ControlHooks): void {
         hooks.clearRequests();
         return { ok: true };
       });
+      registerDelegatedControl(api, hooks.delegated, parse, guard);
       api.get('/outbox', async () => hooks.outbox());
       api.delete('/outbox', async () => {
         hooks.clearOutbox();

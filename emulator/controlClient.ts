@@ -5,6 +5,7 @@ import type { ClockView, ConsentStateView, ExchangeScopeView } from './control';
 import type { FaultInput, FixtureObject, Limits } from './fixture';
 import type { ActiveFault, RequestLogEntry } from './runtime';
 import type { OutboxMessage } from './state';
+import type { DelegatedGrantView } from './controlDelegated';
 
 export class ControlError extends Error {
   constructor(
@@ -155,6 +156,14 @@ export class EmulatorControl {
       { endDateTime },
     );
   }
+  /** Registers more redirect URIs on an app (e.g. a console on a port chosen at run time). */
+  addRedirectUris(appId: string, uris: string[]) {
+    return this.request<{ redirectUris: string[] }>(
+      'POST',
+      `/apps/${encodeURIComponent(appId)}/redirectUris`,
+      { uris },
+    );
+  }
   requests(filter: { since?: number; route?: string; limit?: number } = {}) {
     const q = new URLSearchParams();
     for (const [k, v] of Object.entries(filter)) if (v !== undefined) q.set(k, String(v));
@@ -170,6 +179,64 @@ export class EmulatorControl {
   clearOutbox() {
     return this.request<{ ok: boolean }>('DELETE', '/outbox');
   }
+  // ---------------------------------------------------------------- delegated access (controlDelegated.ts)
+  setUserConsent(
+    tenantId: string,
+    allowUserConsent: 'none' | 'lowRisk' | 'all',
+    lowImpactPermissions?: string[],
+  ) {
+    return this.request<{ allowUserConsent: string; permissionGrantPoliciesAssigned: string[] }>(
+      'PUT',
+      `/tenants/${encodeURIComponent(tenantId)}/user-consent`,
+      { allowUserConsent, ...(lowImpactPermissions ? { lowImpactPermissions } : {}) },
+    );
+  }
+  listDelegatedGrants(tenantId: string) {
+    return this.request<DelegatedGrantView[]>(
+      'GET',
+      `/delegated-grants?tenantId=${encodeURIComponent(tenantId)}`,
+    );
+  }
+  /** Admin consent for everyone (AllPrincipals, the default) or one user's consent (Principal + user). */
+  grantDelegated(input: {
+    tenantId: string;
+    appId: string;
+    scopes: string[];
+    consentType?: 'AllPrincipals' | 'Principal';
+    user?: string;
+  }) {
+    return this.request<DelegatedGrantView>('POST', '/delegated-grants', input);
+  }
+  revokeDelegated(input: { tenantId: string; appId: string; user?: string }) {
+    return this.request<{ removed: number }>('DELETE', '/delegated-grants', input);
+  }
+  revokeSignInSessions(tenantId: string, user: string) {
+    return this.request<{ tokensValidFrom: string }>(
+      'POST',
+      `/tenants/${encodeURIComponent(tenantId)}/users/${encodeURIComponent(user)}/revoke-sessions`,
+    );
+  }
+  resetPassword(tenantId: string, user: string, by: 'admin' | 'user' = 'admin') {
+    return this.request<{ passwordChangedAt: string; refreshTokensRevoked: boolean }>(
+      'POST',
+      `/tenants/${encodeURIComponent(tenantId)}/users/${encodeURIComponent(user)}/password-reset`,
+      { by },
+    );
+  }
+  setConditionalAccessBlock(tenantId: string, user: string, blocked: boolean) {
+    return this.request<{ blocked: boolean }>(
+      'PUT',
+      `/tenants/${encodeURIComponent(tenantId)}/users/${encodeURIComponent(user)}/conditional-access`,
+      { blocked },
+    );
+  }
+  assignAppRole(input: { tenantId: string; appId: string; user: string; role: string }) {
+    return this.request<{ id: string; value: string }>('POST', '/app-role-assignments', input);
+  }
+  removeAppRole(input: { tenantId: string; appId: string; user: string; role: string }) {
+    return this.request<{ removed: number }>('DELETE', '/app-role-assignments', input);
+  }
+
   close(): void {
     this.agent.destroy();
   }

@@ -135,6 +135,14 @@ export function createControlHooks(deps: ControlDeps): ControlHooks {
       deps.changed();
       return true;
     },
+    delegated: { state: deps.state, changed: deps.changed },
+    addRedirectUris(appId, uris) {
+      const a = deps.state().findApp(appId);
+      if (!a) return undefined;
+      for (const u of uris) if (!a.redirectUris.includes(u)) a.redirectUris.push(u);
+      deps.changed();
+      return [...a.redirectUris];
+    },
     requests: (f) => deps.log.list(f),
     clearRequests: () => deps.log.clear(),
     outbox: () => deps.state().outbox,

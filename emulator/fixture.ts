@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { EXCHANGE_APP_ROLES, KNOWN_ROLE_VALUES } from './permissions';
+import { EXCHANGE_APP_ROLES, KNOWN_DELEGATED_SCOPES, KNOWN_ROLE_VALUES } from './permissions';
 
 const guid = z
   .string()
@@ -14,6 +14,11 @@ const guid = z
     'must be a GUID like 00000000-0000-0000-0000-000000000000',
   );
 const isoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO 8601 date-time');
+const delegatedValue = z
+  .string()
+  .refine((v) => KNOWN_DELEGATED_SCOPES.some((k) => k.toLowerCase() === v.toLowerCase()), {
+    message: `must be one of ${KNOWN_DELEGATED_SCOPES.join(', ')}`,
+  });
 const roleValue = z.string().refine((v) => KNOWN_ROLE_VALUES.includes(v), {
   message: `must be one of ${KNOWN_ROLE_VALUES.join(', ')}`,
 });
@@ -152,6 +157,24 @@ const eventSchema = z.strictObject({
   sensitivity: z.enum(['normal', 'personal', 'private', 'confidential']).default('normal'),
 });
 
+/** A delegated permission grant (oauth2PermissionGrant) present at start: admin consent for all, or one user's consent. */
+const delegatedGrantSchema = z.strictObject({
+  appId: guid,
+  scopes: z.array(delegatedValue).min(1),
+  consentType: z.enum(['AllPrincipals', 'Principal']).default('AllPrincipals'),
+  /** For consentType Principal: the user (id or UPN). */
+  user: z.string().optional(),
+});
+
+/** A user assigned to an app role of an app (reaches the id_token's `roles` claim). */
+const userAppRoleSchema = z.strictObject({
+  /** User id or UPN. */
+  user: z.string().min(1),
+  appId: guid,
+  /** The role's value (e.g. Together.Operator) or id. */
+  role: z.string().min(1),
+});
+
 const tenantSchema = z.strictObject({
   id: guid,
   /** The initial domain, e.g. contoso.onmicrosoft.com (accepted as the tenant in login URLs). */
@@ -164,6 +187,17 @@ const tenantSchema = z.strictObject({
   consents: z.array(consentSchema).default([]),
   exchangeScopes: z.array(exchangeScopeSchema).default([]),
   events: z.array(eventSchema).default([]),
+  /**
+   * Entra's user-consent setting: none = "Do not allow user consent"; lowRisk = "Allow user consent for apps
+   * from verified publishers, for selected permissions"; all = "Allow user consent for apps". Sets
+   * authorizationPolicy.permissionGrantPoliciesAssigned accordingly (wins over it). Default: as the policy says
+   * (all, the legacy default).
+   */
+  allowUserConsent: z.enum(['none', 'lowRisk', 'all']).optional(),
+  /** Permissions classified low impact (for lowRisk). Default: openid, profile, email, offline_access, User.Read. */
+  lowImpactPermissions: z.array(delegatedValue).optional(),
+  delegatedGrants: z.array(delegatedGrantSchema).default([]),
+  appRoleAssignments: z.array(userAppRoleSchema).default([]),
   authorizationPolicy: z
     .strictObject({
       permissionGrantPoliciesAssigned: z
@@ -204,6 +238,21 @@ const appSchema = z.strictObject({
   redirectUris: z.array(z.url({ message: 'must be an absolute URL' })).default([]),
   /** Graph application permissions the app requests (its requiredResourceAccess); admin consent grants these. */
   requiredPermissions: z.array(roleValue).default([]),
+  /** Graph delegated permissions the app requests (what `scope=https://graph.microsoft.com/.default` asks users for). */
+  delegatedPermissions: z.array(delegatedValue).default([]),
+  /** App roles users can be assigned to (value reaches the id_token `roles` claim). */
+  appRoles: z
+    .array(
+      z.strictObject({
+        id: guid,
+        value: z.string().min(1),
+        displayName: z.string().optional(),
+        description: z.string().optional(),
+      }),
+    )
+    .default([]),
+  /** Publisher verification done (user consent under lowRisk needs it, unless the app is the tenant's own). */
+  publisherVerified: z.boolean().default(false),
   passwordCredentials: z.array(passwordCredentialSchema).default([]),
   keyCredentials: z.array(keyCredentialSchema).default([]),
   publisherDomain: z.string().nullish(),
@@ -320,6 +369,35 @@ export const fixtureSchema = z
             code: 'custom',
             path: ['tenants', ti, 'consents', ci, 'appId'],
             message: `no app ${c.appId} in this fixture`,
+          });
+      });
+      t.delegatedGrants.forEach((g, gi) => {
+        if (!appIds.has(g.appId.toLowerCase()))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['tenants', ti, 'delegatedGrants', gi, 'appId'],
+            message: `no app ${g.appId} in this fixture`,
+          });
+        if (g.consentType === 'Principal' && !g.user)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['tenants', ti, 'delegatedGrants', gi, 'user'],
+            message: 'required when consentType is Principal',
+          });
+      });
+      t.appRoleAssignments.forEach((r, ri) => {
+        const app = f.apps.find((a) => a.appId.toLowerCase() === r.appId.toLowerCase());
+        if (!app)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['tenants', ti, 'appRoleAssignments', ri, 'appId'],
+            message: `no app ${r.appId} in this fixture`,
+          });
+        else if (!app.appRoles.some((x) => x.value === r.role || x.id.toLowerCase() === r.role.toLowerCase()))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['tenants', ti, 'appRoleAssignments', ri, 'role'],
+            message: `app ${app.displayName} has no app role "${r.role}"`,
           });
       });
       t.exchangeScopes.forEach((s, si) => {

@@ -132,3 +132,110 @@ export const EXCHANGE_APP_ROLES: Record<string, string> = {
 
 /** Directory roles that may consent to Microsoft Graph application permissions (grant-admin-consent.md, Prerequisites). */
 export const CONSENTING_ROLES = ['Global Administrator', 'Privileged Role Administrator'];
+
+/**
+ * Microsoft Graph delegated permissions (oauth2PermissionScopes of the Graph service principal) the emulator
+ * knows, with the real scope ids and whether only an admin may consent (permissions-reference; "Admin consent
+ * required"). The OpenID Connect scopes (openid, profile, email, offline_access) are delegated permissions of
+ * Graph too and appear in oauth2PermissionGrant.scope (https://learn.microsoft.com/entra/identity-platform/scopes-oidc).
+ */
+export interface GraphDelegatedScope {
+  id: string;
+  value: string;
+  /** What the user-consent page says. */
+  userConsentDisplayName: string;
+  adminConsentRequired: boolean;
+}
+
+export const OIDC_SCOPES = ['openid', 'profile', 'email', 'offline_access'];
+
+export const GRAPH_DELEGATED_SCOPES: readonly GraphDelegatedScope[] = [
+  {
+    id: '37f7f235-527c-4136-accd-4a02d197296e',
+    value: 'openid',
+    userConsentDisplayName: 'Sign you in',
+    adminConsentRequired: false,
+  },
+  {
+    id: '14dad69e-099b-42c9-810b-d002981feec1',
+    value: 'profile',
+    userConsentDisplayName: 'View your basic profile',
+    adminConsentRequired: false,
+  },
+  {
+    id: '64a6cdd6-aab1-4aaf-94b8-3cc8405e90d0',
+    value: 'email',
+    userConsentDisplayName: 'View your email address',
+    adminConsentRequired: false,
+  },
+  {
+    id: '7427e0e9-2fba-42fe-b0c0-848c9e6a8182',
+    value: 'offline_access',
+    userConsentDisplayName: 'Maintain access to data you have given it access to',
+    adminConsentRequired: false,
+  },
+  {
+    id: 'e1fe6dd8-ba31-4d61-89e7-88639da4683d',
+    value: 'User.Read',
+    userConsentDisplayName: 'Sign you in and read your profile',
+    adminConsentRequired: false,
+  },
+  {
+    id: 'b340eb25-3456-403f-be2f-af7a0d370277',
+    value: 'User.ReadBasic.All',
+    userConsentDisplayName: "Read all users' basic profiles",
+    adminConsentRequired: false,
+  },
+  {
+    id: 'a154be20-db9c-4678-8ab7-66f6cc099a59',
+    value: 'User.Read.All',
+    userConsentDisplayName: "Read all users' full profiles",
+    adminConsentRequired: true,
+  },
+  {
+    id: '465a38f9-76ea-45b9-9f34-9e8b0d4b0b42',
+    value: 'Calendars.Read',
+    userConsentDisplayName: 'Read your calendars',
+    adminConsentRequired: false,
+  },
+  {
+    id: '1ec239c2-d7c9-4623-a91a-a9775856bb36',
+    value: 'Calendars.ReadWrite',
+    userConsentDisplayName: 'Have full access to your calendars',
+    adminConsentRequired: false,
+  },
+  {
+    id: 'e383f46e-2787-4529-855e-0e479a3ffac0',
+    value: 'Mail.Send',
+    userConsentDisplayName: 'Send mail as you',
+    adminConsentRequired: false,
+  },
+  {
+    id: '06da0dbc-49e2-44d2-8312-53f166ab848a',
+    value: 'Directory.Read.All',
+    userConsentDisplayName: 'Read directory data',
+    adminConsentRequired: true,
+  },
+];
+
+const delegatedByValue = new Map(GRAPH_DELEGATED_SCOPES.map((s) => [s.value.toLowerCase(), s]));
+export function delegatedScope(value: string): GraphDelegatedScope | undefined {
+  return delegatedByValue.get(value.toLowerCase());
+}
+export const KNOWN_DELEGATED_SCOPES = GRAPH_DELEGATED_SCOPES.map((s) => s.value);
+
+/**
+ * "Low impact" permissions under the recommended user-consent setting ("Allow user consent for apps from
+ * verified publishers, for selected permissions", policy microsoft-user-default-low): an admin classifies
+ * them; the portal suggests the sign-in ones (configure-permission-classifications). The emulator's default
+ * classification, overridable per tenant (fixture `lowImpactPermissions`).
+ */
+export const DEFAULT_LOW_IMPACT = ['openid', 'profile', 'email', 'offline_access', 'User.Read'];
+
+/** Directory roles that may grant delegated permissions for everyone (grant-admin-consent.md). */
+export const DELEGATED_CONSENTING_ROLES = [
+  'Global Administrator',
+  'Privileged Role Administrator',
+  'Cloud Application Administrator',
+  'Application Administrator',
+];

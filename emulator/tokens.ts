@@ -4,7 +4,7 @@
  * iss (https://sts.windows.net/{tid}/), tid, appid, oid (the client's service principal), roles, idtyp=app.
  * Roles are frozen at issuance, as in Entra: a consent change reaches Graph with the next token.
  */
-import { createPrivateKey, randomUUID, X509Certificate, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, randomUUID, X509Certificate, type KeyObject } from 'node:crypto';
 import {
   decodeProtectedHeader,
   errors as joseErrors,
@@ -29,7 +29,12 @@ export interface AccessTokenClaims {
   oid: string;
   sub: string;
   roles?: string[];
-  idtyp: 'app';
+  /** Delegated tokens: space-separated scopes (access-token-claims-reference.md, `scp`). */
+  scp?: string;
+  upn?: string;
+  name?: string;
+  /** 'app' for client credentials, 'user' for delegated tokens. */
+  idtyp: 'app' | 'user';
   ver: '1.0';
   exp: number;
   iat: number;
@@ -75,6 +80,89 @@ export class TokenService {
     return { token, expiresIn: TOKEN_LIFETIME_SECONDS };
   }
 
+  /**
+   * A delegated (user) access token for Microsoft Graph: v1 claims as Graph receives them
+   * (access-token-claims-reference.md): `scp` (space-separated), `oid` = the user's object id, `upn`, `name`,
+   * `appid` = the client, `idtyp` = user. Graph never sees `offline_access`/`openid` in scp... except when
+   * nothing else was asked for; then Entra issues a Graph token carrying the OIDC scopes.
+   */
+  async issueDelegated(input: {
+    tenantId: string;
+    appId: string;
+    appDisplayName: string;
+    userId: string;
+    upn: string;
+    name: string;
+    scopes: string[];
+  }): Promise<{ token: string; expiresIn: number }> {
+    const now = Math.floor(Date.now() / 1000);
+    const claims: Record<string, unknown> = {
+      aud: GRAPH_AUDIENCE,
+      iss: `https://sts.windows.net/${input.tenantId}/`,
+      tid: input.tenantId,
+      appid: input.appId,
+      app_displayname: input.appDisplayName,
+      oid: input.userId,
+      sub: pairwiseSub(input.userId, GRAPH_AUDIENCE),
+      upn: input.upn,
+      unique_name: input.upn,
+      name: input.name,
+      scp: input.scopes.join(' '),
+      idtyp: 'user',
+      ver: '1.0',
+      uti: randomUUID().replace(/-/g, ''),
+    };
+    const token = await new SignJWT(claims)
+      .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: this.pki.signingKid, x5t: this.pki.signingKid })
+      .setIssuedAt(now)
+      .setNotBefore(now - 5 * 60)
+      .setExpirationTime(now + TOKEN_LIFETIME_SECONDS)
+      .sign(this.key);
+    return { token, expiresIn: TOKEN_LIFETIME_SECONDS };
+  }
+
+  /**
+   * An OpenID Connect id_token, v2.0 (id-token-claims-reference.md): iss = {authority}/{tid}/v2.0 (as the
+   * discovery document says), aud = the client id, sub = pairwise per app, oid, tid, nonce (echoed from the
+   * authorize request), preferred_username, name, email (with the `email` scope), and `roles` = the user's app
+   * role assignments for this app (omitted when none, as Entra omits empty claims).
+   */
+  async issueIdToken(input: {
+    issuerOrigin: string;
+    tenantId: string;
+    clientId: string;
+    userId: string;
+    preferredUsername: string;
+    name: string;
+    email?: string | null;
+    nonce?: string;
+    roles: string[];
+    authTime: number;
+  }): Promise<string> {
+    const now = Math.floor(Date.now() / 1000);
+    const claims: Record<string, unknown> = {
+      aud: input.clientId,
+      iss: `${input.issuerOrigin}/${input.tenantId}/v2.0`,
+      tid: input.tenantId,
+      oid: input.userId,
+      sub: pairwiseSub(input.userId, input.clientId),
+      preferred_username: input.preferredUsername,
+      name: input.name,
+      auth_time: Math.floor(input.authTime / 1000),
+      ver: '2.0',
+      uti: randomUUID().replace(/-/g, ''),
+    };
+    if (input.nonce) claims.nonce = input.nonce;
+    if (input.email) claims.email = input.email;
+    if (input.roles.length) claims.roles = input.roles;
+    return new SignJWT(claims)
+      .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: this.pki.signingKid })
+      .setIssuedAt(now)
+      .setNotBefore(now)
+      .setExpirationTime(now + TOKEN_LIFETIME_SECONDS)
+      .sign(this.key);
+  }
+
   /** Verify a bearer token this emulator issued. Throws with a Graph-style reason. */
   async verify(token: string): Promise<AccessTokenClaims> {
     try {
@@ -106,6 +194,11 @@ export class TokenService {
 }
 
 export class TokenRejected extends Error {}
+
+/** `sub` is "a pairwise identifier — unique to a particular application ID" (id-token-claims-reference.md). */
+export function pairwiseSub(userId: string, audience: string): string {
+  return createHash('sha256').update(`${userId}|${audience.toLowerCase()}`).digest('base64url').slice(0, 43);
+}
 
 /** The parts of a client assertion (certificate-signed JWT) needed to find the key it claims. */
 export function assertionHeader(assertion: string): { alg?: string; x5t?: string; 'x5t#S256'?: string } {

@@ -2,7 +2,7 @@
 import { Option, type Command } from 'commander';
 import type { CommandContext } from '../context';
 import { CliError, EXIT } from '../errors';
-import { DEMO_SAMPLE_SIZE, durationArg, sampleSizeArg } from '../options';
+import { DEMO_SAMPLE_SIZE, durationArg, portArg, sampleSizeArg } from '../options';
 
 export function register(program: Command, ctx: CommandContext): void {
   program
@@ -12,6 +12,11 @@ export function register(program: Command, ctx: CommandContext): void {
     )
     .option('--keep-running', 'leave everything up afterwards (Ctrl+C stops it)')
     .option('--no-browser', 'accept the consent page over plain HTTP instead of Chromium')
+    .addOption(
+      new Option('--console-port <port>', 'serve the console on this port (default: a free one)').argParser(
+        portArg,
+      ),
+    )
     .addOption(
       new Option('--timeout <duration>', 'give up after this long')
         .argParser(durationArg)
@@ -23,7 +28,13 @@ export function register(program: Command, ctx: CommandContext): void {
         .default(DEMO_SAMPLE_SIZE),
     )
     .action(
-      async (opts: { keepRunning?: boolean; browser: boolean; timeout: number; sampleSize: number }) => {
+      async (opts: {
+        keepRunning?: boolean;
+        browser: boolean;
+        timeout: number;
+        sampleSize: number;
+        consolePort?: number;
+      }) => {
         if (!ctx.deps.runDemo) throw new CliError('demo is not available in this build', EXIT.badInput);
         ctx.setExit(
           await ctx.deps.runDemo(
@@ -32,6 +43,7 @@ export function register(program: Command, ctx: CommandContext): void {
               browser: opts.browser,
               timeoutSeconds: opts.timeout,
               sampleSize: opts.sampleSize,
+              ...(opts.consolePort ? { consolePort: opts.consolePort } : {}),
             },
             ctx.env,
           ),

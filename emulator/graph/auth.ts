@@ -1,6 +1,7 @@
 /**
  * Bearer validation for Graph: the token must be one the emulator's Entra issued (signature, audience,
- * expiry), for a tenant it knows. App-only tokens carry `roles` (access-token-claims-reference.md).
+ * expiry), for a tenant it knows. App-only tokens carry `roles`, delegated ones `scp`
+ * (access-token-claims-reference.md).
  */
 import { GraphHttpError } from '../errors';
 import { TokenRejected, type AccessTokenClaims } from '../tokens';
@@ -24,5 +25,14 @@ export async function authenticate(g: GraphContext, header: string | undefined):
       'InvalidAuthenticationToken',
       'Access token validation failure. Invalid tenant.',
     );
+  // Delegated tokens carry `scp` (space-separated scopes) and the user's `oid`; their permissions are the
+  // scopes, effective only on what the user may reach (graph/delegated.ts).
+  if (claims.idtyp === 'user' || claims.scp !== undefined)
+    return {
+      claims,
+      tenant,
+      roles: new Set((claims.scp ?? '').split(' ').filter(Boolean)),
+      userId: claims.oid,
+    };
   return { claims, tenant, roles: new Set(claims.roles ?? []) };
 }

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { graphError, GraphHttpError, mailboxConcurrencyThrottled, throttled } from '../errors';
 import { authenticate } from './auth';
+import { delegatedGate, rewriteMe } from './delegated';
 import { handleBatch } from './batch';
 import { createRouter } from './router';
 import type { Ctx, GraphContext, GraphRequest, GraphResult } from './types';
@@ -36,7 +37,7 @@ export async function handleGraph(g: GraphContext, req: GraphRequest): Promise<G
       routeId = 'batch';
       result = { ...(await handleBatch(handleGraph, g, req, ids)), route: routeId };
     } else {
-      const found = router.match(req.method, req.path);
+      const found = router.match(req.method, rewriteMe(req.path));
       if (!found) {
         const seg = req.path.split('/').filter(Boolean).at(-1) ?? '';
         throw new GraphHttpError(400, 'BadRequest', `Resource not found for the segment '${seg}'.`);
@@ -52,6 +53,7 @@ export async function handleGraph(g: GraphContext, req: GraphRequest): Promise<G
       meta.appId = caller.claims.appid;
       meta.tenantId = caller.tenant.id;
       const c: Ctx = { g, req, caller, params: found.params, ...ids };
+      delegatedGate(c, found.route);
       const fault = g.faults.pick(routeId, caller.tenant.id);
       if (fault) {
         meta.fault = fault.kind;

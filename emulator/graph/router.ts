@@ -6,6 +6,7 @@
 import { routes as applications } from './resources/applications';
 import { routes as events } from './resources/events';
 import { routes as groups } from './resources/groups';
+import { routes as identity } from './resources/identity';
 import { routes as mail } from './resources/mail';
 import { routes as organization } from './resources/organization';
 import { routes as schedule } from './resources/schedule';
@@ -23,6 +24,7 @@ export const ROUTES: readonly RouteDef[] = [
   ...events,
   ...schedule,
   ...mail,
+  ...identity,
 ];
 
 interface CompiledRoute extends RouteDef {

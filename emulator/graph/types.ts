@@ -46,7 +46,10 @@ export interface GraphResult extends GraphResponse {
 export interface Caller {
   claims: AccessTokenClaims;
   tenant: Tenant;
+  /** App roles (app-only tokens) or delegated scopes (`scp`, delegated tokens): what the token may do. */
   roles: Set<string>;
+  /** Delegated tokens only: the signed-in user's object id (`oid`). */
+  userId?: string;
 }
 
 export interface Ctx {

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { entraError } from '../errors';
 import { AssertionClaimError, assertionHeader, verifyAssertion } from '../tokens';
+import { redeemDelegated, tenantOfDelegatedGrant } from './delegatedToken';
 import {
   appFor,
   appNotFound,
@@ -33,7 +34,13 @@ export function registerToken(f: FastifyInstance, ctx: LoginContext): void {
       }
     }
     const tenantSeg = req.params.tenant;
-    const tenant = S().findTenant(tenantSeg);
+    const delegated = body.grant_type === 'authorization_code' || body.grant_type === 'refresh_token';
+    // /organizations and /common serve delegated grants: the tenant is the one the code or token belongs to.
+    const tenant =
+      S().findTenant(tenantSeg) ??
+      (delegated && ['organizations', 'common'].includes(tenantSeg.toLowerCase())
+        ? tenantOfDelegatedGrant(S(), body)
+        : undefined);
     let appIdForLog: string | undefined = body.client_id;
     const send = (r: { status: number; body: unknown }, fault?: string) => {
       ctx.log.add({
@@ -113,7 +120,7 @@ export function registerToken(f: FastifyInstance, ctx: LoginContext): void {
           "The request body must contain the following parameter: 'grant_type'.",
         ),
       );
-    if (body.grant_type !== 'client_credentials')
+    if (body.grant_type !== 'client_credentials' && !delegated)
       return send(
         entraError(
           400,
@@ -132,7 +139,7 @@ export function registerToken(f: FastifyInstance, ctx: LoginContext): void {
         ),
       );
     const scope = body.scope ?? '';
-    if (!scope)
+    if (!scope && !delegated)
       return send(
         entraError(
           400,
@@ -141,7 +148,7 @@ export function registerToken(f: FastifyInstance, ctx: LoginContext): void {
           "The request body must contain the following parameter: 'scope'.",
         ),
       );
-    const scopeError = checkScope(scope, tenant.displayName);
+    const scopeError = delegated ? undefined : checkScope(scope, tenant.displayName);
     if (scopeError) return send(scopeError);
     const app = appFor(S(), body.client_id, tenant);
     if (!app) return send(appNotFound(body.client_id, tenant));
@@ -277,6 +284,8 @@ export function registerToken(f: FastifyInstance, ctx: LoginContext): void {
           `Application '${app.appId}'(${app.displayName}) is disabled.`,
         ),
       );
+
+    if (delegated) return send(await redeemDelegated(ctx, tenant, app, body));
 
     const roles = tenant.grantedRoles(app.appId, now);
     const { token, expiresIn } = await ctx.tokens.issue({

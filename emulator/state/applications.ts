@@ -18,6 +18,14 @@ export function appFromFixture(a: FixtureApp, certs: AppCertificates): Applicati
     publisherDomain: a.publisherDomain ?? null,
     redirectUris: a.redirectUris,
     requiredPermissions: a.requiredPermissions,
+    delegatedPermissions: a.delegatedPermissions,
+    appRoles: a.appRoles.map((r) => ({
+      id: r.id.toLowerCase(),
+      value: r.value,
+      displayName: r.displayName ?? r.value,
+      description: r.description ?? r.displayName ?? r.value,
+    })),
+    publisherVerified: a.publisherVerified,
     createdDateTime: '2026-01-01T00:00:00Z',
     passwordCredentials: a.passwordCredentials.map((p) => ({
       keyId: p.keyId,

@@ -8,6 +8,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Fixture } from '../fixture';
 import { GRAPH_APP_ROLES, roleByValue } from '../permissions';
 import { appFromFixture, type AppCertificates } from './applications';
+import { addDelegatedGrant, assignUserAppRole, DelegatedStore, setUserConsentPolicy } from './delegated';
+import { DEFAULT_LOW_IMPACT } from '../permissions';
 import { isoLocal, makeEvent } from './calendar';
 import { groupFromFixture } from './groups';
 import { Tenant } from './tenant';
@@ -20,6 +22,7 @@ export { isoLocal, makeEvent, newEventId, teamsJoinUrl } from './calendar';
 export { compileMembershipRule } from './groups';
 export { generateUsers } from './users';
 export { keyCredential, type AppCertificates } from './applications';
+export * from './delegated';
 
 export class EmulatorState {
   readonly tenants = new Map<string, Tenant>();
@@ -28,6 +31,8 @@ export class EmulatorState {
   readonly outbox: OutboxMessage[] = [];
   /** `tenantId|userId` of users switched through the control API (persisted; the rest come from the fixture). */
   readonly touchedUsers = new Set<string>();
+  /** Sign-in sessions, authorize flows, codes and refresh tokens (in memory only; a reset forgets them). */
+  readonly delegated = new DelegatedStore();
   /** The emulator clock (clock.ts); wall time until the server wires its clock in. */
   now: () => number = () => Date.now();
   /** Delay before a new service principal is seen by the token endpoint (Entra replication). */
@@ -50,6 +55,8 @@ export class EmulatorState {
       if (t.generate) generateUsers(tenant, t.generate);
       for (const g of t.groups) tenant.groups.set(g.id.toLowerCase(), groupFromFixture(tenant, g));
       if (t.authorizationPolicy) tenant.authorizationPolicy = { ...t.authorizationPolicy };
+      if (t.allowUserConsent) setUserConsentPolicy(tenant, t.allowUserConsent);
+      tenant.lowImpactPermissions = t.lowImpactPermissions ?? DEFAULT_LOW_IMPACT;
       s.tenants.set(tenant.id, tenant);
       s.tenantsByDomain.set(tenant.domain, tenant);
       for (const c of t.consents) {
@@ -61,6 +68,20 @@ export class EmulatorState {
         });
         const sp = tenant.servicePrincipalByAppId(c.appId);
         if (sp) sp.accountEnabled = c.accountEnabled;
+      }
+      for (const g of t.delegatedGrants) {
+        const sp =
+          tenant.servicePrincipalByAppId(g.appId) ??
+          s.grantConsent(tenant.id, g.appId, [], { servicePrincipalVisibleAt: 0 }).servicePrincipal;
+        const user = g.user ? tenant.findUser(g.user) : undefined;
+        if (g.user && !user)
+          throw new Error(`delegatedGrants: no user ${g.user} in tenant ${tenant.displayName}`);
+        addDelegatedGrant(tenant, sp, g.consentType, user?.id ?? null, g.scopes);
+      }
+      for (const r of t.appRoleAssignments) {
+        const user = tenant.findUser(r.user);
+        if (!user) throw new Error(`appRoleAssignments: no user ${r.user} in tenant ${tenant.displayName}`);
+        assignUserAppRole(tenant, s.findApp(r.appId)!, user.id, r.role, 0);
       }
       for (const sc of t.exchangeScopes) {
         const id = sc.id ?? randomUUID();

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { GRAPH_APP_ID, roleById, EXCHANGE_APP_ROLES } from '../permissions';
 import { seedCalendar } from './calendar';
+import type { OAuth2PermissionGrant, UserAppRoleAssignment, UserSignInState } from './delegated';
 import type {
   Admin,
   AppRoleAssignment,
@@ -32,6 +33,14 @@ export class Tenant {
   /** Service principal id → when token issuance sees it (replication after consent; emulator clock, ms). */
   readonly servicePrincipalVisibleAt = new Map<string, number>();
   private readonly transitiveCache = new Map<string, string[]>();
+  /** Delegated permission grants (oauth2PermissionGrant) by id: user consent and admin consent for all. */
+  readonly oauth2PermissionGrants = new Map<string, OAuth2PermissionGrant>();
+  /** Users assigned to apps' roles (the id_token `roles` claim). */
+  readonly userAppRoleAssignments = new Map<string, UserAppRoleAssignment>();
+  /** Per user: revoked sessions, password changes, Conditional Access blocks (state/delegated.ts). */
+  readonly signIn = new Map<string, UserSignInState>();
+  /** Permissions classified "low impact" for the microsoft-user-default-low user-consent policy. */
+  lowImpactPermissions: string[] = [];
 
   constructor(
     readonly id: string,

@@ -117,6 +117,12 @@ export interface Application {
   publisherDomain: string | null;
   redirectUris: string[];
   requiredPermissions: string[];
+  /** Graph delegated permissions the app requests (requiredResourceAccess type Scope); `/.default` asks for these. */
+  delegatedPermissions: string[];
+  /** App roles the app defines (application.appRoles), assignable to users; they reach id_tokens as `roles`. */
+  appRoles: { id: string; value: string; displayName: string; description: string }[];
+  /** Verified publisher (publisher verification): needed for user consent under the low-impact policy. */
+  publisherVerified: boolean;
   passwordCredentials: PasswordCredential[];
   keyCredentials: KeyCredential[];
   createdDateTime: string;

@@ -5,6 +5,7 @@
  * and exit codes against the running onboarding.
  */
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,7 +19,24 @@ const TENANT = CONTOSO.tenantId;
 const SAMPLE = 200;
 
 describe('npm run demo', () => {
-  it('prints the Contoso report and exits 0', async () => {
+  // Port 3000 is taken (a dev server, another demo): the demo must pick a free port for its console and
+  // register that callback on the emulated app, not fail or collide.
+  let holder: net.Server | undefined;
+  beforeAll(async () => {
+    holder = net.createServer((s) => s.destroy());
+    await new Promise<void>((resolve) => {
+      holder!.once('error', () => {
+        holder = undefined; // already taken by something else: the point holds all the same
+        resolve();
+      });
+      holder!.listen(3000, '127.0.0.1', () => resolve());
+    });
+  });
+  afterAll(async () => {
+    await new Promise<void>((resolve) => (holder ? holder.close(() => resolve()) : resolve()));
+  });
+
+  it('prints the Contoso report and exits 0 while port 3000 is taken', async () => {
     const r = await run('npm', ['run', '--silent', 'demo'], { timeoutMs: 110_000 });
     expect(r.stderr).not.toMatch(/Error:|at .*\.ts:\d+/);
     expect(r.code).toBe(0);
@@ -32,6 +50,10 @@ describe('npm run demo', () => {
     expect(r.stdout).toContain(`Health schedule health-${TENANT}`);
     expect(r.stdout).toContain('Owner notified by email');
     expect(r.stdout).toMatch(/Done in \d+ s/);
+    const consoleLine = /Console\s+(http:\/\/127\.0\.0\.1:(\d+))/.exec(r.stdout);
+    expect(consoleLine?.[2]).toBeDefined();
+    expect(consoleLine?.[2]).not.toBe('3000');
+    expect(r.stdout).toContain(`Entra redirected to ${consoleLine?.[1]}/consent/callback`);
     fs.mkdirSync(RESULTS_DIR, { recursive: true });
     fs.writeFileSync(path.join(RESULTS_DIR, 'demo-output.txt'), r.stdout);
   });

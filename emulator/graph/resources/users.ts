@@ -73,6 +73,9 @@ export function userRow(u: User): Row {
 export function userReadScope(c: Ctx): 'full' | 'basic' {
   const full = ['User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'];
   if (full.some((r) => c.caller.roles.has(r))) return 'full';
+  // Delegated User.Read: "sign in and read the profile of the signed-in user" — their own, in full
+  // (permissions-reference). graph/delegated.ts has already kept a delegated caller to themselves.
+  if (c.caller.userId && c.caller.roles.has('User.Read')) return 'full';
   requireRoles(c, ['User.ReadBasic.All']);
   return 'basic';
 }

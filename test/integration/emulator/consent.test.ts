@@ -110,6 +110,21 @@ describe('admin consent page', () => {
     expect(post.headers.get('location')).toBeNull();
   });
 
+  it('redirects to a URI only once the control API has registered it on the app (the demo console on a free port)', async () => {
+    const late = 'http://127.0.0.1:45678/consent/callback';
+    const before = await fetch(consentUrl(emu, { ...v2Params, redirect_uri: late }), { redirect: 'manual' });
+    expect(before.status).toBe(400);
+    expect(await before.text()).toContain('AADSTS50011');
+    const { redirectUris } = await emu.control.addRedirectUris(TOGETHER_APP.appId, [late]);
+    expect(redirectUris).toContain(late);
+    expect(redirectUris).toContain(REDIRECT);
+    const after = await fetch(consentUrl(emu, { ...v2Params, redirect_uri: late }), { redirect: 'manual' });
+    expect(after.status).toBe(200);
+    await expect(emu.control.addRedirectUris(TOGETHER_APP.appId, ['ftp://x.example/cb'])).rejects.toThrow(
+      /http/,
+    );
+  });
+
   it("refuses a Cloud Application Administrator with Entra's 'Need admin approval' (AADSTS90094) and grants nothing", async () => {
     const res = await decide(emu, CONTOSO.nonPrivilegedAdmin.userPrincipalName, 'accept');
     expect(res.status).toBe(403);
