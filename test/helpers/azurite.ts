@@ -38,7 +38,7 @@ export async function startAzuriteTable(): Promise<RunningAzurite> {
     await waitForPort(port, '127.0.0.1', 20_000);
   } catch (err) {
     child.kill();
-    throw new Error(`azurite-table did not start: ${String(err)} ${stderr}`);
+    throw new Error(`azurite-table did not start: ${String(err)} ${stderr}`, { cause: err });
   }
   return {
     connectionString: `DefaultEndpointsProtocol=http;AccountName=${ACCOUNT};AccountKey=${KEY};TableEndpoint=http://127.0.0.1:${port}/${ACCOUNT};`,
