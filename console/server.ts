@@ -28,6 +28,8 @@ import { type ConsentStateStore, type StateCheck } from './state-store';
 import { ConfigError } from '../contracts/errors';
 import { EMAIL } from '../contracts/validation';
 import { PHASE_TEXT } from '../contracts/texts';
+import type { IndividualConsoleBackend } from '../contracts/individual';
+import { individualRoutes } from './individual/routes';
 
 export const DEFAULT_CONSOLE_PORT = 3000;
 export const DEFAULT_CONSOLE_HOST = '127.0.0.1';
@@ -42,6 +44,8 @@ export interface ConsoleOptions {
   logger?: Logger;
   /** Shown in pages and used for absolute links; default http://<host>:<port>. */
   publicUrl?: string;
+  /** Individual mode's connect pages (console/individual/routes.ts); absent = not served. */
+  individual?: IndividualConsoleBackend;
 }
 
 export interface RunningConsole {
@@ -112,6 +116,12 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
     bodyLimit: 64 * 1024,
   }) as unknown as FastifyInstance;
   await app.register(formbody);
+  if (options.individual)
+    await app.register(individualRoutes, {
+      backend: options.individual,
+      csrf,
+      publicUrl: (req) => options.publicUrl ?? `${req.protocol}://${req.headers.host ?? ''}`,
+    });
 
   app.addHook('onSend', async (_req, reply) => {
     reply.header(

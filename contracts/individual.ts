@@ -225,3 +225,41 @@ export interface IndividualSweepState {
 
 export const sweepNowSignal = defineSignal<[]>('sweepNow');
 export const individualStateQuery = defineQuery<IndividualSweepState>('individualState');
+
+// ---------------------------------------------------------------- console backend (injected)
+
+/** Why a connect attempt failed, for the page that explains it. */
+export type ConnectFailureReason = 'wrongTenant' | 'noAccount' | 'calendarRefused' | 'tokenRefused';
+
+export class ConnectFailure extends Error {
+  override name = 'ConnectFailure';
+  constructor(
+    readonly reason: ConnectFailureReason,
+    message: string,
+    readonly code?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** What the console's connect pages need; implemented in activities/individual/console-backend.ts, injected. */
+export interface IndividualConsoleBackend {
+  /** Entra's authorize URL (msal-node getAuthCodeUrl) for this tenant, with PKCE challenge and one-time state. */
+  authorizeUrl(input: {
+    tenantId: string;
+    redirectUri: string;
+    state: string;
+    codeChallenge: string;
+    loginHint?: string;
+  }): Promise<string>;
+  /** Code → tokens (sealed store) → a real calendar call → the connection. Throws ConnectFailure. */
+  connect(input: {
+    tenantId: string;
+    code: string;
+    codeVerifier: string;
+    redirectUri: string;
+  }): Promise<ConnectionRecord>;
+  getConnection(tenantId: string, connectionId: string): Promise<ConnectionRecord | undefined>;
+  disconnect(tenantId: string, connectionId: string): Promise<boolean>;
+  summary(tenantId: string): Promise<ConnectionsSummary>;
+}

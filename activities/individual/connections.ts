@@ -9,6 +9,7 @@
  * sweep, which both keeps the grant alive and tells us whether it still works.
  */
 import type { AccountInfo, AuthenticationResult } from '@azure/msal-node';
+import { ConnectFailure as ConnectError } from '../../contracts/individual';
 import type {
   ConnectionRecord,
   ConnectionsSummary,
@@ -29,16 +30,8 @@ export interface IndividualDeps {
   fetch?: typeof fetch;
 }
 
-export class ConnectError extends Error {
-  override name = 'ConnectError';
-  constructor(
-    readonly reason: 'wrongTenant' | 'noAccount' | 'calendarRefused' | 'tokenRefused',
-    message: string,
-    readonly code?: string,
-  ) {
-    super(message);
-  }
-}
+/** The console shows a page per reason (contracts/individual.ts ConnectFailure). */
+export { ConnectFailure as ConnectError } from '../../contracts/individual';
 
 const nowIso = (deps: IndividualDeps) => (deps.now?.() ?? new Date()).toISOString();
 

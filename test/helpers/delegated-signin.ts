@@ -44,6 +44,14 @@ export async function signInWithCode(
   let r = await go(authUrl);
   for (let i = 0; i < 5; i++) {
     if (r.location) return { redirect: new URL(r.location, authUrl), status: r.res.status };
+    // "Need admin approval": the user can only go back to the app (Entra sends AADSTS90094 to the redirect URI).
+    const back = /id="return" href="([^"]+)"/.exec(r.html)?.[1];
+    if (back && !hidden(r.html, 'step')) {
+      const target = new URL(back.replace(/&amp;/g, '&'), authUrl);
+      if (target.origin !== new URL(authUrl).origin) return { redirect: target, status: r.res.status };
+      r = await go(target.toString());
+      continue;
+    }
     const step = hidden(r.html, 'step');
     const flow = hidden(r.html, 'flow');
     if (!flow || !step) return { html: r.html, status: r.res.status };
