@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import type { TogetherApi } from '../contracts/backend';
+import * as connectionsCommand from './commands/connections';
 import * as consoleCommand from './commands/console';
 import * as demoCommand from './commands/demo';
 import * as emulatorCommand from './commands/emulator';
@@ -25,6 +26,7 @@ export { durationArg, intArg, thresholdArg, DEMO_SAMPLE_SIZE } from './options';
 const COMMANDS = [
   onboardCommand,
   statusCommand,
+  connectionsCommand,
   testCommand,
   scheduleCommand,
   workerCommand,

@@ -4,6 +4,8 @@ import { onboardingWorkflowId } from '../../contracts/ids';
 import type { CommandContext } from '../context';
 import { CliError, EXIT } from '../errors';
 import { requireTenant, tenantArg } from '../options';
+import { describeConnections } from '../../client/individual';
+import { formatIndividual, individualStatus } from './connections';
 import { formatStatus, formatTenants, printJson, statusIsFailing } from '../output';
 
 export function register(program: Command, ctx: CommandContext): void {
@@ -22,14 +24,23 @@ export function register(program: Command, ctx: CommandContext): void {
           return;
         }
         const status = await api.getStatus(requireTenant({ tenant: tenantId }, ctx.env));
+        const individual = await individualStatus(ctx.env, tenantId).catch(() => null);
+        if (!status && individual) {
+          if (opts.json) printJson({ tenantId, integration: 'individual', individual });
+          else process.stdout.write(`${formatIndividual(individual, describeConnections)}\n`);
+          return;
+        }
         if (!status) {
           throw new CliError(
             `No onboarding for tenant ${tenantId} (no workflow ${onboardingWorkflowId(tenantId)}). Start one with: together-o365 onboard --tenant ${tenantId} --owner <email>`,
             EXIT.badInput,
           );
         }
-        if (opts.json) printJson(status);
-        else process.stdout.write(`${formatStatus(status)}\n`);
+        if (opts.json) printJson(individual ? { ...status, individual } : status);
+        else
+          process.stdout.write(
+            `${formatStatus(status)}${individual ? `\n${formatIndividual(individual, describeConnections)}` : ''}\n`,
+          );
         if (statusIsFailing(status)) ctx.setExit(EXIT.failing);
       });
     });
