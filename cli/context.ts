@@ -1,4 +1,5 @@
 /** What every command gets: the dependencies (real or fakes), the environment, Temporal access, the exit code. */
+import type { IndividualSweepState } from '../contracts/individual';
 import type { TogetherApi } from '../contracts/backend';
 import type { EmulatorFlags } from '../emulator/options';
 
@@ -11,6 +12,8 @@ export interface CliDeps {
   runConsole?(opts: ConsoleCommandOptions, env: NodeJS.ProcessEnv): Promise<number>;
   runEmulator?(opts: EmulatorCommandOptions, env: NodeJS.ProcessEnv): Promise<number>;
   runDemo?(opts: DemoCommandOptions, env: NodeJS.ProcessEnv): Promise<number>;
+  /** Individual mode's owner view for `status` (the tenant's connections sweep), null without one. */
+  individualState?(env: NodeJS.ProcessEnv, tenantId: string): Promise<IndividualSweepState | null>;
 }
 
 export interface ConsoleCommandOptions {

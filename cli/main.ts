@@ -7,6 +7,7 @@ import type * as RunWorkerModule from './run-worker';
 import type * as RunConsoleModule from './run-console';
 import type * as RunEmulatorModule from './run-emulator';
 import type * as DemoModule from './demo';
+import type * as ConnectionsModule from './commands/connections';
 import { runCli, type CliDeps } from './program';
 
 export const realDeps: CliDeps = {
@@ -30,6 +31,11 @@ export const realDeps: CliDeps = {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when the command runs
     const { runEmulatorCommand } = require('./run-emulator') as typeof RunEmulatorModule;
     return runEmulatorCommand(opts, env);
+  },
+  async individualState(env, tenantId) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when the command runs
+    const { individualStatus } = require('./commands/connections') as typeof ConnectionsModule;
+    return individualStatus(env, tenantId);
   },
   async runDemo(opts, env) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when the command runs

@@ -7,10 +7,10 @@
  *   connections invite --tenant <id> --email <addr>   count a user as invited (the M in "N of M")
  */
 import type { Command } from 'commander';
-import { loadGraphConfig } from '../../activities';
-import { createIndividual } from '../../activities/individual';
-import { connectTemporal } from '../../client';
-import { describeConnections, getConnectionsState, pokeConnectionsSweep } from '../../client/individual';
+import type * as ActivitiesModule from '../../activities';
+import type * as IndividualActivitiesModule from '../../activities/individual';
+import type * as ClientModule from '../../client';
+import type * as ClientIndividualModule from '../../client/individual';
 import { individualSweepWorkflowId, type IndividualSweepState } from '../../contracts/individual';
 import { EMAIL } from '../../contracts/validation';
 import type { CommandContext } from '../context';
@@ -18,24 +18,29 @@ import { CliError, EXIT } from '../errors';
 import { intArg, requireTenant, tenantArg } from '../options';
 import { printJson } from '../output';
 
+// Loaded only when a connections command runs (the CLI starts without Temporal or MSAL).
+/* eslint-disable @typescript-eslint/no-require-imports */
+const clientMod = () => require('../../client') as typeof ClientModule;
+const individualClient = () => require('../../client/individual') as typeof ClientIndividualModule;
+const activitiesMod = () => require('../../activities') as typeof ActivitiesModule;
+const individualMod = () => require('../../activities/individual') as typeof IndividualActivitiesModule;
+/* eslint-enable @typescript-eslint/no-require-imports */
+
 /** The tenant's individual-mode view, or null when it has no connections sweep. */
 export async function individualStatus(
   env: NodeJS.ProcessEnv,
   tenantId: string,
 ): Promise<IndividualSweepState | null> {
-  const client = await connectTemporal(env);
+  const client = await clientMod().connectTemporal(env);
   try {
-    return await getConnectionsState(client, tenantId);
+    return await individualClient().getConnectionsState(client, tenantId);
   } finally {
     await client.connection.close();
   }
 }
 
-export function formatIndividual(
-  s: IndividualSweepState,
-  describe: (x: IndividualSweepState['summary']) => string,
-): string {
-  const lines = [`Individual connections: ${describe(s.summary)}`];
+export function formatIndividual(s: IndividualSweepState): string {
+  const lines = [`Individual connections: ${individualClient().describeConnections(s.summary)}`];
   if (s.summary.pending) lines.push(`  ${s.summary.pending} invited but not connected yet`);
   if (s.lastSweep) {
     lines.push(
@@ -64,7 +69,7 @@ export function register(program: Command, ctx: CommandContext): void {
         );
       }
       if (opts.json) printJson(state);
-      else process.stdout.write(`${formatIndividual(state, describeConnections)}\n`);
+      else process.stdout.write(`${formatIndividual(state)}\n`);
     });
 
   cmd
@@ -81,9 +86,9 @@ export function register(program: Command, ctx: CommandContext): void {
           throw new CliError(`--owner must be an email address (got "${opts.owner}").`, EXIT.badInput);
         if (!/^https?:\/\//.test(opts.consoleUrl))
           throw new CliError('--console-url must start with https:// (or http://localhost).', EXIT.badInput);
-        const client = await connectTemporal(ctx.env);
+        const client = await clientMod().connectTemporal(ctx.env);
         try {
-          await pokeConnectionsSweep(
+          await individualClient().pokeConnectionsSweep(
             client,
             {
               tenantId,
@@ -109,7 +114,10 @@ export function register(program: Command, ctx: CommandContext): void {
       const tenantId = requireTenant(opts, ctx.env);
       if (!EMAIL.test(opts.email))
         throw new CliError(`--email must be an email address (got "${opts.email}").`, EXIT.badInput);
-      const { backend } = createIndividual({ config: loadGraphConfig(ctx.env), env: ctx.env });
+      const { backend } = individualMod().createIndividual({
+        config: activitiesMod().loadGraphConfig(ctx.env),
+        env: ctx.env,
+      });
       await backend.inviteUser(tenantId, opts.email);
       process.stderr.write(`Invited ${opts.email}: they connect at <console>/connect?tenant=${tenantId}\n`);
     });

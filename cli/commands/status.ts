@@ -4,8 +4,7 @@ import { onboardingWorkflowId } from '../../contracts/ids';
 import type { CommandContext } from '../context';
 import { CliError, EXIT } from '../errors';
 import { requireTenant, tenantArg } from '../options';
-import { describeConnections } from '../../client/individual';
-import { formatIndividual, individualStatus } from './connections';
+import { formatIndividual } from './connections';
 import { formatStatus, formatTenants, printJson, statusIsFailing } from '../output';
 
 export function register(program: Command, ctx: CommandContext): void {
@@ -24,10 +23,10 @@ export function register(program: Command, ctx: CommandContext): void {
           return;
         }
         const status = await api.getStatus(requireTenant({ tenant: tenantId }, ctx.env));
-        const individual = await individualStatus(ctx.env, tenantId).catch(() => null);
+        const individual = (await ctx.deps.individualState?.(ctx.env, tenantId).catch(() => null)) ?? null;
         if (!status && individual) {
           if (opts.json) printJson({ tenantId, integration: 'individual', individual });
-          else process.stdout.write(`${formatIndividual(individual, describeConnections)}\n`);
+          else process.stdout.write(`${formatIndividual(individual)}\n`);
           return;
         }
         if (!status) {
@@ -39,7 +38,7 @@ export function register(program: Command, ctx: CommandContext): void {
         if (opts.json) printJson(individual ? { ...status, individual } : status);
         else
           process.stdout.write(
-            `${formatStatus(status)}${individual ? `\n${formatIndividual(individual, describeConnections)}` : ''}\n`,
+            `${formatStatus(status)}${individual ? `\n${formatIndividual(individual)}` : ''}\n`,
           );
         if (statusIsFailing(status)) ctx.setExit(EXIT.failing);
       });
