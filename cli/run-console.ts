@@ -3,6 +3,7 @@ import type * as TemporalApiModule from '../client/api';
 import type * as ClientModule from '../client';
 import type * as IndividualConsoleModule from './individual-console';
 import path from 'node:path';
+import { staffAuthConfigFromEnv } from '../console/auth/config';
 import { Csrf } from '../console/csrf';
 import { isLoopback, startConsole } from '../console/server';
 import { ConsentStateStore } from '../console/state-store';
@@ -32,6 +33,11 @@ export async function runConsoleCommand(
   const { createTemporalApi } = require('../client/api') as typeof TemporalApiModule;
   const api = await createTemporalApi(env);
   const dir = opts.dataDir ?? consoleDataDir(env);
+  // Before anything starts: a console off loopback without sign-in is refused here (ConfigError, exit 2).
+  const auth = staffAuthConfigFromEnv(env, {
+    loopback: isLoopback(opts.host),
+    devKeyFile: path.join(dir, 'session.key'),
+  });
   const running = await startConsole({
     backend: api,
     states: new ConsentStateStore({
@@ -41,18 +47,22 @@ export async function runConsoleCommand(
     csrf: Csrf.fromFile(path.join(dir, 'csrf.key')),
     individual: await individualBackend(env),
     logger: createLogger('console'),
+    auth,
     host: opts.host,
     port: opts.port,
   }).catch(async (err: unknown) => {
     await api.close();
     throw err;
   });
-  if (!isLoopback(opts.host)) {
+  if (auth.mode === 'off')
     process.stderr.write(
-      `WARNING: the console listens on ${opts.host}, not loopback. It has no login of its own: put it behind ` +
-        `an authenticating reverse proxy with TLS before exposing it.\n`,
+      `WARNING: staff sign-in is OFF (TOGETHER_CONSOLE_AUTH=off): every page and form of this console is open to ` +
+        `anyone who can reach ${running.url}. Allowed on loopback only; set TOGETHER_CONSOLE_AUTH=entra for real use.\n`,
     );
-  }
+  else if (!isLoopback(opts.host))
+    process.stderr.write(
+      `The console listens on ${opts.host}: serve it over TLS (its session cookie is Secure when TOGETHER_CONSOLE_PUBLIC_URL is https).\n`,
+    );
   process.stderr.write(
     `Console: ${running.url}  (consent links: ${running.url}/consent/start?tenant=<tenant id>). Ctrl+C stops it.\n`,
   );

@@ -30,6 +30,8 @@ import { EMAIL } from '../contracts/validation';
 import { PHASE_TEXT } from '../contracts/texts';
 import type { IndividualConsoleBackend } from '../contracts/individual';
 import { individualRoutes } from './individual/routes';
+import type { StaffAuthConfig } from './auth/config';
+import { registerStaffAuth, staffOf } from './auth/staff';
 
 export const DEFAULT_CONSOLE_PORT = 3000;
 export const DEFAULT_CONSOLE_HOST = '127.0.0.1';
@@ -46,6 +48,8 @@ export interface ConsoleOptions {
   publicUrl?: string;
   /** Individual mode's connect pages (console/individual/routes.ts); absent = not served. */
   individual?: IndividualConsoleBackend;
+  /** Staff sign-in (console/auth): Entra OIDC with the operator role, or off (loopback only). Default off. */
+  auth?: StaffAuthConfig;
 }
 
 export interface RunningConsole {
@@ -139,7 +143,7 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
     reply
       .code(status)
       .type('text/html; charset=utf-8')
-      .send(templates.render(template, { phaseText: PHASE_TEXT, ...context }));
+      .send(templates.render(template, { phaseText: PHASE_TEXT, staff: staffOf(reply.request), ...context }));
 
   const errorPage = (
     reply: FastifyReply,
@@ -178,6 +182,8 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
 
   const tenantParam = (value: unknown): string | undefined =>
     typeof value === 'string' && TENANT_PATTERN.test(value) ? value : undefined;
+
+  await registerStaffAuth(app, options.auth ?? { mode: 'off' }, { render, baseUrl: options.publicUrl });
 
   app.get('/assets/console.css', async (_req, reply) => reply.type('text/css; charset=utf-8').send(STYLE));
   app.get('/healthz', async () => ({ ok: true }));

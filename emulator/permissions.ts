@@ -106,6 +106,19 @@ export const GRAPH_APP_ROLES: readonly GraphAppRole[] = [
     displayName: 'Read all user mailbox settings',
     description: "Allows the app to read user's mailbox settings without a signed-in user.",
   },
+  {
+    id: '77f3a031-c388-4f99-b373-dc68676a979e',
+    value: 'User.RevokeSessions.All',
+    displayName: 'Revoke all sign in sessions for a user',
+    description: 'Allows the app to revoke all sign in sessions for a user, without a signed-in user.',
+  },
+  {
+    id: '8e8e4742-1d95-4f68-9d56-6ee75648c72a',
+    value: 'DelegatedPermissionGrant.ReadWrite.All',
+    displayName: 'Manage all delegated permission grants',
+    description:
+      'Allows the app to manage permission grants for delegated permissions exposed by any API, without a signed-in user.',
+  },
 ];
 
 const byValue = new Map(GRAPH_APP_ROLES.map((r) => [r.value, r]));

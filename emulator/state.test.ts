@@ -50,7 +50,13 @@ describe('default fixture (contoso.json)', () => {
       {
         ...fixture,
         apps: [],
-        tenants: fixture.tenants.map((t) => ({ ...t, consents: [], exchangeScopes: [] })),
+        tenants: fixture.tenants.map((t) => ({
+          ...t,
+          consents: [],
+          exchangeScopes: [],
+          delegatedGrants: [],
+          appRoleAssignments: [],
+        })),
       },
       certs,
     );

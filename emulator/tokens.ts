@@ -83,8 +83,8 @@ export class TokenService {
   /**
    * A delegated (user) access token for Microsoft Graph: v1 claims as Graph receives them
    * (access-token-claims-reference.md): `scp` (space-separated), `oid` = the user's object id, `upn`, `name`,
-   * `appid` = the client, `idtyp` = user. Graph never sees `offline_access`/`openid` in scp... except when
-   * nothing else was asked for; then Entra issues a Graph token carrying the OIDC scopes.
+   * `appid` = the client, `idtyp` = user. When only OpenID scopes were asked for, the Graph token carries those
+   * (openid, profile, email), as Entra's does.
    */
   async issueDelegated(input: {
     tenantId: string;

@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import nunjucks from 'nunjucks';
-import { DELEGATED_CONSENTING_ROLES, delegatedScope, GRAPH_APP_ID, OIDC_SCOPES } from '../permissions';
+import { DELEGATED_CONSENTING_ROLES, delegatedScope, GRAPH_APP_ID } from '../permissions';
 import {
   addDelegatedGrant,
   FLOW_LIFETIME_MS,
@@ -495,7 +495,11 @@ export function registerAuthorize(f: FastifyInstance, ctx: LoginContext): void {
       return proceed(req, reply, flow);
     }
     if (p.step === 'consent') {
-      if (!flow.userId) return signInPage(reply, flow);
+      // The consent must come from the browser that signed in (its session cookie), not from whoever
+      // learned the flow id.
+      const sid = readCookie(req, SESSION_COOKIE);
+      if (!flow.userId || !sid || D().sessions.get(sid)?.userId !== flow.userId)
+        return signInPage(reply, flow);
       const tenant = S().findTenant(flow.tenantId!)!;
       const user = tenant.findUser(flow.userId)!;
       const app = S().findApp(flow.clientId)!;

@@ -21,8 +21,10 @@ export function mailboxAccess(c: Ctx, permissions: string[]): User {
   const tenant = c.caller.tenant;
   const appId = c.caller.claims.appid;
   const entra = permissions.some((p) => c.caller.roles.has(p));
+  // Exchange RBAC for Applications scopes app-only access; a delegated token's reach is the user's own.
   const scopedAny =
     !entra &&
+    !c.caller.userId &&
     [...tenant.activeExchangeScopes(c.g.state.now())].some(
       (s) => s.appId === appId.toLowerCase() && permissions.includes(EXCHANGE_APP_ROLES[s.role] ?? ''),
     );
