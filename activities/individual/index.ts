@@ -146,15 +146,8 @@ export function createIndividual(deps: CreateIndividualDeps): {
         impact:
           'Users with a broken connection were emailed a reconnect link; their sessions are not synchronised until they reconnect.',
         facts,
-        ...(input.consoleUrl
-          ? {
-              fix: {
-                steps: [
-                  `See every connection: ${input.consoleUrl.replace(/\/+$/, '')}/tenants/${input.tenantId}/connections`,
-                ],
-              },
-            }
-          : {}),
+        // The owner's full view is the CLI's (a console page for it is not built yet).
+        fix: { steps: [`See every connection: together-o365 connections --tenant ${input.tenantId}`] },
       });
       return { sent: res.sent };
     },
