@@ -1,4 +1,5 @@
 /** What every command gets: the dependencies (real or fakes), the environment, Temporal access, the exit code. */
+import type { IndividualSweepState } from '../contracts/individual';
 import type { TogetherApi } from '../contracts/backend';
 import type { EmulatorFlags } from '../emulator/options';
 
@@ -12,6 +13,8 @@ export interface CliDeps {
   runEmulator?(opts: EmulatorCommandOptions, env: NodeJS.ProcessEnv): Promise<number>;
   runDemo?(opts: DemoCommandOptions, env: NodeJS.ProcessEnv): Promise<number>;
   setupNamespace?(env: NodeJS.ProcessEnv, opts: { printOnly: boolean }): Promise<number>;
+  /** Individual mode's owner view for `status` (the tenant's connections sweep), null without one. */
+  individualState?(env: NodeJS.ProcessEnv, tenantId: string): Promise<IndividualSweepState | null>;
 }
 
 export interface ConsoleCommandOptions {

@@ -9,6 +9,7 @@ import type * as RunEmulatorModule from './run-emulator';
 import type * as DemoModule from './demo';
 import type * as SetupNamespaceModule from './run-setup-namespace';
 import { exitAfterFlush } from './exit';
+import type * as ConnectionsModule from './commands/connections';
 import { runCli, type CliDeps } from './program';
 
 export { runCli, exitAfterFlush };
@@ -34,6 +35,11 @@ export const realDeps: CliDeps = {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when the command runs
     const { runEmulatorCommand } = require('./run-emulator') as typeof RunEmulatorModule;
     return runEmulatorCommand(opts, env);
+  },
+  async individualState(env, tenantId) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when the command runs
+    const { individualStatus } = require('./commands/connections') as typeof ConnectionsModule;
+    return individualStatus(env, tenantId);
   },
   async runDemo(opts, env) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when the command runs

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import type { TogetherApi } from '../contracts/backend';
 import * as acceptCommand from './commands/accept';
+import * as connectionsCommand from './commands/connections';
 import * as consoleCommand from './commands/console';
 import * as demoCommand from './commands/demo';
 import * as emulatorCommand from './commands/emulator';
@@ -28,6 +29,7 @@ export { durationArg, intArg, thresholdArg, DEMO_SAMPLE_SIZE } from './options';
 const COMMANDS = [
   onboardCommand,
   statusCommand,
+  connectionsCommand,
   testCommand,
   probeCommand,
   acceptCommand,

@@ -1,5 +1,7 @@
 /** `together-o365 console`: the web console on loopback until SIGINT/SIGTERM. */
 import type * as TemporalApiModule from '../client/api';
+import type * as ClientModule from '../client';
+import type * as IndividualConsoleModule from './individual-console';
 import path from 'node:path';
 import { staffAuthConfigFromEnv } from '../console/auth/config';
 import { Csrf } from '../console/csrf';
@@ -12,6 +14,16 @@ import type { ConsoleCommandOptions } from './context';
 
 export function consoleDataDir(env: NodeJS.ProcessEnv): string {
   return env.TOGETHER_CONSOLE_DATA_DIR ?? path.join(dataDir, 'console');
+}
+
+/** Individual mode's connect pages, when this console has the app's Graph settings. */
+async function individualBackend(env: NodeJS.ProcessEnv) {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when the command runs
+  const { loadIndividualConsoleBackend } = require('./individual-console') as typeof IndividualConsoleModule;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when the command runs
+  const { connectTemporal } = require('../client') as typeof ClientModule;
+  const client = await connectTemporal(env).catch(() => undefined);
+  return loadIndividualConsoleBackend(env, client, env.TOGETHER_CONSOLE_URL ?? '');
 }
 
 export async function runConsoleCommand(
@@ -42,6 +54,7 @@ export async function runConsoleCommand(
       ttlMs: opts.stateTtlMinutes * 60_000,
     }),
     csrf: Csrf.fromFile(path.join(dir, 'csrf.key')),
+    individual: await individualBackend(env),
     logger: createLogger('console'),
     auth,
     host: opts.host,

@@ -31,6 +31,8 @@ import { EMAIL, GUID } from '../contracts/validation';
 import { PHASE_TEXT } from '../contracts/texts';
 import { teamsLinksLine } from '../contracts/teams';
 import { redactingChildLoggerFactory, requestOriginAllowed } from './hygiene';
+import type { IndividualConsoleBackend } from '../contracts/individual';
+import { individualRoutes } from './individual/routes';
 import type { StaffAuthConfig } from './auth/config';
 import { registerStaffAuth, staffOf } from './auth/staff';
 
@@ -49,6 +51,8 @@ export interface ConsoleOptions {
   publicUrl?: string;
   /** Requests per minute and client address on the public consent routes; default 30. */
   consentRateLimitPerMinute?: number;
+  /** Individual mode's connect pages (console/individual/routes.ts); absent = not served. */
+  individual?: IndividualConsoleBackend;
   /** Staff sign-in (console/auth): Entra OIDC with the operator role, or off (loopback only). Default off. */
   auth?: StaffAuthConfig;
 }
@@ -132,6 +136,12 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
     rateLimit: { max: options.consentRateLimitPerMinute ?? 30, timeWindow: '1 minute' },
   };
   const httpsConsole = options.publicUrl?.startsWith('https:') ?? false;
+  if (options.individual)
+    await app.register(individualRoutes, {
+      backend: options.individual,
+      csrf,
+      publicUrl: (req) => options.publicUrl ?? `${req.protocol}://${req.headers.host ?? ''}`,
+    });
 
   app.addHook('onSend', async (_req, reply) => {
     reply.header(

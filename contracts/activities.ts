@@ -173,7 +173,10 @@ export type NotificationKind =
   | 'incidentResolved'
   | 'credentialExpiring'
   /** Together's own credential was rejected by Entra: addressed to the publisher's operators, never the owner. */
-  | 'publisherCredentialRejected';
+  | 'publisherCredentialRejected'
+  // individual mode: to the user whose connection broke; to the owner, the sweep's digest
+  | 'connectionBroken'
+  | 'connectionsDigest';
 
 export interface Notification {
   /** Unique per incident and kind (e.g. `${tenantId}:${incidentId}:incidentOpened`): a retry never sends twice. */
@@ -200,6 +203,8 @@ export interface Notification {
     exchangeScopingScript?: string;
     credentialExpiresAt?: string;
     steps?: string[];
+    /** Individual mode: the user's own reconnect link. */
+    reconnectUrl?: string;
   };
   /** Figures to show, e.g. { reachable: 180, sampled: 200 }. */
   facts?: Record<string, string | number | boolean>;

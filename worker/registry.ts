@@ -12,6 +12,8 @@ import { ConfigError } from '../temporal/connection';
 import { createTemporalActivities } from '../activities/temporal';
 import type { Logger } from './logger';
 import { createSelfTestActivities } from './self-test-activities';
+import { loadIndividualActivities } from './individual';
+import type { IndividualActivities } from '../contracts/individual';
 
 export interface ActivityDeps {
   taskQueue: string;
@@ -20,6 +22,8 @@ export interface ActivityDeps {
   env: NodeJS.ProcessEnv;
   /** Graph activities to use instead of the configured ones (tests, benchmarks). */
   graph?: GraphActivities;
+  /** Individual-mode activities to use instead of the configured ones (tests, benchmarks). */
+  individual?: IndividualActivities;
 }
 
 function unconfiguredGraph(reason: string): GraphActivities {
@@ -72,6 +76,7 @@ export function createActivityRegistry(
   return {
     ...createSelfTestActivities(deps.taskQueue),
     ...graph,
+    ...(deps.individual ?? loadIndividualActivities(deps)),
     ...createTemporalActivities({
       client: deps.client,
       graph,

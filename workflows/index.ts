@@ -5,3 +5,4 @@ export { sampleTest } from './sample-test';
 export { healthCheck } from './health-check';
 export { tenantMonitor } from './tenant-monitor';
 export { teamsProbe } from './teams-probe';
+export { individualSweep } from './individual-sweep';

@@ -20,6 +20,8 @@ const SUBJECT_PREFIX: Record<NotificationKind, string> = {
   incidentResolved: 'Resolved: Together’s Outlook calendar integration works again',
   credentialExpiring: 'Together app credential expires soon',
   publisherCredentialRejected: 'Publisher action needed: Entra rejects Together’s app credential',
+  connectionBroken: 'Reconnect your Outlook calendar to Together',
+  connectionsDigest: 'Together calendar connections: some users need to reconnect',
 };
 
 /** Fact keys in words (emails are read by people, not by the code that made them). */
@@ -72,12 +74,23 @@ export function renderNotification(n: Notification, opts: RenderOptions = {}): R
   html.push('</table>');
 
   const fix = n.fix;
-  if (fix && (fix.consentUrl || fix.exchangeScopingScript || fix.credentialExpiresAt || fix.steps?.length)) {
+  if (
+    fix &&
+    (fix.consentUrl ||
+      fix.exchangeScopingScript ||
+      fix.credentialExpiresAt ||
+      fix.steps?.length ||
+      fix.reconnectUrl)
+  ) {
     lines.push('', 'How to fix it:');
     html.push('<h3>How to fix it</h3>');
     if (fix.steps?.length) {
       fix.steps.forEach((s, i) => lines.push(`${i + 1}. ${s}`));
       html.push(`<ol>${fix.steps.map((s) => `<li>${escapeHtml(s)}</li>`).join('')}</ol>`);
+    }
+    if (fix.reconnectUrl) {
+      lines.push(`Reconnect: ${fix.reconnectUrl}`);
+      html.push(`<p><a href="${escapeHtml(fix.reconnectUrl)}">Reconnect your calendar</a></p>`);
     }
     if (fix.consentUrl) {
       const link = console ? `${console}/consent/start?tenant=${tenant}` : fix.consentUrl;

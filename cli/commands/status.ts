@@ -12,6 +12,7 @@ import { CliError, EXIT } from '../errors';
 import { requireTenant, tenantArg } from '../options';
 import { formatTenants, formatTenantView, printJson } from '../output';
 import { DEFAULT_CONSOLE_URL } from '../tenant-input';
+import { formatIndividual } from './connections';
 
 export function register(program: Command, ctx: CommandContext): void {
   program
@@ -36,6 +37,13 @@ export function register(program: Command, ctx: CommandContext): void {
           return;
         }
         const view = await api.getTenant(tenantId);
+        // Individual mode: the tenant's connections sweep, when there is one (no onboarding needed).
+        const individual = (await ctx.deps.individualState?.(ctx.env, tenantId).catch(() => null)) ?? null;
+        if (!view && individual) {
+          if (opts.json) printJson({ tenantId, integration: 'individual', individual });
+          else process.stdout.write(`${formatIndividual(individual)}\n`);
+          return;
+        }
         if (!view) {
           throw new CliError(
             `No onboarding for tenant ${tenantId} (no workflow ${onboardingWorkflowId(tenantId)}). Start one with: together-o365 onboard --tenant ${tenantId} --owner <email>`,
@@ -48,8 +56,12 @@ export function register(program: Command, ctx: CommandContext): void {
             ...(view.status ?? {}),
             monitor: view.monitor,
             workflowStatus: view.workflowStatus,
+            ...(individual ? { individual } : {}),
           });
-        else process.stdout.write(`${formatTenantView(view, consoleUrl)}\n`);
+        else
+          process.stdout.write(
+            `${formatTenantView(view, consoleUrl)}${individual ? `\n${formatIndividual(individual)}` : ''}\n`,
+          );
         // Unknown is an unreachable dependency: say why on stderr too, like every other exit 3.
         if (view.state.state === 'unknown' && view.state.reason)
           process.stderr.write(`${view.state.reason}\n`);

@@ -62,8 +62,10 @@ const PUBLIC_EXACT = new Set([
   '/healthz',
   '/favicon.ico',
   '/assets/console.css',
+  // Individual mode: end users connect their own calendar (console/individual/routes.ts has its own session).
+  '/connect',
 ]);
-const PUBLIC_PREFIX = ['/auth/'];
+const PUBLIC_PREFIX = ['/auth/', '/connect/'];
 
 export function isPublicPath(url: string): boolean {
   const p = url.split('?')[0]!.replace(/\/+$/, '') || '/';

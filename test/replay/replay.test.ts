@@ -32,7 +32,13 @@ describe('replay of recorded histories', () => {
     const types = new Set(
       files.map((f) => load(f).events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name),
     );
-    expect([...types].sort()).toEqual(['healthCheck', 'onboardTenant', 'sampleTest', 'tenantMonitor']);
+    expect([...types].sort()).toEqual([
+      'healthCheck',
+      'individualSweep',
+      'onboardTenant',
+      'sampleTest',
+      'tenantMonitor',
+    ]);
   });
 
   it.each(files)('%s replays deterministically', async (file) => {

@@ -1,0 +1,119 @@
+/**
+ * MSAL for individual mode: a ConfidentialClientApplication per use, whose cache is MSAL's own
+ * DistributedCachePlugin over our sealed TokenStore with one partition per user (the MSAL home account id),
+ * exactly the pattern of MSAL Node's distributed-cache guidance
+ * (https://learn.microsoft.com/entra/msal/javascript/node/caching#using-a-distributed-token-cache): a new
+ * client per request, so no user's tokens sit in a shared in-memory cache. The app authenticates with the same
+ * credential profile as the domain-wide activities (certificate, managed-identity assertion, workload identity
+ * or secret).
+ */
+import fs from 'node:fs';
+import { createHash, X509Certificate } from 'node:crypto';
+import { ManagedIdentityCredential } from '@azure/identity';
+import {
+  ConfidentialClientApplication,
+  DistributedCachePlugin,
+  LogLevel,
+  type ICacheClient,
+  type IPartitionManager,
+  type NodeAuthOptions,
+} from '@azure/msal-node';
+import type { CredentialProfile, GraphConfig } from '../config';
+import type { TokenStore } from './store';
+
+/** The delegated scopes asked for (MSAL adds openid, profile and offline_access itself). */
+export const DELEGATED_SCOPES = ['Calendars.ReadWrite', 'User.Read'];
+
+class StoreCacheClient implements ICacheClient {
+  constructor(private readonly store: TokenStore) {}
+  async get(key: string): Promise<string> {
+    return key ? this.store.getCache(key) : '';
+  }
+  async set(key: string, value: string): Promise<string> {
+    if (key) await this.store.setCache(key, value);
+    return value;
+  }
+}
+
+/** Reads the partition to use; on write, the account's home account id decides (MSAL calls extractKey). */
+class UserPartition implements IPartitionManager {
+  constructor(private readonly key: string) {}
+  async getKey(): Promise<string> {
+    return this.key;
+  }
+  async extractKey(account: { homeAccountId: string }): Promise<string> {
+    return account.homeAccountId;
+  }
+}
+
+function credentialOptions(profile: CredentialProfile): Partial<NodeAuthOptions> {
+  switch (profile.kind) {
+    case 'secret':
+      return { clientSecret: profile.clientSecret };
+    case 'certificate': {
+      const pem = fs.readFileSync(profile.certificatePath, 'utf8');
+      const key =
+        /-----BEGIN (?:RSA |EC |ENCRYPTED )?PRIVATE KEY-----[\s\S]+?-----END (?:RSA |EC |ENCRYPTED )?PRIVATE KEY-----/.exec(
+          pem,
+        )?.[0];
+      const certPem = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(pem)?.[0];
+      if (!key || !certPem)
+        throw new Error('the client certificate file must hold the private key and the certificate (PEM)');
+      const der = new X509Certificate(certPem).raw;
+      return {
+        clientCertificate: {
+          thumbprintSha256: createHash('sha256').update(der).digest('hex'),
+          privateKey: key,
+          ...(profile.sendCertificateChain ? { x5c: certPem } : {}),
+        },
+      };
+    }
+    case 'managedIdentity': {
+      const mi = new ManagedIdentityCredential({ clientId: profile.managedIdentityClientId });
+      return {
+        clientAssertion: async () => {
+          const t = await mi.getToken(`${profile.assertionAudience}/.default`);
+          if (!t) throw new Error('the managed identity returned no token for the federated assertion');
+          return t.token;
+        },
+      };
+    }
+    case 'workloadIdentity':
+      return {
+        clientAssertion: async () => (await fs.promises.readFile(profile.tokenFilePath, 'utf8')).trim(),
+      };
+  }
+}
+
+export interface MsalFactory {
+  /** A client whose cache is the given user's partition ('' before the user is known, e.g. code exchange). */
+  forPartition(tenantId: string, partitionKey: string): ConfidentialClientApplication;
+}
+
+export function createMsalFactory(
+  config: GraphConfig,
+  store: TokenStore,
+  credentialRef = 'default',
+): MsalFactory {
+  const profile = config.credentials[credentialRef] ?? Object.values(config.credentials)[0]!;
+  const creds = credentialOptions(profile);
+  const host = (config.authorityHost ?? 'https://login.microsoftonline.com').replace(/\/+$/, '');
+  const client = new StoreCacheClient(store);
+  return {
+    forPartition(tenantId, partitionKey) {
+      return new ConfidentialClientApplication({
+        auth: {
+          clientId: config.appId,
+          authority: `${host}/${tenantId}`,
+          ...(config.disableInstanceDiscovery ? { knownAuthorities: [new URL(host).host] } : {}),
+          ...creds,
+        } as NodeAuthOptions,
+        cache: { cachePlugin: new DistributedCachePlugin(client, new UserPartition(partitionKey)) },
+        // MSAL's logger never gets PII (piiLoggingEnabled false); we log nothing from it below warnings.
+        system: {
+          loggerOptions: { logLevel: LogLevel.Error, piiLoggingEnabled: false, loggerCallback: () => {} },
+        },
+      });
+    },
+  };
+}

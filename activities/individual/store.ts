@@ -1,0 +1,147 @@
+/**
+ * Where individual mode keeps its state: the MSAL token cache, one partition per user (key: the MSAL home
+ * account id), and the connection records (metadata: who, status, why broken — never a token). Both are sealed
+ * (AES-256-GCM, ./seal.ts) before they leave the process, so the disk or the storage account only ever holds
+ * ciphertext.
+ *
+ * Two implementations behind one interface: `FileTokenStore` (the embedded default, under TOGETHER_STATE_DIR)
+ * and `TableTokenStore` (production: Azure Table Storage, shared by every worker and console replica; see
+ * ./table-store.ts).
+ */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ConnectionRecord } from '../../contracts/individual';
+import type { Sealer } from './seal';
+
+export interface ConnectionPage {
+  records: ConnectionRecord[];
+  nextCursor?: string;
+}
+
+export interface TokenStore {
+  /** The sealed-then-opened MSAL cache JSON of one partition; '' when there is none (what MSAL expects). */
+  getCache(partitionKey: string): Promise<string>;
+  setCache(partitionKey: string, value: string): Promise<void>;
+  deleteCache(partitionKey: string): Promise<void>;
+  getConnection(tenantId: string, connectionId: string): Promise<ConnectionRecord | undefined>;
+  putConnection(record: ConnectionRecord): Promise<void>;
+  deleteConnection(tenantId: string, connectionId: string): Promise<void>;
+  /** One page of a tenant's connections in a stable order. */
+  listConnections(tenantId: string, opts?: { cursor?: string; limit?: number }): Promise<ConnectionPage>;
+}
+
+export const cacheAad = (partitionKey: string): string => `cache:${partitionKey}`;
+export const connectionAad = (tenantId: string, connectionId: string): string =>
+  `conn:${tenantId.toLowerCase()}:${connectionId}`;
+
+/** Every record of a tenant, page by page (the summary and the tests; the sweep pages itself). */
+export async function allConnections(store: TokenStore, tenantId: string): Promise<ConnectionRecord[]> {
+  const out: ConnectionRecord[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await store.listConnections(tenantId, { ...(cursor ? { cursor } : {}), limit: 500 });
+    out.push(...page.records);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return out;
+}
+
+const hashName = (s: string): string => createHash('sha256').update(s).digest('hex').slice(0, 40);
+
+/**
+ * Files under `<dir>/cache/<hash>.sealed` and `<dir>/connections/<tenant hash>/<hash>.sealed`, written
+ * atomically (temp file + rename) with mode 0600. For one host (the embedded default); replicas on several
+ * hosts share the Table store instead.
+ */
+export class FileTokenStore implements TokenStore {
+  constructor(
+    private readonly dir: string,
+    private readonly sealer: Sealer,
+  ) {}
+
+  private cachePath(pk: string): string {
+    return path.join(this.dir, 'cache', `${hashName(pk)}.sealed`);
+  }
+  private tenantDir(tenantId: string): string {
+    return path.join(this.dir, 'connections', hashName(tenantId.toLowerCase()));
+  }
+  private connPath(tenantId: string, id: string): string {
+    return path.join(this.tenantDir(tenantId), `${hashName(id)}.sealed`);
+  }
+  private async write(file: string, content: string): Promise<void> {
+    await fs.promises.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+    const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+    await fs.promises.writeFile(tmp, content, { mode: 0o600 });
+    await fs.promises.rename(tmp, file);
+  }
+  private async read(file: string): Promise<string | undefined> {
+    try {
+      return await fs.promises.readFile(file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+  }
+  private async remove(file: string): Promise<void> {
+    await fs.promises.rm(file, { force: true });
+  }
+
+  async getCache(pk: string): Promise<string> {
+    const sealed = await this.read(this.cachePath(pk));
+    return sealed ? this.sealer.open(sealed, cacheAad(pk)) : '';
+  }
+  async setCache(pk: string, value: string): Promise<void> {
+    await this.write(this.cachePath(pk), this.sealer.seal(value, cacheAad(pk)));
+  }
+  async deleteCache(pk: string): Promise<void> {
+    await this.remove(this.cachePath(pk));
+  }
+  async getConnection(tenantId: string, id: string): Promise<ConnectionRecord | undefined> {
+    const text = await this.read(this.connPath(tenantId, id));
+    return text ? this.openConnection(tenantId, text) : undefined;
+  }
+  /** A connection file is `{ connectionId, sealed }`: the id (an object id, not a secret) names the AAD. */
+  private openConnection(tenantId: string, text: string): ConnectionRecord {
+    const env = JSON.parse(text) as { connectionId: string; sealed: string };
+    return JSON.parse(
+      this.sealer.open(env.sealed, connectionAad(tenantId, env.connectionId)),
+    ) as ConnectionRecord;
+  }
+  async putConnection(r: ConnectionRecord): Promise<void> {
+    await this.write(
+      this.connPath(r.tenantId, r.connectionId),
+      JSON.stringify({
+        connectionId: r.connectionId,
+        sealed: this.sealer.seal(JSON.stringify(r), connectionAad(r.tenantId, r.connectionId)),
+      }),
+    );
+  }
+  async deleteConnection(tenantId: string, id: string): Promise<void> {
+    await this.remove(this.connPath(tenantId, id));
+  }
+  async listConnections(
+    tenantId: string,
+    opts: { cursor?: string; limit?: number } = {},
+  ): Promise<ConnectionPage> {
+    const limit = opts.limit ?? 200;
+    let names: string[];
+    try {
+      names = (await fs.promises.readdir(this.tenantDir(tenantId)))
+        .filter((n) => n.endsWith('.sealed'))
+        .sort();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { records: [] };
+      throw err;
+    }
+    const start = opts.cursor ? names.findIndex((n) => n > opts.cursor!) : 0;
+    const slice = start < 0 ? [] : names.slice(start, start + limit);
+    const records: ConnectionRecord[] = [];
+    for (const name of slice) {
+      const text = await this.read(path.join(this.tenantDir(tenantId), name));
+      if (text) records.push(this.openConnection(tenantId, text));
+    }
+    const last = slice[slice.length - 1];
+    return { records, ...(start >= 0 && start + limit < names.length && last ? { nextCursor: last } : {}) };
+  }
+}
