@@ -55,7 +55,16 @@ export interface ControlHooks {
   listFaults(): ActiveFault[];
   setLatency(ms: number, jitterMs: number): void;
   setLimits(limits: Partial<Limits>): Limits;
-  setUser(tenantId: string, userId: string, patch: { accountEnabled?: boolean; mailbox?: string }): boolean;
+  setUser(
+    tenantId: string,
+    userId: string,
+    patch: {
+      accountEnabled?: boolean;
+      mailbox?: string;
+      teams?: boolean;
+      allowedOnlineMeetingProviders?: string[];
+    },
+  ): boolean;
   setCredentialEnd(appId: string, keyId: string, endDateTime: string): boolean;
   /** Adds redirect URIs to an app registration (what `PATCH /applications/{id}` with web.redirectUris does). */
   addRedirectUris(appId: string, uris: string[]): string[] | undefined;
@@ -112,6 +121,11 @@ const schemas = {
   user: z.strictObject({
     accountEnabled: z.boolean().optional(),
     mailbox: z.enum(['exchangeOnline', 'unlicensed', 'onPremises', 'none']).optional(),
+    /** false: no Teams licence (online meetings get no join URL). */
+    teams: z.boolean().optional(),
+    allowedOnlineMeetingProviders: z
+      .array(z.enum(['teamsForBusiness', 'skypeForBusiness', 'skypeForConsumer']))
+      .optional(),
   }),
   redirectUris: z.strictObject({
     uris: z

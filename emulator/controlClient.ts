@@ -140,7 +140,13 @@ export class EmulatorControl {
   setUser(
     tenantId: string,
     userId: string,
-    patch: { accountEnabled?: boolean; mailbox?: 'exchangeOnline' | 'unlicensed' | 'onPremises' | 'none' },
+    patch: {
+      accountEnabled?: boolean;
+      mailbox?: 'exchangeOnline' | 'unlicensed' | 'onPremises' | 'none';
+      /** false: no Teams licence — an online meeting is created without a join URL. */
+      teams?: boolean;
+      allowedOnlineMeetingProviders?: ('teamsForBusiness' | 'skypeForBusiness' | 'skypeForConsumer')[];
+    },
   ) {
     return this.request<{ ok: boolean }>(
       'PATCH',

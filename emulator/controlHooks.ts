@@ -9,7 +9,7 @@ import type { Clock } from './clock';
 import type { ControlHooks } from './control';
 import { SCOPE_GROUP_REASON, type FixtureObject, type Limits } from './fixture';
 import type { FaultInjector, Latency, MailboxLimiter, RequestLog } from './runtime';
-import type { EmulatorState, MailboxKind, Tenant } from './state';
+import type { EmulatorState, MailboxKind, OnlineMeetingProvider, Tenant } from './state';
 
 export interface ControlDeps {
   token: string;
@@ -121,6 +121,9 @@ export function createControlHooks(deps: ControlDeps): ControlHooks {
       if (!u) return false;
       if (patch.accountEnabled !== undefined) u.accountEnabled = patch.accountEnabled;
       if (patch.mailbox !== undefined) u.mailbox = patch.mailbox as MailboxKind;
+      if (patch.teams !== undefined) u.teams = patch.teams;
+      if (patch.allowedOnlineMeetingProviders !== undefined)
+        u.allowedOnlineMeetingProviders = patch.allowedOnlineMeetingProviders as OnlineMeetingProvider[];
       deps.state().touchedUsers.add(`${t.id}|${u.id}`);
       deps.changed();
       return true;

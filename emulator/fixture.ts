@@ -68,6 +68,18 @@ const userSchema = z.strictObject({
    * that are not private.
    */
   freeBusySharing: z.enum(['availabilityOnly', 'limitedDetails']).default('limitedDetails'),
+  /**
+   * Licensed and enabled for Microsoft Teams. false models "no Teams licence": creating an event with
+   * isOnlineMeeting true still succeeds (201) but carries no join URL (`onlineMeeting: null`).
+   */
+  teams: z.boolean().default(true),
+  /**
+   * The default calendar's allowedOnlineMeetingProviders (GET /users/{id}/calendar). Without teamsForBusiness an
+   * online meeting gets no Teams join URL either (learn.microsoft.com/graph/outlook-calendar-online-meetings).
+   */
+  allowedOnlineMeetingProviders: z
+    .array(z.enum(['teamsForBusiness', 'skypeForBusiness', 'skypeForConsumer']))
+    .default(['teamsForBusiness']),
 });
 
 const generateSchema = z.strictObject({

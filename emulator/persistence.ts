@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { CalendarEvent, EmulatorState, MailboxKind } from './state';
+import type { CalendarEvent, EmulatorState, MailboxKind, OnlineMeetingProvider } from './state';
 
 export interface StatePersistence {
   /** Overlay saved state onto a state freshly built from the fixture whose hash is given. */
@@ -30,7 +30,15 @@ interface Snapshot {
       exchangeScopes: unknown[];
       calendars: Record<string, CalendarEvent[]>;
       authorizationPolicy: unknown;
-      users: Record<string, { accountEnabled: boolean; mailbox: MailboxKind }>;
+      users: Record<
+        string,
+        {
+          accountEnabled: boolean;
+          mailbox: MailboxKind;
+          teams?: boolean;
+          allowedOnlineMeetingProviders?: OnlineMeetingProvider[];
+        }
+      >;
     }
   >;
   credentials: Record<string, Record<string, string>>;
@@ -55,7 +63,15 @@ function snapshot(state: EmulatorState, fixtureHash: string): Snapshot {
           users: Object.fromEntries(
             t.users
               .filter((u) => state.touchedUsers.has(`${t.id}|${u.id}`))
-              .map((u) => [u.id, { accountEnabled: u.accountEnabled, mailbox: u.mailbox }]),
+              .map((u) => [
+                u.id,
+                {
+                  accountEnabled: u.accountEnabled,
+                  mailbox: u.mailbox,
+                  teams: u.teams,
+                  allowedOnlineMeetingProviders: u.allowedOnlineMeetingProviders,
+                },
+              ]),
           ),
         },
       ]),

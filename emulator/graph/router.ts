@@ -4,6 +4,7 @@
  * `authorize` (delegated sign-in) module adds its rows to ROUTES below like any other resource.
  */
 import { routes as applications } from './resources/applications';
+import { routes as calendar } from './resources/calendar';
 import { routes as events } from './resources/events';
 import { routes as groups } from './resources/groups';
 import { routes as identity } from './resources/identity';
@@ -21,6 +22,7 @@ export const ROUTES: readonly RouteDef[] = [
   ...servicePrincipals,
   ...applications,
   ...organization,
+  ...calendar,
   ...events,
   ...schedule,
   ...mail,

@@ -59,6 +59,8 @@ export function makeEvent(input: {
   organizer: { name: string; address: string };
   body?: { contentType?: 'html' | 'text'; content?: string };
   isOnlineMeeting?: boolean;
+  /** Whether an online meeting gets a Teams join URL (false: the organizer has no Teams; default true). */
+  teamsAvailable?: boolean;
   location?: string;
   attendees?: CalendarEvent['attendees'];
   transactionId?: string | null;
@@ -68,6 +70,7 @@ export function makeEvent(input: {
   const now = new Date().toISOString();
   const id = newEventId();
   const online = input.isOnlineMeeting ?? false;
+  const joinable = online && input.teamsAvailable !== false;
   const content = input.body?.content ?? '';
   return {
     id,
@@ -88,13 +91,13 @@ export function makeEvent(input: {
     isOrganizer: true,
     responseRequested: true,
     type: 'singleInstance',
-    location: { displayName: input.location ?? (online ? 'Microsoft Teams Meeting' : '') },
+    location: { displayName: input.location ?? (joinable ? 'Microsoft Teams Meeting' : '') },
     organizer: { emailAddress: input.organizer },
     attendees: input.attendees ?? [],
     responseStatus: { response: 'organizer', time: '0001-01-01T00:00:00Z' },
     isOnlineMeeting: online,
     onlineMeetingProvider: online ? 'teamsForBusiness' : 'unknown',
-    onlineMeeting: online ? { joinUrl: teamsJoinUrl() } : null,
+    onlineMeeting: joinable ? { joinUrl: teamsJoinUrl() } : null,
     transactionId: input.transactionId ?? null,
     webLink: `https://outlook.office365.com/owa/?itemid=${encodeURIComponent(id)}&exvsurl=1&path=/calendar/item`,
   };

@@ -19,7 +19,14 @@ export interface User {
   assignedLicenses: AssignedLicense[];
   /** What getSchedule reveals to other callers (fixture `freeBusySharing`). */
   freeBusySharing: 'availabilityOnly' | 'limitedDetails';
+  /** Teams licensed and enabled: without it an online meeting gets no join URL (fixture `teams`). */
+  teams: boolean;
+  /** The default calendar's allowedOnlineMeetingProviders (calendar resource). */
+  allowedOnlineMeetingProviders: OnlineMeetingProvider[];
 }
+
+export const ONLINE_MEETING_PROVIDERS = ['teamsForBusiness', 'skypeForBusiness', 'skypeForConsumer'] as const;
+export type OnlineMeetingProvider = (typeof ONLINE_MEETING_PROVIDERS)[number];
 
 export interface AssignedLicense {
   skuId: string;

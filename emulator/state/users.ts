@@ -80,6 +80,8 @@ export function userFromFixture(t: FixtureTenant['users'][number]): User {
     accountEnabled: t.accountEnabled,
     mailbox: t.mailbox,
     freeBusySharing: t.freeBusySharing,
+    teams: t.teams,
+    allowedOnlineMeetingProviders: [...t.allowedOnlineMeetingProviders],
     assignedLicenses:
       t.assignedLicenses?.map((l) => ({
         skuId: l.skuId.toLowerCase(),
@@ -126,6 +128,8 @@ export function generateUsers(tenant: Tenant, spec: NonNullable<FixtureTenant['g
       onPremisesSyncEnabled: mailbox === 'onPremises' ? true : null,
       assignedLicenses: defaultLicences(mailbox),
       freeBusySharing: 'limitedDetails',
+      teams: true,
+      allowedOnlineMeetingProviders: ['teamsForBusiness'],
     });
   }
 }

@@ -104,6 +104,7 @@ function createEvent(c: Ctx): GraphResponse {
       ? { contentType: b.contentType?.toLowerCase() === 'text' ? 'text' : 'html', content: b.content ?? '' }
       : undefined,
     isOnlineMeeting: online,
+    teamsAvailable: teamsAvailable(user),
     location: (body.location as { displayName?: string } | undefined)?.displayName,
     attendees,
     transactionId,
@@ -117,6 +118,16 @@ function createEvent(c: Ctx): GraphResponse {
     },
     201,
   );
+}
+
+/**
+ * Whether an online meeting organized from this mailbox gets a Teams join URL: the organizer needs Teams (licence)
+ * and the calendar must allow teamsForBusiness (calendar.allowedOnlineMeetingProviders; learn.microsoft.com/graph/
+ * outlook-calendar-online-meetings). Otherwise Outlook still creates the event (201) with `onlineMeeting: null`;
+ * the docs do not say what isOnlineMeeting then reads, so the emulator echoes what was asked.
+ */
+function teamsAvailable(user: User): boolean {
+  return user.teams && user.allowedOnlineMeetingProviders.includes('teamsForBusiness');
 }
 
 function findEvent(c: Ctx, user: User): CalendarEvent {
@@ -171,13 +182,13 @@ function updateEvent(c: Ctx): GraphResponse {
         break;
       case 'isOnlineMeeting':
         next.isOnlineMeeting = v === true;
-        if (v === true && !next.onlineMeeting) {
+        if (v === true && !next.onlineMeeting && teamsAvailable(user)) {
           next.onlineMeeting = { joinUrl: teamsJoinUrl() };
           next.onlineMeetingProvider = 'teamsForBusiness';
         }
         break;
       case 'onlineMeetingProvider':
-        if (v === 'teamsForBusiness' && !next.onlineMeeting) {
+        if (v === 'teamsForBusiness' && !next.onlineMeeting && teamsAvailable(user)) {
           next.isOnlineMeeting = true;
           next.onlineMeeting = { joinUrl: teamsJoinUrl() };
           next.onlineMeetingProvider = 'teamsForBusiness';

@@ -10,6 +10,7 @@ import type { ProbeCalendarsResult, SampledUser, UserProbeResult } from '../../.
 import { FailureTypes } from '../../../contracts/activities';
 import { createActivities, loadGraphConfig } from '../../../activities';
 import type { ProbeHeartbeat } from '../../../activities/probe/probe';
+import { KeyedLimiter } from '../../../activities/graph/limiter';
 import { ids, peakConcurrencyPerMailbox, startHarness, type Harness } from './setup';
 
 const C = ids.CONTOSO;
@@ -162,33 +163,54 @@ describe('throttling and faults', () => {
     expect(transientLeft).toBeLessThanOrEqual(1); // 0.3^9 per item: practically none
   });
 
-  it('no mailbox gets more than 4 concurrent requests, even with 6 concurrent probes on one worker', async () => {
+  it('no mailbox gets more than 4 concurrent requests from six concurrent probes sharing one limiter; without it, 429', async () => {
+    // An A/B: the same six concurrent probes of the same mailboxes, with the same warm clients, once sharing one
+    // worker-wide limiter and once with a limiter each (six "workers"). Only the shared limiter may differ, so the
+    // second run's 429s prove the first run's load really would have exceeded Exchange's 4 concurrent requests.
+    // A long emulated latency (the emulator holds a mailbox's slot for it) makes the six runs overlap whatever the
+    // machine's load; with 40 ms the runs' start-up skew (token, SDK warm-up) alone kept them apart (peak 2).
     await h.emu.control.grantConsent({ tenantId: C.tenantId, appId: APP });
-    await h.emu.control.setLatency(40, 10);
-    const a = h.activities();
-    const sample = await a.sampleUsers({ tenant, size: 40, source: { kind: 'all' }, seed: 'limit' });
-    await h.emu.control.clearRequests();
-    const runs = await Promise.all(
-      Array.from({ length: 6 }, () =>
-        a.probeCalendars({ tenant, users: sample.users, options: { concurrency: 8 } }),
-      ),
-    );
-    const log = await h.emu.control.requests({ limit: 10_000 });
-    const peaks = peakConcurrencyPerMailbox(log);
-    expect(Math.max(...peaks.values())).toBeLessThanOrEqual(4);
-    expect(log.filter((e) => e.status === 429)).toEqual([]);
-    for (const r of runs) expect(r.throttledRetries).toBe(0);
+    const sample = await h
+      .activities()
+      .sampleUsers({ tenant, size: 12, source: { kind: 'all' }, seed: 'limit' });
+    const input = { tenant, users: sample.users, options: { concurrency: 8 } }; // one $batch: 12 reads + getSchedule
+    const warm = async (workers: ReturnType<Harness['activities']>[]) => {
+      // Tokens and clients ready before the measured run, so all six start together.
+      await Promise.all(
+        workers.map((w) =>
+          w.probeCalendars({ tenant, users: sample.users.slice(0, 1), options: { freeBusy: false } }),
+        ),
+      );
+    };
+    const sixConcurrentProbes = async (workers: ReturnType<Harness['activities']>[]) => {
+      await warm(workers);
+      await h.emu.control.setLatency(250, 10);
+      await h.emu.control.clearRequests();
+      const runs = await Promise.all(workers.map((w) => w.probeCalendars(input)));
+      const log = await h.emu.control.requests({ limit: 10_000 });
+      await h.emu.control.setLatency(0, 0);
+      return { runs, log };
+    };
 
-    // Control: six workers (no shared limiter) do exceed it, and the emulator answers 429 — the check is real.
-    await h.emu.control.clearRequests();
-    const workers = Array.from({ length: 6 }, () => h.activities());
-    await Promise.all(
-      workers.map((w) =>
-        w.probeCalendars({ tenant, users: sample.users, options: { concurrency: 8, freeBusy: false } }),
-      ),
+    const shared = new KeyedLimiter(4);
+    const limited = await sixConcurrentProbes(
+      Array.from({ length: 6 }, () => h.activities({ mailboxLimiter: shared })),
     );
-    const uncontrolled = await h.emu.control.requests({ limit: 10_000 });
-    expect(uncontrolled.some((e) => e.status === 429)).toBe(true);
+    const peaks = peakConcurrencyPerMailbox(limited.log);
+    expect(Math.max(...peaks.values())).toBeLessThanOrEqual(4);
+    expect(limited.log.filter((e) => e.status === 429)).toEqual([]);
+    for (const r of limited.runs) {
+      expect(r.throttledRetries).toBe(0);
+      expect(r.results.every((x) => x.reason === 'ok' || x.reason === 'mailboxUnavailable')).toBe(true);
+    }
+    // The limiter was saturated (the chunk's first mailbox takes two slots: its read and the packed getSchedule).
+    expect(Math.max(...shared.peak.values())).toBe(4);
+
+    // Control: the same load, one limiter per worker — the emulator answers 429 (ApplicationThrottled).
+    const control = await sixConcurrentProbes(Array.from({ length: 6 }, () => h.activities()));
+    expect(Math.max(...peakConcurrencyPerMailbox(control.log).values())).toBeGreaterThan(4);
+    expect(control.log.some((e) => e.status === 429 && e.mailbox)).toBe(true);
+    expect(control.runs.reduce((n, r) => n + r.throttledRetries, 0)).toBeGreaterThan(0);
   });
 });
 

@@ -2,8 +2,8 @@
  * The Teams-link probe end to end: `teamsProbe` and an opt-in sample test on the dev server, with the real Graph
  * activities against the emulator (Contoso): a meeting is created with a join URL and deleted again, nothing is
  * left behind, and a mailbox Graph cannot write to is "not checked" with Graph's code.
- * (The emulator always returns a join URL for an online meeting; the "201 without a join URL" case is covered on
- * a fake Graph in activities/capability.test.ts until the emulator can model a mailbox without Teams.)
+ * A mailbox without Teams (emulator `teams: false`, or a calendar whose allowedOnlineMeetingProviders lacks
+ * teamsForBusiness) gets its meeting created without a join URL: "not available", with the cause named.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -60,12 +60,47 @@ describe('Teams-link probe against the emulator', () => {
     });
   });
 
+  it('a mailbox without Teams is "not available": no licence, or a calendar that does not allow Teams', async () => {
+    const taskQueue = uniqueTaskQueue('teams-none');
+    const worker = await createEmulatorWorker({ env, emu, stateDir, taskQueue });
+    const mailbox = C.users.inScope.userPrincipalName;
+    const before = (await emu.control.requests({ limit: 10_000 })).filter(
+      (e) => e.route === 'deleteEvent' && e.status === 204,
+    ).length;
+    await worker.runUntil(async () => {
+      await emu.control.setUser(C.tenantId, mailbox, { teams: false });
+      try {
+        const t = await runTeamsProbe(env.client, { tenant, mailbox }, { taskQueue });
+        expect(t).toMatchObject({ status: 'notAvailable', code: 'NoJoinUrl', mailbox });
+        expect(t.why).toMatch(/allows Teams: the mailbox most likely has no Teams licence/);
+      } finally {
+        await emu.control.setUser(C.tenantId, mailbox, { teams: true });
+      }
+      await emu.control.setUser(C.tenantId, mailbox, { allowedOnlineMeetingProviders: ['skypeForBusiness'] });
+      try {
+        const t = await runTeamsProbe(env.client, { tenant, mailbox }, { taskQueue });
+        expect(t).toMatchObject({ status: 'notAvailable', code: 'NoJoinUrl' });
+        expect(t.why).toMatch(
+          /does not allow Teams meetings \(allowedOnlineMeetingProviders: skypeForBusiness\)/,
+        );
+      } finally {
+        await emu.control.setUser(C.tenantId, mailbox, {
+          allowedOnlineMeetingProviders: ['teamsForBusiness'],
+        });
+      }
+    });
+    // Both test meetings were deleted again.
+    const log = await emu.control.requests({ limit: 10_000 });
+    expect(log.filter((e) => e.route === 'deleteEvent' && e.status === 204).length - before).toBe(2);
+    expect(log.filter((e) => e.route === 'getCalendar' && e.status === 200).length).toBeGreaterThanOrEqual(2);
+  });
+
   it('a sample test with teamsProbe reports the Teams line; without it, no meeting is created', async () => {
     const taskQueue = uniqueTaskQueue('teams-sample');
     const worker = await createEmulatorWorker({ env, emu, stateDir, taskQueue });
-    const before = (await emu.control.requests({ limit: 10_000 })).filter(
-      (e) => e.route === 'createEvent',
-    ).length;
+    const earlier = await emu.control.requests({ limit: 10_000 });
+    const before = earlier.filter((e) => e.route === 'createEvent').length;
+    const deletedBefore = earlier.filter((e) => e.route === 'deleteEvent' && e.status === 204).length;
     await worker.runUntil(async () => {
       const run = (teamsProbe: boolean) =>
         env.client.workflow.execute('sampleTest', {
@@ -82,6 +117,6 @@ describe('Teams-link probe against the emulator', () => {
     const log = await emu.control.requests({ limit: 10_000 });
     const creates = log.filter((e) => e.route === 'createEvent');
     expect(creates.length - before).toBe(1);
-    expect(log.filter((e) => e.route === 'deleteEvent' && e.status === 204).length).toBe(2);
+    expect(log.filter((e) => e.route === 'deleteEvent' && e.status === 204).length - deletedBefore).toBe(1);
   });
 });
