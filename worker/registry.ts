@@ -12,6 +12,7 @@ import { ConfigError } from '../temporal/connection';
 import { createTemporalActivities } from '../activities/temporal';
 import type { Logger } from './logger';
 import { createSelfTestActivities } from './self-test-activities';
+import { checkCredentialFiles } from './credential-files';
 
 export interface ActivityDeps {
   taskQueue: string;
@@ -43,7 +44,7 @@ function unconfiguredGraph(reason: string): GraphActivities {
  * warning; its Graph activities then fail non-retryably with the fix. Settings that are present but wrong
  * stop the worker with a ConfigError (exit 2).
  */
-export function loadGraphActivities(deps: Omit<ActivityDeps, 'graph'>): GraphActivities {
+export function loadGraphActivities(deps: Pick<ActivityDeps, 'env' | 'logger'>): GraphActivities {
   const anySet = Object.values(ENV).some((name) => (deps.env[name] ?? '').trim() !== '');
   if (!anySet) {
     const reason =
@@ -53,8 +54,11 @@ export function loadGraphActivities(deps: Omit<ActivityDeps, 'graph'>): GraphAct
     return unconfiguredGraph(reason);
   }
   try {
-    return createActivities({ config: loadGraphConfig(deps.env), logger: deps.logger });
+    const config = loadGraphConfig(deps.env);
+    checkCredentialFiles(config);
+    return createActivities({ config, logger: deps.logger });
   } catch (err) {
+    if (err instanceof ConfigError) throw err;
     if (
       err instanceof ConfigurationError ||
       (err instanceof Error && /invalid|must|required/i.test(err.message))

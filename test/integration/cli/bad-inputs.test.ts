@@ -30,6 +30,10 @@ const workerConfig = {
   grantedPermissions: ['User.ReadBasic.All'],
   mailboxScope: 'tenant',
 };
+/** Graph settings a worker needs besides its credential (the emulator's app id is enough: nothing connects). */
+const GRAPH = { TOGETHER_APP_ID: APP };
+/** A syntactically PEM certificate block without a key (the check reads markers, not the DER inside). */
+const PEM_CERT = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
 const ONB = ['onboard', '--tenant', T, '--owner', 'owner@contoso.com', '--app-id', APP];
 
 interface Case {
@@ -196,6 +200,101 @@ const CASES: Case[] = [
     env: { TOGETHER_CONSOLE_DATA_DIR: path.join(file('plain-file', 'x'), 'sub') },
     code: 2,
     words: ['is a file, not a directory'],
+  },
+  // ---- the worker fails fast at start (before connecting to Temporal) on what it can check
+  {
+    args: ['worker'],
+    env: { ...GRAPH, TOGETHER_CLIENT_CERTIFICATE_PATH: path.join(tmp, 'no-such-cert.pem') },
+    code: 2,
+    words: ['TOGETHER_CLIENT_CERTIFICATE_PATH', 'cannot be read', 'ENOENT'],
+  },
+  {
+    args: ['worker'],
+    env: { ...GRAPH, TOGETHER_CLIENT_CERTIFICATE_PATH: file('cert.der', 'binary junk') },
+    code: 2,
+    words: ['TOGETHER_CLIENT_CERTIFICATE_PATH', 'not a PEM file'],
+  },
+  {
+    args: ['worker'],
+    env: { ...GRAPH, TOGETHER_CLIENT_CERTIFICATE_PATH: file('cert-only.pem', PEM_CERT) },
+    code: 2,
+    words: ['TOGETHER_CLIENT_CERTIFICATE_PATH', 'private key'],
+  },
+  {
+    args: ['worker'],
+    env: { ...GRAPH, TOGETHER_FEDERATED_TOKEN_FILE: path.join(tmp, 'no-token') },
+    code: 2,
+    words: ['TOGETHER_FEDERATED_TOKEN_FILE', 'cannot be read'],
+  },
+  {
+    args: ['worker'],
+    env: { TOGETHER_MAX_CONCURRENT_ACTIVITIES: 'lots' },
+    code: 2,
+    words: ['TOGETHER_MAX_CONCURRENT_ACTIVITIES', 'invalid'],
+  },
+  {
+    args: ['worker'],
+    env: { TOGETHER_MAX_CACHED_WORKFLOWS: '1e9x' },
+    code: 2,
+    words: ['TOGETHER_MAX_CACHED_WORKFLOWS', 'invalid'],
+  },
+  {
+    args: ['worker'],
+    env: { ...GRAPH, TOGETHER_CLIENT_SECRET: 's', TOGETHER_PROBE_CONCURRENCY: 'many' },
+    code: 2,
+    words: ['TOGETHER_PROBE_CONCURRENCY'],
+  },
+  {
+    args: ['worker'],
+    env: { ...GRAPH, TOGETHER_CLIENT_SECRET: 's', TOGETHER_GRAPH_MAX_RETRIES: 'x' },
+    code: 2,
+    words: ['TOGETHER_GRAPH_MAX_RETRIES'],
+  },
+  {
+    args: ['worker'],
+    env: { ...GRAPH, TOGETHER_CLIENT_SECRET: 's', TOGETHER_GRAPH_REQUESTS_PER_10S: '10k' },
+    code: 2,
+    words: ['TOGETHER_GRAPH_REQUESTS_PER_10S'],
+  },
+  {
+    args: ['status'],
+    env: { TOGETHER_QUERY_TIMEOUT_MS: 'soon' },
+    code: 2,
+    words: ['TOGETHER_QUERY_TIMEOUT_MS'],
+  },
+  // ---- Temporal TLS files: a clear message naming the variable, not advice about the dev server
+  {
+    args: ['status'],
+    env: {
+      TEMPORAL_TLS_CLIENT_CERT_PATH: file('tls.crt', 'not pem'),
+      TEMPORAL_TLS_CLIENT_KEY_PATH: file('tls.key', 'x'),
+    },
+    code: 2,
+    words: ['TEMPORAL_TLS_CLIENT_CERT_PATH', 'not a PEM file'],
+  },
+  {
+    args: ['status'],
+    env: {
+      TEMPORAL_TLS_CLIENT_CERT_PATH: file('tls2.crt', PEM_CERT),
+      TEMPORAL_TLS_CLIENT_KEY_PATH: file('tls2.key', 'x'),
+    },
+    code: 2,
+    words: ['TEMPORAL_TLS_CLIENT_KEY_PATH', 'not a PEM file'],
+  },
+  {
+    args: ['status'],
+    env: { TEMPORAL_TLS_SERVER_CA_CERT_PATH: path.join(tmp, 'no-ca.pem') },
+    code: 2,
+    words: ['TEMPORAL_TLS_SERVER_CA_CERT_PATH', 'cannot be read'],
+  },
+  {
+    args: ['worker'],
+    env: {
+      TEMPORAL_TLS_CLIENT_CERT_PATH: file('tls3.crt', 'DER?'),
+      TEMPORAL_TLS_CLIENT_KEY_PATH: file('tls3.key', 'x'),
+    },
+    code: 2,
+    words: ['TEMPORAL_TLS_CLIENT_CERT_PATH', 'PEM'],
   },
   // ---- unreachable Temporal is 3, with advice (not a configuration error)
   { args: ['status'], code: 3, words: ['Could not reach Temporal'] },
