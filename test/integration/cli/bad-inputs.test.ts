@@ -9,7 +9,8 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDevServer, type DevServer } from '../../../dev/temporal-dev-server';
 
 const root = path.resolve(__dirname, '../../..');
 const T = '11111111-2222-3333-4444-555555555555';
@@ -303,13 +304,17 @@ const CASES: Case[] = [
 ];
 
 /** All cases in one real process (see bad-inputs-driver.ts); returns { code, text } per case. */
-function runAll(cases: Case[]): Promise<{ code: number | string; text: string }[]> {
+function runAll(
+  cases: Case[],
+  temporalAddress = '127.0.0.1:1',
+): Promise<{ code: number | string; text: string }[]> {
   const casesFile = path.join(tmp, 'cases.json');
   const outFile = path.join(tmp, 'results.json');
   fs.writeFileSync(casesFile, JSON.stringify(cases));
   const baseEnv = {
-    TEMPORAL_ADDRESS: '127.0.0.1:1',
+    TEMPORAL_ADDRESS: temporalAddress,
     TOGETHER_CONSOLE_DATA_DIR: path.join(tmp, 'console'),
+    TOGETHER_QUERY_TIMEOUT_MS: '1500',
   };
   return new Promise((resolve, reject) => {
     const child = spawn(
@@ -336,8 +341,59 @@ function runAll(cases: Case[]): Promise<{ code: number | string; text: string }[
 
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
+/** Cases that need a Temporal server (one in-memory dev server, no worker): they count in the same table. */
+const WITH_TEMPORAL: Case[] = [
+  {
+    args: ['schedule', 'pause', '--tenant', T],
+    code: 2,
+    words: [`no health checks for tenant ${T}`, 'onboard it first'],
+  },
+  {
+    args: ['schedule', 'pause', '--tenant', T, '--resume'],
+    code: 2,
+    words: [`no health checks for tenant ${T}`, 'onboard it first'],
+  },
+  {
+    args: ['schedule', 'trigger', '--tenant', T],
+    code: 2,
+    words: [`no health checks for tenant ${T}`, 'onboard it first'],
+  },
+];
+
+function failuresOf(cases: Case[], raw: { code: number | string; text: string }[]): string[] {
+  return raw
+    .map((r, i) => ({ c: cases[i]!, code: r.code, text: r.text }))
+    .filter(
+      ({ c, code, text }) =>
+        code !== c.code ||
+        !c.words.every((w) => text.toLowerCase().includes(w.toLowerCase())) ||
+        /\n\s+at /.test(text),
+    )
+    .map(
+      ({ c, code, text }) =>
+        `${c.args.join(' ')} ${JSON.stringify(c.env ?? {})} → ${code} (want ${c.code}): ${text.slice(0, 300)}`,
+    );
+}
+
+describe(`bad inputs with Temporal running: ${WITH_TEMPORAL.length} more cases`, () => {
+  let server: DevServer | undefined;
+  beforeAll(async () => {
+    server = await startDevServer({
+      port: 0,
+      headless: true,
+      dbFile: null,
+      logFile: path.join(tmp, 'temporal.log'),
+    });
+  }, 120_000);
+  afterAll(async () => server?.stop());
+
+  it('schedule pause/trigger for a tenant without health checks: exit 2, "onboard it first"', async () => {
+    expect(failuresOf(WITH_TEMPORAL, await runAll(WITH_TEMPORAL, server!.address))).toEqual([]);
+  }, 300_000);
+});
+
 describe(`bad inputs: ${CASES.length} cases, each a clear error with the right exit code`, () => {
-  it('has at least 60 cases', () => expect(CASES.length).toBeGreaterThanOrEqual(60));
+  it('has at least 60 cases', () => expect(CASES.length + WITH_TEMPORAL.length).toBeGreaterThanOrEqual(60));
 
   it('every case exits with its code, names what is wrong, and prints no stack trace', async () => {
     const raw = await runAll(CASES);
