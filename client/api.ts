@@ -296,7 +296,7 @@ export async function createTemporalApi(env: NodeJS.ProcessEnv = process.env): P
         if (!(await deleteHealthSchedule(client, tenantId))) {
           throw new BackendError(
             'notFound',
-            `Tenant ${tenantId} has no health schedule (${healthScheduleId(tenantId)}).`,
+            `No health checks for tenant ${tenantId}; onboard it first (together-o365 onboard --tenant ${tenantId}).`,
           );
         }
       }),

@@ -354,6 +354,16 @@ const WITH_TEMPORAL: Case[] = [
     words: [`no health checks for tenant ${T}`, 'onboard it first'],
   },
   {
+    args: ['schedule', 'show', '--tenant', T],
+    code: 2,
+    words: [`no health checks for tenant ${T}`, 'onboard it first'],
+  },
+  {
+    args: ['schedule', 'delete', '--tenant', T],
+    code: 2,
+    words: [`no health checks for tenant ${T}`, 'onboard it first'],
+  },
+  {
     args: ['schedule', 'trigger', '--tenant', T],
     code: 2,
     words: [`no health checks for tenant ${T}`, 'onboard it first'],
