@@ -263,6 +263,18 @@ const CASES: Case[] = [
     code: 2,
     words: ['TOGETHER_QUERY_TIMEOUT_MS'],
   },
+  {
+    args: ['console'],
+    env: { TOGETHER_CONSOLE_PORT: 'http' },
+    code: 2,
+    words: ['TOGETHER_CONSOLE_PORT', 'port'],
+  },
+  {
+    args: ['console'],
+    env: { TOGETHER_CONSOLE_PORT: '70000' },
+    code: 2,
+    words: ['TOGETHER_CONSOLE_PORT', '65535'],
+  },
   // ---- Temporal TLS files: a clear message naming the variable, not advice about the dev server
   {
     args: ['status'],
