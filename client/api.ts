@@ -29,6 +29,7 @@ import {
 } from './index';
 import { loadTemporalSettings, UnreachableError } from '../temporal/connection';
 import { namespaceConfigError } from '../temporal/namespace';
+import { ConfigError, errorKind } from '../contracts/errors';
 import { BackendError, type TenantSummary, type TenantView } from '../contracts/backend';
 import { deriveTenantState } from '../contracts/tenant-state';
 import { healthScheduleId, monitorWorkflowId, onboardingWorkflowId } from '../contracts/messages';
@@ -47,6 +48,7 @@ export function toBackendError(err: unknown, address: string): unknown {
   ) {
     return new BackendError('notFound', err.message);
   }
+  if (errorKind(err) === 'configuration') return new BackendError('configuration', err.message);
   const code = (err as { code?: number }).code;
   if (
     err instanceof UnreachableError ||
@@ -105,13 +107,23 @@ async function assertListening(address: string): Promise<void> {
   }
 }
 
+/** TOGETHER_QUERY_TIMEOUT_MS: a positive whole number of milliseconds, default 10 s; anything else is exit 2. */
+function queryTimeout(value: string | undefined): number {
+  if (value === undefined || value.trim() === '') return 10_000;
+  if (!/^\d+$/.test(value.trim()) || Number(value) < 1 || Number(value) > 600_000) {
+    throw new ConfigError(
+      `TOGETHER_QUERY_TIMEOUT_MS='${value}' is invalid: a whole number of milliseconds from 1 to 600000 (default 10000).`,
+    );
+  }
+  return Number(value);
+}
+
 export async function createTemporalApi(env: NodeJS.ProcessEnv = process.env): Promise<TogetherApi> {
   const { address, namespace } = loadTemporalSettings(env);
+  const queryTimeoutMs = queryTimeout(env.TOGETHER_QUERY_TIMEOUT_MS);
   await assertListening(address);
   const client: Client = await connectTemporal(env);
   const taskQueue = env.TOGETHER_TASK_QUEUE || undefined;
-  const queryTimeoutMs =
-    Number(env.TOGETHER_QUERY_TIMEOUT_MS) > 0 ? Number(env.TOGETHER_QUERY_TIMEOUT_MS) : 10_000;
   const guard = async <T>(fn: () => Promise<T>): Promise<T> => {
     try {
       return await fn();
@@ -284,7 +296,7 @@ export async function createTemporalApi(env: NodeJS.ProcessEnv = process.env): P
         if (!(await deleteHealthSchedule(client, tenantId))) {
           throw new BackendError(
             'notFound',
-            `Tenant ${tenantId} has no health schedule (${healthScheduleId(tenantId)}).`,
+            `No health checks for tenant ${tenantId}; onboard it first (together-o365 onboard --tenant ${tenantId}).`,
           );
         }
       }),

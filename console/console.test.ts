@@ -497,6 +497,22 @@ describe('console routes', () => {
     expect(down.body).toContain('Could not reach Temporal');
   });
 
+  it('encrypted workflows without TOGETHER_CODEC_KEY: a page naming the variable, not HTTP 500', async () => {
+    backend.addTenant(FAKE_TENANT, { phase: 'active', lastReport: fakeReport() });
+    // What client/api.ts makes of temporal/codec.ts MissingKeyCodec's error.
+    const missingKey =
+      "These workflows are encrypted (key 'k1') but TOGETHER_CODEC_KEY is not set in this process.";
+    backend.failNext = new BackendError('configuration', missingKey);
+    const index = await app.inject('/');
+    expect(index.statusCode).toBe(503);
+    expect(index.body).toContain('misconfigured');
+    expect(index.body).toContain('TOGETHER_CODEC_KEY');
+    backend.failNext = new BackendError('configuration', missingKey);
+    const tenant = await app.inject(`/tenants/${FAKE_TENANT}`);
+    expect(tenant.statusCode).toBe(503);
+    expect(tenant.body).toContain('TOGETHER_CODEC_KEY');
+  });
+
   it('unknown pages are 404 pages', async () => {
     const res = await app.inject('/nope');
     expect(res.statusCode).toBe(404);

@@ -26,7 +26,7 @@ import { CSRF_COOKIE, CSRF_FIELD, type Csrf, parseCookies } from './csrf';
 import { adviseConsentError } from './entra-errors';
 import { describeInaccessible } from '../contracts/reason-labels';
 import { type ConsentStateStore, type StateCheck } from './state-store';
-import { ConfigError } from '../contracts/errors';
+import { ConfigError, errorKind } from '../contracts/errors';
 import { EMAIL, GUID } from '../contracts/validation';
 import { PHASE_TEXT } from '../contracts/texts';
 import { teamsLinksLine } from '../contracts/teams';
@@ -173,6 +173,11 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
     if (err instanceof BackendError) {
       if (err.kind === 'notFound') return errorPage(reply, 404, 'Not found', err.message);
       if (err.kind === 'rejected') return errorPage(reply, 400, `Could not ${what}`, err.message);
+      if (err.kind === 'configuration') {
+        return errorPage(reply, 503, 'The console is misconfigured', err.message, [
+          'Give the console the same TOGETHER_CODEC_KEY / TEMPORAL_* settings as the worker, then restart it.',
+        ]);
+      }
       return errorPage(reply, 503, 'Temporal is unreachable', err.message, [
         'Check that the Temporal server and a worker are running (npm run demo -- --keep-running, or together-o365 worker).',
       ]);
@@ -520,6 +525,12 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
     errorPage(reply, 404, 'Not found', 'There is no page at this address.'),
   );
   app.setErrorHandler((err: { statusCode?: number; message?: string }, req, reply) => {
+    // A misconfigured console (e.g. encrypted workflows without TOGETHER_CODEC_KEY): say so, not "HTTP 500".
+    if (err instanceof BackendError && err.kind === 'configuration')
+      return backendFailure(reply, err, 'load');
+    if (errorKind(err) === 'configuration') {
+      return backendFailure(reply, new BackendError('configuration', String(err.message)), 'load');
+    }
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status === 500) req.log.error({ err }, 'console error');
     return errorPage(

@@ -66,7 +66,8 @@ export interface ConsoleBackend {
   updateSettings(tenantId: string, partial: Partial<TenantSettings>): Promise<TenantSettings>;
 }
 
-export type BackendErrorKind = 'notFound' | 'rejected' | 'unreachable';
+/** `configuration`: this process is misconfigured for what Temporal holds (e.g. encrypted workflows, no TOGETHER_CODEC_KEY). */
+export type BackendErrorKind = 'notFound' | 'rejected' | 'unreachable' | 'configuration';
 
 /** notFound → 404; rejected (an update's validator said no) → 400 with its message; unreachable → 503. */
 export class BackendError extends Error {

@@ -95,6 +95,13 @@ export const GRAPH_APP_ROLES: readonly GraphAppRole[] = [
     description: "Allows the app to read all your organization's policies without a signed in user.",
   },
   {
+    id: 'e2a3a72e-5f79-4c64-b1b1-878b674786c9',
+    value: 'Mail.ReadWrite',
+    displayName: 'Read and write mail in all mailboxes',
+    description:
+      'Allows the app to create, read, update, and delete mail in all mailboxes without a signed-in user.',
+  },
+  {
     id: 'b633e1c5-b582-4048-a93e-9f11b44c7e96',
     value: 'Mail.Send',
     displayName: 'Send mail as any user',
@@ -140,6 +147,7 @@ export const EXCHANGE_APP_ROLES: Record<string, string> = {
   'Application Calendars.Read': 'Calendars.Read',
   'Application Calendars.ReadWrite': 'Calendars.ReadWrite',
   'Application Mail.Send': 'Mail.Send',
+  'Application Mail.ReadWrite': 'Mail.ReadWrite',
   'Application MailboxSettings.Read': 'MailboxSettings.Read',
 };
 

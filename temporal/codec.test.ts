@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
+import { errorKind } from '../contracts/errors';
 import { codecFromEnv, dataConverter, ENCODING } from './codec';
 import { startCodecServer } from './codec-server';
 
@@ -9,7 +10,8 @@ const payload = (v: unknown) => defaultPayloadConverter.toPayload(v);
 
 describe('AES-256-GCM payload codec', () => {
   it('is off without a key and round-trips with one, leaving no plaintext', async () => {
-    expect(dataConverter({})).toBeUndefined();
+    const passThrough = dataConverter({}).payloadCodecs![0]!;
+    expect(await passThrough.encode([payload('x')])).toEqual([payload('x')]);
     const codec = codecFromEnv({ TOGETHER_CODEC_KEY: key() })!;
     const [enc] = await codec.encode([payload({ owner: 'owner@contoso.test' })]);
     expect(Buffer.from(enc!.metadata!.encoding!).toString()).toBe(ENCODING);
@@ -94,5 +96,19 @@ describe('AES-256-GCM payload codec', () => {
     } finally {
       await server.close();
     }
+  });
+
+  it('without TOGETHER_CODEC_KEY, an encrypted payload is a configuration error naming the variable (not "Unknown encoding")', async () => {
+    const [enc] = await codecFromEnv({ TOGETHER_CODEC_KEY: key(), TOGETHER_CODEC_KEY_ID: 'prod1' })!.encode([
+      payload({ owner: 'o@contoso.test' }),
+    ]);
+    const noKey = dataConverter({}).payloadCodecs![0]!;
+    const err = await noKey.decode([payload('plain'), enc!]).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(errorKind(err)).toBe('configuration');
+    expect((err as Error).message).toMatch(/encrypted \(key 'prod1'\) but TOGETHER_CODEC_KEY is not set/);
+    expect(await noKey.decode([payload('plain')])).toEqual([payload('plain')]);
   });
 });

@@ -110,8 +110,35 @@ export function codecFromEnv(env: NodeJS.ProcessEnv = process.env): AesGcmCodec 
   return new AesGcmCodec(keyId, keys);
 }
 
-/** Data converter for worker and clients: encrypting when a key is configured, Temporal's default otherwise. */
-export function dataConverter(env: NodeJS.ProcessEnv = process.env): DataConverter | undefined {
-  const codec = codecFromEnv(env);
-  return codec ? { payloadCodecs: [codec] } : undefined;
+/**
+ * The codec of a process without TOGETHER_CODEC_KEY: payloads pass through unencrypted, and an encrypted one
+ * (written by a worker that has the key) is a configuration error naming the variable, instead of the data
+ * converter's raw "Unknown encoding: binary/encrypted" (issue 12 item 8).
+ */
+export class MissingKeyCodec implements PayloadCodec {
+  async encode(payloads: Payload[]): Promise<Payload[]> {
+    return payloads;
+  }
+
+  async decode(payloads: Payload[]): Promise<Payload[]> {
+    const encrypted = payloads.find((p) => dec(p.metadata?.[METADATA_ENCODING_KEY]) === ENCODING);
+    if (encrypted) {
+      const keyId = dec(encrypted.metadata?.[KEY_ID_METADATA]) ?? 'k1';
+      throw new CodecConfigError(
+        `These workflows are encrypted (key '${keyId}') but TOGETHER_CODEC_KEY is not set in this process. ` +
+          `Set TOGETHER_CODEC_KEY (and TOGETHER_CODEC_KEY_ID) to the worker's key, from the same secret store.`,
+      );
+    }
+    return payloads;
+  }
+}
+
+/** Data converter for worker and clients: encrypting when a key is configured, pass-through otherwise. */
+export function dataConverter(env: NodeJS.ProcessEnv = process.env): DataConverter {
+  return { payloadCodecs: [codecFromEnv(env) ?? new MissingKeyCodec()] };
+}
+
+/** True when this process encrypts payloads (TOGETHER_CODEC_KEY set). */
+export function encrypting(env: NodeJS.ProcessEnv = process.env): boolean {
+  return Boolean(env.TOGETHER_CODEC_KEY);
 }

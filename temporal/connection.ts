@@ -4,6 +4,7 @@
  * Temporal Cloud and self-hosted clusters work unchanged. With nothing configured it points at the
  * embedded dev server on 127.0.0.1:7233. Failures become ConfigError / UnreachableError with a fix.
  */
+import fs from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { loadClientConnectConfig, type ClientConnectConfig } from '@temporalio/envconfig';
@@ -26,7 +27,40 @@ export interface TemporalSettings {
   source: string;
 }
 
+/** The TLS file variables @temporalio/envconfig reads, and what each must hold. */
+const TLS_FILES = {
+  TEMPORAL_TLS_CLIENT_CERT_PATH: 'the client certificate',
+  TEMPORAL_TLS_CLIENT_KEY_PATH: "the client certificate's private key",
+  TEMPORAL_TLS_SERVER_CA_CERT_PATH: "the server's CA certificate",
+} as const;
+
+/**
+ * A TLS file that is missing or not PEM is a configuration error naming the variable; without this check the
+ * connection fails later with a TLS handshake error that reads like "Temporal is unreachable" (issue 12).
+ */
+export function checkTlsFiles(env: NodeJS.ProcessEnv): void {
+  for (const [name, what] of Object.entries(TLS_FILES)) {
+    const file = env[name];
+    if (!file) continue;
+    let text: string;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new ConfigError(
+        `${name}='${file}' cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)}): it must be a PEM file with ${what}.`,
+      );
+    }
+    if (!/-----BEGIN [A-Z0-9 ]+-----/.test(text)) {
+      throw new ConfigError(
+        `${name}='${file}' is not a PEM file (no '-----BEGIN …-----' block): it must hold ${what} in PEM form ` +
+          `(convert DER with: openssl x509 -inform der -in cert.der -out cert.pem).`,
+      );
+    }
+  }
+}
+
 export function loadTemporalSettings(env: NodeJS.ProcessEnv = process.env): TemporalSettings {
+  checkTlsFiles(env);
   let config: ClientConnectConfig;
   try {
     config = loadClientConnectConfig({ overrideEnvVars: env as Record<string, string> });

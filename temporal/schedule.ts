@@ -123,7 +123,8 @@ async function send(client: Client, tenantId: string, cmd: HealthLoopCommand): P
 class NoHealthSchedule extends ScheduleNotFoundError {
   constructor(tenantId: string) {
     super(
-      `Tenant ${tenantId} has no health schedule (${healthScheduleId(tenantId)}).`,
+      `No health checks for tenant ${tenantId}; onboard it first (together-o365 onboard --tenant ${tenantId}), ` +
+        `or start them with 'together-o365 schedule create --tenant ${tenantId}'.`,
       healthScheduleId(tenantId),
     );
   }

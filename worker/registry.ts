@@ -14,6 +14,7 @@ import type { Logger } from './logger';
 import { createSelfTestActivities } from './self-test-activities';
 import { loadIndividualActivities } from './individual';
 import type { IndividualActivities } from '../contracts/individual';
+import { checkCredentialFiles } from './credential-files';
 
 export interface ActivityDeps {
   taskQueue: string;
@@ -47,7 +48,7 @@ function unconfiguredGraph(reason: string): GraphActivities {
  * warning; its Graph activities then fail non-retryably with the fix. Settings that are present but wrong
  * stop the worker with a ConfigError (exit 2).
  */
-export function loadGraphActivities(deps: Omit<ActivityDeps, 'graph'>): GraphActivities {
+export function loadGraphActivities(deps: Pick<ActivityDeps, 'env' | 'logger'>): GraphActivities {
   const anySet = Object.values(ENV).some((name) => (deps.env[name] ?? '').trim() !== '');
   if (!anySet) {
     const reason =
@@ -57,8 +58,11 @@ export function loadGraphActivities(deps: Omit<ActivityDeps, 'graph'>): GraphAct
     return unconfiguredGraph(reason);
   }
   try {
-    return createActivities({ config: loadGraphConfig(deps.env), logger: deps.logger });
+    const config = loadGraphConfig(deps.env);
+    checkCredentialFiles(config);
+    return createActivities({ config, logger: deps.logger });
   } catch (err) {
+    if (err instanceof ConfigError) throw err;
     if (
       err instanceof ConfigurationError ||
       (err instanceof Error && /invalid|must|required/i.test(err.message))

@@ -6,10 +6,10 @@
  */
 import { Worker } from '@temporalio/worker';
 import type { GraphActivities } from '../contracts/activities';
-import { dataConverter } from '../temporal/codec';
+import { dataConverter, encrypting } from '../temporal/codec';
 import { loadWorkerSettings, type WorkerSettings } from './config';
 import { createLogger, type Logger } from './logger';
-import { createActivityRegistry } from './registry';
+import { createActivityRegistry, loadGraphActivities } from './registry';
 import { installRuntime } from './runtime';
 import {
   connectClient,
@@ -45,6 +45,8 @@ export async function startWorker(
   const logger = options.logger ?? createLogger('worker');
   const settings = loadWorkerSettings(env);
   const temporal = loadTemporalSettings(env);
+  // Graph settings and credential files are checked before connecting, so a bad one exits 2 at once (issue 12).
+  const graph = options.graph ?? loadGraphActivities({ env, logger });
   const source = workflowSource(settings.workflowBundlePath);
   installRuntime(logger, settings.metricsBindAddress);
 
@@ -61,7 +63,7 @@ export async function startWorker(
       logger,
       client,
       env,
-      graph: options.graph,
+      graph,
     }),
     dataConverter: converter,
     maxConcurrentActivityTaskExecutions: settings.maxConcurrentActivities,
@@ -118,7 +120,7 @@ export async function startWorker(
       workflows: 'workflowBundle' in source ? source.workflowBundle.codePath : 'bundled at start-up',
       metrics: settings.metricsBindAddress ? `http://${settings.metricsBindAddress}/metrics` : 'off',
       health: health?.url ?? 'off',
-      payloadCodec: converter ? 'AES-256-GCM' : 'off',
+      payloadCodec: encrypting(env) ? 'AES-256-GCM' : 'off',
     },
     'worker started',
   );

@@ -25,6 +25,13 @@ export function register(program: Command, ctx: CommandContext): void {
     )
     .action(async (opts: ConsoleCommandOptions) => {
       if (!ctx.deps.runConsole) throw new CliError('console is not available in this build', EXIT.badInput);
+      // The default comes from TOGETHER_CONSOLE_PORT, which commander's parser never sees (issue 12 item 8).
+      if (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535) {
+        throw new CliError(
+          `TOGETHER_CONSOLE_PORT='${ctx.env.TOGETHER_CONSOLE_PORT}' is not a port: a whole number from 0 to 65535 (default 3000).`,
+          EXIT.badInput,
+        );
+      }
       ctx.setExit(await ctx.deps.runConsole(opts, ctx.env));
     });
 }

@@ -21,7 +21,7 @@ export function register(program: Command, ctx: CommandContext): void {
         const info = await api.describeSchedule(tenantId);
         if (!info) {
           throw new CliError(
-            `Tenant ${tenantId} has no health schedule (${healthScheduleId(tenantId)}). It is created when onboarding completes, or with: together-o365 schedule create --tenant ${tenantId}`,
+            `No health checks for tenant ${tenantId} (${healthScheduleId(tenantId)}); onboard it first — they start when onboarding completes — or start them with: together-o365 schedule create --tenant ${tenantId}`,
             EXIT.badInput,
           );
         }

@@ -29,6 +29,8 @@ export class EmulatorState {
   readonly tenantsByDomain = new Map<string, Tenant>();
   readonly apps = new Map<string, Application>();
   readonly outbox: OutboxMessage[] = [];
+  /** Messages (drafts and sent items) per `tenantId|userId` mailbox, in memory only (graph/resources/mail.ts). */
+  readonly mailboxes = new Map<string, unknown[]>();
   /** `tenantId|userId` of users switched through the control API (persisted; the rest come from the fixture). */
   readonly touchedUsers = new Set<string>();
   /** Sign-in sessions, authorize flows, codes and refresh tokens (in memory only; a reset forgets them). */

@@ -9,7 +9,8 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDevServer, type DevServer } from '../../../dev/temporal-dev-server';
 
 const root = path.resolve(__dirname, '../../..');
 const T = '11111111-2222-3333-4444-555555555555';
@@ -30,6 +31,10 @@ const workerConfig = {
   grantedPermissions: ['User.ReadBasic.All'],
   mailboxScope: 'tenant',
 };
+/** Graph settings a worker needs besides its credential (the emulator's app id is enough: nothing connects). */
+const GRAPH = { TOGETHER_APP_ID: APP };
+/** A syntactically PEM certificate block without a key (the check reads markers, not the DER inside). */
+const PEM_CERT = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
 const ONB = ['onboard', '--tenant', T, '--owner', 'owner@contoso.com', '--app-id', APP];
 
 interface Case {
@@ -197,6 +202,113 @@ const CASES: Case[] = [
     code: 2,
     words: ['is a file, not a directory'],
   },
+  // ---- the worker fails fast at start (before connecting to Temporal) on what it can check
+  {
+    args: ['worker'],
+    env: { ...GRAPH, TOGETHER_CLIENT_CERTIFICATE_PATH: path.join(tmp, 'no-such-cert.pem') },
+    code: 2,
+    words: ['TOGETHER_CLIENT_CERTIFICATE_PATH', 'cannot be read', 'ENOENT'],
+  },
+  {
+    args: ['worker'],
+    env: { ...GRAPH, TOGETHER_CLIENT_CERTIFICATE_PATH: file('cert.der', 'binary junk') },
+    code: 2,
+    words: ['TOGETHER_CLIENT_CERTIFICATE_PATH', 'not a PEM file'],
+  },
+  {
+    args: ['worker'],
+    env: { ...GRAPH, TOGETHER_CLIENT_CERTIFICATE_PATH: file('cert-only.pem', PEM_CERT) },
+    code: 2,
+    words: ['TOGETHER_CLIENT_CERTIFICATE_PATH', 'private key'],
+  },
+  {
+    args: ['worker'],
+    env: { ...GRAPH, TOGETHER_FEDERATED_TOKEN_FILE: path.join(tmp, 'no-token') },
+    code: 2,
+    words: ['TOGETHER_FEDERATED_TOKEN_FILE', 'cannot be read'],
+  },
+  {
+    args: ['worker'],
+    env: { TOGETHER_MAX_CONCURRENT_ACTIVITIES: 'lots' },
+    code: 2,
+    words: ['TOGETHER_MAX_CONCURRENT_ACTIVITIES', 'invalid'],
+  },
+  {
+    args: ['worker'],
+    env: { TOGETHER_MAX_CACHED_WORKFLOWS: '1e9x' },
+    code: 2,
+    words: ['TOGETHER_MAX_CACHED_WORKFLOWS', 'invalid'],
+  },
+  {
+    args: ['worker'],
+    env: { ...GRAPH, TOGETHER_CLIENT_SECRET: 's', TOGETHER_PROBE_CONCURRENCY: 'many' },
+    code: 2,
+    words: ['TOGETHER_PROBE_CONCURRENCY'],
+  },
+  {
+    args: ['worker'],
+    env: { ...GRAPH, TOGETHER_CLIENT_SECRET: 's', TOGETHER_GRAPH_MAX_RETRIES: 'x' },
+    code: 2,
+    words: ['TOGETHER_GRAPH_MAX_RETRIES'],
+  },
+  {
+    args: ['worker'],
+    env: { ...GRAPH, TOGETHER_CLIENT_SECRET: 's', TOGETHER_GRAPH_REQUESTS_PER_10S: '10k' },
+    code: 2,
+    words: ['TOGETHER_GRAPH_REQUESTS_PER_10S'],
+  },
+  {
+    args: ['status'],
+    env: { TOGETHER_QUERY_TIMEOUT_MS: 'soon' },
+    code: 2,
+    words: ['TOGETHER_QUERY_TIMEOUT_MS'],
+  },
+  {
+    args: ['console'],
+    env: { TOGETHER_CONSOLE_PORT: 'http' },
+    code: 2,
+    words: ['TOGETHER_CONSOLE_PORT', 'port'],
+  },
+  {
+    args: ['console'],
+    env: { TOGETHER_CONSOLE_PORT: '70000' },
+    code: 2,
+    words: ['TOGETHER_CONSOLE_PORT', '65535'],
+  },
+  // ---- Temporal TLS files: a clear message naming the variable, not advice about the dev server
+  {
+    args: ['status'],
+    env: {
+      TEMPORAL_TLS_CLIENT_CERT_PATH: file('tls.crt', 'not pem'),
+      TEMPORAL_TLS_CLIENT_KEY_PATH: file('tls.key', 'x'),
+    },
+    code: 2,
+    words: ['TEMPORAL_TLS_CLIENT_CERT_PATH', 'not a PEM file'],
+  },
+  {
+    args: ['status'],
+    env: {
+      TEMPORAL_TLS_CLIENT_CERT_PATH: file('tls2.crt', PEM_CERT),
+      TEMPORAL_TLS_CLIENT_KEY_PATH: file('tls2.key', 'x'),
+    },
+    code: 2,
+    words: ['TEMPORAL_TLS_CLIENT_KEY_PATH', 'not a PEM file'],
+  },
+  {
+    args: ['status'],
+    env: { TEMPORAL_TLS_SERVER_CA_CERT_PATH: path.join(tmp, 'no-ca.pem') },
+    code: 2,
+    words: ['TEMPORAL_TLS_SERVER_CA_CERT_PATH', 'cannot be read'],
+  },
+  {
+    args: ['worker'],
+    env: {
+      TEMPORAL_TLS_CLIENT_CERT_PATH: file('tls3.crt', 'DER?'),
+      TEMPORAL_TLS_CLIENT_KEY_PATH: file('tls3.key', 'x'),
+    },
+    code: 2,
+    words: ['TEMPORAL_TLS_CLIENT_CERT_PATH', 'PEM'],
+  },
   // ---- unreachable Temporal is 3, with advice (not a configuration error)
   { args: ['status'], code: 3, words: ['Could not reach Temporal'] },
   { args: ['status', '--tenant', T], code: 3, words: ['Could not reach Temporal'] },
@@ -204,13 +316,17 @@ const CASES: Case[] = [
 ];
 
 /** All cases in one real process (see bad-inputs-driver.ts); returns { code, text } per case. */
-function runAll(cases: Case[]): Promise<{ code: number | string; text: string }[]> {
+function runAll(
+  cases: Case[],
+  temporalAddress = '127.0.0.1:1',
+): Promise<{ code: number | string; text: string }[]> {
   const casesFile = path.join(tmp, 'cases.json');
   const outFile = path.join(tmp, 'results.json');
   fs.writeFileSync(casesFile, JSON.stringify(cases));
   const baseEnv = {
-    TEMPORAL_ADDRESS: '127.0.0.1:1',
+    TEMPORAL_ADDRESS: temporalAddress,
     TOGETHER_CONSOLE_DATA_DIR: path.join(tmp, 'console'),
+    TOGETHER_QUERY_TIMEOUT_MS: '1500',
   };
   return new Promise((resolve, reject) => {
     const child = spawn(
@@ -237,8 +353,69 @@ function runAll(cases: Case[]): Promise<{ code: number | string; text: string }[
 
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
+/** Cases that need a Temporal server (one in-memory dev server, no worker): they count in the same table. */
+const WITH_TEMPORAL: Case[] = [
+  {
+    args: ['schedule', 'pause', '--tenant', T],
+    code: 2,
+    words: [`no health checks for tenant ${T}`, 'onboard it first'],
+  },
+  {
+    args: ['schedule', 'pause', '--tenant', T, '--resume'],
+    code: 2,
+    words: [`no health checks for tenant ${T}`, 'onboard it first'],
+  },
+  {
+    args: ['schedule', 'show', '--tenant', T],
+    code: 2,
+    words: [`no health checks for tenant ${T}`, 'onboard it first'],
+  },
+  {
+    args: ['schedule', 'delete', '--tenant', T],
+    code: 2,
+    words: [`no health checks for tenant ${T}`, 'onboard it first'],
+  },
+  {
+    args: ['schedule', 'trigger', '--tenant', T],
+    code: 2,
+    words: [`no health checks for tenant ${T}`, 'onboard it first'],
+  },
+];
+
+function failuresOf(cases: Case[], raw: { code: number | string; text: string }[]): string[] {
+  return raw
+    .map((r, i) => ({ c: cases[i]!, code: r.code, text: r.text }))
+    .filter(
+      ({ c, code, text }) =>
+        code !== c.code ||
+        !c.words.every((w) => text.toLowerCase().includes(w.toLowerCase())) ||
+        /\n\s+at /.test(text),
+    )
+    .map(
+      ({ c, code, text }) =>
+        `${c.args.join(' ')} ${JSON.stringify(c.env ?? {})} → ${code} (want ${c.code}): ${text.slice(0, 300)}`,
+    );
+}
+
+describe(`bad inputs with Temporal running: ${WITH_TEMPORAL.length} more cases`, () => {
+  let server: DevServer | undefined;
+  beforeAll(async () => {
+    server = await startDevServer({
+      port: 0,
+      headless: true,
+      dbFile: null,
+      logFile: path.join(tmp, 'temporal.log'),
+    });
+  }, 120_000);
+  afterAll(async () => server?.stop());
+
+  it('schedule pause/trigger for a tenant without health checks: exit 2, "onboard it first"', async () => {
+    expect(failuresOf(WITH_TEMPORAL, await runAll(WITH_TEMPORAL, server!.address))).toEqual([]);
+  }, 300_000);
+});
+
 describe(`bad inputs: ${CASES.length} cases, each a clear error with the right exit code`, () => {
-  it('has at least 60 cases', () => expect(CASES.length).toBeGreaterThanOrEqual(60));
+  it('has at least 60 cases', () => expect(CASES.length + WITH_TEMPORAL.length).toBeGreaterThanOrEqual(60));
 
   it('every case exits with its code, names what is wrong, and prints no stack trace', async () => {
     const raw = await runAll(CASES);

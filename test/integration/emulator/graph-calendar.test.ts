@@ -306,6 +306,59 @@ describe('Graph calendar and mail routes', () => {
     });
   });
 
+  it('draft-then-send: the draft keeps headers and extended properties, moves to Sent Items under a new id, is found by its property, and cannot be sent twice', async () => {
+    const pub = graphClient(emu, secretCredential(emu, PUBLISHER.tenantId));
+    const box = `/users/${PUBLISHER.senderMailbox.userPrincipalName}/messages`;
+    const prop = 'String {00020329-0000-0000-C000-000000000046} Name X-Together-Idempotency-Key';
+    const find = (v: string) =>
+      `${box}?$filter=${encodeURIComponent(`singleValueExtendedProperties/Any(ep: ep/id eq '${prop}' and ep/value eq '${v}')`)}&$select=id,isDraft,internetMessageHeaders`;
+    await emu.control.clearOutbox();
+    const draft = (await pub.api(box).post({
+      subject: 'Contoso: calendar access failing',
+      body: { contentType: 'Text', content: '3 of 20 calendars unreachable' },
+      toRecipients: [{ emailAddress: { address: 'owner@contoso.example' } }],
+      internetMessageHeaders: [{ name: 'X-Together-Idempotency-Key', value: 'k-1' }],
+      singleValueExtendedProperties: [{ id: prop, value: 'k-1' }],
+    })) as { id: string; isDraft: boolean };
+    expect(draft.isDraft).toBe(true);
+    expect(await emu.control.outbox()).toHaveLength(0);
+    const found = (await pub.api(find('k-1')).get()) as { value: { id: string; isDraft: boolean }[] };
+    expect(found.value).toEqual([expect.objectContaining({ id: draft.id, isDraft: true })]);
+    expect(((await pub.api(find('other')).get()) as { value: unknown[] }).value).toEqual([]);
+    await pub.api(`${box}/${draft.id}/send`).post({});
+    const outbox = await emu.control.outbox();
+    expect(outbox).toHaveLength(1);
+    expect(JSON.stringify(outbox[0]!.message)).toContain('X-Together-Idempotency-Key');
+    const sent = (await pub.api(find('k-1')).get()) as { value: { id: string; isDraft: boolean }[] };
+    expect(sent.value).toHaveLength(1);
+    expect(sent.value[0]!.isDraft).toBe(false);
+    expect(sent.value[0]!.id).not.toBe(draft.id);
+    expect(await status(pub.api(`${box}/${draft.id}/send`).post({}))).toEqual({
+      statusCode: 404,
+      code: 'ErrorItemNotFound',
+    });
+    expect(await emu.control.outbox()).toHaveLength(1);
+    const other = (await pub.api(box).post({
+      subject: 'x',
+      toRecipients: [{ emailAddress: { address: 'a@b.example' } }],
+    })) as { id: string };
+    await pub.api(`${box}/${other.id}`).delete();
+    expect(await status(pub.api(`${box}/${other.id}`).delete())).toEqual({
+      statusCode: 404,
+      code: 'ErrorItemNotFound',
+    });
+  });
+
+  it('refuses drafts without Mail.ReadWrite with 403 ErrorAccessDenied', async () => {
+    expect(
+      await status(
+        graph
+          .api(`/users/${U.inScope.id}/messages`)
+          .post({ subject: 'x', toRecipients: [{ emailAddress: { address: 'a@b.example' } }] }),
+      ),
+    ).toEqual({ statusCode: 403, code: 'ErrorAccessDenied' });
+  });
+
   it('refuses sendMail without Mail.Send with 403 ErrorAccessDenied', async () => {
     expect(
       await status(
