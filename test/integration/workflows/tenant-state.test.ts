@@ -13,6 +13,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createEmulatorWorker } from './emulator-helpers';
 import {
+  acceptConsentCallback,
   describeHealthSchedule,
   getMonitorState,
   getOnboardingStatus,
@@ -144,7 +145,21 @@ describe('the tenant state through the CLI, real worker and emulator', () => {
         reason: 'Admin consent is revoked.',
       });
 
+      // Re-consent while failing (issue 11 point 3): the callback's update checks consent at once and starts
+      // a fresh test, whose report closes the incident — no health check needed.
       await emu.control.grantConsent({ tenantId, appId: ids.TOGETHER_APP.appId });
+      const outcome = await acceptConsentCallback(env.client, tenantId, {
+        stateHash: 'a'.repeat(64),
+        tenant: tenantId,
+        adminConsent: true,
+      });
+      expect(outcome.verification).toEqual({ consent: 'consented', retest: 'started' });
+      const reverified = await eventually(async () => {
+        const r = await cli(taskQueue, ['status', '--tenant', tenantId]);
+        return r.state === 'Active' ? r : undefined;
+      }, 'active after re-consent');
+      expect(reverified.code).toBe(0);
+      expect((await describeHealthSchedule(env.client, tenantId))?.recentRuns).toHaveLength(1);
       await run(2);
       const recovered = await eventually(async () => {
         const r = await cli(taskQueue, ['status', '--tenant', tenantId]);
