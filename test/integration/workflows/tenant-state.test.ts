@@ -167,6 +167,28 @@ describe('the tenant state through the CLI, real worker and emulator', () => {
       }, 'active again');
       expect(recovered.code).toBe(0);
 
+      // One setting (issue 11 point 6): `schedule create --interval 120` and the console's settings form
+      // (the backend's updateSettings, which the form posts to) change the same value; status, the console's
+      // tenant view and `schedule show` agree after each. `schedule show` lists runs with their outcome.
+      const api = await createTemporalApi({ TEMPORAL_ADDRESS: env.address });
+      const agree = async (minutes: number) => {
+        const st = await cli(taskQueue, ['status', '--tenant', tenantId]);
+        expect(st.stdout).toContain(`health check every ${minutes} min`);
+        const view = await api.getTenant(tenantId);
+        expect(view?.status?.settings.scheduleIntervalMinutes).toBe(minutes);
+        const show = await cli(taskQueue, ['schedule', 'show', '--tenant', tenantId]);
+        expect(show.stdout).toContain(`Every:     ${minutes} minutes`);
+        return show;
+      };
+      const created = await cli(taskQueue, ['schedule', 'create', '--tenant', tenantId, '--interval', '120']);
+      expect(created.code).toBe(0);
+      const shown = await agree(120);
+      expect(shown.stdout).toMatch(/Recent runs:\n.*fail — \d+ of \d+ reachable \(failing\)/);
+      expect(shown.stdout).toMatch(/pass — \d+ of \d+ reachable \(\w+\)/);
+      await api.updateSettings(tenantId, { scheduleIntervalMinutes: 240 });
+      await agree(240);
+      await api.close();
+
       // Stopped: the onboarding terminated → stopped, exit 1, whatever the monitor last said.
       await env.client.workflow.getHandle(onboardingWorkflowId(tenantId)).terminate('state test: stopped');
       const stopped = await cli(taskQueue, ['status', '--tenant', tenantId]);
