@@ -140,7 +140,15 @@ export function formatSchedule(s: ScheduleInfo): string {
   ];
   if (s.intervalMinutes !== undefined) lines.push(`  Every:     ${s.intervalMinutes} minutes`);
   if (s.nextRunAt) lines.push(`  Next run:  ${s.nextRunAt}`);
-  if (s.recentRuns.length) lines.push(`  Last run:  ${s.recentRuns[s.recentRuns.length - 1]!.at}`);
+  if (s.recentRuns.length) {
+    lines.push('  Recent runs:');
+    for (const r of s.recentRuns.slice(-5)) {
+      const o = r.outcome;
+      lines.push(
+        `    ${r.at}  ${o ? `${o.verdict} — ${o.accessible} of ${o.sampled} reachable (${o.status})` : 'no result recorded yet'}`,
+      );
+    }
+  }
   return lines.join('\n');
 }
 

@@ -4,6 +4,7 @@
  */
 import net from 'node:net';
 import { ScheduleNotFoundError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { HealthPoint } from '../contracts/messages';
 import type { HealthLoopInfo } from '../contracts/health-loop';
 import {
   acceptReport,
@@ -65,7 +66,7 @@ export function toBackendError(err: unknown, address: string): unknown {
 }
 
 /** The health-check loop (runs inside the tenant's monitor since issue 15) as the CLI/console show it. */
-function scheduleInfo(tenantId: string, d: HealthLoopInfo): ScheduleInfo {
+function scheduleInfo(tenantId: string, d: HealthLoopInfo, history: HealthPoint[] = []): ScheduleInfo {
   return {
     scheduleId: healthScheduleId(tenantId),
     tenantId,
@@ -73,7 +74,26 @@ function scheduleInfo(tenantId: string, d: HealthLoopInfo): ScheduleInfo {
     ...(d.note ? { note: d.note } : {}),
     intervalMinutes: d.intervalMinutes,
     ...(d.nextRunAt ? { nextRunAt: d.nextRunAt } : {}),
-    recentRuns: d.recentRuns.map((r) => ({ at: r.at, workflowId: d.runsIn })),
+    recentRuns: d.recentRuns.map((r, i) => {
+      // A run's outcome is the monitor's first health point recorded after it started and before the next
+      // run (the loop records no check id in the history).
+      const next = d.recentRuns[i + 1]?.at;
+      const point = history.find((p) => p.at >= r.at && (next === undefined || p.at < next));
+      return {
+        at: r.at,
+        workflowId: d.runsIn,
+        ...(point
+          ? {
+              outcome: {
+                verdict: point.verdict,
+                status: point.status,
+                accessible: point.accessible,
+                sampled: point.sampled,
+              },
+            }
+          : {}),
+      };
+    }),
   };
 }
 
@@ -261,7 +281,9 @@ export async function createTemporalApi(env: NodeJS.ProcessEnv = process.env): P
     describeSchedule: (tenantId) =>
       guard(async () => {
         const d = await describeHealthSchedule(client, tenantId);
-        return d ? scheduleInfo(tenantId, d) : null;
+        if (!d) return null;
+        const monitor = await getMonitorState(client, tenantId).catch(() => null);
+        return scheduleInfo(tenantId, d, monitor?.history ?? []);
       }),
     createSchedule: (tenantId, intervalMinutes) =>
       guard(async () => {

@@ -282,6 +282,31 @@ describe('console routes', () => {
     expect(backend.callbacks).toHaveLength(1);
   });
 
+  it('/favicon.ico is served (204), not a 404 page', async () => {
+    const res = await app.inject('/favicon.ico');
+    expect(res.statusCode).toBe(204);
+    expect(res.body).toBe('');
+  });
+
+  it('a re-consent of a connected tenant says what the immediate verification found, not "now verifying"', async () => {
+    backend.addTenant();
+    backend.nextVerification = { consent: 'consented', retest: 'started' };
+    const ok = await app.inject(
+      `/consent/callback?admin_consent=True&tenant=${FAKE_TENANT}&state=${await startConsent()}`,
+    );
+    expect(ok.statusCode).toBe(200);
+    expect(ok.body).toContain('Consent re-verified');
+    expect(ok.body).toContain('A fresh sample test has started');
+    expect(ok.body).not.toContain('now verifying');
+    backend.nextVerification = { consent: 'propagating', retest: 'notStarted' };
+    const waiting = await app.inject(
+      `/consent/callback?admin_consent=True&tenant=${FAKE_TENANT}&state=${await startConsent()}`,
+    );
+    expect(waiting.body).toContain('verification started');
+    expect(waiting.body).toContain('still making the new permissions effective');
+    expect(waiting.body).not.toContain('Consent re-verified');
+  });
+
   it('forged, missing, expired and other-tenant states get a 400 and no signal', async () => {
     backend.addTenant();
     const forged = await app.inject(

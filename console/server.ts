@@ -212,6 +212,8 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
 
   app.get('/assets/console.css', async (_req, reply) => reply.type('text/css; charset=utf-8').send(STYLE));
   app.get('/healthz', async () => ({ ok: true }));
+  // Browsers ask for it on every page: an empty answer instead of a 404 page (and a 404 log line) each time.
+  app.get('/favicon.ico', async (_req, reply) => reply.code(204).send());
 
   app.get('/', async (_req, reply) => {
     try {
@@ -476,8 +478,9 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
     const tenantId = check.record.tenantId;
     states.consume(check.stateHash);
     const adminConsent = !error && one(q.admin_consent)?.toLowerCase() === 'true';
+    let outcome: Awaited<ReturnType<typeof backend.acceptConsentCallback>> | undefined;
     try {
-      await backend.acceptConsentCallback(tenantId, {
+      outcome = await backend.acceptConsentCallback(tenantId, {
         stateHash: check.stateHash,
         ...(claimedTenant !== undefined ? { tenant: claimedTenant } : {}),
         adminConsent,
@@ -517,6 +520,7 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
     return render(reply, 'consent-done.njk', {
       tenantId,
       signalled: true,
+      ...(outcome?.verification ? { verification: outcome.verification } : {}),
       statusLink: `/tenants/${encodeURIComponent(tenantId)}`,
     });
   });

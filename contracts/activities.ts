@@ -208,6 +208,10 @@ export interface Notification {
   };
   /** Figures to show, e.g. { reachable: 180, sampled: 200 }. */
   facts?: Record<string, string | number | boolean>;
+  /** The accounts the test could not reach: the first few ("name — why") and how many in all. */
+  unreachable?: { accounts: string[]; total: number };
+  /** What the owner should do next, in words (e.g. review the first report and confirm it). */
+  nextStep?: string;
 }
 
 export interface NotifyResult {

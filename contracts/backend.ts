@@ -10,12 +10,14 @@ import type {
   ConsentCallbackOutcome,
   ConsentStateRegistration,
   MonitorState,
+  MonitorStatus,
   OnboardingPhase,
   OnboardingStatus,
   OnboardTenantInput,
   ReportReview,
   SampleTestReport,
   TenantSettings,
+  Verdict,
 } from './messages';
 import type { TeamsLinks } from './teams';
 
@@ -88,7 +90,12 @@ export interface ScheduleInfo {
   /** Minutes between runs, when the spec is a plain interval. */
   intervalMinutes?: number;
   nextRunAt?: string;
-  recentRuns: { at: string; workflowId?: string }[];
+  /** Recent health checks, oldest first, with what each found once the monitor recorded it. */
+  recentRuns: {
+    at: string;
+    workflowId?: string;
+    outcome?: { verdict: Verdict; status: MonitorStatus; accessible: number; sampled: number };
+  }[];
 }
 
 export interface TogetherApi extends ConsoleBackend {

@@ -343,6 +343,15 @@ export interface ScopeProof {
 export interface ConsentCallbackOutcome {
   accepted: boolean;
   phase: OnboardingPhase;
+  /** Re-consent of a tenant already active or failing: what the immediate verification found. */
+  verification?: ConsentReverification;
+}
+
+/** The consent check a re-consent ran at once, and whether a fresh sample test started. */
+export interface ConsentReverification {
+  consent: ConsentCheckOutcome['outcome'];
+  retest: 'started' | 'alreadyRunning' | 'notStarted';
+  fix?: ConsentCheckOutcome['fix'];
 }
 
 /**

@@ -51,6 +51,7 @@ import {
   statusQuery,
   updateSettingsUpdate,
   type ConsentCheckOutcome,
+  type ConsentReverification,
   type OnboardingPhase,
   type ReportReview,
   type OnboardingStatus,
@@ -151,6 +152,13 @@ export function reportToHealthResult(
   );
 }
 
+/** One unreachable account in words: "Name <upn> — why". */
+function unreachableLine(u: SampleTestReport['inaccessible'][number]): string {
+  const who = u.user.userPrincipalName ?? u.user.id;
+  const name = u.user.displayName ? `${u.user.displayName} <${who}>` : who;
+  return `${name} — ${u.detail ?? u.reason}`;
+}
+
 /** A scoped tenant's report carries its scope proof; a leaking scope is a failing verdict. */
 export function withScopeProof(report: SampleTestReport, proof: ScopeProof): SampleTestReport {
   const leaks = proof.outside.readable > 0;
@@ -180,6 +188,8 @@ export async function onboardTenant(input: OnboardTenantInput): Promise<Onboardi
   let lastCheck: ConsentCheckOutcome | undefined = carried?.lastCheck;
   let progress = { total: 0, probed: 0, accessible: 0 };
   let testRunning = false;
+  /** A re-consent's background test and its report to the monitor (keeps continue-as-new waiting). */
+  let reverifying = false;
   const deadlineMs = startMs + (input.consentWaitDays ?? 14) * DAY;
   const registered: RegisteredState[] = [];
   let callbackAtMs: number | undefined = awaitingCarry?.callbackAt
@@ -272,12 +282,18 @@ export async function onboardTenant(input: OnboardTenantInput): Promise<Onboardi
   // console shows the admin the page that matches the answer.
   setHandler(
     acceptConsentCallbackUpdate,
-    (cb) => {
+    async (cb) => {
       usedStateHashes.push(cb.stateHash);
       while (usedStateHashes.length > MAX_USED_STATE_HASHES) usedStateHashes.shift();
       if (!cb.adminConsent || cb.error) {
         log.info('consent callback without consent', { tenantId, error: cb.error });
         return { accepted: true, phase };
+      }
+      // Re-consent of a tenant that is already connected (e.g. after a revocation): verify at once rather
+      // than say "now verifying" with nothing re-run (issue 11 point 3). Behind patched(): histories recorded
+      // before answered such a callback without scheduling the consent check.
+      if ((phase === 'active' || phase === 'failing') && patched('reconsent-starts-verification')) {
+        return { accepted: true, phase, verification: await reverify() };
       }
       if (consentedAt === undefined && phase === 'awaitingConsent') {
         callbackAtMs = Date.now();
@@ -379,38 +395,59 @@ export async function onboardTenant(input: OnboardTenantInput): Promise<Onboardi
       },
     },
   );
-  setHandler(
-    retestUpdate,
-    async () => {
-      const report = await runSampleTest();
-      lastReport = report;
-      setPhase(report.verdict === 'fail' ? 'failing' : report.verdict === 'inconclusive' ? phase : 'active');
-      if (scheduleId) {
-        await reportToMonitor({
-          result: reportToHealthResult(report, {
-            owner: settings.owner,
-            consentUrl: input.consentUrl,
-            checkId: `retest/${info.workflowId}/${report.startedAt}`,
-            consent: 'unknown',
-          }),
-          taskQueue: healthTaskQueue,
-        });
+  setHandler(retestUpdate, async () => retestAndReport('retest', 'unknown'), {
+    validator: () => {
+      if (phase !== 'active' && phase !== 'failing') {
+        throw new Error(
+          `Cannot re-test tenant ${tenantId} while it is ${phase}: a re-test needs consent and a finished first test.`,
+        );
       }
-      return report;
+      if (testRunning) throw new Error(`A sample test of tenant ${tenantId} is already running.`);
     },
-    {
-      validator: () => {
-        if (phase !== 'active' && phase !== 'failing') {
-          throw new Error(
-            `Cannot re-test tenant ${tenantId} while it is ${phase}: a re-test needs consent and a finished first test.`,
-          );
-        }
-        if (testRunning) throw new Error(`A sample test of tenant ${tenantId} is already running.`);
-      },
-    },
-  );
+  });
 
   // ---------------------------------------------------------------- steps
+  /** A sample test whose report becomes the phase and is handed to the monitor (re-test, re-consent). */
+  async function retestAndReport(kind: string, consentSeen: HealthConsent): Promise<SampleTestReport> {
+    const report = await runSampleTest();
+    lastReport = report;
+    setPhase(report.verdict === 'fail' ? 'failing' : report.verdict === 'inconclusive' ? phase : 'active');
+    if (scheduleId) {
+      await reportToMonitor({
+        result: reportToHealthResult(report, {
+          owner: settings.owner,
+          consentUrl: input.consentUrl,
+          checkId: `${kind}/${info.workflowId}/${report.startedAt}`,
+          consent: consentSeen,
+        }),
+        taskQueue: healthTaskQueue,
+      });
+    }
+    return report;
+  }
+
+  /**
+   * Re-consent while connected: check consent now; when it holds, a fresh sample test starts (not awaited,
+   * so the admin's page answers in seconds) and its report goes to the monitor, which closes a consent
+   * incident. Propagating or missing consent is answered as such; the health loop keeps checking.
+   */
+  async function reverify(): Promise<ConsentReverification> {
+    callbackAtMs = Date.now(); // a fresh grant may still be propagating: the check allows the grace period
+    await check();
+    const outcome = lastCheck?.outcome ?? 'error';
+    if (outcome !== 'consented') {
+      return { consent: outcome, retest: 'notStarted', ...(lastCheck?.fix ? { fix: lastCheck.fix } : {}) };
+    }
+    if (testRunning) return { consent: outcome, retest: 'alreadyRunning' };
+    reverifying = true;
+    void retestAndReport('reconsent', 'consented')
+      .catch((err) => log.error('re-consent test failed', { tenantId, error: String(err) }))
+      .finally(() => {
+        reverifying = false;
+      });
+    return { consent: outcome, retest: 'started' };
+  }
+
   async function runSampleTest(): Promise<SampleTestReport> {
     testRunning = true;
     progress = { total: 0, probed: 0, accessible: 0 };
@@ -647,11 +684,24 @@ export async function onboardTenant(input: OnboardTenantInput): Promise<Onboardi
         verdict: report.verdict,
         healthCheckEveryMinutes: settings.scheduleIntervalMinutes,
       },
+      // Issue 11 point 8: the accounts to look at (first 10; the status page has the rest) and the next step.
+      ...(report.inaccessible.length
+        ? {
+            unreachable: {
+              total: report.inaccessible.length,
+              accounts: report.inaccessible.slice(0, 10).map(unreachableLine),
+            },
+          }
+        : {}),
+      nextStep:
+        'Review the first report on the status page and confirm it with "Done" (or `together-o365 accept`); until then the tenant shows "review the first report".',
     });
   }
 
   // ---------------------------------------------------------------- active: serve queries and updates
-  await condition(() => workflowInfo().continueAsNewSuggested && !testRunning && allHandlersFinished());
+  await condition(
+    () => workflowInfo().continueAsNewSuggested && !testRunning && !reverifying && allHandlersFinished(),
+  );
   await continueAsNew<typeof onboardTenant>({
     ...input,
     carried: {

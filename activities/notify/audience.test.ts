@@ -59,4 +59,24 @@ describe('email texts: console links and words', () => {
     expect(m.text).toContain('Users sampled: 5');
     expect(m.text).not.toMatch(/^(reachable|sampled|verdict|healthCheckEveryMinutes):/m);
   });
+
+  it('the connected email lists the first 10 unreachable accounts, links the rest and says to review the report', () => {
+    const accounts = Array.from({ length: 12 }, (_, i) => `user${i + 1}@contoso.com — mailbox not found`);
+    const connected: Notification = {
+      ...incident,
+      kind: 'onboarded',
+      summary: 'Together’s calendar integration is connected: 188 of 200 sampled calendars reachable.',
+      unreachable: { total: 12, accounts },
+      nextStep: 'Review the first report on the status page and confirm it with "Done".',
+    };
+    const m = renderNotification(connected, { consoleUrl: 'https://c.example' });
+    expect(m.text).toContain('Unreachable accounts (12):');
+    expect(m.text).toContain('- user10@contoso.com — mailbox not found');
+    expect(m.text).not.toContain('user11@contoso.com');
+    expect(m.text).toContain('…and 2 more: https://c.example/tenants/33333333-3333-3333-3333-333333333333');
+    expect(m.text).toMatch(/Next step: Review the first report/);
+    expect(m.html).toContain('<li>user1@contoso.com — mailbox not found</li>');
+    const noConsole = renderNotification(connected);
+    expect(noConsole.text).toContain('…and 2 more: the tenant’s status page in the console');
+  });
 });

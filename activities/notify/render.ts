@@ -48,6 +48,9 @@ export interface RenderOptions {
 
 export const escapeHtml = escapeMarkup;
 
+/** An email lists at most this many unreachable accounts; the status page lists them all. */
+export const UNREACHABLE_SHOWN = 10;
+
 function sinceText(since?: string): string | undefined {
   if (!since) return undefined;
   const d = new Date(since);
@@ -72,6 +75,30 @@ export function renderNotification(n: Notification, opts: RenderOptions = {}): R
   for (const [k, v] of Object.entries(n.facts ?? {})) row(factLabel(k), String(v));
   if (console) row('Status page', `${console}/tenants/${tenant}`);
   html.push('</table>');
+  if (n.nextStep) {
+    lines.push('', `Next step: ${n.nextStep}`);
+    html.push(`<p><strong>Next step:</strong> ${escapeHtml(n.nextStep)}</p>`);
+  }
+  const unreachable = n.unreachable;
+  if (unreachable && unreachable.total > 0) {
+    const shown = unreachable.accounts.slice(0, UNREACHABLE_SHOWN);
+    const heading = `Unreachable accounts (${unreachable.total})`;
+    lines.push('', `${heading}:`, ...shown.map((a) => `- ${a}`));
+    html.push(
+      `<h3>${escapeHtml(heading)}</h3>`,
+      `<ul>${shown.map((a) => `<li>${escapeHtml(a)}</li>`).join('')}</ul>`,
+    );
+    const rest = unreachable.total - shown.length;
+    if (rest > 0) {
+      const where = console ? `${console}/tenants/${tenant}` : 'the tenant’s status page in the console';
+      lines.push(`…and ${rest} more: ${where}`);
+      html.push(
+        console
+          ? `<p>…and ${rest} more: <a href="${escapeHtml(where)}">${escapeHtml(where)}</a></p>`
+          : `<p>…and ${rest} more on ${escapeHtml(where)}.</p>`,
+      );
+    }
+  }
 
   const fix = n.fix;
   if (

@@ -3,6 +3,7 @@ import { deriveTenantState } from '../../contracts/tenant-state';
 import type {
   AcceptedExceptions,
   ConsentCallback,
+  ConsentReverification,
   ConsentStateRegistration,
   MonitorState,
   OnboardingStatus,
@@ -150,13 +151,21 @@ export class FakeBackend implements ConsoleBackend {
   }
   /** What the next acceptConsentCallback answers: accepted, or rejected with this reason. */
   rejectNextCallback?: string;
+  /** What the next accepted callback's immediate re-verification found (a re-consent while connected). */
+  nextVerification?: ConsentReverification;
   async acceptConsentCallback(tenantId: string, callback: ConsentCallback) {
     this.take();
     const reason = this.rejectNextCallback;
     this.rejectNextCallback = undefined;
     if (reason) throw new BackendError('rejected', reason);
     this.callbacks.push({ tenantId, callback });
-    return { accepted: true, phase: this.statuses.get(tenantId)?.phase ?? 'awaitingConsent' };
+    const verification = this.nextVerification;
+    this.nextVerification = undefined;
+    return {
+      accepted: true,
+      phase: this.statuses.get(tenantId)?.phase ?? 'awaitingConsent',
+      ...(verification ? { verification } : {}),
+    };
   }
   async retest(tenantId: string) {
     this.take();

@@ -13,6 +13,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createEmulatorWorker } from './emulator-helpers';
 import {
+  acceptConsentCallback,
   describeHealthSchedule,
   getMonitorState,
   getOnboardingStatus,
@@ -144,13 +145,49 @@ describe('the tenant state through the CLI, real worker and emulator', () => {
         reason: 'Admin consent is revoked.',
       });
 
+      // Re-consent while failing (issue 11 point 3): the callback's update checks consent at once and starts
+      // a fresh test, whose report closes the incident — no health check needed.
       await emu.control.grantConsent({ tenantId, appId: ids.TOGETHER_APP.appId });
+      const outcome = await acceptConsentCallback(env.client, tenantId, {
+        stateHash: 'a'.repeat(64),
+        tenant: tenantId,
+        adminConsent: true,
+      });
+      expect(outcome.verification).toEqual({ consent: 'consented', retest: 'started' });
+      const reverified = await eventually(async () => {
+        const r = await cli(taskQueue, ['status', '--tenant', tenantId]);
+        return r.state === 'Active' ? r : undefined;
+      }, 'active after re-consent');
+      expect(reverified.code).toBe(0);
+      expect((await describeHealthSchedule(env.client, tenantId))?.recentRuns).toHaveLength(1);
       await run(2);
       const recovered = await eventually(async () => {
         const r = await cli(taskQueue, ['status', '--tenant', tenantId]);
         return r.state === 'Active' ? r : undefined;
       }, 'active again');
       expect(recovered.code).toBe(0);
+
+      // One setting (issue 11 point 6): `schedule create --interval 120` and the console's settings form
+      // (the backend's updateSettings, which the form posts to) change the same value; status, the console's
+      // tenant view and `schedule show` agree after each. `schedule show` lists runs with their outcome.
+      const api = await createTemporalApi({ TEMPORAL_ADDRESS: env.address });
+      const agree = async (minutes: number) => {
+        const st = await cli(taskQueue, ['status', '--tenant', tenantId]);
+        expect(st.stdout).toContain(`health check every ${minutes} min`);
+        const view = await api.getTenant(tenantId);
+        expect(view?.status?.settings.scheduleIntervalMinutes).toBe(minutes);
+        const show = await cli(taskQueue, ['schedule', 'show', '--tenant', tenantId]);
+        expect(show.stdout).toContain(`Every:     ${minutes} minutes`);
+        return show;
+      };
+      const created = await cli(taskQueue, ['schedule', 'create', '--tenant', tenantId, '--interval', '120']);
+      expect(created.code).toBe(0);
+      const shown = await agree(120);
+      expect(shown.stdout).toMatch(/Recent runs:\n.*fail — \d+ of \d+ reachable \(failing\)/);
+      expect(shown.stdout).toMatch(/pass — \d+ of \d+ reachable \(\w+\)/);
+      await api.updateSettings(tenantId, { scheduleIntervalMinutes: 240 });
+      await agree(240);
+      await api.close();
 
       // Stopped: the onboarding terminated → stopped, exit 1, whatever the monitor last said.
       await env.client.workflow.getHandle(onboardingWorkflowId(tenantId)).terminate('state test: stopped');
