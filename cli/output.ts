@@ -89,6 +89,7 @@ export function formatState(state: TenantState): string {
   const lines = [`  State:      ${state.title}${state.since ? ` (since ${state.since})` : ''}`];
   if (state.reason) lines.push(`  Why:        ${state.reason}`);
   if (state.next) lines.push(`  Next:       ${state.next}`);
+  if (state.note) lines.push(`  Also:       ${state.note}`);
   return lines.join('\n');
 }
 

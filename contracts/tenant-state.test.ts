@@ -146,3 +146,93 @@ describe('deriveTenantState: one state from the onboarding and the monitor', () 
     ).toBe('active');
   });
 });
+
+describe('deriveTenantState: the newest evidence wins (report vs monitor)', () => {
+  const base = status();
+  const failedRetest = (over: Partial<OnboardingStatus> = {}) =>
+    status({
+      phase: 'failing',
+      phaseSince: '2026-01-03T00:00:10.000Z',
+      lastReport: {
+        ...base.lastReport!,
+        accessible: 0,
+        verdict: 'fail',
+        verdictReason: '0 of 5 sampled calendars reachable.',
+        startedAt: '2026-01-03T00:00:00.000Z',
+      },
+      ...over,
+    });
+  const healthyAt = (at: string) =>
+    monitor({
+      status: 'active',
+      since: '2026-01-02T00:00:00.000Z',
+      history: [{ at, verdict: 'pass', accessible: 5, sampled: 5, consent: 'consented', status: 'active' }],
+    });
+
+  it('a failed re-test newer than the monitor’s healthy check is failing — not "review", not active', () => {
+    const s = deriveTenantState({
+      status: failedRetest({ review: { state: 'pending' } }),
+      monitor: healthyAt('2026-01-02T12:00:00.000Z'),
+    });
+    expect(s).toMatchObject({ state: 'failing', reason: '0 of 5 sampled calendars reachable.' });
+    expect(s.note).toMatch(/review/); // the pending review stays visible as a secondary line
+    expect(tenantStateExitCode(s)).toBe(1);
+    expect(
+      deriveTenantState({ status: failedRetest(), monitor: healthyAt('2026-01-02T12:00:00.000Z') }).state,
+    ).toBe('failing');
+  });
+
+  it('a monitor’s healthy check newer than the failed report is a recovery: active, though the phase says failing', () => {
+    const s = deriveTenantState({
+      status: failedRetest({ review: { state: 'accepted' } }),
+      monitor: { ...healthyAt('2026-01-04T00:00:00.000Z'), status: 'recovered' },
+    });
+    expect(s.state).toBe('active');
+    expect(tenantStateExitCode(s)).toBe(0);
+  });
+
+  it('a pending review with healthy evidence (a passing report, a healthy monitor) is "review"', () => {
+    const s = deriveTenantState({
+      status: status({ review: { state: 'pending' } }),
+      monitor: healthyAt('2026-01-02T00:00:00.000Z'),
+    });
+    expect(s.state).toBe('review');
+    expect(s.note).toBeUndefined();
+  });
+
+  it('a degraded monitor outranks a pending review (the review stays as a note)', () => {
+    const s = deriveTenantState({
+      status: status({ review: { state: 'pending' } }),
+      monitor: monitor({ status: 'degraded' }),
+    });
+    expect(s.state).toBe('degraded');
+    expect(s.note).toMatch(/review/);
+  });
+
+  it('a degraded report newer than the monitor’s healthy check is degraded (also over a pending review)', () => {
+    const degraded = (review: 'pending' | 'accepted') =>
+      status({
+        review: { state: review },
+        lastReport: {
+          ...base.lastReport!,
+          accessible: 4,
+          verdict: 'degraded',
+          verdictReason: '4 of 5 sampled calendars reachable.',
+          startedAt: '2026-01-03T00:00:00.000Z',
+        },
+      });
+    for (const review of ['pending', 'accepted'] as const) {
+      const s = deriveTenantState({
+        status: degraded(review),
+        monitor: healthyAt('2026-01-02T00:00:00.000Z'),
+      });
+      expect(s).toMatchObject({ state: 'degraded', reason: '4 of 5 sampled calendars reachable.' });
+      expect(tenantStateExitCode(s)).toBe(1);
+    }
+    // …but once the monitor has a newer healthy check, the tenant is active again.
+    expect(
+      deriveTenantState({ status: degraded('accepted'), monitor: healthyAt('2026-01-04T00:00:00.000Z') })
+        .state,
+    ).toBe('active');
+  });
+});

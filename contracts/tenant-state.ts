@@ -10,10 +10,13 @@
  *   phase expired ............................... expired
  *   phase awaitingConsent / verifying / testing . the same (a permanent consent-check error is named)
  *   monitor failing (open incident) ............. failing, with the incident's reason
- *   first report not yet accepted ("Done") ...... review
+ *   last report failed, newer than the monitor's
+ *     last result (or no monitor) ............... failing
  *   monitor degraded ............................ degraded
- *   otherwise ................................... active (or failing/degraded from the last report when the
- *                                                  monitor has not answered yet)
+ *   last report degraded, newer (or no monitor) . degraded
+ *   first report not yet accepted ("Done") ...... review (only on healthy evidence; otherwise a `note`)
+ *   otherwise ................................... active (a monitor's healthy result newer than an old failed
+ *                                                  report is a recovery: the phase may still say failing)
  * Pure, no I/O: safe in the workflow sandbox, the CLI, the console and the notification renderer.
  */
 import type { MonitorState, OnboardingStatus } from './messages';
@@ -41,6 +44,8 @@ export interface TenantState {
   since?: string;
   /** A permanent problem blocks progress (a failing consent check while waiting): shown and exit 1. */
   blocked?: boolean;
+  /** A secondary line (e.g. the first report still awaits review while the tenant is failing). */
+  note?: string;
 }
 
 /** The words of each state (the console's badges, the CLI's first line, the email subjects). */
@@ -133,25 +138,31 @@ export function deriveTenantState(input: TenantStateInput): TenantState {
       break;
   }
   const review = status.review;
+  const report = status.lastReport;
+  // The newest evidence wins: the onboarding's own report (a re-test, a re-consent test) can be newer than the
+  // monitor's last result — e.g. queried before the monitor processed it, or with no health schedule — and a
+  // failed re-test must not read "Health: active" / "Review the first report" (issue 11).
+  const reportAt = report ? reportFinishedAt(report) : undefined;
+  const monitorAt = monitor ? monitorLastResultAt(monitor) : undefined;
+  const reportIsNewest = !!reportAt && (!monitor || !monitorAt || reportAt > monitorAt);
+  const pendingNote =
+    review?.state === 'pending'
+      ? 'The first report still awaits the owner’s review (Done, or together-o365 accept).'
+      : undefined;
   if (monitor && monitor.status === 'failing') {
     return make('failing', {
       since: monitor.incident?.openedAt ?? monitor.since,
       reason: monitor.incident?.reason ?? 'The last health check failed.',
       next: nextForReason(monitor.incident?.reason),
+      note: pendingNote,
     });
   }
-  if (!monitor && (status.phase === 'failing' || status.lastReport?.verdict === 'fail')) {
+  if ((!monitor || reportIsNewest) && (status.phase === 'failing' || report?.verdict === 'fail')) {
     return make('failing', {
-      since: status.phaseSince,
-      reason: status.lastReport?.verdictReason ?? 'The sample test failed.',
+      since: status.phase === 'failing' ? status.phaseSince : reportAt,
+      reason: report?.verdictReason ?? 'The sample test failed.',
       next: 'See the unreachable accounts in the report below.',
-    });
-  }
-  if (review?.state === 'pending') {
-    return make('review', {
-      since: status.phaseSince,
-      reason: status.lastReport?.verdictReason,
-      next: 'The integration owner reviews the report and confirms it (Done, or together-o365 accept), optionally accepting known exceptions.',
+      note: pendingNote,
     });
   }
   if (monitor && monitor.status === 'degraded') {
@@ -159,19 +170,42 @@ export function deriveTenantState(input: TenantStateInput): TenantState {
       since: monitor.incident?.openedAt ?? monitor.since,
       reason: monitor.incident?.reason ?? 'Some sampled calendars are unreachable.',
       next: 'See the unreachable accounts in the report below.',
+      note: pendingNote,
     });
   }
-  if (!monitor && status.lastReport?.verdict === 'degraded') {
+  if ((!monitor || reportIsNewest) && report?.verdict === 'degraded') {
     return make('degraded', {
-      since: status.phaseSince,
-      reason: status.lastReport.verdictReason,
+      since: monitor ? reportAt : status.phaseSince,
+      reason: report.verdictReason,
       next: 'See the unreachable accounts in the report below.',
+      note: pendingNote,
+    });
+  }
+  // Review only when the evidence is healthy: a failing or degraded tenant shows that first (above).
+  if (review?.state === 'pending') {
+    return make('review', {
+      since: status.phaseSince,
+      reason: report?.verdictReason,
+      next: 'The integration owner reviews the report and confirms it (Done, or together-o365 accept), optionally accepting known exceptions.',
     });
   }
   return make('active', {
     since: monitor ? monitor.since : status.phaseSince,
-    reason: status.lastReport?.verdictReason,
+    reason: report?.verdictReason,
   });
+}
+
+/** When a report's test finished (the time the monitor records for it too: reportToHealthResult). */
+function reportFinishedAt(report: NonNullable<OnboardingStatus['lastReport']>): string | undefined {
+  const t = Date.parse(report.startedAt);
+  return Number.isNaN(t) ? undefined : new Date(t + (report.durationMs || 0)).toISOString();
+}
+
+/** The monitor's last result: its newest health point, else when its status or incident last changed. */
+function monitorLastResultAt(monitor: MonitorState): string | undefined {
+  const candidates = [monitor.history.at(-1)?.at, monitor.incident?.openedAt, monitor.since];
+  const times = candidates.map((c) => (c ? Date.parse(c) : NaN)).filter((t) => !Number.isNaN(t));
+  return times.length ? new Date(Math.max(...times)).toISOString() : undefined;
 }
 
 function inProgress(status: OnboardingStatus): TenantState {
