@@ -160,6 +160,16 @@ describe('settings form', () => {
     expect(parseSettingsForm({ owner: 'nope' })).toHaveProperty('error');
     expect(parseSettingsForm({})).toHaveProperty('error');
   });
+  it('reports every bad field at once', () => {
+    const r = parseSettingsForm({
+      owner: 'x',
+      sampleSize: 'a',
+      thresholdPercent: '0',
+      scheduleIntervalMinutes: '1.5',
+    });
+    expect(r).toHaveProperty('errors');
+    expect((r as { errors: string[] }).errors).toHaveLength(4);
+  });
 });
 
 describe('isLoopback', () => {
@@ -508,6 +518,91 @@ describe('console routes', () => {
     const rejected = await post('sampleSize=5000');
     expect(rejected.statusCode).toBe(400);
     expect(rejected.body).toContain('at most 1000');
+    backend.failNext = new BackendError('rejected', 'Invalid settings: the workflow refuses it.');
+    const refused = await post('sampleSize=20');
+    expect(refused.statusCode).toBe(400);
+    expect(refused.body).toContain('Invalid settings: the workflow refuses it.');
+    expect(refused.body).toMatch(/id="sampleSize" name="sampleSize" min="1" value="20"/);
+  });
+
+  it('a refused settings form comes back (400) with every problem at once, the typed values (escaped) and a link back', async () => {
+    backend.addTenant(FAKE_TENANT, { phase: 'active', lastReport: fakeReport() });
+    const { cookie, token } = await formSession();
+    const typed = {
+      owner: 'not-an-email"><script>x</script>',
+      sampleSize: '12.5',
+      thresholdPercent: '150',
+      scheduleIntervalMinutes: '0',
+    };
+    const res = await app.inject({
+      method: 'POST',
+      url: `/tenants/${FAKE_TENANT}/settings`,
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: `_csrf=${token}&${new URLSearchParams(typed).toString()}`,
+    });
+    expect(res.statusCode).toBe(400);
+    expect(backend.settingsUpdates).toHaveLength(0);
+    const errors = res.body.slice(res.body.indexOf('id="settings-errors"'));
+    expect(errors).toContain('is not an email address');
+    expect(errors).toContain('Users per sample test must be a whole number');
+    expect(errors).toContain('Pass threshold must be a percentage');
+    expect(errors).toContain(
+      'Minutes between health checks: scheduleIntervalMinutes must be a whole number from',
+    );
+    // The same form again, with what was typed — escaped, never markup.
+    expect(res.body).toContain('value="not-an-email&quot;&gt;&lt;script&gt;x&lt;/script&gt;"');
+    expect(res.body).not.toContain('<script>x</script>');
+    expect(res.body).toMatch(/id="sampleSize" name="sampleSize" min="1" value="12.5"/);
+    expect(res.body).toMatch(/name="thresholdPercent"[^>]*value="150"/);
+    expect(res.body).toMatch(/id="scheduleIntervalMinutes" name="scheduleIntervalMinutes" min="1" value="0"/);
+    expect(res.body).toContain(`href="/tenants/${FAKE_TENANT}" id="back-link"`);
+  });
+
+  it('a refused Done form lists every bad account at once and keeps the typed accounts and the guests box', async () => {
+    backend.addTenant(FAKE_TENANT, {
+      phase: 'active',
+      lastReport: fakeReport(),
+      review: { state: 'pending' },
+    });
+    const { cookie, token } = await formSession();
+    const accounts = 'ok@contoso.com\nbad one\n<b>x</b>';
+    const res = await app.inject({
+      method: 'POST',
+      url: `/tenants/${FAKE_TENANT}/accept`,
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: `_csrf=${token}&guests=on&accounts=${encodeURIComponent(accounts)}`,
+    });
+    expect(res.statusCode).toBe(400);
+    expect(backend.accepts).toHaveLength(0);
+    const errors = res.body.slice(res.body.indexOf('id="accept-errors"'));
+    expect(errors).toContain('&#39;bad&#39; is not a user principal name');
+    expect(errors).toContain('&#39;one&#39; is not a user principal name');
+    expect(errors).toContain('&#39;&lt;b&gt;x&lt;/b&gt;&#39; is not a user principal name');
+    expect(res.body).toContain('ok@contoso.com\nbad one\n&lt;b&gt;x&lt;/b&gt;</textarea>');
+    expect(res.body).toMatch(/id="accept-guests" checked>/);
+    expect(res.body).toContain(`href="/tenants/${FAKE_TENANT}" id="back-link"`);
+  });
+
+  it('a form error page that cannot show the tenant page still links back to the tenant (expired CSRF, Temporal down)', async () => {
+    backend.addTenant(FAKE_TENANT, { phase: 'active', lastReport: fakeReport() });
+    const { cookie, token } = await formSession();
+    const expired = await app.inject({
+      method: 'POST',
+      url: `/tenants/${FAKE_TENANT}/settings`,
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'sampleSize=5',
+    });
+    expect(expired.statusCode).toBe(403);
+    expect(expired.body).toContain(`href="/tenants/${FAKE_TENANT}" id="back-link"`);
+    backend.failNext = new BackendError('unreachable', 'Could not reach Temporal at 127.0.0.1:7233');
+    const down = await app.inject({
+      method: 'POST',
+      url: `/tenants/${FAKE_TENANT}/retest`,
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: `_csrf=${token}`,
+    });
+    expect(down.statusCode).toBe(503);
+    expect(down.body).toContain(`href="/tenants/${FAKE_TENANT}" id="back-link"`);
   });
 
   it('the index lists tenants; Temporal down gives a 503 that says what to do', async () => {

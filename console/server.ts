@@ -20,7 +20,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import nunjucks from 'nunjucks';
 import type { Logger } from 'pino';
 import type { OnboardingStatus, TenantSettings } from '../contracts/messages';
-import { BackendError, type ConsoleBackend } from './backend';
+import { BackendError, type ConsoleBackend, type TenantView } from './backend';
 import { renderHealthChart } from './chart';
 import { CSRF_COOKIE, CSRF_FIELD, type Csrf, parseCookies } from './csrf';
 import { adviseConsentError } from './entra-errors';
@@ -28,6 +28,7 @@ import { describeInaccessible } from '../contracts/reason-labels';
 import { type ConsentStateStore, type StateCheck } from './state-store';
 import { ConfigError, errorKind } from '../contracts/errors';
 import { EMAIL, GUID } from '../contracts/validation';
+import { settingsProblems } from '../contracts/settings';
 import { PHASE_TEXT } from '../contracts/texts';
 import { teamsLinksLine } from '../contracts/teams';
 import { redactingChildLoggerFactory, requestOriginAllowed } from './hygiene';
@@ -161,29 +162,65 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
       .type('text/html; charset=utf-8')
       .send(templates.render(template, { phaseText: PHASE_TEXT, staff: staffOf(reply.request), ...context }));
 
+  /** An error page; `backTo` (a tenant id) adds the next step every tenant error offers: a link back to its page. */
   const errorPage = (
     reply: FastifyReply,
     status: number,
     title: string,
     message: string,
     steps: string[] = [],
-  ) => render(reply, 'error.njk', { title, message, steps, status }, status);
+    backTo?: string,
+  ) =>
+    render(
+      reply,
+      'error.njk',
+      {
+        title,
+        message,
+        steps,
+        status,
+        ...(backTo ? { backTo: `/tenants/${encodeURIComponent(backTo)}` } : {}),
+      },
+      status,
+    );
 
-  const backendFailure = (reply: FastifyReply, err: unknown, what: string) => {
+  const backendFailure = (reply: FastifyReply, err: unknown, what: string, tenantId?: string) => {
     if (err instanceof BackendError) {
-      if (err.kind === 'notFound') return errorPage(reply, 404, 'Not found', err.message);
-      if (err.kind === 'rejected') return errorPage(reply, 400, `Could not ${what}`, err.message);
+      if (err.kind === 'notFound') return errorPage(reply, 404, 'Not found', err.message, [], tenantId);
+      if (err.kind === 'rejected')
+        return errorPage(reply, 400, `Could not ${what}`, err.message, [], tenantId);
       if (err.kind === 'configuration') {
-        return errorPage(reply, 503, 'The console is misconfigured', err.message, [
-          'Give the console the same TOGETHER_CODEC_KEY / TEMPORAL_* settings as the worker, then restart it.',
-        ]);
+        return errorPage(
+          reply,
+          503,
+          'The console is misconfigured',
+          err.message,
+          [
+            'Give the console the same TOGETHER_CODEC_KEY / TEMPORAL_* settings as the worker, then restart it.',
+          ],
+          tenantId,
+        );
       }
-      return errorPage(reply, 503, 'Temporal is unreachable', err.message, [
-        'Check that the Temporal server and a worker are running (npm run demo -- --keep-running, or together-o365 worker).',
-      ]);
+      return errorPage(
+        reply,
+        503,
+        'Temporal is unreachable',
+        err.message,
+        [
+          'Check that the Temporal server and a worker are running (npm run demo -- --keep-running, or together-o365 worker).',
+        ],
+        tenantId,
+      );
     }
     reply.log.error({ err }, `console: ${what} failed`);
-    return errorPage(reply, 500, `Could not ${what}`, 'An unexpected error occurred; see the console log.');
+    return errorPage(
+      reply,
+      500,
+      `Could not ${what}`,
+      'An unexpected error occurred; see the console log.',
+      [],
+      tenantId,
+    );
   };
 
   /** Ensures the CSRF cookie exists; returns the form token for it. */
@@ -247,7 +284,7 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
             [`Start one with: together-o365 onboard --tenant ${tenantId} --owner <email>`],
           );
         }
-        const { status, monitor, state } = view;
+        const { status, state } = view;
         if (!status) {
           return render(
             reply,
@@ -262,11 +299,6 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
             state.state === 'unknown' ? 503 : 200,
           );
         }
-        const report = status.lastReport;
-        const unreachable = (report?.inaccessible ?? [])
-          .map((u) => ({ ...u, text: describeInaccessible(u) }))
-          .sort((a, b) => a.text.label.localeCompare(b.text.label));
-        const chart = renderHealthChart(monitor?.history ?? [], { threshold: status.settings.threshold });
         const notice =
           req.query.notice === 'retested'
             ? 'The sample test ran again; the report below is the new one.'
@@ -275,29 +307,57 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
               : req.query.notice === 'accepted'
                 ? 'Report accepted: the integration is active; accepted exceptions no longer count in health checks.'
                 : undefined;
-        return render(reply, 'status.njk', {
-          status,
-          tenantState: state,
-          monitor,
-          report,
-          unreachable,
-          teamsLine: report?.teams ? teamsLinksLine(report.teams) : undefined,
-          chart: new nunjucks.runtime.SafeString(chart),
-          csrfField: CSRF_FIELD,
-          csrfToken: csrfToken(req, reply),
-          notice,
-          canRetest: status.phase === 'active' || status.phase === 'failing',
-          canAccept: status.review?.state === 'pending' && !!status.lastReport,
-          // A scoped tenant gets no consent link (see /consent/start).
-          consentLink: status.mailboxScope
-            ? undefined
-            : `/consent/start?tenant=${encodeURIComponent(tenantId)}`,
-        });
+        return renderTenantPage(req, reply, { ...view, status }, { notice });
       } catch (err) {
         return backendFailure(reply, err, 'load the tenant status');
       }
     },
   );
+
+  /**
+   * The tenant page. A form whose input is refused re-renders it (HTTP 400) with every problem at once and the
+   * values the user typed, rather than a generic error page that loses them (issue 11 point 9).
+   */
+  const renderTenantPage = (
+    req: FastifyRequest,
+    reply: FastifyReply,
+    view: TenantView & { status: OnboardingStatus },
+    page: { notice?: string; code?: number; settingsForm?: SettingsFormState; acceptForm?: AcceptFormState },
+  ) => {
+    const { status, monitor, state } = view;
+    const tenantId = status.tenantId;
+    const report = status.lastReport;
+    const unreachable = (report?.inaccessible ?? [])
+      .map((u) => ({ ...u, text: describeInaccessible(u) }))
+      .sort((a, b) => a.text.label.localeCompare(b.text.label));
+    const chart = renderHealthChart(monitor?.history ?? [], { threshold: status.settings.threshold });
+    return render(
+      reply,
+      'status.njk',
+      {
+        status,
+        tenantState: state,
+        monitor,
+        report,
+        unreachable,
+        teamsLine: report?.teams ? teamsLinksLine(report.teams) : undefined,
+        chart: new nunjucks.runtime.SafeString(chart),
+        csrfField: CSRF_FIELD,
+        csrfToken: csrfToken(req, reply),
+        notice: page.notice,
+        canRetest: status.phase === 'active' || status.phase === 'failing',
+        canAccept: status.review?.state === 'pending' && !!status.lastReport,
+        // A scoped tenant gets no consent link (see /consent/start).
+        consentLink: status.mailboxScope
+          ? undefined
+          : `/consent/start?tenant=${encodeURIComponent(tenantId)}`,
+        settingsForm: page.settingsForm ?? settingsFormOf(status.settings),
+        acceptForm: page.acceptForm ?? { values: { guests: false, accounts: '' }, errors: [] },
+        formError: !!(page.settingsForm?.errors.length || page.acceptForm?.errors.length),
+      },
+      page.code ?? 200,
+    );
+  };
 
   /** The checks every tenant form shares: a GUID tenant id and a valid CSRF token; sends the error page. */
   const refuseForm = (reply: FastifyReply, tenantId: string | undefined, csrfOk: boolean) => {
@@ -309,6 +369,7 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
         'Form expired',
         'This form could not be verified (missing or invalid CSRF token).',
         ['Go back to the tenant page, reload it, and submit the form again.'],
+        tenantId,
       );
     }
     return undefined;
@@ -322,7 +383,7 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
       await backend.retest(tenantId);
       return reply.redirect(`/tenants/${encodeURIComponent(tenantId)}?notice=retested`, 303);
     } catch (err) {
-      return backendFailure(reply, err, 're-run the sample test');
+      return backendFailure(reply, err, 're-run the sample test', tenantId);
     }
   });
 
@@ -332,28 +393,33 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
     const refusal = refuseForm(reply, tenantId, checkCsrf(req));
     if (refusal || !tenantId) return refusal;
     const body = (req.body ?? {}) as Record<string, unknown>;
-    const accounts = String(body.accounts ?? '')
+    const raw = typeof body.accounts === 'string' ? body.accounts : '';
+    const guests = body.guests === 'on' || body.guests === 'true';
+    const accounts = raw
       .split(/[\s,;]+/)
       .map((s) => s.trim())
       .filter(Boolean);
     const bad = accounts.filter((a) => !EMAIL.test(a) && !GUID.test(a));
+    const acceptForm = (errors: string[]): AcceptFormState => ({ values: { guests, accounts: raw }, errors });
     if (bad.length) {
-      return errorPage(
-        reply,
-        400,
-        'Could not accept the report',
-        `Not a user principal name or object id: ${bad.join(', ')}.`,
-        [`Go back to the tenant page (/tenants/${tenantId}), correct the accounts and confirm again.`],
+      // Every bad entry at once, on the same form with what was typed (not a page that loses it).
+      const errors = bad.map(
+        (a) => `'${a}' is not a user principal name (name@domain) or an object id (GUID).`,
       );
+      return refusedForm(req, reply, tenantId, 'accept the report', { acceptForm: acceptForm(errors) });
     }
     try {
       await backend.acceptReport(tenantId, {
-        ...(body.guests === 'on' || body.guests === 'true' ? { guests: true } : {}),
+        ...(guests ? { guests: true } : {}),
         ...(accounts.length ? { accounts } : {}),
       });
       return reply.redirect(`/tenants/${encodeURIComponent(tenantId)}?notice=accepted`, 303);
     } catch (err) {
-      return backendFailure(reply, err, 'accept the report');
+      if (err instanceof BackendError && err.kind === 'rejected')
+        return refusedForm(req, reply, tenantId, 'accept the report', {
+          acceptForm: acceptForm([err.message]),
+        });
+      return backendFailure(reply, err, 'accept the report', tenantId);
     }
   });
 
@@ -361,15 +427,54 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
     const tenantId = tenantParam(req.params.tenantId);
     const refusal = refuseForm(reply, tenantId, checkCsrf(req));
     if (refusal || !tenantId) return refusal;
-    const parsed = parseSettingsForm((req.body ?? {}) as Record<string, unknown>);
-    if ('error' in parsed) return errorPage(reply, 400, 'Could not save the settings', parsed.error);
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const parsed = parseSettingsForm(body);
+    const settingsForm = (errors: string[]): SettingsFormState => ({
+      values: settingsFormValues(body),
+      errors,
+    });
+    if ('error' in parsed)
+      return refusedForm(req, reply, tenantId, 'save the settings', {
+        settingsForm: settingsForm(parsed.errors),
+      });
     try {
       await backend.updateSettings(tenantId, parsed.settings);
       return reply.redirect(`/tenants/${encodeURIComponent(tenantId)}?notice=saved`, 303);
     } catch (err) {
-      return backendFailure(reply, err, 'save the settings');
+      if (err instanceof BackendError && err.kind === 'rejected')
+        return refusedForm(req, reply, tenantId, 'save the settings', {
+          settingsForm: settingsForm([err.message]),
+        });
+      return backendFailure(reply, err, 'save the settings', tenantId);
     }
   });
+
+  /**
+   * A refused form: the tenant page again, HTTP 400, with the form's problems and typed values. When the page
+   * itself cannot be loaded, an error page listing the problems, with the link back to the tenant.
+   */
+  const refusedForm = async (
+    req: FastifyRequest,
+    reply: FastifyReply,
+    tenantId: string,
+    what: string,
+    forms: { settingsForm?: SettingsFormState; acceptForm?: AcceptFormState },
+  ) => {
+    const problems = [...(forms.settingsForm?.errors ?? []), ...(forms.acceptForm?.errors ?? [])];
+    // The page is shown again when it can be loaded; otherwise the problems on an error page (below).
+    const view = await backend.getTenant(tenantId).catch(() => null);
+    if (view?.status)
+      return renderTenantPage(
+        req,
+        reply,
+        { ...view, status: view.status },
+        {
+          ...forms,
+          code: 400,
+        },
+      );
+    return errorPage(reply, 400, `Could not ${what}`, problems.join(' '), [], tenantId);
+  };
 
   app.get<{ Querystring: { tenant?: string } }>(
     '/consent/start',
@@ -550,33 +655,73 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
 /** Reads the settings form: blank fields are left unchanged; threshold is entered in percent. */
 export function parseSettingsForm(
   body: Record<string, unknown>,
-): { settings: Partial<TenantSettings> } | { error: string } {
+): { settings: Partial<TenantSettings> } | { error: string; errors: string[] } {
   const str = (k: string) => (typeof body[k] === 'string' ? (body[k] as string).trim() : '');
   const settings: Partial<TenantSettings> = {};
+  const errors: string[] = [];
   const owner = str('owner');
   if (owner) {
-    if (!EMAIL.test(owner)) return { error: `'${owner}' is not an email address.` };
-    settings.owner = owner;
+    if (!EMAIL.test(owner)) errors.push(`Integration owner: '${owner}' is not an email address.`);
+    else settings.owner = owner;
   }
-  const ints: [string, 'sampleSize' | 'scheduleIntervalMinutes'][] = [
-    ['sampleSize', 'sampleSize'],
-    ['scheduleIntervalMinutes', 'scheduleIntervalMinutes'],
+  const ints: [string, 'sampleSize' | 'scheduleIntervalMinutes', string][] = [
+    ['sampleSize', 'sampleSize', 'Users per sample test'],
+    ['scheduleIntervalMinutes', 'scheduleIntervalMinutes', 'Minutes between health checks'],
   ];
-  for (const [field, key] of ints) {
+  for (const [field, key, label] of ints) {
     const v = str(field);
     if (!v) continue;
-    if (!/^\d+$/.test(v)) return { error: `${field} must be a whole number (got '${v}').` };
-    settings[key] = Number(v);
+    if (!/^\d+$/.test(v)) errors.push(`${label} must be a whole number (got '${v}').`);
+    else {
+      const problem = settingsProblems({ [key]: Number(v) })[0];
+      if (problem) errors.push(`${label}: ${problem}.`);
+      else settings[key] = Number(v);
+    }
   }
   const threshold = str('thresholdPercent');
   if (threshold) {
     const t = Number(threshold);
-    if (!Number.isFinite(t) || t < 0 || t > 100)
-      return { error: `The threshold must be a percentage from 0 to 100 (got '${threshold}').` };
-    settings.threshold = t / 100;
+    if (!Number.isFinite(t) || t <= 0 || t > 100)
+      errors.push(`Pass threshold must be a percentage greater than 0 and at most 100 (got '${threshold}').`);
+    else settings.threshold = t / 100;
   }
-  if (Object.keys(settings).length === 0) return { error: 'Nothing to change: fill in at least one field.' };
-  return { settings };
+  if (errors.length === 0 && Object.keys(settings).length === 0)
+    errors.push('Nothing to change: fill in at least one field.');
+  return errors.length ? { error: errors.join(' '), errors } : { settings };
+}
+
+/** The settings form's values: what the user typed (kept on a refused form) or the tenant's current settings. */
+export interface SettingsFormState {
+  values: { owner: string; sampleSize: string; thresholdPercent: string; scheduleIntervalMinutes: string };
+  errors: string[];
+}
+
+/** The Done form's values: the guests box and the accounts as typed. */
+export interface AcceptFormState {
+  values: { guests: boolean; accounts: string };
+  errors: string[];
+}
+
+function settingsFormValues(body: Record<string, unknown>): SettingsFormState['values'] {
+  const str = (k: string) => (typeof body[k] === 'string' ? (body[k] as string) : '');
+  return {
+    owner: str('owner'),
+    sampleSize: str('sampleSize'),
+    thresholdPercent: str('thresholdPercent'),
+    scheduleIntervalMinutes: str('scheduleIntervalMinutes'),
+  };
+}
+
+function settingsFormOf(settings: TenantSettings): SettingsFormState {
+  return {
+    values: {
+      owner: settings.owner,
+      sampleSize: String(settings.sampleSize),
+      thresholdPercent: String(Math.round(settings.threshold * 1000) / 10),
+      scheduleIntervalMinutes: String(settings.scheduleIntervalMinutes),
+    },
+    errors: [],
+  };
 }
 
 /** Listens on host:port (loopback by default) and returns its URL. */
