@@ -167,7 +167,15 @@ export interface ReportReview {
   acceptedAt?: string;
   exceptions?: AcceptedExceptions;
   /** The figures of the accepted report, so a later re-test shows what changed since. */
-  accepted?: { sampled: number; accessible: number; verdict: Verdict; unreachable: string[] };
+  accepted?: {
+    sampled: number;
+    accessible: number;
+    verdict: Verdict;
+    /** UPN (else object id) of the unreachable accounts, at most 200 (contracts/report-diff.ts); no names. */
+    unreachable: string[];
+    /** How many were unreachable, when more than the list keeps. */
+    unreachableTotal?: number;
+  };
 }
 
 /** Sent by the console when it hands an admin a consent link (`/consent/start`). */

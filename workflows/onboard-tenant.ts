@@ -66,6 +66,7 @@ import { iso, PERMANENT_FAILURES, tenantSearchAttributes } from './shared';
 import { CONSENT_STATE_HASH_PATTERN } from '../contracts/validation';
 import { applyExceptions } from '../contracts/verdict';
 import { consentCheckFix } from '../contracts/tenant-state';
+import { acceptedFigures } from '../contracts/report-diff';
 
 /** A failed consent check, as the status shows it (type, AADSTS/Graph code, who can fix it). */
 function failedCheck(err: unknown, at: string, prev?: ConsentCheckOutcome): ConsentCheckOutcome {
@@ -359,12 +360,8 @@ export async function onboardTenant(input: OnboardTenantInput): Promise<Onboardi
         state: 'accepted',
         acceptedAt: iso(),
         ...(hasExceptions ? { exceptions: accepted } : {}),
-        accepted: {
-          sampled: report.sampled,
-          accessible: report.accessible,
-          verdict: report.verdict,
-          unreachable: report.inaccessible.map((u) => u.user.userPrincipalName ?? u.user.id),
-        },
+        // Bounded (history size, data minimisation): only UPNs/ids of at most 200 unreachable accounts.
+        accepted: acceptedFigures(report),
       };
       if (scheduleId && hasExceptions) {
         // Health checks and the monitor judge with the exceptions from now on.
