@@ -396,6 +396,47 @@ describe('status and test', () => {
     expect(JSON.parse(out)).toMatchObject({ sampled: 50, verdict: 'pass' });
   });
 
+  it('after the owner accepted the first report, status and test show what changed since (text and --json)', async () => {
+    const review = {
+      state: 'accepted' as const,
+      acceptedAt: '2026-11-24T10:00:00.000Z',
+      accepted: {
+        sampled: 50,
+        accessible: 48,
+        verdict: 'pass' as const,
+        unreachable: ['onprem@contoso.com', 'left@contoso.com'],
+      },
+    };
+    api.addTenant(FAKE_TENANT, { phase: 'active', lastReport: fakeReport(), review });
+    expect(await run(['status', '--tenant', FAKE_TENANT])).toBe(0);
+    expect(out).toContain('Since the accepted report (accepted 2026-11-24T10:00:00.000Z):');
+    expect(out).toContain('Reachable: 48 of 50 → 46 of 50');
+    expect(out).toMatch(/Verdict: pass → pass/);
+    expect(out).toContain(
+      'Newly unreachable (3): guest_fabrikam.com#EXT#@contoso.onmicrosoft.com, out@contoso.com, u4',
+    );
+    expect(out).toContain(
+      'No longer unreachable (1; reachable now, or not in this sample): left@contoso.com',
+    );
+    out = '';
+    expect(await run(['status', '--tenant', FAKE_TENANT, '--json'])).toBe(0);
+    expect(JSON.parse(out).sinceAccepted).toMatchObject({
+      reachable: { before: 48, after: 46 },
+      noLongerUnreachable: ['left@contoso.com'],
+    });
+    out = '';
+    expect(await run(['test', '--tenant', FAKE_TENANT])).toBe(0);
+    expect(out).toContain('Reachable: 48 of 50 → 46 of 50');
+    out = '';
+    expect(await run(['test', '--tenant', FAKE_TENANT, '--json'])).toBe(0);
+    expect(JSON.parse(out).sinceAccepted.verdict).toEqual({ before: 'pass', after: 'pass' });
+    // Before the owner's Done there is nothing to compare with.
+    api.statuses.get(FAKE_TENANT)!.review = { state: 'pending' };
+    out = '';
+    expect(await run(['status', '--tenant', FAKE_TENANT])).toBe(0);
+    expect(out).not.toContain('Since the accepted report');
+  });
+
   it('a rejected update exits 2 with its message', async () => {
     api.addTenant(FAKE_TENANT, { phase: 'awaitingConsent' });
     api.failNext = new BackendError('rejected', 'Tenant has not consented yet; retest runs after consent.');

@@ -7,6 +7,7 @@ import type { OnboardingStatus, SampleTestReport } from '../contracts/messages';
 import type { ScheduleInfo } from '../contracts/backend';
 import type { TenantSummary, TenantView } from '../contracts/backend';
 import type { TenantState } from '../contracts/tenant-state';
+import { diffSinceAccepted, reportDiffLines, type ReportDiff } from '../contracts/report-diff';
 
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
@@ -93,6 +94,14 @@ export function formatState(state: TenantState): string {
   return lines.join('\n');
 }
 
+/** What changed since the owner accepted the first report (contracts/report-diff.ts). */
+export function formatReportDiff(diff: ReportDiff): string {
+  return [
+    `Since the accepted report (accepted ${diff.acceptedAt}):`,
+    ...reportDiffLines(diff).map((l) => `  ${l}`),
+  ].join('\n');
+}
+
 /** `status --tenant`: the state first, then the onboarding's details and report, then the health history. */
 export function formatTenantView(view: TenantView, consoleUrl?: string): string {
   const name = view.displayName ? `${view.displayName} (${view.tenantId})` : view.tenantId;
@@ -101,6 +110,8 @@ export function formatTenantView(view: TenantView, consoleUrl?: string): string 
   if (view.status) {
     const details = formatStatus(view.status, consoleUrl).split('\n').slice(1); // without its own "Tenant …" line
     lines.push('', 'Onboarding details:', ...details);
+    const diff = diffSinceAccepted(view.status.review, view.status.lastReport);
+    if (diff) lines.push('', formatReportDiff(diff));
   }
   if (view.monitor?.history.length) {
     lines.push('', 'Health history (most recent last):');

@@ -502,6 +502,34 @@ describe('console routes', () => {
     expect(after.body).not.toContain('id="accept-form"');
   });
 
+  it('a re-test after Done shows what changed since the accepted report (escaped)', async () => {
+    backend.addTenant(FAKE_TENANT, {
+      phase: 'active',
+      lastReport: fakeReport(),
+      review: {
+        state: 'accepted',
+        acceptedAt: '2026-11-24T10:00:00.000Z',
+        accepted: {
+          sampled: 50,
+          accessible: 49,
+          verdict: 'pass',
+          unreachable: ['onprem@contoso.com', '<b>x</b>'],
+        },
+      },
+    });
+    const page = await app.inject(`/tenants/${FAKE_TENANT}`);
+    expect(page.body).toContain('id="since-accepted"');
+    expect(page.body).toMatch(/id="diff-reachable">49 of 50 → 46 of 50</);
+    expect(page.body).toMatch(/id="diff-verdict">pass → pass</);
+    const added = page.body.slice(page.body.indexOf('id="diff-new"'));
+    expect(added).toContain('<li>out@contoso.com</li>');
+    expect(added.slice(0, added.indexOf('</ul>'))).not.toContain('onprem@contoso.com');
+    expect(page.body).toContain('<li>&lt;b&gt;x&lt;/b&gt;</li>');
+    // the accepted report itself (ran before the Done) shows no diff
+    backend.statuses.get(FAKE_TENANT)!.review!.acceptedAt = '2026-11-25T09:30:00.000Z';
+    expect((await app.inject(`/tenants/${FAKE_TENANT}`)).body).not.toContain('id="since-accepted"');
+  });
+
   it('settings go through the update; a rejected value shows the reason', async () => {
     backend.addTenant(FAKE_TENANT, { phase: 'active' });
     const { cookie, token } = await formSession();

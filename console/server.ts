@@ -29,6 +29,7 @@ import { type ConsentStateStore, type StateCheck } from './state-store';
 import { ConfigError, errorKind } from '../contracts/errors';
 import { EMAIL, GUID } from '../contracts/validation';
 import { settingsProblems } from '../contracts/settings';
+import { ACCEPTED_UNREACHABLE_KEPT, diffSinceAccepted } from '../contracts/report-diff';
 import { PHASE_TEXT } from '../contracts/texts';
 import { teamsLinksLine } from '../contracts/teams';
 import { redactingChildLoggerFactory, requestOriginAllowed } from './hygiene';
@@ -341,6 +342,8 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
         report,
         unreachable,
         teamsLine: report?.teams ? teamsLinksLine(report.teams) : undefined,
+        sinceAccepted: diffSinceAccepted(status.review, report),
+        acceptedKept: ACCEPTED_UNREACHABLE_KEPT,
         chart: new nunjucks.runtime.SafeString(chart),
         csrfField: CSRF_FIELD,
         csrfToken: csrfToken(req, reply),

@@ -7,6 +7,7 @@
 import type { Command } from 'commander';
 import { onboardingWorkflowId } from '../../contracts/ids';
 import { tenantStateExitCode } from '../../contracts/tenant-state';
+import { diffSinceAccepted } from '../../contracts/report-diff';
 import type { CommandContext } from '../context';
 import { CliError, EXIT } from '../errors';
 import { requireTenant, tenantArg } from '../options';
@@ -54,6 +55,7 @@ export function register(program: Command, ctx: CommandContext): void {
           printJson({
             state: view.state,
             ...(view.status ?? {}),
+            sinceAccepted: diffSinceAccepted(view.status?.review, view.status?.lastReport),
             monitor: view.monitor,
             workflowStatus: view.workflowStatus,
             ...(individual ? { individual } : {}),

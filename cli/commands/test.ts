@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import type { CommandContext } from '../context';
 import { EXIT } from '../errors';
 import { requireTenant, tenantArg } from '../options';
-import { formatReport, printJson } from '../output';
+import { formatReport, formatReportDiff, printJson } from '../output';
+import { diffSinceAccepted } from '../../contracts/report-diff';
 import { followStatus } from '../progress';
 
 export function register(program: Command, ctx: CommandContext): void {
@@ -26,8 +27,11 @@ export function register(program: Command, ctx: CommandContext): void {
         }).catch(() => undefined);
         const report = await retest;
         await follow;
-        if (opts.json) printJson(report);
-        else process.stdout.write(`${formatReport(report)}\n`);
+        // What changed since the owner accepted the first report (issue 11 point 4), when they did.
+        const status = await api.getStatus(tenantId).catch(() => null);
+        const diff = diffSinceAccepted(status?.review, report);
+        if (opts.json) printJson(diff ? { ...report, sinceAccepted: diff } : report);
+        else process.stdout.write(`${formatReport(report)}\n${diff ? `\n${formatReportDiff(diff)}\n` : ''}`);
         if (report.verdict === 'fail') ctx.setExit(EXIT.failing);
       });
     });
