@@ -502,6 +502,40 @@ describe('console routes', () => {
     expect(after.body).not.toContain('id="accept-form"');
   });
 
+  it('a failed re-test newer than the monitor’s healthy check: the page says Failing, not "Review", and the older health is marked', async () => {
+    backend.addTenant(FAKE_TENANT, {
+      phase: 'failing',
+      lastReport: fakeReport({
+        accessible: 0,
+        verdict: 'fail',
+        verdictReason: '0 of 50 reachable.',
+        startedAt: '2026-11-27T00:00:00.000Z',
+      }),
+      review: { state: 'pending' },
+    });
+    backend.monitors.set(FAKE_TENANT, {
+      tenantId: FAKE_TENANT,
+      status: 'active',
+      since: '2026-11-26T00:00:00.000Z',
+      history: [
+        {
+          at: '2026-11-26T00:00:00.000Z',
+          verdict: 'pass',
+          accessible: 50,
+          sampled: 50,
+          consent: 'consented',
+          status: 'active',
+        },
+      ],
+    });
+    const page = await app.inject(`/tenants/${FAKE_TENANT}`);
+    expect(page.body).toMatch(/id="tenant-state" data-state="failing">Failing</);
+    expect(page.body).not.toMatch(/data-state="review"/);
+    expect(page.body).toContain('id="state-note"');
+    expect(page.body).toContain('id="health-older"');
+    expect((await app.inject('/')).body).toMatch(/data-state="failing">Failing</);
+  });
+
   it('a re-test after Done shows what changed since the accepted report (escaped)', async () => {
     backend.addTenant(FAKE_TENANT, {
       phase: 'active',

@@ -30,6 +30,7 @@ import { ConfigError, errorKind } from '../contracts/errors';
 import { EMAIL, GUID } from '../contracts/validation';
 import { settingsProblems } from '../contracts/settings';
 import { ACCEPTED_UNREACHABLE_KEPT, diffSinceAccepted } from '../contracts/report-diff';
+import { reportNewerThanMonitor } from '../contracts/tenant-state';
 import { PHASE_TEXT } from '../contracts/texts';
 import { teamsLinksLine } from '../contracts/teams';
 import { redactingChildLoggerFactory, requestOriginAllowed } from './hygiene';
@@ -343,6 +344,7 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
         unreachable,
         teamsLine: report?.teams ? teamsLinksLine(report.teams) : undefined,
         sinceAccepted: diffSinceAccepted(status.review, report),
+        reportNewerThanHealth: reportNewerThanMonitor(report, monitor),
         acceptedKept: ACCEPTED_UNREACHABLE_KEPT,
         chart: new nunjucks.runtime.SafeString(chart),
         csrfField: CSRF_FIELD,

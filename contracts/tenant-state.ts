@@ -143,8 +143,7 @@ export function deriveTenantState(input: TenantStateInput): TenantState {
   // monitor's last result — e.g. queried before the monitor processed it, or with no health schedule — and a
   // failed re-test must not read "Health: active" / "Review the first report" (issue 11).
   const reportAt = report ? reportFinishedAt(report) : undefined;
-  const monitorAt = monitor ? monitorLastResultAt(monitor) : undefined;
-  const reportIsNewest = !!reportAt && (!monitor || !monitorAt || reportAt > monitorAt);
+  const reportIsNewest = !monitor ? !!reportAt : reportNewerThanMonitor(report, monitor);
   const pendingNote =
     review?.state === 'pending'
       ? 'The first report still awaits the owner’s review (Done, or together-o365 accept).'
@@ -193,6 +192,17 @@ export function deriveTenantState(input: TenantStateInput): TenantState {
     since: monitor ? monitor.since : status.phaseSince,
     reason: report?.verdictReason,
   });
+}
+
+/** Whether the onboarding's report is newer evidence than the monitor's last result (the views say so). */
+export function reportNewerThanMonitor(
+  report: OnboardingStatus['lastReport'] | undefined,
+  monitor: MonitorState | null | undefined,
+): boolean {
+  const reportAt = report ? reportFinishedAt(report) : undefined;
+  if (!reportAt || !monitor) return false;
+  const monitorAt = monitorLastResultAt(monitor);
+  return !monitorAt || reportAt > monitorAt;
 }
 
 /** When a report's test finished (the time the monitor records for it too: reportToHealthResult). */
