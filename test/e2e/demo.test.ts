@@ -222,7 +222,9 @@ describe('console and CLI against the running demo pieces', () => {
     expect((await status()).settings.threshold).toBe(0.8);
     await page.fill('#sampleSize', '999999');
     await page.click('#settings-form button');
-    expect(await page.textContent('#error')).toContain('sampleSize');
+    // The same page again (400) with the problem and the typed value kept, not a generic error page.
+    expect(await page.textContent('#settings-errors')).toContain('sampleSize');
+    expect(await page.inputValue('#sampleSize')).toBe('999999');
   });
 
   it('CLI: --json outputs and exit codes against the running onboarding', async () => {
