@@ -7,6 +7,7 @@
  * breaks that connection, emails the user a reconnect link exactly once (a second sweep sends nothing new) and
  * sends the owner a digest that counts it.
  */
+import path from 'node:path';
 import { CONTOSO } from '../emulator/fixtures/ids';
 import type { OutboxMessage } from '../emulator/state';
 import {
@@ -155,7 +156,9 @@ export async function runIndividualDemo(opts: DemoCommandOptions): Promise<numbe
     } finally {
       await browser.close();
     }
-    out(`  Tokens: sealed (AES-256-GCM) per user under ${e.dir}/activities/tokens; none in Temporal`);
+    out(
+      `  Tokens: sealed (AES-256-GCM) per user under ${path.relative(process.cwd(), path.join(e.dir, 'activities', 'tokens'))}; Temporal sees connection ids only`,
+    );
     const connected = await waitFor('the owner’s view to show both connections', state, (s) =>
       Boolean(s && s.summary.connected === 2 && !s.sweeping && s.nextSweepAt),
     );
@@ -230,7 +233,6 @@ export async function runIndividualDemo(opts: DemoCommandOptions): Promise<numbe
       `  ${revokedName}'s revoked sessions broke one connection: the sweep saw it, emailed ${revokedEmail} once, and the owner's digest counts it`,
     );
     out(`  Owner's view: ${describeConnections(again.summary)}`);
-    out(`  CLI: TEMPORAL_ADDRESS=${e.temporal.address} npm run cli -- connections --tenant ${tenantId}`);
 
     if (opts.keepRunning) {
       out('\nEverything keeps running. Try:');
