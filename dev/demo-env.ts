@@ -151,6 +151,12 @@ export async function startDemoEnv(options: DemoEnvOptions = {}): Promise<DemoEn
     delete childEnv.TOGETHER_TASK_QUEUE;
     delete childEnv.TOGETHER_WORKFLOW_BUNDLE;
     delete childEnv.NODE_ENV;
+    // Individual mode's tokens stay in this run's sealed files (a fresh key under TOGETHER_STATE_DIR), never in
+    // a shared table or under a key from the caller's shell.
+    delete childEnv.TOGETHER_TOKEN_TABLE_URL;
+    delete childEnv.TOGETHER_TOKEN_TABLE_CONNECTION_STRING;
+    delete childEnv.TOGETHER_TOKEN_TABLE;
+    delete childEnv.TOGETHER_TOKEN_KEY;
 
     const worker = await startWorker({
       env: childEnv,
