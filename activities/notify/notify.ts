@@ -112,7 +112,7 @@ async function sendEmail(deps: ActivityDeps, n: Notification): Promise<void> {
     const message = {
       subject: msg.subject,
       body: { contentType: 'HTML' as const, content: msg.html },
-      toRecipients: [{ emailAddress: { address: n.to } }],
+      toRecipients: recipients(n).map((address) => ({ emailAddress: { address } })),
       internetMessageHeaders: [
         { name: 'X-Together-Idempotency-Key', value: keyReference(n.idempotencyKey) },
         { name: 'X-Together-Kind', value: n.kind },
@@ -127,7 +127,7 @@ async function sendEmail(deps: ActivityDeps, n: Notification): Promise<void> {
       if (err.status === 403 || err.status === 404) {
         throw permanentFailure(
           FailureTypes.Configuration,
-          `Draft-then-send from ${cfg.senderMailbox} was refused (${err.status} ${err.code ?? ''}: ${err.message}): TOGETHER_MAIL_DEDUP=mailbox needs Mail.ReadWrite and Mail.Send on the sender mailbox.`,
+          `Draft-then-send from ${cfg.senderMailbox} was refused (${err.status} ${err.code ?? ''}: ${err.message}): exactly-once email (TOGETHER_MAIL_DEDUP=mailbox, the default) needs Application Mail.ReadWrite and Application Mail.Send scoped to the sender mailbox in the publisher tenant (the publisher stack's exchangeScopingScript grants both); TOGETHER_MAIL_DEDUP=store opts out (exactly once per host only).`,
         );
       }
       throw transientFailure(`email: ${err.message} (${err.status} ${err.code ?? ''})`);
