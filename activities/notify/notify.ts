@@ -1,7 +1,9 @@
 /**
- * notifyOwner: email through Graph sendMail from the configured sender mailbox in the publisher's tenant, and
- * optionally a signed webhook — each at most once per idempotency key (see store.ts for where the record lives
- * and why).
+ * notifyOwner: email from the configured sender mailbox in the publisher's own tenant — draft-then-send by default
+ * (mailbox-once.ts: exactly once across replicas and crashes), plain sendMail with TOGETHER_MAIL_DEDUP=store — and
+ * optionally a signed webhook (at least once, exactly once across replicas short of a crash right after the
+ * receiver's 2xx). The per-channel record and lock live in the IdempotencyStore (store-factory.ts: the shared
+ * Azure Table when configured, else per-host files).
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { Notification, NotifyResult } from '../../contracts/activities';
