@@ -11,7 +11,11 @@ import type * as ActivitiesModule from '../../activities';
 import type * as IndividualActivitiesModule from '../../activities/individual';
 import type * as ClientModule from '../../client';
 import type * as ClientIndividualModule from '../../client/individual';
-import { individualSweepWorkflowId, type IndividualSweepState } from '../../contracts/individual';
+import {
+  describeConnections,
+  individualSweepWorkflowId,
+  type IndividualSweepState,
+} from '../../contracts/individual';
 import { EMAIL } from '../../contracts/validation';
 import type { CommandContext } from '../context';
 import { CliError, EXIT } from '../errors';
@@ -40,7 +44,7 @@ export async function individualStatus(
 }
 
 export function formatIndividual(s: IndividualSweepState): string {
-  const lines = [`Individual connections: ${individualClient().describeConnections(s.summary)}`];
+  const lines = [`Individual connections: ${describeConnections(s.summary)}`];
   if (s.summary.pending) lines.push(`  ${s.summary.pending} invited but not connected yet`);
   if (s.lastSweep) {
     lines.push(
