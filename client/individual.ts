@@ -75,7 +75,10 @@ export async function startConnectionsSweep(
 }
 
 /** Tenants with a running connections sweep (individual mode), from the visibility store. */
-export async function listConnectionTenants(client: Client, opts: { limit?: number } = {}): Promise<string[]> {
+export async function listConnectionTenants(
+  client: Client,
+  opts: { limit?: number } = {},
+): Promise<string[]> {
   const tenants = new Set<string>();
   const limit = opts.limit ?? 10_000;
   let seen = 0;
