@@ -56,6 +56,10 @@ export function formatIndividual(s: IndividualSweepState): string {
 }
 
 export function register(program: Command, ctx: CommandContext): void {
+  // Commander gives an option both the parent and a subcommand declare to the parent (`connections invite
+  // --tenant X` sets `connections`' --tenant): the subcommands read it from there too.
+  const tenantOf = (opts: { tenant?: string }) =>
+    requireTenant({ tenant: opts.tenant ?? cmd.opts<{ tenant?: string }>().tenant }, ctx.env);
   const cmd = program
     .command('connections')
     .description(
@@ -85,7 +89,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--interval-minutes <n>', 'minutes between sweeps (default 1440)', intArg(1, 525_600))
     .action(
       async (opts: { tenant?: string; consoleUrl: string; owner?: string; intervalMinutes?: number }) => {
-        const tenantId = requireTenant(opts, ctx.env);
+        const tenantId = tenantOf(opts);
         if (opts.owner && !EMAIL.test(opts.owner))
           throw new CliError(`--owner must be an email address (got "${opts.owner}").`, EXIT.badInput);
         if (!/^https?:\/\//.test(opts.consoleUrl))
@@ -115,7 +119,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--tenant <id>', 'tenant id (GUID); env TOGETHER_TENANT_ID', tenantArg)
     .requiredOption('--email <addr>', 'the user’s email / UPN')
     .action(async (opts: { tenant?: string; email: string }) => {
-      const tenantId = requireTenant(opts, ctx.env);
+      const tenantId = tenantOf(opts);
       if (!EMAIL.test(opts.email))
         throw new CliError(`--email must be an email address (got "${opts.email}").`, EXIT.badInput);
       const { backend } = individualMod().createIndividual({
