@@ -98,7 +98,8 @@ const workerConfig = {
   tenantId: T,
   appId: TOGETHER_APP.appId,
   integrationOwner: 'owner@contoso.com',
-  adminConsentUrl: `${emu?.loginUrl ?? 'https://login.example'}/${T}/v2.0/adminconsent?client_id=${TOGETHER_APP.appId}`,
+  // Unused in individual mode (no admin consent of application permissions), but part of the schema.
+  adminConsentUrl: `https://login.microsoftonline.com/${T}/v2.0/adminconsent?client_id=${TOGETHER_APP.appId}`,
   redirectUri: 'https://together.example/consent/callback',
   servicePrincipalObjectId: 'sp',
   grantedPermissions: [],
