@@ -142,15 +142,6 @@ export async function startDemoEnv(options: DemoEnvOptions = {}): Promise<DemoEn
     delete childEnv.TOGETHER_WORKFLOW_BUNDLE;
     delete childEnv.NODE_ENV;
 
-    const worker = await startWorker({
-      env: childEnv,
-      logger: fileLogger(path.join(dir, 'worker.log'), 'worker'),
-    });
-    stops.push({ what: 'worker', stop: () => worker.shutdown() });
-    say(
-      `Worker            task queue ${worker.settings.taskQueue} (in this process; log ${path.relative(process.cwd(), path.join(dir, 'worker.log'))})`,
-    );
-
     const api = await createTemporalApi(childEnv);
     stops.push({ what: 'Temporal client', stop: () => api.close() });
     const consoleDir = path.join(dir, 'console');
@@ -174,6 +165,18 @@ export async function startDemoEnv(options: DemoEnvOptions = {}): Promise<DemoEn
       `${running.url}/auth/callback`,
     ]);
     say(`Console           ${running.url}`);
+    // The worker starts after the console so that its emails carry this console's address (TOGETHER_CONSOLE_URL):
+    // status-page links and consent links through /consent/start, not the raw adminconsent URL (issue 11 point 3).
+    childEnv.TOGETHER_CONSOLE_URL = running.url;
+
+    const worker = await startWorker({
+      env: childEnv,
+      logger: fileLogger(path.join(dir, 'worker.log'), 'worker'),
+    });
+    stops.push({ what: 'worker', stop: () => worker.shutdown() });
+    say(
+      `Worker            task queue ${worker.settings.taskQueue} (in this process; log ${path.relative(process.cwd(), path.join(dir, 'worker.log'))})`,
+    );
 
     return { dir, temporal, emulator, worker, console: running, api, childEnv, stop: stopAll };
   } catch (err) {
