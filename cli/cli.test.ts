@@ -60,6 +60,12 @@ class FakeApi extends FakeBackend implements TogetherApi {
     this.calls.push(`probeTeams ${tenantId} ${mailbox ?? '-'}`);
     return this.teams;
   }
+  sweeps: { tenantId: string; consoleUrl: string; owner?: string }[] = [];
+  async startConnectionsSweep(input: { tenantId: string; consoleUrl: string; owner?: string }) {
+    const started = !this.sweeps.some((s) => s.tenantId === input.tenantId);
+    if (started) this.sweeps.push(input);
+    return { workflowId: `connections-${input.tenantId}`, started };
+  }
   async close() {}
 }
 
@@ -323,6 +329,73 @@ describe('--from tenant.json', () => {
     err = '';
     expect(await run(['onboard', '--from', write({ mode: 'publisher', appId: APP })])).toBe(EXIT.badInput);
     expect(err).toContain('publisher');
+  });
+});
+
+/** An individual-mode owner's view as the sweep's `individualState` query answers it. */
+const INDIVIDUAL_STATE = {
+  summary: {
+    tenantId: FAKE_TENANT,
+    invited: 5,
+    connected: 3,
+    broken: 2,
+    brokenByKind: { revoked: 1, inactivity: 1 },
+    pending: 0,
+  },
+  sweeps: 4,
+  sweeping: false,
+  nextSweepAt: '2026-12-01T09:00:00.000Z',
+  lastSweep: { at: '2026-11-30T09:00:00.000Z', checked: 5, ok: 3, newlyBroken: 1, recovered: 0 },
+};
+
+describe('individual mode in status and onboard', () => {
+  const withIndividual = (): CliDeps => ({ ...deps(), individualState: async () => INDIVIDUAL_STATE });
+
+  it('status --tenant of an individual-only tenant prints "N of M connected; K broken (why)" and next sweep; --json has it', async () => {
+    expect(await run(['status', '--tenant', FAKE_TENANT], withIndividual())).toBe(0);
+    expect(out).toContain(
+      'Individual connections: 3 of 5 invited users connected; 2 broken (1 revoked, 1 inactivity)',
+    );
+    expect(out).toContain('next sweep 2026-12-01T09:00:00.000Z');
+    out = '';
+    expect(await run(['status', '--tenant', FAKE_TENANT, '--json'], withIndividual())).toBe(0);
+    expect(JSON.parse(out)).toMatchObject({
+      tenantId: FAKE_TENANT,
+      integration: 'individual',
+      individual: { summary: { connected: 3, invited: 5, broken: 2 } },
+    });
+  });
+
+  it('status --tenant of a tenant with an onboarding appends the individual view (text and --json)', async () => {
+    api.addTenant(FAKE_TENANT, { phase: 'active', lastReport: fakeReport(), review: { state: 'accepted' } });
+    expect(await run(['status', '--tenant', FAKE_TENANT], withIndividual())).toBe(0);
+    expect(out).toContain('Individual connections: 3 of 5');
+    out = '';
+    expect(await run(['status', '--tenant', FAKE_TENANT, '--json'], withIndividual())).toBe(0);
+    expect(JSON.parse(out).individual.summary.brokenByKind).toEqual({ revoked: 1, inactivity: 1 });
+  });
+
+  it('onboard --integration individual starts the connections sweep, not an onboarding; again: already running', async () => {
+    const args = ['onboard', '--tenant', FAKE_TENANT, '--owner', 'owner@contoso.com', '--app-id', APP];
+    expect(await run([...args, '--integration', 'individual', '--json'])).toBe(0);
+    expect(JSON.parse(out)).toMatchObject({
+      integration: 'individual',
+      workflowId: `connections-${FAKE_TENANT}`,
+      started: true,
+      connectLink: `http://127.0.0.1:3000/connect?tenant=${FAKE_TENANT}`,
+    });
+    expect(api.started).toEqual([]);
+    expect(api.sweeps).toEqual([
+      { tenantId: FAKE_TENANT, consoleUrl: 'http://127.0.0.1:3000', owner: 'owner@contoso.com' },
+    ]);
+    out = '';
+    expect(await run([...args, '--integration', 'individual'])).toBe(0);
+    expect(out).toContain('Connections sweep already running');
+    expect(api.sweeps).toHaveLength(1);
+    expect(await run([...args, '--integration', 'personal'])).toBe(EXIT.badInput);
+    expect(err).toContain("--integration 'personal' must be one of domainWide | individual");
+    expect(await run([...args, '--integration', 'individual', '--wait'])).toBe(EXIT.badInput);
+    expect(err).toContain('individual mode has none');
   });
 });
 

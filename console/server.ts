@@ -33,6 +33,7 @@ import { teamsLinksLine } from '../contracts/teams';
 import { redactingChildLoggerFactory, requestOriginAllowed } from './hygiene';
 import type { IndividualConsoleBackend } from '../contracts/individual';
 import { individualRoutes } from './individual/routes';
+import { connectionsView } from './individual/view';
 import type { StaffAuthConfig } from './auth/config';
 import { registerStaffAuth, staffOf } from './auth/staff';
 
@@ -218,7 +219,14 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
   app.get('/', async (_req, reply) => {
     try {
       const tenants = await backend.listTenants();
-      return render(reply, 'index.njk', { tenants });
+      // Individual mode: tenants with a connections sweep are marked; one without an onboarding gets its own row.
+      const individual = (await backend.listConnectionTenants?.().catch(() => [])) ?? [];
+      const known = new Set(tenants.map((t) => t.tenantId));
+      return render(reply, 'index.njk', {
+        tenants,
+        individual,
+        individualOnly: individual.filter((id) => !known.has(id)),
+      });
     } catch (err) {
       return backendFailure(reply, err, 'list tenants');
     }
@@ -238,6 +246,10 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
       try {
         // The one derived state (contracts/tenant-state.ts) comes first; the sources are shown below it.
         const view = await backend.getTenant(tenantId);
+        // Individual mode: the owner's view from the connections sweep; a sweep that does not answer hides only it.
+        const individualState = (await backend.getConnections?.(tenantId).catch(() => null)) ?? null;
+        const connections = individualState ? connectionsView(individualState) : undefined;
+        if (!view && connections) return render(reply, 'individual-tenant.njk', { tenantId, connections });
         if (!view) {
           return errorPage(
             reply,
@@ -289,6 +301,8 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
           canRetest: status.phase === 'active' || status.phase === 'failing',
           canAccept: status.review?.state === 'pending' && !!status.lastReport,
           // A scoped tenant gets no consent link (see /consent/start).
+          tenantId,
+          connections,
           consentLink: status.mailboxScope
             ? undefined
             : `/consent/start?tenant=${encodeURIComponent(tenantId)}`,

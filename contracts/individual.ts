@@ -223,6 +223,14 @@ export interface IndividualSweepState {
   lastSweep?: { at: string; checked: number; ok: number; newlyBroken: number; recovered: number };
 }
 
+/** "N of M invited users connected; K broken (why)": the owner's one line, in the CLI and the console. */
+export function describeConnections(s: ConnectionsSummary): string {
+  const why = Object.entries(s.brokenByKind)
+    .map(([k, n]) => `${n} ${k}`)
+    .join(', ');
+  return `${s.connected} of ${s.invited} invited users connected; ${s.broken} broken${why ? ` (${why})` : ''}`;
+}
+
 export const sweepNowSignal = defineSignal<[]>('sweepNow');
 export const individualStateQuery = defineQuery<IndividualSweepState>('individualState');
 

@@ -1,3 +1,4 @@
+import * as pulumi from '@pulumi/pulumi';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { deriveNames } from './names';
 import type * as PublisherModule from './publisher';
@@ -160,6 +161,7 @@ describe('publisher runtime (App Service for Linux, Node 22)', () => {
           'TEMPORAL_API_KEY',
           'TOGETHER_CODEC_KEY',
           ...(role === 'console' ? ['TOGETHER_SESSION_KEY'] : []),
+          'TOGETHER_TOKEN_KEY',
           'TOGETHER_WEBHOOK_SECRET',
         ].sort(),
       );
@@ -319,6 +321,71 @@ describe('publisher runtime (App Service for Linux, Node 22)', () => {
       tableEndpoint: `https://${NAMES.storageAccount}.table.core.windows.net/`,
       tableName: 'togethernotifications',
     });
+  });
+});
+
+describe("individual mode's token sealing key (TOGETHER_TOKEN_KEY) comes from Key Vault", () => {
+  const KEY = Buffer.alloc(32, 7).toString('base64');
+  const secretType = 'azure-native:keyvault:Secret';
+
+  it('stores together:tokenKey as the vault secret token-key, a Pulumi secret in state', async () => {
+    await build('tk', base({ tokenKey: pulumi.secret(KEY) }));
+    const vault = recorder.one(T.vault, 'tk-kv');
+    const secret = recorder.one(secretType, 'tk-token-key');
+    expect(secret.inputs).toMatchObject({ vaultName: vault.state.name, secretName: 'token-key' });
+    // The whole properties object is a secret in state (its value is).
+    const props = unsecret(secret.inputs.properties);
+    expect(props.secret).toBe(true);
+    expect(props.value).toMatchObject({ value: KEY, attributes: { enabled: true } });
+  });
+
+  it('gives both sites TOGETHER_TOKEN_KEY as a Key Vault reference to that secret, and the key itself in no app setting', async () => {
+    await build('tkref', base({ tokenKey: pulumi.secret(KEY) }));
+    const vault = recorder.one(T.vault, 'tkref-kv');
+    const uri = `https://${String(vault.state.name)}.vault.azure.net/`;
+    for (const role of ['console', 'worker']) {
+      const s = site(`tkref-${role}`);
+      const env = settings(s);
+      expect(env.TOGETHER_TOKEN_KEY).toBe(`@Microsoft.KeyVault(SecretUri=${uri}secrets/token-key/)`);
+      expect(JSON.stringify(s.siteConfig.appSettings)).not.toContain(KEY);
+      expect(JSON.stringify(s.siteConfig.appSettings)).not.toContain(
+        Buffer.from(KEY, 'base64').toString('hex'),
+      );
+    }
+  });
+
+  it("lets the sites' identity read it: Key Vault Secrets User on the vault for the principal the sites run as and resolve references with", async () => {
+    await build('tkrole', base({ tokenKey: pulumi.secret(KEY) }));
+    const identity = recorder.one(T.identity, 'tkrole-worker-identity');
+    const vault = recorder.one(T.vault, 'tkrole-kv');
+    expect(vault.inputs).toMatchObject({ properties: { enableRbacAuthorization: true } });
+    expect(recorder.one(T.role, 'tkrole-worker-kv-secrets-user').inputs).toMatchObject({
+      principalId: identity.state.principalId,
+      principalType: 'ServicePrincipal',
+      scope: vault.id,
+      roleDefinitionId: `/subscriptions/${SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/4633458b-17de-408a-b874-0445c86b69e6`,
+    });
+    for (const role of ['console', 'worker']) {
+      const s = site(`tkrole-${role}`);
+      expect(s.identity.userAssignedIdentities).toEqual([identity.id]);
+      expect(s.keyVaultReferenceIdentity).toBe(identity.id);
+    }
+  });
+
+  it('without together:tokenKey declares no secret but still references the vault (the operator sets token-key)', async () => {
+    await build('tknone', base());
+    expect(recorder.resources.filter((r) => r.type === secretType && r.name === 'tknone-token-key')).toEqual(
+      [],
+    );
+    expect(settings(site('tknone-worker')).TOGETHER_TOKEN_KEY).toMatch(/secrets\/token-key\/\)$/);
+  });
+
+  it('checks the key format: 32 bytes base64 or hex, comma-separated for rotation', async () => {
+    const { tokenKeyProblem } = await import('./appService.js');
+    expect(tokenKeyProblem(KEY)).toBeUndefined();
+    expect(tokenKeyProblem(`${KEY},${'ab'.repeat(32)}`)).toBeUndefined();
+    expect(tokenKeyProblem('short')).toMatch(/32 bytes[\s\S]*openssl rand -base64 32/);
+    expect(tokenKeyProblem(Buffer.alloc(16).toString('base64'))).toBeDefined();
   });
 });
 

@@ -97,6 +97,8 @@ export const RUNTIME_SECRET_NAMES = {
   webhookSecret: 'webhook-secret',
   /** 32 bytes that seal the console's staff session cookie (TOGETHER_SESSION_KEY). */
   sessionKey: 'console-session-key',
+  /** Individual mode: 32 bytes (base64 or hex; comma-separated for rotation) sealing users' tokens (TOGETHER_TOKEN_KEY). */
+  tokenKey: 'token-key',
 } as const;
 
 /** App Service for Linux runtime stack: Node 22 LTS (az webapp list-runtimes --os linux). */

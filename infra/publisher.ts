@@ -284,6 +284,7 @@ export class TogetherPublisher extends pulumi.ComponentResource {
         ...(args.temporalAddress ? { temporalAddress: args.temporalAddress } : {}),
         ...(args.temporalNamespace ? { temporalNamespace: args.temporalNamespace } : {}),
         ...(args.senderMailbox ? { senderMailbox: args.senderMailbox } : {}),
+        ...(args.tokenKey !== undefined ? { tokenKey: args.tokenKey } : {}),
       },
       this,
       child,
