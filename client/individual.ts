@@ -4,10 +4,13 @@
  */
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { DEFAULT_TASK_QUEUE, TENANT_ID } from '../contracts/ids';
+import type { SampleTestReport } from '../contracts/messages';
 import {
+  individualSampleTestWorkflowId,
   individualStateQuery,
   individualSweepWorkflowId,
   sweepNowSignal,
+  type IndividualSampleTestInput,
   type IndividualSweepInput,
   type IndividualSweepState,
 } from '../contracts/individual';
@@ -51,4 +54,22 @@ export function describeConnections(s: IndividualSweepState['summary']): string 
     .map(([k, n]) => `${n} ${k}`)
     .join(', ');
   return `${s.connected} of ${s.invited} invited users connected; ${s.broken} broken${why ? ` (${why})` : ''}`;
+}
+
+/**
+ * Runs the individual-mode sample test (workflow `individualSampleTest`, one run per request) and waits for its
+ * report: the same SampleTestReport as the domain-wide test, with `mode: 'individual'`.
+ */
+export async function runIndividualSampleTest(
+  client: Client,
+  input: IndividualSampleTestInput,
+  opts: { taskQueue?: string; now?: Date } = {},
+): Promise<SampleTestReport> {
+  const at = (opts.now ?? new Date()).toISOString().replace(/[:.]/g, '-');
+  return client.workflow.execute('individualSampleTest', {
+    workflowId: individualSampleTestWorkflowId(input.tenantId, at),
+    taskQueue: opts.taskQueue ?? DEFAULT_TASK_QUEUE,
+    args: [input],
+    typedSearchAttributes: [{ key: TENANT_ID, value: input.tenantId }],
+  }) as Promise<SampleTestReport>;
 }

@@ -8,6 +8,7 @@
  * (https://learn.microsoft.com/entra/msal/javascript/node/caching#using-a-distributed-token-cache).
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { UserProbeResult } from './activities';
 
 // ---------------------------------------------------------------- ids
 
@@ -183,7 +184,59 @@ export interface NotifyDigestInput {
   consoleUrl?: string;
 }
 
+// ---------------------------------------------------------------- the sample test in individual mode
+
+/** Draws the sample from the connection records (connected or broken: users who connected). Ids only. */
+export interface SampleConnectionsInput {
+  tenantId: string;
+  size: number;
+  /** Sampling seed (same seed, same connections → same sample); the workflow passes its id. */
+  seed: string;
+}
+
+export interface SampleConnectionsResult {
+  /** Connection ids (the users' object ids): no UPN or email enters history for reachable users. */
+  connectionIds: string[];
+  /** Connections the sample was drawn from (invitations not counted). */
+  population: number;
+}
+
+export interface ProbeConnectionsInput {
+  tenantId: string;
+  connectionIds: string[];
+  /** Users probed at once (each: one token request, one Graph request); default 16. */
+  concurrency?: number;
+}
+
+export interface ProbeConnectionsResult {
+  /**
+   * One per connection, in input order. `userPrincipalName` only on unreachable ones (what the domain-wide
+   * report keeps to name an unreachable account); `connectionBroken` carries the BrokenKind as `detail`.
+   */
+  results: UserProbeResult[];
+  graphRequests: number;
+  tokenRequests: number;
+}
+
+export interface IndividualSampleTestInput {
+  tenantId: string;
+  size: number;
+  /** Share of sampled users that must be reachable for `pass` (0–1), as in the domain-wide test. */
+  threshold: number;
+  /** Default: the workflow id. */
+  seed?: string;
+  /** Connections per probe activity; default 100. */
+  chunkSize?: number;
+  /** Users in flight inside one probe activity; default 16. */
+  concurrency?: number;
+}
+
+export const individualSampleTestWorkflowId = (tenantId: string, at: string): string =>
+  `sample-test-individual-${tenantId}-${at}`;
+
 export interface IndividualActivities {
+  sampleConnections(input: SampleConnectionsInput): Promise<SampleConnectionsResult>;
+  probeConnections(input: ProbeConnectionsInput): Promise<ProbeConnectionsResult>;
   sweepConnections(input: SweepConnectionsInput): Promise<SweepConnectionsResult>;
   summarizeConnections(input: { tenantId: string }): Promise<ConnectionsSummary>;
   /** Emails the user (looked up by connection id, so the address stays out of history) a reconnect link. */
