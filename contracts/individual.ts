@@ -9,6 +9,7 @@
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { UserProbeResult } from './activities';
+import type { SampleTestReport } from './messages';
 
 // ---------------------------------------------------------------- ids
 
@@ -266,6 +267,7 @@ export interface IndividualSweepCarry {
   sweeps: number;
   /** Idempotency keys already sent (bounded; the activity's store is the durable backstop). */
   sentKeys: string[];
+  lastSampleTest?: SampleTestReport;
 }
 
 export interface IndividualSweepState {
@@ -274,9 +276,13 @@ export interface IndividualSweepState {
   sweeping: boolean;
   nextSweepAt?: string;
   lastSweep?: { at: string; checked: number; ok: number; newlyBroken: number; recovered: number };
+  /** The last individual-mode sample test's report (signalled by individualSampleTest), for status. */
+  lastSampleTest?: SampleTestReport;
 }
 
 export const sweepNowSignal = defineSignal<[]>('sweepNow');
+/** individualSampleTest → the tenant's sweep: keep the report for the owner's view (status). */
+export const sampleTestReportSignal = defineSignal<[SampleTestReport]>('individualSampleTestReport');
 export const individualStateQuery = defineQuery<IndividualSweepState>('individualState');
 
 // ---------------------------------------------------------------- console backend (injected)

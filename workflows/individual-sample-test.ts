@@ -7,9 +7,14 @@
  * `mode: 'individual'`. A new workflow rather than a mode of sampleTest: sampleTest's recorded histories replay
  * untouched.
  */
-import { proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { getExternalWorkflowHandle, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { SampledUser, UserProbeResult } from '../contracts/activities';
-import type { IndividualActivities, IndividualSampleTestInput } from '../contracts/individual';
+import {
+  individualSweepWorkflowId,
+  sampleTestReportSignal,
+  type IndividualActivities,
+  type IndividualSampleTestInput,
+} from '../contracts/individual';
 import {
   sampleTestProgressQuery,
   type SampleTestProgress,
@@ -81,7 +86,7 @@ export async function individualSampleTest(input: IndividualSampleTestInput): Pr
   }
 
   const users: SampledUser[] = ids.map((id) => ({ id }));
-  return {
+  const report: SampleTestReport = {
     ...mark(
       buildReport({
         tenantId: input.tenantId,
@@ -95,4 +100,14 @@ export async function individualSampleTest(input: IndividualSampleTestInput): Pr
     ),
     tokenRequests,
   };
+  // The owner's view (status) shows the last report: hand it to the tenant's sweep, when there is one.
+  try {
+    await getExternalWorkflowHandle(individualSweepWorkflowId(input.tenantId)).signal(
+      sampleTestReportSignal,
+      report,
+    );
+  } catch {
+    // no sweep running for this tenant: the report is still this workflow's result
+  }
+  return report;
 }

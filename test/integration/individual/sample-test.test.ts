@@ -15,11 +15,19 @@ import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadGraphConfig, MemoryIdempotencyStore } from '../../../activities';
 import { createIndividual, DELEGATED_SCOPES } from '../../../activities/individual';
-import { runIndividualSampleTest } from '../../../client/individual';
-import { individualSampleTestWorkflowId, type ConnectionRecord } from '../../../contracts/individual';
+import {
+  getConnectionsState,
+  pokeConnectionsSweep,
+  runIndividualSampleTest,
+} from '../../../client/individual';
+import {
+  individualSampleTestWorkflowId,
+  individualSweepWorkflowId,
+  type ConnectionRecord,
+} from '../../../contracts/individual';
 import { graphEnvFor, ids, startTestEmulator, type RunningEmulator } from '../../helpers/emulator';
 import { signInWithCode } from '../../helpers/delegated-signin';
-import { createLocalTestEnv, uniqueTaskQueue, workflowBundle } from '../../helpers/temporal';
+import { createLocalTestEnv, eventually, uniqueTaskQueue, workflowBundle } from '../../helpers/temporal';
 
 const { CONTOSO, TOGETHER_APP } = ids;
 const T = CONTOSO.tenantId;
@@ -126,5 +134,37 @@ describe('individual-mode sample test (emulator + Temporal dev server)', () => {
       ).RefreshToken,
     )[0]!.secret;
     expect(history).not.toContain(rt);
+  }, 240_000);
+
+  it('hands the report to the tenant’s connections sweep, whose state (status) then shows it', async () => {
+    const taskQueue = uniqueTaskQueue('ind-sample-status');
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue,
+      workflowBundle: await workflowBundle(),
+      activities: ind.activities,
+    });
+    await worker.runUntil(async () => {
+      await pokeConnectionsSweep(
+        env.client,
+        { tenantId: T, consoleUrl: 'https://together.example', intervalMinutes: 1440 },
+        { taskQueue },
+      );
+      // Let the sweep's first pass finish first (both refresh the same users' tokens).
+      await eventually(
+        async () => ((await getConnectionsState(env.client, T))?.sweeps ?? 0) >= 1,
+        'the first sweep',
+        60_000,
+      );
+      const report = await runIndividualSampleTest(
+        env.client,
+        { tenantId: T, size: 10, threshold: 0.9 },
+        { taskQueue },
+      );
+      expect(report.mode).toBe('individual');
+      const state = await getConnectionsState(env.client, T);
+      expect(state?.lastSampleTest).toMatchObject({ mode: 'individual', sampled: report.sampled });
+      await env.client.workflow.getHandle(individualSweepWorkflowId(T)).terminate('test over');
+    });
   }, 240_000);
 });
