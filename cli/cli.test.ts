@@ -13,6 +13,7 @@ import { ConfigError, UnreachableError, UserInputError } from '../contracts/erro
 import { SettingsError, SETTINGS_LIMITS, settingsProblems } from '../contracts/settings';
 import { addEmulatorOptions } from '../emulator/options';
 import { createProgram, durationArg, runCli, thresholdArg, type CliDeps } from './program';
+import type { DemoCommandOptions } from './context';
 import { resolveOnboardInput } from './tenant-input';
 
 const APP = 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee';
@@ -140,6 +141,17 @@ describe('argument parsing', () => {
     const standalone = addEmulatorOptions(new Command()).options.map((o) => o.long);
     expect(flags).toEqual(standalone);
     expect(flags).toContain('--fault');
+  });
+});
+
+describe('demo', () => {
+  it("--individual runs individual mode's act, with the demo's other options; without it, the main demo", async () => {
+    const seen: DemoCommandOptions[] = [];
+    const d: CliDeps = { ...deps(), runDemo: async (o) => (seen.push(o), EXIT.ok) };
+    expect(await run(['demo', '--individual', '--keep-running', '--console-port', '3999'], d)).toBe(EXIT.ok);
+    expect(await run(['demo'], d)).toBe(EXIT.ok);
+    expect(seen[0]).toMatchObject({ individual: true, keepRunning: true, browser: true, consolePort: 3999 });
+    expect(seen[1]!.individual).toBeUndefined();
   });
 });
 

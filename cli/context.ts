@@ -35,6 +35,8 @@ export interface DemoCommandOptions {
   sampleSize: number;
   /** The console's port; a free one when absent. */
   consolePort?: number;
+  /** Individual mode's act instead (cli/demo-individual.ts): users connect, one is revoked, the sweep tells. */
+  individual?: boolean;
 }
 
 export interface CommandContext {

@@ -295,6 +295,31 @@ describe('publisher runtime (App Service for Linux, Node 22)', () => {
       tableName: 'togethertokens',
     });
   });
+
+  it('declares the shared notification idempotency table, Table Data Contributor on it only, and TOGETHER_NOTIFY_TABLE_URL for the worker', async () => {
+    const p = await build('ntf', base());
+    const account = recorder.one(T.account, 'ntf-storage');
+    expect(recorder.one(T.table, 'ntf-notify-table').inputs).toMatchObject({
+      accountName: account.state.name,
+      tableName: 'togethernotifications',
+    });
+    const identity = recorder.one(T.identity, 'ntf-worker-identity');
+    expect(recorder.one(T.role, 'ntf-worker-notify-table').inputs).toMatchObject({
+      principalId: identity.state.principalId,
+      principalType: 'ServicePrincipal',
+      scope: `${account.id}/tableServices/default/tables/togethernotifications`,
+      roleDefinitionId: `/subscriptions/${SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3`,
+    });
+    expect(settings(site('ntf-worker')).TOGETHER_NOTIFY_TABLE_URL).toBe(
+      `https://${NAMES.storageAccount}.table.core.windows.net/togethernotifications`,
+    );
+    expect(settings(site('ntf-worker')).TOGETHER_MAIL_DEDUP).toBeUndefined(); // the default: draft-then-send
+    expect((await promiseOf(p.workerConfig)).notifyStore).toEqual({
+      kind: 'azureTable',
+      tableEndpoint: `https://${NAMES.storageAccount}.table.core.windows.net/`,
+      tableName: 'togethernotifications',
+    });
+  });
 });
 
 describe('publisher identity and permissions', () => {
@@ -323,7 +348,7 @@ describe('publisher identity and permissions', () => {
     expect((await promiseOf(p.workerConfig)).operatorRole).toBe('Together.Operator');
   });
 
-  it('Mail.Send for owner emails is an Exchange script scoped to the sender mailbox, with its removal script — never an Entra permission', async () => {
+  it('Mail.Send and Mail.ReadWrite for owner emails are an Exchange script scoped to the sender mailbox, with its removal script — never Entra permissions', async () => {
     const p = await build('mail', base({ senderMailbox: 'noreply@together.example' }));
     const app = recorder.one(T.app, 'mail-app');
     const sp = recorder.one(T.sp, 'mail-sp');
@@ -332,11 +357,19 @@ describe('publisher identity and permissions', () => {
     expect(script).toContain(`$ServicePrincipalObjectId = '${String(sp.state.objectId)}'`);
     expect(script).toContain(`$filter = "PrimarySmtpAddress -eq 'noreply@together.example'"`);
     expect(script).toContain("-Role 'Application Mail.Send'");
+    expect(script).toContain("-Role 'Application Mail.ReadWrite'");
     expect(await promiseOf(p.mailSenderRemovalScript)).toContain('Remove-ManagementScope');
-    // No Entra Mail.Send: not requested by the app, not granted by any assignment.
+    // No Entra Mail.Send / Mail.ReadWrite: not requested by the app, not granted by any assignment.
     expect(JSON.stringify(app.inputs.requiredResourceAccesses)).not.toContain(
       'b633e1c5-b582-4048-a93e-9f11b44c7e96',
     );
+    expect(JSON.stringify(app.inputs.requiredResourceAccesses)).not.toContain(
+      'e2a3a72e-5f79-4c64-b1b1-878b674786c9',
+    );
+    expect((await promiseOf(p.workerConfig)).senderMailboxPermissions).toEqual([
+      'Application Mail.Send',
+      'Application Mail.ReadWrite',
+    ]);
     expect(recorder.childrenOf('mail').filter((r) => r.type === T.assignment)).toEqual([]);
     expect(settings(site('mail-worker')).TOGETHER_SENDER_MAILBOX).toBe('noreply@together.example');
     expect((await promiseOf(p.workerConfig)).senderMailbox).toBe('noreply@together.example');

@@ -45,6 +45,11 @@ import { type DerivedNames } from './names';
 
 /** The table holding individual mode's encrypted MSAL token cache, one partition per user. */
 export const TOKEN_TABLE_NAME = 'togethertokens';
+/**
+ * The notification idempotency records and locks every worker replica shares (TOGETHER_NOTIFY_TABLE_URL,
+ * activities/notify/table-store.ts): a per-host record cannot stop a second replica from resending a webhook.
+ */
+export const NOTIFY_TABLE_NAME = 'togethernotifications';
 /** The private container the CI uploads the built package to, and its blob name. */
 export const PACKAGE_CONTAINER = 'packages';
 export const PACKAGE_BLOB = 'together-o365.zip';
@@ -141,6 +146,13 @@ export function declareRuntime(
       opts,
     ),
   );
+  const notifyTable = child(
+    new storage.Table(
+      `${name}-notify-table`,
+      { resourceGroupName: rg.name, accountName: account.name, tableName: NOTIFY_TABLE_NAME },
+      opts,
+    ),
+  );
   const container = child(
     new storage.BlobContainer(
       `${name}-packages`,
@@ -162,6 +174,19 @@ export function declareRuntime(
         roleDefinitionId: roleDefinition(STORAGE_TABLE_DATA_CONTRIBUTOR_ROLE_ID),
         scope: pulumi.interpolate`${account.id}/tableServices/default/tables/${table.name}`,
         description: 'Together worker and console read and write the encrypted token cache',
+      },
+      opts,
+    ),
+  );
+  child(
+    new authorization.RoleAssignment(
+      `${name}-worker-notify-table`,
+      {
+        principalId: identity.principalId,
+        principalType: 'ServicePrincipal',
+        roleDefinitionId: roleDefinition(STORAGE_TABLE_DATA_CONTRIBUTOR_ROLE_ID),
+        scope: pulumi.interpolate`${account.id}/tableServices/default/tables/${notifyTable.name}`,
+        description: 'Together workers share notification idempotency records and locks',
       },
       opts,
     ),
@@ -213,6 +238,7 @@ export function declareRuntime(
     setting('TOGETHER_CONSOLE_URL', args.consoleUrl),
     setting('TOGETHER_REDIRECT_URI', `${args.consoleUrl}/consent/callback`),
     setting('TOGETHER_TOKEN_TABLE_URL', pulumi.interpolate`${tableEndpoint}${TOKEN_TABLE_NAME}`),
+    setting('TOGETHER_NOTIFY_TABLE_URL', pulumi.interpolate`${tableEndpoint}${NOTIFY_TABLE_NAME}`),
     ...(args.temporalAddress
       ? [setting('TEMPORAL_ADDRESS', args.temporalAddress), setting('TEMPORAL_TLS', 'true')]
       : []),

@@ -22,7 +22,8 @@ import { parseGraphConfig, type GraphConfig, type GraphConfigInput } from '../co
 import { createGraphClientFactory } from '../graph/client';
 import { workerMailboxLimiter } from '../graph/limiter';
 import { notifyOwner } from '../notify/notify';
-import { FileIdempotencyStore, type IdempotencyStore } from '../notify/store';
+import type { IdempotencyStore } from '../notify/store';
+import { createIdempotencyStore } from '../notify/store-factory';
 import { silentLogger, type ActivityDeps, type Logger } from '../runtime';
 import {
   connectUser,
@@ -91,7 +92,7 @@ export function createIndividual(deps: CreateIndividualDeps): {
     mailboxLimiter: workerMailboxLimiter(config.probe.perMailboxConcurrency),
     ...deps.notifyDeps,
   };
-  const idem = deps.idempotencyStore ?? new FileIdempotencyStore(config.stateDir);
+  const idem = deps.idempotencyStore ?? createIdempotencyStore(config);
   const send = (n: Notification) => notifyOwner(notifyDeps, idem, n);
 
   const activities: IndividualActivities = {
