@@ -11,7 +11,7 @@ import { checkCredentialExpiry } from './credentials';
 import { createGraphClientFactory } from './graph/client';
 import { registerSecret } from './graph/errors';
 import { configureWorkerRequestBudget } from './graph/budget';
-import { KeyedLimiter } from './graph/limiter';
+import { workerMailboxLimiter } from './graph/limiter';
 import { notifyOwner } from './notify/notify';
 import type { IdempotencyStore } from './notify/store';
 import { createIdempotencyStore } from './notify/store-factory';
@@ -42,7 +42,7 @@ export function createActivities(deps: CreateActivitiesDeps): GraphActivities & 
     config,
     logger: deps.logger ?? silentLogger,
     clients: deps.clients ?? createGraphClientFactory(config),
-    mailboxLimiter: deps.mailboxLimiter ?? new KeyedLimiter(config.probe.perMailboxConcurrency),
+    mailboxLimiter: deps.mailboxLimiter ?? workerMailboxLimiter(config.probe.perMailboxConcurrency),
   };
   const store = deps.idempotencyStore ?? createIdempotencyStore(config);
   return {

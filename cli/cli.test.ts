@@ -481,6 +481,64 @@ describe('status and test', () => {
     expect(JSON.parse(out)).toMatchObject({ sampled: 50, verdict: 'pass' });
   });
 
+  it('test on an individual-mode tenant (a connections sweep, no onboarding) runs the individual sample test', async () => {
+    const IND = '11111111-2222-3333-4444-555555555555';
+    const ran: string[] = [];
+    const d: CliDeps = {
+      ...deps(),
+      individualState: async (_env, t) =>
+        t === IND
+          ? {
+              summary: {
+                tenantId: t,
+                invited: 3,
+                connected: 2,
+                broken: 1,
+                brokenByKind: { revoked: 1 },
+                pending: 0,
+              },
+              sweeps: 1,
+              sweeping: false,
+            }
+          : null,
+      individualSampleTest: async (_env, t) => {
+        ran.push(t);
+        return {
+          ...fakeReport(),
+          tenantId: t,
+          mode: 'individual',
+          sampled: 3,
+          accessible: 2,
+          tokenRequests: 3,
+          graphRequests: 2,
+          verdict: 'degraded',
+          byReason: { ok: 2, connectionBroken: 1 },
+          inaccessible: [
+            {
+              user: { id: 'u-alex', userPrincipalName: 'alex@contoso.example' },
+              reason: 'connectionBroken',
+              detail: 'revoked',
+              code: 'AADSTS50173',
+            },
+          ],
+        };
+      },
+    };
+    expect(await run(['test', '--tenant', IND], d)).toBe(0);
+    expect(ran).toEqual([IND]);
+    expect(out).toContain('2 of 3 sampled users reachable');
+    expect(out).toContain(
+      'Individual mode: connected users, each probed with their own delegated token (3 token requests)',
+    );
+    expect(out).toMatch(/alex@contoso\.example\s+Connection broken: the sign-in sessions were revoked/);
+    // A domain-wide tenant (an onboarding) still runs the onboarding's retest.
+    api.addTenant(FAKE_TENANT, { phase: 'active' });
+    out = '';
+    expect(await run(['test', '--tenant', FAKE_TENANT], d)).toBe(0);
+    expect(ran).toEqual([IND]);
+    expect(out).toContain('46 of 50 sampled users reachable');
+  });
+
   it('a rejected update exits 2 with its message', async () => {
     api.addTenant(FAKE_TENANT, { phase: 'awaitingConsent' });
     api.failNext = new BackendError('rejected', 'Tenant has not consented yet; retest runs after consent.');

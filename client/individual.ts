@@ -4,10 +4,13 @@
  */
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { DEFAULT_TASK_QUEUE, TENANT_ID } from '../contracts/ids';
+import type { SampleTestReport } from '../contracts/messages';
 import {
+  individualSampleTestWorkflowId,
   individualStateQuery,
   individualSweepWorkflowId,
   sweepNowSignal,
+  type IndividualSampleTestInput,
   type IndividualSweepInput,
   type IndividualSweepState,
 } from '../contracts/individual';
@@ -89,4 +92,22 @@ export async function listConnectionTenants(
     tenants.add(wf.typedSearchAttributes.get(TENANT_ID) ?? wf.workflowId.replace(/^connections-/, ''));
   }
   return [...tenants].sort();
+}
+
+/**
+ * Runs the individual-mode sample test (workflow `individualSampleTest`, one run per request) and waits for its
+ * report: the same SampleTestReport as the domain-wide test, with `mode: 'individual'`.
+ */
+export async function runIndividualSampleTest(
+  client: Client,
+  input: IndividualSampleTestInput,
+  opts: { taskQueue?: string; now?: Date } = {},
+): Promise<SampleTestReport> {
+  const at = (opts.now ?? new Date()).toISOString().replace(/[:.]/g, '-');
+  return client.workflow.execute('individualSampleTest', {
+    workflowId: individualSampleTestWorkflowId(input.tenantId, at),
+    taskQueue: opts.taskQueue ?? DEFAULT_TASK_QUEUE,
+    args: [input],
+    typedSearchAttributes: [{ key: TENANT_ID, value: input.tenantId }],
+  }) as Promise<SampleTestReport>;
 }

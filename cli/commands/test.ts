@@ -1,5 +1,10 @@
-/** `together-o365 test`: run the sample test again now (the onboarding's retest update). */
+/**
+ * `together-o365 test`: run the sample test again now (the onboarding's retest update). An individual-mode
+ * tenant (a connections sweep, no onboarding) runs the individual sample test instead: connected users probed
+ * with their own delegated tokens; same report, marked individual.
+ */
 import type { Command } from 'commander';
+import type { SampleTestReport } from '../../contracts/messages';
 import type { CommandContext } from '../context';
 import { EXIT } from '../errors';
 import { requireTenant, tenantArg } from '../options';
@@ -15,6 +20,18 @@ export function register(program: Command, ctx: CommandContext): void {
     .action(async (opts: { tenant?: string; json?: boolean }) => {
       const tenantId = requireTenant(opts, ctx.env);
       await ctx.withApi(async (api) => {
+        const print = (report: SampleTestReport) => {
+          if (opts.json) printJson(report);
+          else process.stdout.write(`${formatReport(report)}\n`);
+          if (report.verdict === 'fail') ctx.setExit(EXIT.failing);
+        };
+        const { individualSampleTest, individualState } = ctx.deps;
+        if (individualSampleTest && individualState && !(await api.getTenant(tenantId))) {
+          if (await individualState(ctx.env, tenantId).catch(() => null)) {
+            print(await individualSampleTest(ctx.env, tenantId));
+            return;
+          }
+        }
         let done = false;
         const retest = api.retest(tenantId).finally(() => {
           done = true;
@@ -26,9 +43,7 @@ export function register(program: Command, ctx: CommandContext): void {
         }).catch(() => undefined);
         const report = await retest;
         await follow;
-        if (opts.json) printJson(report);
-        else process.stdout.write(`${formatReport(report)}\n`);
-        if (report.verdict === 'fail') ctx.setExit(EXIT.failing);
+        print(report);
       });
     });
 }
