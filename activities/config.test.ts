@@ -60,3 +60,61 @@ describe('loadGraphConfig', () => {
     ).toThrow(/TOGETHER_WEBHOOK_SECRET/);
   });
 });
+
+describe('notification dedup settings (issue 12 item 4)', () => {
+  const base = { TOGETHER_APP_ID: APP, TOGETHER_CLIENT_SECRET: 'x' };
+
+  it("draft-then-send is the default; 'store' is an explicit opt-out; anything else is refused with the choices", () => {
+    expect(loadGraphConfig(base).mailDedup).toBe('mailbox');
+    expect(loadGraphConfig({ ...base, TOGETHER_MAIL_DEDUP: 'store' }).mailDedup).toBe('store');
+    expect(() => loadGraphConfig({ ...base, TOGETHER_MAIL_DEDUP: 'once' })).toThrow(
+      /TOGETHER_MAIL_DEDUP: must be 'mailbox' .*'store' \(exactly once per host only\)/,
+    );
+  });
+
+  it('the shared table: URL (managed identity) or connection string (Azurite), validated with the variable named', () => {
+    expect(loadGraphConfig(base).notifyTable).toBeUndefined();
+    expect(
+      loadGraphConfig({
+        ...base,
+        TOGETHER_NOTIFY_TABLE_URL: 'https://acct.table.core.windows.net/togethernotifications',
+      }).notifyTable,
+    ).toMatchObject({ url: 'https://acct.table.core.windows.net/togethernotifications' });
+    const cs =
+      'DefaultEndpointsProtocol=http;AccountName=a;AccountKey=k3y-s3cret==;TableEndpoint=http://127.0.0.1:1/a;';
+    expect(
+      loadGraphConfig({
+        ...base,
+        TOGETHER_NOTIFY_TABLE_CONNECTION_STRING: cs,
+        TOGETHER_NOTIFY_TABLE: 'notes1',
+      }).notifyTable,
+    ).toMatchObject({ connectionString: cs, table: 'notes1' });
+    expect(() =>
+      loadGraphConfig({ ...base, TOGETHER_NOTIFY_TABLE_URL: 'https://acct.table.core.windows.net/' }),
+    ).toThrow(/TOGETHER_NOTIFY_TABLE_URL: must be the table's https URL ending with the table name/);
+    expect(() =>
+      loadGraphConfig({ ...base, TOGETHER_NOTIFY_TABLE_URL: 'http://acct.table.core.windows.net/t123' }),
+    ).toThrow(/TOGETHER_NOTIFY_TABLE_URL/);
+    expect(() =>
+      loadGraphConfig({ ...base, TOGETHER_NOTIFY_TABLE_CONNECTION_STRING: 'AccountKey=abc' }),
+    ).toThrow(/TOGETHER_NOTIFY_TABLE_CONNECTION_STRING: must be a storage connection string/);
+    expect(() =>
+      loadGraphConfig({ ...base, TOGETHER_NOTIFY_TABLE_CONNECTION_STRING: cs, TOGETHER_NOTIFY_TABLE: 'x-y' }),
+    ).toThrow(/TOGETHER_NOTIFY_TABLE: must be a table name/);
+    expect(() => loadGraphConfig({ ...base, TOGETHER_NOTIFY_TABLE: 'togethernotifications' })).toThrow(
+      /TOGETHER_NOTIFY_TABLE is set but neither TOGETHER_NOTIFY_TABLE_URL nor TOGETHER_NOTIFY_TABLE_CONNECTION_STRING/,
+    );
+    let msg = '';
+    try {
+      loadGraphConfig({
+        ...base,
+        TOGETHER_NOTIFY_TABLE_URL: 'https://acct.table.core.windows.net/t123',
+        TOGETHER_NOTIFY_TABLE_CONNECTION_STRING: cs,
+      });
+    } catch (err) {
+      msg = (err as Error).message;
+    }
+    expect(msg).toMatch(/not both/);
+    expect(msg).not.toContain('k3y-s3cret');
+  });
+});

@@ -67,10 +67,56 @@ export const graphConfigSchema = z.object({
   senderMailbox: z.string().min(3).optional(),
   /**
    * How a resent email is avoided when a worker dies between Graph accepting it and the activity completing:
-   * `mailbox` (draft-then-send; the sender mailbox itself records what was sent, shared by every replica) or
-   * `store` (the idempotency store only). See activities/notify/mailbox-once.ts.
+   * `mailbox` (default: draft-then-send; the sender mailbox itself records what was sent, shared by every
+   * replica and surviving any crash; needs Application Mail.ReadWrite + Mail.Send scoped to the sender mailbox)
+   * or `store` (opt-out: the idempotency store only — exactly once per host only, a crash after Graph accepted
+   * the mail sends it again). See activities/notify/mailbox-once.ts.
    */
-  mailDedup: z.enum(['store', 'mailbox']).default('store'),
+  mailDedup: z
+    .enum(['store', 'mailbox'], {
+      error: () =>
+        "must be 'mailbox' (default, exactly once across replicas) or 'store' (exactly once per host only)",
+    })
+    .default('mailbox'),
+  /**
+   * The notification idempotency records and lock shared by every worker replica (activities/notify/table-store.ts):
+   * an Azure Table reached with Entra auth (DefaultAzureCredential: the managed identity) at `url`
+   * (`https://<account>.table.core.windows.net/<table>`), or a connection string (Azurite, development) and a table
+   * name. Unset: files under stateDir (one host only). Email is deduplicated by the mailbox anyway; this record is
+   * what makes the webhook (and every retry) exact across replicas.
+   */
+  notifyTable: z
+    .object({
+      url: z
+        .string()
+        .refine((u) => {
+          try {
+            const x = new URL(u);
+            return x.protocol === 'https:' && /^\/[A-Za-z][A-Za-z0-9]{2,62}\/?$/.test(x.pathname);
+          } catch {
+            return false;
+          }
+        }, "must be the table's https URL ending with the table name (letters and digits, 3–63), e.g. https://<account>.table.core.windows.net/togethernotifications")
+        .optional(),
+      connectionString: z
+        .string()
+        .refine((s) => /TableEndpoint=|UseDevelopmentStorage=true/i.test(s), {
+          message: 'must be a storage connection string with a TableEndpoint (or UseDevelopmentStorage=true)',
+        })
+        .optional(),
+      table: z
+        .string()
+        .regex(
+          /^[A-Za-z][A-Za-z0-9]{2,62}$/,
+          'must be a table name: letters and digits, 3–63, starting with a letter',
+        )
+        .default('togethernotifications'),
+    })
+    .refine((t) => !(t.url && t.connectionString), {
+      message:
+        'set either the table URL (production, managed identity) or the connection string (Azurite), not both',
+    })
+    .optional(),
   /** Optional signed webhook for notifications. */
   webhookUrl: z.string().url().optional(),
   webhookSecret: z.string().min(16, 'webhook secret must be at least 16 characters').optional(),
@@ -124,6 +170,9 @@ export const ENV = {
   publisherTenantId: 'TOGETHER_PUBLISHER_TENANT_ID',
   webhookUrl: 'TOGETHER_WEBHOOK_URL',
   mailDedup: 'TOGETHER_MAIL_DEDUP',
+  notifyTableUrl: 'TOGETHER_NOTIFY_TABLE_URL',
+  notifyTableConnectionString: 'TOGETHER_NOTIFY_TABLE_CONNECTION_STRING',
+  notifyTable: 'TOGETHER_NOTIFY_TABLE',
   webhookSecret: 'TOGETHER_WEBHOOK_SECRET',
   probeMailboxes: 'TOGETHER_PROBE_MAILBOXES',
   publisherOperators: 'TOGETHER_PUBLISHER_OPERATORS',
@@ -185,6 +234,12 @@ export function loadGraphConfig(env: Record<string, string | undefined> = proces
     !/^https:\/\/login\.(microsoftonline\.(com|us)|chinacloudapi\.cn|partner\.microsoftonline\.cn)\/?$/i.test(
       authorityHost,
     );
+  if (get('notifyTable') && !get('notifyTableUrl') && !get('notifyTableConnectionString')) {
+    throw new ConfigurationError(
+      `${ENV.notifyTable} is set but neither ${ENV.notifyTableUrl} nor ${ENV.notifyTableConnectionString} is: ` +
+        `set the table URL (production) or the connection string (Azurite), or unset ${ENV.notifyTable}.`,
+    );
+  }
   const probeConcurrency = get('probeConcurrency');
   const maxRetries = get('maxRetries');
   const requestsPer10Seconds = get('requestsPer10Seconds');
@@ -198,6 +253,15 @@ export function loadGraphConfig(env: Record<string, string | undefined> = proces
     senderMailbox: get('senderMailbox'),
     webhookUrl: get('webhookUrl'),
     ...(get('mailDedup') ? { mailDedup: get('mailDedup') as 'store' | 'mailbox' } : {}),
+    ...(get('notifyTableUrl') || get('notifyTableConnectionString')
+      ? {
+          notifyTable: {
+            url: get('notifyTableUrl'),
+            connectionString: get('notifyTableConnectionString'),
+            table: get('notifyTable'),
+          },
+        }
+      : {}),
     webhookSecret: get('webhookSecret'),
     publisherOperators: (get('publisherOperators') ?? '')
       .split(/[,\s]+/)
@@ -226,6 +290,10 @@ function envNameFor(path: string): string {
     publisherTenantId: ENV.publisherTenantId,
     senderMailbox: ENV.senderMailbox,
     mailDedup: ENV.mailDedup,
+    'notifyTable.url': ENV.notifyTableUrl,
+    'notifyTable.connectionString': ENV.notifyTableConnectionString,
+    'notifyTable.table': ENV.notifyTable,
+    notifyTable: `${ENV.notifyTableUrl} / ${ENV.notifyTableConnectionString}`,
     webhookUrl: ENV.webhookUrl,
     webhookSecret: ENV.webhookSecret,
     publisherOperators: ENV.publisherOperators,

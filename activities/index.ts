@@ -11,9 +11,10 @@ import { checkCredentialExpiry } from './credentials';
 import { createGraphClientFactory } from './graph/client';
 import { registerSecret } from './graph/errors';
 import { configureWorkerRequestBudget } from './graph/budget';
-import { KeyedLimiter } from './graph/limiter';
+import { workerMailboxLimiter } from './graph/limiter';
 import { notifyOwner } from './notify/notify';
-import { FileIdempotencyStore, type IdempotencyStore } from './notify/store';
+import type { IdempotencyStore } from './notify/store';
+import { createIdempotencyStore } from './notify/store-factory';
 import { probeCalendars, type ProbeOverrides } from './probe/probe';
 import { silentLogger, type ActivityDeps } from './runtime';
 import { sampleUsers } from './sample';
@@ -22,7 +23,10 @@ import { proveMailboxScope } from './scope';
 export interface CreateActivitiesDeps extends Omit<ActivityDeps, 'config'> {
   /** A validated config (loadGraphConfig) or an input object to validate. */
   config: GraphConfig | GraphConfigInput;
-  /** Where notification idempotency records live; default: files under config.stateDir. */
+  /**
+   * Where notification idempotency records live; default: the shared Azure Table when configured
+   * (config.notifyTable), else files under config.stateDir.
+   */
   idempotencyStore?: IdempotencyStore;
   /** Test hooks for the probe (fast backoff, shared limiter). */
   probeOverrides?: ProbeOverrides;
@@ -38,9 +42,9 @@ export function createActivities(deps: CreateActivitiesDeps): GraphActivities & 
     config,
     logger: deps.logger ?? silentLogger,
     clients: deps.clients ?? createGraphClientFactory(config),
-    mailboxLimiter: deps.mailboxLimiter ?? new KeyedLimiter(config.probe.perMailboxConcurrency),
+    mailboxLimiter: deps.mailboxLimiter ?? workerMailboxLimiter(config.probe.perMailboxConcurrency),
   };
-  const store = deps.idempotencyStore ?? new FileIdempotencyStore(config.stateDir);
+  const store = deps.idempotencyStore ?? createIdempotencyStore(config);
   return {
     checkConsent: (input) => checkConsent(full, input),
     sampleUsers: (input) => sampleUsers(full, input),
@@ -63,6 +67,7 @@ export {
 export { createGraphClientFactory, type GraphClientFactory } from './graph/client';
 export { FileIdempotencyStore, MemoryIdempotencyStore, type IdempotencyStore } from './notify/store';
 export { TableIdempotencyStore } from './notify/table-store';
+export { createIdempotencyStore } from './notify/store-factory';
 export { PROBE_REASONS, MAILBOX_DETAILS, CONSENT_STATES, describeProbe } from '../contracts/texts';
 export { verifyWebhook, signWebhook, SIGNATURE_HEADER, IDEMPOTENCY_HEADER } from './notify/notify';
 export type { Logger } from './runtime';

@@ -5,6 +5,8 @@
  * countActions). Side by side: the naive design, one workflow per user with a daily timer and a refresh
  * activity — 1 timer + 1 activity per user per day, plus a continue-as-new a month to bound its history.
  * Token requests per connection per sweep are the same in both (one refresh each); the difference is Temporal.
+ * Then the individual-mode sample probe against the domain-wide $batch probe on the same users
+ * (bench/individual-probe.ts).
  */
 import { Worker } from '@temporalio/worker';
 import { fakeIndividual } from '../test/integration/workflows/individual-fakes';
@@ -15,6 +17,7 @@ import {
   workflowBundle,
 } from '../test/helpers/temporal';
 import type { BenchRow } from './types';
+import { probeComparison } from './individual-probe';
 
 const N = Number(process.env.BENCH_INDIVIDUAL_CONNECTIONS) || 10_000;
 const PAGE = 200;
@@ -22,6 +25,12 @@ const DAYS = 30;
 const PRICE_PER_MILLION = 50;
 
 export default async function individualBench(): Promise<BenchRow[]> {
+  // BENCH_INDIVIDUAL_SWEEP=0 skips the sweep's cost (e.g. to check only the probe comparison at a small size).
+  const sweep = process.env.BENCH_INDIVIDUAL_SWEEP === '0' ? [] : await sweepCost();
+  return [...sweep, ...(await probeComparison())];
+}
+
+async function sweepCost(): Promise<BenchRow[]> {
   const env = await createTimeSkippingTestEnv();
   try {
     // 1% break during the month's second sweep: their users' emails and the owner's digest are in the count.

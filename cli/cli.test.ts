@@ -13,6 +13,7 @@ import { ConfigError, UnreachableError, UserInputError } from '../contracts/erro
 import { SettingsError, SETTINGS_LIMITS, settingsProblems } from '../contracts/settings';
 import { addEmulatorOptions } from '../emulator/options';
 import { createProgram, durationArg, runCli, thresholdArg, type CliDeps } from './program';
+import type { DemoCommandOptions } from './context';
 import { resolveOnboardInput } from './tenant-input';
 
 const APP = 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee';
@@ -58,6 +59,12 @@ class FakeApi extends FakeBackend implements TogetherApi {
   async probeTeams(tenantId: string, mailbox?: string) {
     this.calls.push(`probeTeams ${tenantId} ${mailbox ?? '-'}`);
     return this.teams;
+  }
+  sweeps: { tenantId: string; consoleUrl: string; owner?: string }[] = [];
+  async startConnectionsSweep(input: { tenantId: string; consoleUrl: string; owner?: string }) {
+    const started = !this.sweeps.some((s) => s.tenantId === input.tenantId);
+    if (started) this.sweeps.push(input);
+    return { workflowId: `connections-${input.tenantId}`, started };
   }
   async close() {}
 }
@@ -140,6 +147,17 @@ describe('argument parsing', () => {
     const standalone = addEmulatorOptions(new Command()).options.map((o) => o.long);
     expect(flags).toEqual(standalone);
     expect(flags).toContain('--fault');
+  });
+});
+
+describe('demo', () => {
+  it("--individual runs individual mode's act, with the demo's other options; without it, the main demo", async () => {
+    const seen: DemoCommandOptions[] = [];
+    const d: CliDeps = { ...deps(), runDemo: async (o) => (seen.push(o), EXIT.ok) };
+    expect(await run(['demo', '--individual', '--keep-running', '--console-port', '3999'], d)).toBe(EXIT.ok);
+    expect(await run(['demo'], d)).toBe(EXIT.ok);
+    expect(seen[0]).toMatchObject({ individual: true, keepRunning: true, browser: true, consolePort: 3999 });
+    expect(seen[1]!.individual).toBeUndefined();
   });
 });
 
@@ -314,6 +332,73 @@ describe('--from tenant.json', () => {
   });
 });
 
+/** An individual-mode owner's view as the sweep's `individualState` query answers it. */
+const INDIVIDUAL_STATE = {
+  summary: {
+    tenantId: FAKE_TENANT,
+    invited: 5,
+    connected: 3,
+    broken: 2,
+    brokenByKind: { revoked: 1, inactivity: 1 },
+    pending: 0,
+  },
+  sweeps: 4,
+  sweeping: false,
+  nextSweepAt: '2026-12-01T09:00:00.000Z',
+  lastSweep: { at: '2026-11-30T09:00:00.000Z', checked: 5, ok: 3, newlyBroken: 1, recovered: 0 },
+};
+
+describe('individual mode in status and onboard', () => {
+  const withIndividual = (): CliDeps => ({ ...deps(), individualState: async () => INDIVIDUAL_STATE });
+
+  it('status --tenant of an individual-only tenant prints "N of M connected; K broken (why)" and next sweep; --json has it', async () => {
+    expect(await run(['status', '--tenant', FAKE_TENANT], withIndividual())).toBe(0);
+    expect(out).toContain(
+      'Individual connections: 3 of 5 invited users connected; 2 broken (1 revoked, 1 inactivity)',
+    );
+    expect(out).toContain('next sweep 2026-12-01T09:00:00.000Z');
+    out = '';
+    expect(await run(['status', '--tenant', FAKE_TENANT, '--json'], withIndividual())).toBe(0);
+    expect(JSON.parse(out)).toMatchObject({
+      tenantId: FAKE_TENANT,
+      integration: 'individual',
+      individual: { summary: { connected: 3, invited: 5, broken: 2 } },
+    });
+  });
+
+  it('status --tenant of a tenant with an onboarding appends the individual view (text and --json)', async () => {
+    api.addTenant(FAKE_TENANT, { phase: 'active', lastReport: fakeReport(), review: { state: 'accepted' } });
+    expect(await run(['status', '--tenant', FAKE_TENANT], withIndividual())).toBe(0);
+    expect(out).toContain('Individual connections: 3 of 5');
+    out = '';
+    expect(await run(['status', '--tenant', FAKE_TENANT, '--json'], withIndividual())).toBe(0);
+    expect(JSON.parse(out).individual.summary.brokenByKind).toEqual({ revoked: 1, inactivity: 1 });
+  });
+
+  it('onboard --integration individual starts the connections sweep, not an onboarding; again: already running', async () => {
+    const args = ['onboard', '--tenant', FAKE_TENANT, '--owner', 'owner@contoso.com', '--app-id', APP];
+    expect(await run([...args, '--integration', 'individual', '--json'])).toBe(0);
+    expect(JSON.parse(out)).toMatchObject({
+      integration: 'individual',
+      workflowId: `connections-${FAKE_TENANT}`,
+      started: true,
+      connectLink: `http://127.0.0.1:3000/connect?tenant=${FAKE_TENANT}`,
+    });
+    expect(api.started).toEqual([]);
+    expect(api.sweeps).toEqual([
+      { tenantId: FAKE_TENANT, consoleUrl: 'http://127.0.0.1:3000', owner: 'owner@contoso.com' },
+    ]);
+    out = '';
+    expect(await run([...args, '--integration', 'individual'])).toBe(0);
+    expect(out).toContain('Connections sweep already running');
+    expect(api.sweeps).toHaveLength(1);
+    expect(await run([...args, '--integration', 'personal'])).toBe(EXIT.badInput);
+    expect(err).toContain("--integration 'personal' must be one of domainWide | individual");
+    expect(await run([...args, '--integration', 'individual', '--wait'])).toBe(EXIT.badInput);
+    expect(err).toContain('individual mode has none');
+  });
+});
+
 describe('status and test', () => {
   it('status --json prints the status; failing exits 1; unknown tenant exits 2', async () => {
     api.addTenant(FAKE_TENANT, { phase: 'active', lastReport: fakeReport() });
@@ -435,6 +520,64 @@ describe('status and test', () => {
     out = '';
     expect(await run(['status', '--tenant', FAKE_TENANT])).toBe(0);
     expect(out).not.toContain('Since the accepted report');
+  });
+
+  it('test on an individual-mode tenant (a connections sweep, no onboarding) runs the individual sample test', async () => {
+    const IND = '11111111-2222-3333-4444-555555555555';
+    const ran: string[] = [];
+    const d: CliDeps = {
+      ...deps(),
+      individualState: async (_env, t) =>
+        t === IND
+          ? {
+              summary: {
+                tenantId: t,
+                invited: 3,
+                connected: 2,
+                broken: 1,
+                brokenByKind: { revoked: 1 },
+                pending: 0,
+              },
+              sweeps: 1,
+              sweeping: false,
+            }
+          : null,
+      individualSampleTest: async (_env, t) => {
+        ran.push(t);
+        return {
+          ...fakeReport(),
+          tenantId: t,
+          mode: 'individual',
+          sampled: 3,
+          accessible: 2,
+          tokenRequests: 3,
+          graphRequests: 2,
+          verdict: 'degraded',
+          byReason: { ok: 2, connectionBroken: 1 },
+          inaccessible: [
+            {
+              user: { id: 'u-alex', userPrincipalName: 'alex@contoso.example' },
+              reason: 'connectionBroken',
+              detail: 'revoked',
+              code: 'AADSTS50173',
+            },
+          ],
+        };
+      },
+    };
+    expect(await run(['test', '--tenant', IND], d)).toBe(0);
+    expect(ran).toEqual([IND]);
+    expect(out).toContain('2 of 3 sampled users reachable');
+    expect(out).toContain(
+      'Individual mode: connected users, each probed with their own delegated token (3 token requests)',
+    );
+    expect(out).toMatch(/alex@contoso\.example\s+Connection broken: the sign-in sessions were revoked/);
+    // A domain-wide tenant (an onboarding) still runs the onboarding's retest.
+    api.addTenant(FAKE_TENANT, { phase: 'active' });
+    out = '';
+    expect(await run(['test', '--tenant', FAKE_TENANT], d)).toBe(0);
+    expect(ran).toEqual([IND]);
+    expect(out).toContain('46 of 50 sampled users reachable');
   });
 
   it('a rejected update exits 2 with its message', async () => {

@@ -1,5 +1,6 @@
 /** What every command gets: the dependencies (real or fakes), the environment, Temporal access, the exit code. */
 import type { IndividualSweepState } from '../contracts/individual';
+import type { SampleTestReport } from '../contracts/messages';
 import type { TogetherApi } from '../contracts/backend';
 import type { EmulatorFlags } from '../emulator/options';
 
@@ -15,6 +16,8 @@ export interface CliDeps {
   setupNamespace?(env: NodeJS.ProcessEnv, opts: { printOnly: boolean }): Promise<number>;
   /** Individual mode's owner view for `status` (the tenant's connections sweep), null without one. */
   individualState?(env: NodeJS.ProcessEnv, tenantId: string): Promise<IndividualSweepState | null>;
+  /** Individual mode's sample test (`test` on a tenant with a connections sweep and no onboarding). */
+  individualSampleTest?(env: NodeJS.ProcessEnv, tenantId: string): Promise<SampleTestReport>;
 }
 
 export interface ConsoleCommandOptions {
@@ -32,6 +35,8 @@ export interface DemoCommandOptions {
   sampleSize: number;
   /** The console's port; a free one when absent. */
   consolePort?: number;
+  /** Individual mode's act instead (cli/demo-individual.ts): users connect, one is revoked, the sweep tells. */
+  individual?: boolean;
 }
 
 export interface CommandContext {

@@ -14,19 +14,10 @@ import type { DemoCommandOptions } from './context';
 import { followStatus } from './progress';
 import { adminConsentUrl } from './tenant-input';
 import { startDemoEnv, type DemoEnv } from '../dev/demo-env';
-
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-/** No internet here: keep Chromium from phoning home (refused connections flood the log otherwise). */
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../dev/chromium';
+import { runIndividualDemo } from './demo-individual';
+// Where the project finds Chromium (dev/chromium.ts); re-exported for the e2e tests that import it from here.
+export { CHROMIUM_ARGS, CHROMIUM_PATH };
 
 export const DEMO_OWNER = CONTOSO.privilegedAdmin.userPrincipalName;
 
@@ -153,6 +144,7 @@ function redactState(url: string): string {
 }
 
 export async function runDemo(opts: DemoCommandOptions, _env: NodeJS.ProcessEnv): Promise<number> {
+  if (opts.individual) return runIndividualDemo(opts);
   const t0 = Date.now();
   const out = (line = '') => process.stdout.write(`${line}\n`);
   const step = (n: number, text: string) => out(`\n[${n}/6] ${text}`);

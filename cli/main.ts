@@ -10,6 +10,7 @@ import type * as DemoModule from './demo';
 import type * as SetupNamespaceModule from './run-setup-namespace';
 import { exitAfterFlush } from './exit';
 import type * as ConnectionsModule from './commands/connections';
+import type * as IndividualTestModule from './individual-test';
 import { runCli, type CliDeps } from './program';
 
 export { runCli, exitAfterFlush };
@@ -40,6 +41,11 @@ export const realDeps: CliDeps = {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when the command runs
     const { individualStatus } = require('./commands/connections') as typeof ConnectionsModule;
     return individualStatus(env, tenantId);
+  },
+  async individualSampleTest(env, tenantId) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when the command runs
+    const { individualSampleTestCommand } = require('./individual-test') as typeof IndividualTestModule;
+    return individualSampleTestCommand(env, tenantId);
   },
   async runDemo(opts, env) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when the command runs

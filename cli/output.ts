@@ -21,6 +21,10 @@ export function formatReport(report: SampleTestReport): string {
     `${report.accessible} of ${report.sampled} sampled users reachable (${pct(report.accessible, report.sampled)}) — verdict: ${report.verdict.toUpperCase()}`,
   );
   if (report.verdictReason) lines.push(`  ${report.verdictReason}`);
+  if (report.mode === 'individual')
+    lines.push(
+      `  Individual mode: connected users, each probed with their own delegated token (${report.tokenRequests ?? 0} token requests)`,
+    );
   lines.push(
     `  ${report.graphRequests} Graph requests in ${(report.durationMs / 1000).toFixed(1)} s, started ${report.startedAt}`,
   );

@@ -8,7 +8,13 @@ import { z } from 'zod';
 import { DEFAULT_SETTINGS, type OnboardTenantInput, type TenantSettings } from '../contracts/messages';
 import { UserInputError } from '../contracts/errors';
 import { EMAIL, GUID } from '../contracts/validation';
-import { httpUrl as url, workerConfigSchema, type WorkerConfigFile } from '../contracts/worker-config';
+import {
+  httpUrl as url,
+  INTEGRATIONS,
+  workerConfigSchema,
+  type Integration,
+  type WorkerConfigFile,
+} from '../contracts/worker-config';
 
 export { workerConfigSchema, type WorkerConfigFile };
 
@@ -74,6 +80,8 @@ export interface OnboardFlags {
   mailboxScope?: string;
   scopeGroup?: string;
   probeMailbox?: string;
+  /** `individual`: each user connects their own calendar (docs/individual.md); default: the workerConfig's. */
+  integration?: string;
 }
 
 export const DEFAULT_CONSOLE_URL = 'http://127.0.0.1:3000';
@@ -104,7 +112,7 @@ function check<T>(schema: z.ZodType<T>, value: unknown, source: string): T {
 export function resolveOnboardInput(
   flags: OnboardFlags,
   env: NodeJS.ProcessEnv = process.env,
-): OnboardTenantInput & { consoleUrl: string; mailboxScoped: boolean } {
+): OnboardTenantInput & { consoleUrl: string; mailboxScoped: boolean; integration: Integration } {
   const file = flags.from ? readWorkerConfig(flags.from) : undefined;
   const pick = (flag: string | undefined, fileValue: string | undefined, envName: string) =>
     flag !== undefined
@@ -180,6 +188,12 @@ export function resolveOnboardInput(
     ...(flags.interval !== undefined ? { scheduleIntervalMinutes: flags.interval } : {}),
   };
   const mailboxScope = resolveMailboxScope(flags, file);
+  const integration = (flags.integration ?? file?.integration ?? 'domainWide') as Integration;
+  if (!INTEGRATIONS.includes(integration)) {
+    throw new TenantInputError(
+      `--integration '${integration}' must be one of ${INTEGRATIONS.join(' | ')} (individual: each user connects their own calendar).`,
+    );
+  }
   return {
     tenant: { tenantId, ...(flags.credentialRef ? { credentialRef: flags.credentialRef } : {}) },
     ...(mailboxScope ? { mailboxScope } : {}),
@@ -191,6 +205,7 @@ export function resolveOnboardInput(
     // The tenant stack scoped mailboxes with Exchange RBAC and granted consent itself; the `/.default`
     // consent link would grant every permission the app requests tenant-wide and undo that scoping.
     mailboxScoped: mailboxScope !== undefined,
+    integration,
   };
 }
 

@@ -36,6 +36,8 @@ import { deriveTenantState } from '../contracts/tenant-state';
 import { healthScheduleId, monitorWorkflowId, onboardingWorkflowId } from '../contracts/messages';
 import type { ScheduleInfo, TogetherApi } from '../contracts/backend';
 import { runTeamsProbe } from './teams-probe';
+import { getConnectionsState, listConnectionTenants, startConnectionsSweep } from './individual';
+import { individualSweepWorkflowId } from '../contracts/individual';
 
 export function toBackendError(err: unknown, address: string): unknown {
   if (!(err instanceof Error) || err instanceof BackendError) return err;
@@ -267,6 +269,14 @@ export async function createTemporalApi(env: NodeJS.ProcessEnv = process.env): P
       guard(() => acceptConsentCallback(client, tenantId, callback)),
     retest: (tenantId) => guard(() => retest(client, tenantId)),
     updateSettings: (tenantId, partial) => guard(() => updateSettings(client, tenantId, partial)),
+    // Individual mode (client/individual.ts): the owner's view, the tenants with a sweep, the idempotent start.
+    getConnections: (tenantId) =>
+      guard(() =>
+        answered(tenantId, individualSweepWorkflowId(tenantId), () => getConnectionsState(client, tenantId)),
+      ),
+    listConnectionTenants: () => guard(() => listConnectionTenants(client)),
+    startConnectionsSweep: (input) =>
+      guard(() => startConnectionsSweep(client, input, taskQueue ? { taskQueue } : {})),
     startOnboarding: (input) =>
       guard(async () => {
         // USE_EXISTING returns the running workflow; ask first so we can say which it was.

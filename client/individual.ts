@@ -4,10 +4,13 @@
  */
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { DEFAULT_TASK_QUEUE, TENANT_ID } from '../contracts/ids';
+import type { SampleTestReport } from '../contracts/messages';
 import {
+  individualSampleTestWorkflowId,
   individualStateQuery,
   individualSweepWorkflowId,
   sweepNowSignal,
+  type IndividualSampleTestInput,
   type IndividualSweepInput,
   type IndividualSweepState,
 } from '../contracts/individual';
@@ -45,10 +48,66 @@ export async function getConnectionsState(
   }
 }
 
-/** "N of M invited users connected; K broken (why)". */
-export function describeConnections(s: IndividualSweepState['summary']): string {
-  const why = Object.entries(s.brokenByKind)
-    .map(([k, n]) => `${n} ${k}`)
-    .join(', ');
-  return `${s.connected} of ${s.invited} invited users connected; ${s.broken} broken${why ? ` (${why})` : ''}`;
+/** "N of M invited users connected; K broken (why)" (kept in contracts/ so the console can use it too). */
+export { describeConnections } from '../contracts/individual';
+
+/**
+ * Starts the tenant's sweep for `onboard` in individual mode, idempotently: a running `connections-<tenant>`
+ * is kept as it is (no duplicate, no extra sweep — unlike pokeConnectionsSweep, which also asks for a sweep now).
+ * Temporal's default conflict policy refuses a second start of a running workflow id
+ * (WorkflowExecutionAlreadyStartedError); the default reuse policy (ALLOW_DUPLICATE) lets a closed one restart.
+ */
+export async function startConnectionsSweep(
+  client: Client,
+  input: IndividualSweepInput,
+  opts: { taskQueue?: string } = {},
+): Promise<{ workflowId: string; started: boolean }> {
+  const workflowId = individualSweepWorkflowId(input.tenantId);
+  try {
+    await client.workflow.start('individualSweep', {
+      workflowId,
+      taskQueue: opts.taskQueue ?? DEFAULT_TASK_QUEUE,
+      args: [input],
+      typedSearchAttributes: [{ key: TENANT_ID, value: input.tenantId }],
+    });
+    return { workflowId, started: true };
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return { workflowId, started: false };
+    throw err;
+  }
+}
+
+/** Tenants with a running connections sweep (individual mode), from the visibility store. */
+export async function listConnectionTenants(
+  client: Client,
+  opts: { limit?: number } = {},
+): Promise<string[]> {
+  const tenants = new Set<string>();
+  const limit = opts.limit ?? 10_000;
+  let seen = 0;
+  for await (const wf of client.workflow.list({
+    query: `WorkflowType = 'individualSweep' AND ExecutionStatus = 'Running'`,
+  })) {
+    if (++seen > limit) break;
+    tenants.add(wf.typedSearchAttributes.get(TENANT_ID) ?? wf.workflowId.replace(/^connections-/, ''));
+  }
+  return [...tenants].sort();
+}
+
+/**
+ * Runs the individual-mode sample test (workflow `individualSampleTest`, one run per request) and waits for its
+ * report: the same SampleTestReport as the domain-wide test, with `mode: 'individual'`.
+ */
+export async function runIndividualSampleTest(
+  client: Client,
+  input: IndividualSampleTestInput,
+  opts: { taskQueue?: string; now?: Date } = {},
+): Promise<SampleTestReport> {
+  const at = (opts.now ?? new Date()).toISOString().replace(/[:.]/g, '-');
+  return client.workflow.execute('individualSampleTest', {
+    workflowId: individualSampleTestWorkflowId(input.tenantId, at),
+    taskQueue: opts.taskQueue ?? DEFAULT_TASK_QUEUE,
+    args: [input],
+    typedSearchAttributes: [{ key: TENANT_ID, value: input.tenantId }],
+  }) as Promise<SampleTestReport>;
 }

@@ -36,6 +36,7 @@ import { teamsLinksLine } from '../contracts/teams';
 import { redactingChildLoggerFactory, requestOriginAllowed } from './hygiene';
 import type { IndividualConsoleBackend } from '../contracts/individual';
 import { individualRoutes } from './individual/routes';
+import { connectionsView } from './individual/view';
 import type { StaffAuthConfig } from './auth/config';
 import { registerStaffAuth, staffOf } from './auth/staff';
 
@@ -257,7 +258,14 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
   app.get('/', async (_req, reply) => {
     try {
       const tenants = await backend.listTenants();
-      return render(reply, 'index.njk', { tenants });
+      // Individual mode: tenants with a connections sweep are marked; one without an onboarding gets its own row.
+      const individual = (await backend.listConnectionTenants?.().catch(() => [])) ?? [];
+      const known = new Set(tenants.map((t) => t.tenantId));
+      return render(reply, 'index.njk', {
+        tenants,
+        individual,
+        individualOnly: individual.filter((id) => !known.has(id)),
+      });
     } catch (err) {
       return backendFailure(reply, err, 'list tenants');
     }
@@ -277,6 +285,10 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
       try {
         // The one derived state (contracts/tenant-state.ts) comes first; the sources are shown below it.
         const view = await backend.getTenant(tenantId);
+        // Individual mode: the owner's view from the connections sweep; a sweep that does not answer hides only it.
+        const individualState = (await backend.getConnections?.(tenantId).catch(() => null)) ?? null;
+        const connections = individualState ? connectionsView(individualState) : undefined;
+        if (!view && connections) return render(reply, 'individual-tenant.njk', { tenantId, connections });
         if (!view) {
           return errorPage(
             reply,
@@ -309,7 +321,7 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
               : req.query.notice === 'accepted'
                 ? 'Report accepted: the integration is active; accepted exceptions no longer count in health checks.'
                 : undefined;
-        return renderTenantPage(req, reply, { ...view, status }, { notice });
+        return renderTenantPage(req, reply, { ...view, status }, { notice, connections });
       } catch (err) {
         return backendFailure(reply, err, 'load the tenant status');
       }
@@ -324,7 +336,13 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
     req: FastifyRequest,
     reply: FastifyReply,
     view: TenantView & { status: OnboardingStatus },
-    page: { notice?: string; code?: number; settingsForm?: SettingsFormState; acceptForm?: AcceptFormState },
+    page: {
+      notice?: string;
+      code?: number;
+      settingsForm?: SettingsFormState;
+      acceptForm?: AcceptFormState;
+      connections?: ReturnType<typeof connectionsView>;
+    },
   ) => {
     const { status, monitor, state } = view;
     const tenantId = status.tenantId;
@@ -350,6 +368,8 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
         csrfField: CSRF_FIELD,
         csrfToken: csrfToken(req, reply),
         notice: page.notice,
+        tenantId,
+        connections: page.connections,
         canRetest: status.phase === 'active' || status.phase === 'failing',
         canAccept: status.review?.state === 'pending' && !!status.lastReport,
         // A scoped tenant gets no consent link (see /consent/start).
@@ -468,6 +488,8 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
     const problems = [...(forms.settingsForm?.errors ?? []), ...(forms.acceptForm?.errors ?? [])];
     // The page is shown again when it can be loaded; otherwise the problems on an error page (below).
     const view = await backend.getTenant(tenantId).catch(() => null);
+    const individualState = (await backend.getConnections?.(tenantId).catch(() => null)) ?? null;
+    const connections = individualState ? connectionsView(individualState) : undefined;
     if (view?.status)
       return renderTenantPage(
         req,
@@ -475,6 +497,7 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
         { ...view, status: view.status },
         {
           ...forms,
+          connections,
           code: 400,
         },
       );

@@ -88,10 +88,20 @@ export interface SampleUsersResult {
   graphRequests: number;
 }
 
+import type { BrokenKind } from './individual';
+
 // ---------------------------------------------------------------- probing
 
 export type ProbeReason =
-  'ok' | 'mailboxUnavailable' | 'outsideScope' | 'accessDenied' | 'userNotFound' | 'throttled' | 'error';
+  | 'ok'
+  | 'mailboxUnavailable'
+  | 'outsideScope'
+  | 'accessDenied'
+  | 'userNotFound'
+  | 'throttled'
+  | 'error'
+  /** Individual mode: the user's delegated token no longer refreshes (detail: the BrokenKind, code: AADSTS). */
+  | 'connectionBroken';
 
 /** Refinement of `mailboxUnavailable` when the granted data allows it. */
 export type MailboxUnavailableDetail = 'guest' | 'onPremises' | 'unlicensed' | 'unknown';
@@ -100,7 +110,8 @@ export interface UserProbeResult {
   userId: string;
   userPrincipalName?: string;
   reason: ProbeReason;
-  detail?: MailboxUnavailableDetail;
+  /** mailboxUnavailable: its refinement; connectionBroken (individual mode): the BrokenKind, e.g. `revoked`. */
+  detail?: MailboxUnavailableDetail | BrokenKind;
   /** Graph's error code, e.g. MailboxNotEnabledForRESTAPI, ErrorAccessDenied. */
   code?: string;
   requestId?: string;

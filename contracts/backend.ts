@@ -19,6 +19,7 @@ import type {
   TenantSettings,
   Verdict,
 } from './messages';
+import type { IndividualSweepInput, IndividualSweepState } from './individual';
 import type { TeamsLinks } from './teams';
 
 export interface TenantSummary {
@@ -66,6 +67,13 @@ export interface ConsoleBackend {
   acceptConsentCallback(tenantId: string, callback: ConsentCallback): Promise<ConsentCallbackOutcome>;
   retest(tenantId: string): Promise<SampleTestReport>;
   updateSettings(tenantId: string, partial: Partial<TenantSettings>): Promise<TenantSettings>;
+  /**
+   * Individual mode: the owner's view from the tenant's connections sweep (`individualState` query); null when
+   * the tenant has no sweep. Optional: a backend without individual mode leaves it out.
+   */
+  getConnections?(tenantId: string): Promise<IndividualSweepState | null>;
+  /** Individual mode: tenants whose connections sweep runs (the console's tenant list marks them). */
+  listConnectionTenants?(): Promise<string[]>;
 }
 
 /** `configuration`: this process is misconfigured for what Temporal holds (e.g. encrypted workflows, no TOGETHER_CODEC_KEY). */
@@ -107,6 +115,8 @@ export interface TogetherApi extends ConsoleBackend {
   unpauseSchedule(tenantId: string, note: string): Promise<void>;
   triggerSchedule(tenantId: string): Promise<void>;
   deleteSchedule(tenantId: string): Promise<void>;
+  /** Individual mode: starts the tenant's connections sweep unless it runs already (never a duplicate). */
+  startConnectionsSweep(input: IndividualSweepInput): Promise<{ workflowId: string; started: boolean }>;
   /** Runs the Teams-link probe (workflow `teamsProbe`) and waits for its answer. */
   probeTeams(tenantId: string, mailbox?: string): Promise<TeamsLinks>;
   close(): Promise<void>;

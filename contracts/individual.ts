@@ -8,6 +8,8 @@
  * (https://learn.microsoft.com/entra/msal/javascript/node/caching#using-a-distributed-token-cache).
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { UserProbeResult } from './activities';
+import type { SampleTestReport } from './messages';
 
 // ---------------------------------------------------------------- ids
 
@@ -183,7 +185,59 @@ export interface NotifyDigestInput {
   consoleUrl?: string;
 }
 
+// ---------------------------------------------------------------- the sample test in individual mode
+
+/** Draws the sample from the connection records (connected or broken: users who connected). Ids only. */
+export interface SampleConnectionsInput {
+  tenantId: string;
+  size: number;
+  /** Sampling seed (same seed, same connections → same sample); the workflow passes its id. */
+  seed: string;
+}
+
+export interface SampleConnectionsResult {
+  /** Connection ids (the users' object ids): no UPN or email enters history for reachable users. */
+  connectionIds: string[];
+  /** Connections the sample was drawn from (invitations not counted). */
+  population: number;
+}
+
+export interface ProbeConnectionsInput {
+  tenantId: string;
+  connectionIds: string[];
+  /** Users probed at once (each: one token request, one Graph request); default 16. */
+  concurrency?: number;
+}
+
+export interface ProbeConnectionsResult {
+  /**
+   * One per connection, in input order. `userPrincipalName` only on unreachable ones (what the domain-wide
+   * report keeps to name an unreachable account); `connectionBroken` carries the BrokenKind as `detail`.
+   */
+  results: UserProbeResult[];
+  graphRequests: number;
+  tokenRequests: number;
+}
+
+export interface IndividualSampleTestInput {
+  tenantId: string;
+  size: number;
+  /** Share of sampled users that must be reachable for `pass` (0–1), as in the domain-wide test. */
+  threshold: number;
+  /** Default: the workflow id. */
+  seed?: string;
+  /** Connections per probe activity; default 100. */
+  chunkSize?: number;
+  /** Users in flight inside one probe activity; default 16. */
+  concurrency?: number;
+}
+
+export const individualSampleTestWorkflowId = (tenantId: string, at: string): string =>
+  `sample-test-individual-${tenantId}-${at}`;
+
 export interface IndividualActivities {
+  sampleConnections(input: SampleConnectionsInput): Promise<SampleConnectionsResult>;
+  probeConnections(input: ProbeConnectionsInput): Promise<ProbeConnectionsResult>;
   sweepConnections(input: SweepConnectionsInput): Promise<SweepConnectionsResult>;
   summarizeConnections(input: { tenantId: string }): Promise<ConnectionsSummary>;
   /** Emails the user (looked up by connection id, so the address stays out of history) a reconnect link. */
@@ -213,6 +267,7 @@ export interface IndividualSweepCarry {
   sweeps: number;
   /** Idempotency keys already sent (bounded; the activity's store is the durable backstop). */
   sentKeys: string[];
+  lastSampleTest?: SampleTestReport;
 }
 
 export interface IndividualSweepState {
@@ -221,9 +276,21 @@ export interface IndividualSweepState {
   sweeping: boolean;
   nextSweepAt?: string;
   lastSweep?: { at: string; checked: number; ok: number; newlyBroken: number; recovered: number };
+  /** The last individual-mode sample test's report (signalled by individualSampleTest), for status. */
+  lastSampleTest?: SampleTestReport;
+}
+
+/** "N of M invited users connected; K broken (why)": the owner's one line, in the CLI and the console. */
+export function describeConnections(s: ConnectionsSummary): string {
+  const why = Object.entries(s.brokenByKind)
+    .map(([k, n]) => `${n} ${k}`)
+    .join(', ');
+  return `${s.connected} of ${s.invited} invited users connected; ${s.broken} broken${why ? ` (${why})` : ''}`;
 }
 
 export const sweepNowSignal = defineSignal<[]>('sweepNow');
+/** individualSampleTest → the tenant's sweep: keep the report for the owner's view (status). */
+export const sampleTestReportSignal = defineSignal<[SampleTestReport]>('individualSampleTestReport');
 export const individualStateQuery = defineQuery<IndividualSweepState>('individualState');
 
 // ---------------------------------------------------------------- console backend (injected)

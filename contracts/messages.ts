@@ -106,6 +106,10 @@ export interface SampleTestReport {
   outOfScope?: number;
   /** Scoped tenants: the proof that the scope holds both ways. */
   scope?: ScopeProof;
+  /** `individual`: sampled from connected users, each probed with their own delegated token. Absent: domain-wide. */
+  mode?: 'individual';
+  /** Individual mode: token requests (one silent refresh per sampled user). */
+  tokenRequests?: number;
 }
 
 // ---------------------------------------------------------------- onboarding

@@ -4,6 +4,7 @@
  */
 import type { MailboxUnavailableDetail, ProbeReason } from './activities';
 import { describeProbe, MAILBOX_DETAILS, PROBE_REASONS } from './texts';
+import { BROKEN_TEXT, type BrokenKind } from './individual';
 import type { InaccessibleUser } from './messages';
 
 export interface ReasonText {
@@ -12,6 +13,11 @@ export interface ReasonText {
 }
 
 export function describeReason(reason: string, detail?: string): ReasonText {
+  // Individual mode: why the user's own sign-in broke (the BrokenKind), in the words their email used.
+  if (reason === 'connectionBroken' && detail && detail in BROKEN_TEXT) {
+    const b = BROKEN_TEXT[detail as BrokenKind];
+    return { label: `Connection broken: ${b.what}`, fix: b.fix };
+  }
   if (!(reason in PROBE_REASONS)) {
     return {
       label: reason,

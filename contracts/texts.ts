@@ -55,6 +55,12 @@ export const PROBE_REASONS: Record<ProbeReason, ReasonText> = {
       'Graph answered an error that does not say anything about access (5xx, network, or an unknown code), after retries.',
     fix: 'Usually transient: Together retries at the next check. If it persists, quote the Graph code and request-id to Microsoft support.',
   },
+  connectionBroken: {
+    title: 'Connection broken',
+    meaning:
+      'Individual mode: the user’s own sign-in no longer refreshes (Entra answered invalid_grant with an AADSTS code — revoked sessions, password reset, inactivity, Conditional Access, consent removed…), so Together cannot reach their calendar.',
+    fix: 'The user reconnects their calendar from the reconnect link (they were emailed one); for Conditional Access or consent, the tenant admin acts first.',
+  },
 };
 
 export const MAILBOX_DETAILS: Record<MailboxUnavailableDetail, ReasonText> = {

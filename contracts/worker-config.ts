@@ -97,8 +97,16 @@ export interface PublisherWorkerConfig {
   consoleUrl?: string;
   /** The mailbox owner emails are sent from (Mail.Send scoped to it by Exchange RBAC for Applications). */
   senderMailbox?: string;
+  /**
+   * The Exchange RBAC for Applications roles the publisher app holds on the sender mailbox only (the
+   * mailSenderScopingScript output assigns them): 'Application Mail.Send' and 'Application Mail.ReadWrite'
+   * (draft-then-send, the workers' default exactly-once email, TOGETHER_MAIL_DEDUP=mailbox).
+   */
+  senderMailboxPermissions?: string[];
   /** The app role the console requires for staff sign-in (the id_token's roles claim). */
   operatorRole?: string;
   /** Individual mode's production token store: an Azure Table for the encrypted MSAL cache, reached with the managed identity. */
   tokenStore?: { kind: 'azureTable'; tableEndpoint: string; tableName: string };
+  /** The notification idempotency records and locks shared by every worker replica (TOGETHER_NOTIFY_TABLE_URL). */
+  notifyStore?: { kind: 'azureTable'; tableEndpoint: string; tableName: string };
 }

@@ -27,6 +27,12 @@ import type { TogetherApi } from '../contracts/backend';
 import { ConfigError, UnreachableError } from '../contracts/errors';
 import { startDemoEmulator, type DemoEmulator } from './demo-emulator';
 import { createTemporalApi } from '../client/api';
+import { connectTemporal } from '../client';
+import { pokeConnectionsSweep } from '../client/individual';
+import { loadGraphConfig } from '../activities';
+import { createIndividual, type IndividualBackend } from '../activities/individual';
+import { createIndividualConsoleBackend } from '../activities/individual/console-backend';
+import type { Client } from '@temporalio/client';
 
 export const DEMO_CONSOLE_HOST = '127.0.0.1';
 
@@ -55,6 +61,10 @@ export interface DemoEnv {
   worker: RunningWorker;
   console: RunningConsole;
   api: TogetherApi;
+  /** Individual mode: the sealed connection store the console and the worker share (invitations, the list). */
+  connections: IndividualBackend;
+  /** A Temporal client for individual mode's sweep (client/individual.ts). */
+  temporalClient: Client;
   /** Environment a separate process (CLI, worker) needs to join this demo. */
   childEnv: NodeJS.ProcessEnv;
   stop(): Promise<void>;
@@ -141,18 +151,28 @@ export async function startDemoEnv(options: DemoEnvOptions = {}): Promise<DemoEn
     delete childEnv.TOGETHER_TASK_QUEUE;
     delete childEnv.TOGETHER_WORKFLOW_BUNDLE;
     delete childEnv.NODE_ENV;
-
-    const worker = await startWorker({
-      env: childEnv,
-      logger: fileLogger(path.join(dir, 'worker.log'), 'worker'),
-    });
-    stops.push({ what: 'worker', stop: () => worker.shutdown() });
-    say(
-      `Worker            task queue ${worker.settings.taskQueue} (in this process; log ${path.relative(process.cwd(), path.join(dir, 'worker.log'))})`,
-    );
+    // Individual mode's tokens stay in this run's sealed files (a fresh key under TOGETHER_STATE_DIR), never in
+    // a shared table or under a key from the caller's shell.
+    delete childEnv.TOGETHER_TOKEN_TABLE_URL;
+    delete childEnv.TOGETHER_TOKEN_TABLE_CONNECTION_STRING;
+    delete childEnv.TOGETHER_TOKEN_TABLE;
+    delete childEnv.TOGETHER_TOKEN_KEY;
 
     const api = await createTemporalApi(childEnv);
     stops.push({ what: 'Temporal client', stop: () => api.close() });
+    // Individual mode's connect pages, over the same sealed token store as the worker's sweep (the same
+    // TOGETHER_STATE_DIR and key file); each connect or disconnect pokes the tenant's connections sweep, as
+    // `together-o365 console` does (cli/individual-console.ts).
+    const temporalClient = await connectTemporal(childEnv);
+    stops.push({ what: 'Temporal client (connections)', stop: () => temporalClient.connection.close() });
+    let consoleUrl = '';
+    const { ind, backend: connections } = createIndividual({
+      config: loadGraphConfig(childEnv),
+      env: childEnv,
+    });
+    const individual = createIndividualConsoleBackend(ind, (tenantId) =>
+      pokeConnectionsSweep(temporalClient, { tenantId, consoleUrl }),
+    );
     const consoleDir = path.join(dir, 'console');
     const running = await startConsole({
       backend: api,
@@ -163,19 +183,45 @@ export async function startDemoEnv(options: DemoEnvOptions = {}): Promise<DemoEn
       }),
       csrf: Csrf.fromFile(path.join(consoleDir, 'csrf.key')),
       logger: fileLogger(path.join(dir, 'console.log'), 'console'),
+      individual,
       host: DEMO_CONSOLE_HOST,
       port: options.consolePort ?? 0,
     });
     stops.push({ what: 'console', stop: () => running.close() });
+    consoleUrl = running.url;
     // Entra only redirects to a registered URI (AADSTS50011 otherwise), so the callback on this run's port is
     // registered on the emulated Together app, as `az ad app update --web-redirect-uris` would on a real one.
     await emulator.control.addRedirectUris(emulator.workerEnv.TOGETHER_APP_ID!, [
       `${running.url}/consent/callback`,
       `${running.url}/auth/callback`,
+      `${running.url}/connect/callback`,
     ]);
     say(`Console           ${running.url}`);
+    // The worker starts after the console so that its emails carry this console's address (TOGETHER_CONSOLE_URL):
+    // status-page links and consent links through /consent/start, not the raw adminconsent URL (issue 11 point 3).
+    childEnv.TOGETHER_CONSOLE_URL = running.url;
 
-    return { dir, temporal, emulator, worker, console: running, api, childEnv, stop: stopAll };
+    const worker = await startWorker({
+      env: childEnv,
+      logger: fileLogger(path.join(dir, 'worker.log'), 'worker'),
+    });
+    stops.push({ what: 'worker', stop: () => worker.shutdown() });
+    say(
+      `Worker            task queue ${worker.settings.taskQueue} (in this process; log ${path.relative(process.cwd(), path.join(dir, 'worker.log'))})`,
+    );
+
+    return {
+      dir,
+      temporal,
+      emulator,
+      worker,
+      console: running,
+      api,
+      connections,
+      temporalClient,
+      childEnv,
+      stop: stopAll,
+    };
   } catch (err) {
     await stopAll();
     if (err instanceof BackendError) throw new UnreachableError(err.message);

@@ -1,3 +1,4 @@
+import * as pulumi from '@pulumi/pulumi';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { deriveNames } from './names';
 import type * as PublisherModule from './publisher';
@@ -160,6 +161,7 @@ describe('publisher runtime (App Service for Linux, Node 22)', () => {
           'TEMPORAL_API_KEY',
           'TOGETHER_CODEC_KEY',
           ...(role === 'console' ? ['TOGETHER_SESSION_KEY'] : []),
+          'TOGETHER_TOKEN_KEY',
           'TOGETHER_WEBHOOK_SECRET',
         ].sort(),
       );
@@ -295,6 +297,96 @@ describe('publisher runtime (App Service for Linux, Node 22)', () => {
       tableName: 'togethertokens',
     });
   });
+
+  it('declares the shared notification idempotency table, Table Data Contributor on it only, and TOGETHER_NOTIFY_TABLE_URL for the worker', async () => {
+    const p = await build('ntf', base());
+    const account = recorder.one(T.account, 'ntf-storage');
+    expect(recorder.one(T.table, 'ntf-notify-table').inputs).toMatchObject({
+      accountName: account.state.name,
+      tableName: 'togethernotifications',
+    });
+    const identity = recorder.one(T.identity, 'ntf-worker-identity');
+    expect(recorder.one(T.role, 'ntf-worker-notify-table').inputs).toMatchObject({
+      principalId: identity.state.principalId,
+      principalType: 'ServicePrincipal',
+      scope: `${account.id}/tableServices/default/tables/togethernotifications`,
+      roleDefinitionId: `/subscriptions/${SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3`,
+    });
+    expect(settings(site('ntf-worker')).TOGETHER_NOTIFY_TABLE_URL).toBe(
+      `https://${NAMES.storageAccount}.table.core.windows.net/togethernotifications`,
+    );
+    expect(settings(site('ntf-worker')).TOGETHER_MAIL_DEDUP).toBeUndefined(); // the default: draft-then-send
+    expect((await promiseOf(p.workerConfig)).notifyStore).toEqual({
+      kind: 'azureTable',
+      tableEndpoint: `https://${NAMES.storageAccount}.table.core.windows.net/`,
+      tableName: 'togethernotifications',
+    });
+  });
+});
+
+describe("individual mode's token sealing key (TOGETHER_TOKEN_KEY) comes from Key Vault", () => {
+  const KEY = Buffer.alloc(32, 7).toString('base64');
+  const secretType = 'azure-native:keyvault:Secret';
+
+  it('stores together:tokenKey as the vault secret token-key, a Pulumi secret in state', async () => {
+    await build('tk', base({ tokenKey: pulumi.secret(KEY) }));
+    const vault = recorder.one(T.vault, 'tk-kv');
+    const secret = recorder.one(secretType, 'tk-token-key');
+    expect(secret.inputs).toMatchObject({ vaultName: vault.state.name, secretName: 'token-key' });
+    // The whole properties object is a secret in state (its value is).
+    const props = unsecret(secret.inputs.properties);
+    expect(props.secret).toBe(true);
+    expect(props.value).toMatchObject({ value: KEY, attributes: { enabled: true } });
+  });
+
+  it('gives both sites TOGETHER_TOKEN_KEY as a Key Vault reference to that secret, and the key itself in no app setting', async () => {
+    await build('tkref', base({ tokenKey: pulumi.secret(KEY) }));
+    const vault = recorder.one(T.vault, 'tkref-kv');
+    const uri = `https://${String(vault.state.name)}.vault.azure.net/`;
+    for (const role of ['console', 'worker']) {
+      const s = site(`tkref-${role}`);
+      const env = settings(s);
+      expect(env.TOGETHER_TOKEN_KEY).toBe(`@Microsoft.KeyVault(SecretUri=${uri}secrets/token-key/)`);
+      expect(JSON.stringify(s.siteConfig.appSettings)).not.toContain(KEY);
+      expect(JSON.stringify(s.siteConfig.appSettings)).not.toContain(
+        Buffer.from(KEY, 'base64').toString('hex'),
+      );
+    }
+  });
+
+  it("lets the sites' identity read it: Key Vault Secrets User on the vault for the principal the sites run as and resolve references with", async () => {
+    await build('tkrole', base({ tokenKey: pulumi.secret(KEY) }));
+    const identity = recorder.one(T.identity, 'tkrole-worker-identity');
+    const vault = recorder.one(T.vault, 'tkrole-kv');
+    expect(vault.inputs).toMatchObject({ properties: { enableRbacAuthorization: true } });
+    expect(recorder.one(T.role, 'tkrole-worker-kv-secrets-user').inputs).toMatchObject({
+      principalId: identity.state.principalId,
+      principalType: 'ServicePrincipal',
+      scope: vault.id,
+      roleDefinitionId: `/subscriptions/${SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/4633458b-17de-408a-b874-0445c86b69e6`,
+    });
+    for (const role of ['console', 'worker']) {
+      const s = site(`tkrole-${role}`);
+      expect(s.identity.userAssignedIdentities).toEqual([identity.id]);
+      expect(s.keyVaultReferenceIdentity).toBe(identity.id);
+    }
+  });
+
+  it('without together:tokenKey declares no secret but still references the vault (the operator sets token-key)', async () => {
+    await build('tknone', base());
+    expect(recorder.resources.filter((r) => r.type === secretType && r.name === 'tknone-token-key')).toEqual(
+      [],
+    );
+    expect(settings(site('tknone-worker')).TOGETHER_TOKEN_KEY).toMatch(/secrets\/token-key\/\)$/);
+  });
+
+  it('checks the key format: 32 bytes base64 or hex, comma-separated for rotation', async () => {
+    const { tokenKeyProblem } = await import('./appService.js');
+    expect(tokenKeyProblem(KEY)).toBeUndefined();
+    expect(tokenKeyProblem(`${KEY},${'ab'.repeat(32)}`)).toBeUndefined();
+    expect(tokenKeyProblem('short')).toMatch(/32 bytes[\s\S]*openssl rand -base64 32/);
+    expect(tokenKeyProblem(Buffer.alloc(16).toString('base64'))).toBeDefined();
+  });
 });
 
 describe('publisher identity and permissions', () => {
@@ -323,7 +415,7 @@ describe('publisher identity and permissions', () => {
     expect((await promiseOf(p.workerConfig)).operatorRole).toBe('Together.Operator');
   });
 
-  it('Mail.Send for owner emails is an Exchange script scoped to the sender mailbox, with its removal script — never an Entra permission', async () => {
+  it('Mail.Send and Mail.ReadWrite for owner emails are an Exchange script scoped to the sender mailbox, with its removal script — never Entra permissions', async () => {
     const p = await build('mail', base({ senderMailbox: 'noreply@together.example' }));
     const app = recorder.one(T.app, 'mail-app');
     const sp = recorder.one(T.sp, 'mail-sp');
@@ -332,11 +424,19 @@ describe('publisher identity and permissions', () => {
     expect(script).toContain(`$ServicePrincipalObjectId = '${String(sp.state.objectId)}'`);
     expect(script).toContain(`$filter = "PrimarySmtpAddress -eq 'noreply@together.example'"`);
     expect(script).toContain("-Role 'Application Mail.Send'");
+    expect(script).toContain("-Role 'Application Mail.ReadWrite'");
     expect(await promiseOf(p.mailSenderRemovalScript)).toContain('Remove-ManagementScope');
-    // No Entra Mail.Send: not requested by the app, not granted by any assignment.
+    // No Entra Mail.Send / Mail.ReadWrite: not requested by the app, not granted by any assignment.
     expect(JSON.stringify(app.inputs.requiredResourceAccesses)).not.toContain(
       'b633e1c5-b582-4048-a93e-9f11b44c7e96',
     );
+    expect(JSON.stringify(app.inputs.requiredResourceAccesses)).not.toContain(
+      'e2a3a72e-5f79-4c64-b1b1-878b674786c9',
+    );
+    expect((await promiseOf(p.workerConfig)).senderMailboxPermissions).toEqual([
+      'Application Mail.Send',
+      'Application Mail.ReadWrite',
+    ]);
     expect(recorder.childrenOf('mail').filter((r) => r.type === T.assignment)).toEqual([]);
     expect(settings(site('mail-worker')).TOGETHER_SENDER_MAILBOX).toBe('noreply@together.example');
     expect((await promiseOf(p.workerConfig)).senderMailbox).toBe('noreply@together.example');

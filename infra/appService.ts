@@ -22,11 +22,14 @@
  * - What is public: the console site only (HTTPS only, TLS 1.2, no FTP). The worker site has public network
  *   access disabled and a deny-all access restriction: it only makes outbound calls (Temporal, Graph).
  * - Individual mode's token store: a storage account without shared keys (Entra only), a table for the
- *   encrypted MSAL cache, and Storage Table Data Contributor on it for the identity.
+ *   encrypted MSAL cache, and Storage Table Data Contributor on it for the identity. The key that seals each
+ *   user's tokens (TOGETHER_TOKEN_KEY) is a Key Vault secret (`token-key`, declared here from the Pulumi
+ *   config secret `together:tokenKey`) and reaches the sites only as a Key Vault reference: never a plain
+ *   app setting, which anyone with read access to the site's configuration could see.
  */
 import * as applicationinsights from '@pulumi/azure-native/applicationinsights';
 import * as authorization from '@pulumi/azure-native/authorization';
-import type * as keyvault from '@pulumi/azure-native/keyvault';
+import * as keyvault from '@pulumi/azure-native/keyvault';
 import type * as managedidentity from '@pulumi/azure-native/managedidentity';
 import * as monitor from '@pulumi/azure-native/monitor';
 import * as operationalinsights from '@pulumi/azure-native/operationalinsights';
@@ -45,6 +48,11 @@ import { type DerivedNames } from './names';
 
 /** The table holding individual mode's encrypted MSAL token cache, one partition per user. */
 export const TOKEN_TABLE_NAME = 'togethertokens';
+/**
+ * The notification idempotency records and locks every worker replica shares (TOGETHER_NOTIFY_TABLE_URL,
+ * activities/notify/table-store.ts): a per-host record cannot stop a second replica from resending a webhook.
+ */
+export const NOTIFY_TABLE_NAME = 'togethernotifications';
 /** The private container the CI uploads the built package to, and its blob name. */
 export const PACKAGE_CONTAINER = 'packages';
 export const PACKAGE_BLOB = 'together-o365.zip';
@@ -69,6 +77,26 @@ export interface RuntimeArgs {
   temporalAddress?: string;
   temporalNamespace?: string;
   senderMailbox?: string;
+  /** `together:tokenKey` (a Pulumi secret): the token store's sealing key, stored as the vault secret `token-key`. */
+  tokenKey?: pulumi.Input<string>;
+}
+
+/**
+ * TOGETHER_TOKEN_KEY's format as the worker parses it (activities/individual/seal.ts): 32 bytes, base64 or
+ * hex, comma-separated for rotation (current first). Returns the problem, or undefined when it is fine.
+ */
+export function tokenKeyProblem(value: string): string | undefined {
+  const keys = value.trim().split(',');
+  for (const k of keys.map((x) => x.trim())) {
+    const bytes = /^[0-9a-fA-F]{64}$/.test(k)
+      ? 32
+      : /^[A-Za-z0-9+/_-]+={0,2}$/.test(k)
+        ? Buffer.from(k, 'base64').length
+        : 0;
+    if (bytes !== 32)
+      return 'together:tokenKey must be 32 bytes as base64 or hex (comma-separated for rotation); create one with: pulumi config set --secret together:tokenKey "$(openssl rand -base64 32)"';
+  }
+  return undefined;
 }
 
 export interface Runtime {
@@ -141,6 +169,13 @@ export function declareRuntime(
       opts,
     ),
   );
+  const notifyTable = child(
+    new storage.Table(
+      `${name}-notify-table`,
+      { resourceGroupName: rg.name, accountName: account.name, tableName: NOTIFY_TABLE_NAME },
+      opts,
+    ),
+  );
   const container = child(
     new storage.BlobContainer(
       `${name}-packages`,
@@ -168,6 +203,19 @@ export function declareRuntime(
   );
   child(
     new authorization.RoleAssignment(
+      `${name}-worker-notify-table`,
+      {
+        principalId: identity.principalId,
+        principalType: 'ServicePrincipal',
+        roleDefinitionId: roleDefinition(STORAGE_TABLE_DATA_CONTRIBUTOR_ROLE_ID),
+        scope: pulumi.interpolate`${account.id}/tableServices/default/tables/${notifyTable.name}`,
+        description: 'Together workers share notification idempotency records and locks',
+      },
+      opts,
+    ),
+  );
+  child(
+    new authorization.RoleAssignment(
       `${name}-package-reader`,
       {
         principalId: identity.principalId,
@@ -183,6 +231,38 @@ export function declareRuntime(
   const tableEndpoint = account.primaryEndpoints.apply((e) => e.table);
   const packageUrl = pulumi.interpolate`${account.primaryEndpoints.blob}${PACKAGE_CONTAINER}/${PACKAGE_BLOB}`;
   const vaultUri = vault.properties.vaultUri;
+
+  // Individual mode's sealing key: a vault secret, read by the sites through a Key Vault reference with the
+  // identity's Key Vault Secrets User role (publisher.ts). Its value stays a Pulumi secret end to end.
+  if (args.tokenKey !== undefined) {
+    child(
+      new keyvault.Secret(
+        `${name}-token-key`,
+        {
+          resourceGroupName: rg.name,
+          vaultName: vault.name,
+          secretName: RUNTIME_SECRET_NAMES.tokenKey,
+          properties: {
+            value: pulumi.secret(
+              pulumi.output(args.tokenKey).apply((v) => {
+                const problem = tokenKeyProblem(v);
+                if (problem) throw new pulumi.RunError(problem);
+                return v.trim();
+              }),
+            ),
+            contentType: 'TOGETHER_TOKEN_KEY: 32-byte keys, base64 or hex, comma-separated (current first)',
+            attributes: { enabled: true },
+          },
+        },
+        opts,
+      ),
+    );
+  } else {
+    void pulumi.log.warn(
+      `together:tokenKey is not set: individual mode needs the vault secret '${RUNTIME_SECRET_NAMES.tokenKey}' ` +
+        `(TOGETHER_TOKEN_KEY). Set it with: pulumi config set --secret together:tokenKey "$(openssl rand -base64 32)"`,
+    );
+  }
 
   const plan = child(
     new web.AppServicePlan(
@@ -213,6 +293,7 @@ export function declareRuntime(
     setting('TOGETHER_CONSOLE_URL', args.consoleUrl),
     setting('TOGETHER_REDIRECT_URI', `${args.consoleUrl}/consent/callback`),
     setting('TOGETHER_TOKEN_TABLE_URL', pulumi.interpolate`${tableEndpoint}${TOKEN_TABLE_NAME}`),
+    setting('TOGETHER_NOTIFY_TABLE_URL', pulumi.interpolate`${tableEndpoint}${NOTIFY_TABLE_NAME}`),
     ...(args.temporalAddress
       ? [setting('TEMPORAL_ADDRESS', args.temporalAddress), setting('TEMPORAL_TLS', 'true')]
       : []),
@@ -229,6 +310,11 @@ export function declareRuntime(
     setting(
       'TOGETHER_WEBHOOK_SECRET',
       vaultUri.apply((u) => keyVaultReference(u, RUNTIME_SECRET_NAMES.webhookSecret)),
+    ),
+    // Individual mode's token sealing key: a Key Vault reference, never the key itself.
+    setting(
+      'TOGETHER_TOKEN_KEY',
+      vaultUri.apply((u) => keyVaultReference(u, RUNTIME_SECRET_NAMES.tokenKey)),
     ),
     setting('APPLICATIONINSIGHTS_CONNECTION_STRING', insights.connectionString),
   ];

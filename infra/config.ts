@@ -52,6 +52,8 @@ const PUBLISHER_ONLY_KEYS = [
   'temporalNamespace',
   'senderMailbox',
   'operators',
+  // A Pulumi secret, read with getSecret by readConfig (never into the plain RawConfig).
+  'tokenKey',
 ] as const;
 
 export const CONFIG_KEYS = ['mode', ...TENANT_ONLY_KEYS, 'permissions', ...PUBLISHER_ONLY_KEYS] as const;
@@ -128,6 +130,8 @@ export interface PublisherConfig {
   senderMailbox?: string;
   /** Object ids of users or groups given the Together.Operator app role (console staff sign-in). */
   operators?: string[];
+  /** `together:tokenKey` (pulumi config set --secret): individual mode's TOGETHER_TOKEN_KEY, stored in Key Vault. */
+  tokenKey?: pulumi.Output<string>;
 }
 
 export type TogetherConfig = TenantConfig | PublisherConfig;
@@ -557,10 +561,14 @@ export function parseConfig(raw: RawConfig, now: Date = new Date()): TogetherCon
  * Reads the `together:` namespace of the current stack and validates it. Unknown `together:` keys (typos such
  * as `together:assigment`) are refused too.
  */
+/** The one config value that is a Pulumi secret: never read as plain text. */
+const SECRET_KEY = 'tokenKey';
+
 export function readConfig(now: Date = new Date()): TogetherConfig {
   const config = new pulumi.Config(CONFIG_NAMESPACE);
   const raw: RawConfig = {};
   for (const k of CONFIG_KEYS) {
+    if (k === SECRET_KEY) continue;
     const v = config.get(k);
     if (v !== undefined) raw[k] = v;
   }
@@ -572,6 +580,10 @@ export function readConfig(now: Date = new Date()): TogetherConfig {
     const { config: parsed, warnings } = parseConfigWithWarnings(raw, now);
     if (unknown.length > 0) throw new ConfigError([]);
     for (const w of warnings) void pulumi.log.warn(w);
+    const tokenKey = config.getSecret(SECRET_KEY);
+    if (tokenKey !== undefined && parsed.mode === 'publisher') return { ...parsed, tokenKey };
+    if (tokenKey !== undefined)
+      throw new ConfigError([`${key(SECRET_KEY)} is set but is only used in publisher mode; remove it`]);
     return parsed;
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;

@@ -63,12 +63,20 @@ export const DELEGATED_PERMISSIONS = [
 export type DelegatedPermission = (typeof DELEGATED_PERMISSIONS)[number];
 
 /**
- * The publisher's own features in its home tenant. Mail.Send (owner emails) is granted only through Exchange
- * RBAC for Applications on the sender mailbox, never as an Entra app role: Exchange grants add to Entra consent,
- * and an Entra grant of Mail.Send would let the app send as every mailbox. Nor is it requested on the
- * multi-tenant app (customers' /.default admin consent would grant it in their tenants).
+ * The publisher's own features in its home tenant. Mail.Send (owner emails) and Mail.ReadWrite (draft-then-send,
+ * the workers' default exactly-once email) are granted only through Exchange RBAC for Applications on the sender
+ * mailbox ("Application Mail.Send" / "Application Mail.ReadWrite",
+ * https://learn.microsoft.com/exchange/permissions-exo/application-rbac), never as Entra app roles: Exchange
+ * grants add to Entra consent, and an Entra grant would reach every mailbox. Nor are they requested on the
+ * multi-tenant app (customers' /.default admin consent would grant them in their tenants).
  */
 export const EXCHANGE_MAIL_SEND_PERMISSION = 'Mail.Send';
+export const EXCHANGE_MAIL_READWRITE_PERMISSION = 'Mail.ReadWrite';
+/** Both, in the order the scoping script assigns them. */
+export const EXCHANGE_SENDER_PERMISSIONS = [
+  EXCHANGE_MAIL_SEND_PERMISSION,
+  EXCHANGE_MAIL_READWRITE_PERMISSION,
+] as const;
 
 /** The publisher app's role for Together's operators (console staff sign-in): value and a fixed id. */
 export const OPERATOR_APP_ROLE = {
@@ -89,6 +97,8 @@ export const RUNTIME_SECRET_NAMES = {
   webhookSecret: 'webhook-secret',
   /** 32 bytes that seal the console's staff session cookie (TOGETHER_SESSION_KEY). */
   sessionKey: 'console-session-key',
+  /** Individual mode: 32 bytes (base64 or hex; comma-separated for rotation) sealing users' tokens (TOGETHER_TOKEN_KEY). */
+  tokenKey: 'token-key',
 } as const;
 
 /** App Service for Linux runtime stack: Node 22 LTS (az webapp list-runtimes --os linux). */

@@ -9,6 +9,7 @@ import {
   psQuote,
   scopeNameFor,
   senderAssignmentNameFor,
+  senderReadWriteAssignmentNameFor,
   senderScopeNameFor,
 } from './exchange';
 
@@ -148,7 +149,7 @@ describe('Exchange removal script (after pulumi destroy)', () => {
   });
 });
 
-describe('Mail.Send sender scoping script (publisher)', () => {
+describe('Mail.Send + Mail.ReadWrite sender scoping script (publisher)', () => {
   const sender = {
     appId: APP_ID,
     servicePrincipalObjectId: SP_ID,
@@ -167,13 +168,27 @@ describe('Mail.Send sender scoping script (publisher)', () => {
     expect(script).toContain(
       'Test-ServicePrincipalAuthorization -Identity $ServicePrincipalObjectId -Resource $SenderMailbox',
     );
-    expect(script).toContain('holds no Mail.Send grant in\n  Entra ID');
+    expect(script).toContain('holds no Mail.Send or\n  Mail.ReadWrite grant in Entra ID');
   });
 
-  it('has a removal script for the same scope and assignment', () => {
+  it('scopes Application Mail.ReadWrite (draft-then-send, the default exactly-once email) to the same one mailbox', () => {
+    expect(script).toContain(
+      "New-ManagementRoleAssignment -Name $ReadWriteAssignmentName -App $ServicePrincipalObjectId -Role 'Application Mail.ReadWrite' -CustomResourceScope $ScopeName",
+    );
+    expect(script).toContain(`$ReadWriteAssignmentName = '${senderReadWriteAssignmentNameFor(APP_ID)}'`);
+    expect(senderReadWriteAssignmentNameFor(APP_ID).length).toBeLessThanOrEqual(64);
+    // Every assignment is on the sender-only scope: none without -CustomResourceScope (which would be org-wide).
+    const assignments = script.split('\n').filter((l) => l.includes('New-ManagementRoleAssignment'));
+    expect(assignments).toHaveLength(2);
+    for (const l of assignments) expect(l).toContain('-CustomResourceScope $ScopeName');
+    expect(script.match(/New-ManagementScope /g)).toHaveLength(1);
+  });
+
+  it('has a removal script for the same scope and both assignments', () => {
     const removal = mailSenderRemovalScript(sender);
     expect(removal).toContain(`$ScopeName = '${senderScopeNameFor(APP_ID)}'`);
     expect(removal).toContain(`'${senderAssignmentNameFor(APP_ID)}'`);
+    expect(removal).toContain(`'${senderReadWriteAssignmentNameFor(APP_ID)}'`);
     expect(removal).toContain('Remove-ManagementScope');
   });
 });

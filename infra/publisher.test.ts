@@ -90,8 +90,10 @@ const runtime = (name: string) => [
   `${T.insights}::${name}-insights`,
   `${T.account}::${name}-storage`,
   `${T.table}::${name}-token-table`,
+  `${T.table}::${name}-notify-table`,
   `${T.container}::${name}-packages`,
   `${T.role}::${name}-worker-token-table`,
+  `${T.role}::${name}-worker-notify-table`,
   `${T.role}::${name}-package-reader`,
   `${T.plan}::${name}-plan`,
   `${T.site}::${name}-console`,
@@ -178,6 +180,11 @@ describe('publisher mode', () => {
         kind: 'azureTable',
         tableEndpoint: `https://${NAMES.storageAccount}.table.core.windows.net/`,
         tableName: 'togethertokens',
+      },
+      notifyStore: {
+        kind: 'azureTable',
+        tableEndpoint: `https://${NAMES.storageAccount}.table.core.windows.net/`,
+        tableName: 'togethernotifications',
       },
     });
   });

@@ -11,8 +11,9 @@
  *   compute, monitoring and token store in ./appService.ts;
  * - the console's own redirect URIs (/consent/callback, /auth/callback) on the app registration, and the
  *   Together.Operator app role with its assignments (the console's staff sign-in);
- * - Mail.Send for owner emails as an Exchange RBAC for Applications script scoped to the sender mailbox
- *   (never an Entra grant; see constants.ts EXCHANGE_MAIL_SEND_PERMISSION).
+ * - Mail.Send and Mail.ReadWrite (draft-then-send, exactly-once email) for owner emails as an Exchange RBAC for
+ *   Applications script scoped to the sender mailbox (never an Entra grant; see constants.ts
+ *   EXCHANGE_SENDER_PERMISSIONS).
  */
 import * as authorization from '@pulumi/azure-native/authorization';
 import * as keyvault from '@pulumi/azure-native/keyvault';
@@ -21,9 +22,10 @@ import * as resources from '@pulumi/azure-native/resources';
 import * as azuread from '@pulumi/azuread';
 import { X509Certificate } from 'node:crypto';
 import * as pulumi from '@pulumi/pulumi';
-import { declareRuntime, TOKEN_TABLE_NAME } from './appService';
+import { declareRuntime, NOTIFY_TABLE_NAME, TOKEN_TABLE_NAME } from './appService';
 import { type PublisherConfig } from './config';
 import {
+  EXCHANGE_SENDER_PERMISSIONS,
   GRAPH_APP_ID,
   KEY_VAULT_SECRET_NAMES,
   KEY_VAULT_SECRETS_USER_ROLE_ID,
@@ -282,6 +284,7 @@ export class TogetherPublisher extends pulumi.ComponentResource {
         ...(args.temporalAddress ? { temporalAddress: args.temporalAddress } : {}),
         ...(args.temporalNamespace ? { temporalNamespace: args.temporalNamespace } : {}),
         ...(args.senderMailbox ? { senderMailbox: args.senderMailbox } : {}),
+        ...(args.tokenKey !== undefined ? { tokenKey: args.tokenKey } : {}),
       },
       this,
       child,
@@ -349,9 +352,15 @@ export class TogetherPublisher extends pulumi.ComponentResource {
         },
         redirectUris: [...redirectUris],
         consoleUrl,
-        ...(sender ? { senderMailbox: sender } : {}),
+        ...(sender
+          ? {
+              senderMailbox: sender,
+              senderMailboxPermissions: EXCHANGE_SENDER_PERMISSIONS.map((p) => `Application ${p}`),
+            }
+          : {}),
         operatorRole: OPERATOR_APP_ROLE.value,
         tokenStore: { kind: 'azureTable' as const, tableEndpoint, tableName: TOKEN_TABLE_NAME },
+        notifyStore: { kind: 'azureTable' as const, tableEndpoint, tableName: NOTIFY_TABLE_NAME },
       }));
 
     this.registerOutputs({

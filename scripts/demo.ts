@@ -1,4 +1,4 @@
-/** `npm run demo [-- --keep-running | --no-browser]`: the same as `together-o365 demo`. */
+/** `npm run demo [-- --keep-running | --no-browser | --individual]`: the same as `together-o365 demo`. */
 import { realDeps } from '../cli/main';
 import { runCli } from '../cli/program';
 

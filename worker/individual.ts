@@ -19,6 +19,8 @@ export function loadIndividualActivities(deps: {
       throw ApplicationFailure.nonRetryable(reason, 'ConfigurationError');
     };
     return {
+      sampleConnections: fail,
+      probeConnections: fail,
       sweepConnections: fail,
       summarizeConnections: fail,
       notifyConnectionBroken: fail,

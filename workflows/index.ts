@@ -6,3 +6,4 @@ export { healthCheck } from './health-check';
 export { tenantMonitor } from './tenant-monitor';
 export { teamsProbe } from './teams-probe';
 export { individualSweep } from './individual-sweep';
+export { individualSampleTest } from './individual-sample-test';

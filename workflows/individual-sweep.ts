@@ -23,6 +23,7 @@ import {
 } from '@temporalio/workflow';
 import {
   individualStateQuery,
+  sampleTestReportSignal,
   sweepNowSignal,
   type ConnectionsSummary,
   type ConnectionTransition,
@@ -65,12 +66,17 @@ export async function individualSweep(input: IndividualSweepInput): Promise<void
     summary: c?.summary ?? emptySummary(tenantId),
     sweeps: c?.sweeps ?? 0,
     sweeping: false,
+    ...(c?.lastSampleTest ? { lastSampleTest: c.lastSampleTest } : {}),
   };
   const sentKeys = [...(c?.sentKeys ?? [])];
   let requested = false;
   setHandler(individualStateQuery, () => state);
   setHandler(sweepNowSignal, () => {
     requested = true;
+  });
+  // A handler only (no command): recorded histories replay unchanged.
+  setHandler(sampleTestReportSignal, (report) => {
+    state.lastSampleTest = report;
   });
 
   const once = async (key: string, send: () => Promise<unknown>): Promise<void> => {
@@ -144,7 +150,12 @@ export async function individualSweep(input: IndividualSweepInput): Promise<void
     if (workflowInfo().continueAsNewSuggested) {
       await continueAsNew<typeof individualSweep>({
         ...input,
-        carried: { summary: state.summary, sweeps: state.sweeps, sentKeys },
+        carried: {
+          summary: state.summary,
+          sweeps: state.sweeps,
+          sentKeys,
+          ...(state.lastSampleTest ? { lastSampleTest: state.lastSampleTest } : {}),
+        },
       });
     }
   }

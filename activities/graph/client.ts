@@ -175,6 +175,26 @@ export function createGraphClientFactory(config: GraphConfig): GraphClientFactor
   };
 }
 
+/**
+ * A Graph client for one user's delegated access token (individual mode), with the same middleware chain as the
+ * app-only clients (no SDK RetryHandler: GraphCaller retries, counts and limits). Built per token and dropped
+ * after use: nothing caches a user's token outside MSAL's sealed per-user cache.
+ */
+export function delegatedGraphClient(config: GraphConfig, accessToken: string): Client {
+  const customHosts = customHostsFor(config.graphBaseUrl);
+  const baseUrl = config.graphBaseUrl.endsWith('/') ? config.graphBaseUrl : `${config.graphBaseUrl}/`;
+  return Client.initWithMiddleware({
+    middleware: chain(
+      new AuthenticationHandler({ getAccessToken: async () => accessToken }),
+      new TelemetryHandler(),
+      new HTTPMessageHandler(),
+    ),
+    baseUrl,
+    defaultVersion: 'v1.0',
+    ...(customHosts ? { customHosts } : {}),
+  });
+}
+
 /** HTTPClient chains an array itself; passing the array keeps types simple. */
 function chain(...m: (AuthenticationHandler | TelemetryHandler | HTTPMessageHandler)[]) {
   return m;

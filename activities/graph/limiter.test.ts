@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KeyedLimiter } from './limiter';
+import { KeyedLimiter, workerMailboxLimiter } from './limiter';
 
 const tick = (ms = 1) => new Promise((r) => setTimeout(r, ms));
 
@@ -38,5 +38,15 @@ describe('KeyedLimiter', () => {
     await expect(l.run(['k'], async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
     expect(l.inFlight('k')).toBe(0);
     await expect(l.run(['k'], async () => 1)).resolves.toBe(1);
+  });
+});
+
+describe('workerMailboxLimiter', () => {
+  it('is one limiter per process, so app-only and delegated probes of a mailbox share its four slots', () => {
+    const a = workerMailboxLimiter(4);
+    expect(workerMailboxLimiter(4)).toBe(a);
+    // A different configured limit replaces it (the worker reconfigured), as the request budget does.
+    expect(workerMailboxLimiter(2)).not.toBe(a);
+    expect(workerMailboxLimiter(2).perKey).toBe(2);
   });
 });

@@ -68,3 +68,15 @@ export class KeyedLimiter {
 function norm(key: string): string {
   return key.toLowerCase();
 }
+
+let shared: KeyedLimiter | undefined;
+
+/**
+ * The process-wide per-mailbox limiter. Exchange's four concurrent requests are per app *and mailbox*, whatever
+ * the token: an app-only probe and a delegated (individual-mode) probe of the same mailbox count against the same
+ * four, so both activity sets take their slots here (like the request budget in budget.ts).
+ */
+export function workerMailboxLimiter(perKey: number): KeyedLimiter {
+  if (!shared || shared.perKey !== perKey) shared = new KeyedLimiter(perKey);
+  return shared;
+}

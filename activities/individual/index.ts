@@ -20,9 +20,10 @@ import {
 import { ConfigError } from '../../contracts/errors';
 import { parseGraphConfig, type GraphConfig, type GraphConfigInput } from '../config';
 import { createGraphClientFactory } from '../graph/client';
-import { KeyedLimiter } from '../graph/limiter';
+import { workerMailboxLimiter } from '../graph/limiter';
 import { notifyOwner } from '../notify/notify';
-import { FileIdempotencyStore, type IdempotencyStore } from '../notify/store';
+import type { IdempotencyStore } from '../notify/store';
+import { createIdempotencyStore } from '../notify/store-factory';
 import { silentLogger, type ActivityDeps, type Logger } from '../runtime';
 import {
   connectUser,
@@ -34,6 +35,7 @@ import {
   type IndividualDeps,
 } from './connections';
 import { createMsalFactory } from './msal';
+import { probeConnections, sampleConnections } from './sample-test';
 import { createSealer, loadOrCreateKey } from './seal';
 import { allConnections, FileTokenStore, type TokenStore } from './store';
 import { TableTokenStore } from './table-store';
@@ -87,13 +89,28 @@ export function createIndividual(deps: CreateIndividualDeps): {
     config,
     logger,
     clients: createGraphClientFactory(config),
-    mailboxLimiter: new KeyedLimiter(config.probe.perMailboxConcurrency),
+    mailboxLimiter: workerMailboxLimiter(config.probe.perMailboxConcurrency),
     ...deps.notifyDeps,
   };
-  const idem = deps.idempotencyStore ?? new FileIdempotencyStore(config.stateDir);
+  const idem = deps.idempotencyStore ?? createIdempotencyStore(config);
   const send = (n: Notification) => notifyOwner(notifyDeps, idem, n);
 
   const activities: IndividualActivities = {
+    sampleConnections: (input) => sampleConnections(ind, input),
+    async probeConnections(input) {
+      const r = await probeConnections(ind, notifyDeps, input);
+      logger.info(
+        {
+          tenantId: input.tenantId,
+          probed: r.results.length,
+          reachable: r.results.filter((x) => x.reason === 'ok').length,
+          tokenRequests: r.tokenRequests,
+          graphRequests: r.graphRequests,
+        },
+        'individual sample probe',
+      );
+      return r;
+    },
     async sweepConnections(input) {
       const r = await sweepConnections(ind, input);
       logger.info(

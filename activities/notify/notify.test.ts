@@ -51,6 +51,9 @@ function setup(opts: { webhook?: boolean; mail?: Parameters<typeof fakeClient>[0
     senderMailbox: 'notifications@togetherplatform.onmicrosoft.com',
     publisherTenantId: PUB,
     stateDir: dir,
+    // These cases are about the idempotency record (per channel, per attempt); draft-then-send, the default,
+    // is proven in mailbox-once.test.ts and test/integration/activities/notify-mailbox-once.test.ts.
+    mailDedup: 'store',
     ...(opts.webhook
       ? { webhookUrl: 'https://hooks.example.com/together', webhookSecret: 'whsec-0123456789abcdef' }
       : {}),

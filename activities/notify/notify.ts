@@ -1,7 +1,9 @@
 /**
- * notifyOwner: email through Graph sendMail from the configured sender mailbox in the publisher's tenant, and
- * optionally a signed webhook — each at most once per idempotency key (see store.ts for where the record lives
- * and why).
+ * notifyOwner: email from the configured sender mailbox in the publisher's own tenant — draft-then-send by default
+ * (mailbox-once.ts: exactly once across replicas and crashes), plain sendMail with TOGETHER_MAIL_DEDUP=store — and
+ * optionally a signed webhook (at least once, exactly once across replicas short of a crash right after the
+ * receiver's 2xx). The per-channel record and lock live in the IdempotencyStore (store-factory.ts: the shared
+ * Azure Table when configured, else per-host files).
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { Notification, NotifyResult } from '../../contracts/activities';
@@ -112,7 +114,7 @@ async function sendEmail(deps: ActivityDeps, n: Notification): Promise<void> {
     const message = {
       subject: msg.subject,
       body: { contentType: 'HTML' as const, content: msg.html },
-      toRecipients: [{ emailAddress: { address: n.to } }],
+      toRecipients: recipients(n).map((address) => ({ emailAddress: { address } })),
       internetMessageHeaders: [
         { name: 'X-Together-Idempotency-Key', value: keyReference(n.idempotencyKey) },
         { name: 'X-Together-Kind', value: n.kind },
@@ -127,7 +129,7 @@ async function sendEmail(deps: ActivityDeps, n: Notification): Promise<void> {
       if (err.status === 403 || err.status === 404) {
         throw permanentFailure(
           FailureTypes.Configuration,
-          `Draft-then-send from ${cfg.senderMailbox} was refused (${err.status} ${err.code ?? ''}: ${err.message}): TOGETHER_MAIL_DEDUP=mailbox needs Mail.ReadWrite and Mail.Send on the sender mailbox.`,
+          `Draft-then-send from ${cfg.senderMailbox} was refused (${err.status} ${err.code ?? ''}: ${err.message}): exactly-once email (TOGETHER_MAIL_DEDUP=mailbox, the default) needs Application Mail.ReadWrite and Application Mail.Send scoped to the sender mailbox in the publisher tenant (the publisher stack's exchangeScopingScript grants both); TOGETHER_MAIL_DEDUP=store opts out (exactly once per host only).`,
         );
       }
       throw transientFailure(`email: ${err.message} (${err.status} ${err.code ?? ''})`);

@@ -1,15 +1,15 @@
 /**
- * Durable idempotency records for notifications, one file per key under `<stateDir>/notifications/`.
+ * Durable idempotency records for notifications, one file per key under `<stateDir>/notifications/` — the
+ * default when no shared table is configured (TOGETHER_NOTIFY_TABLE_URL → table-store.ts, shared by every
+ * replica; store-factory.ts picks). Per-channel states let a retry after "email sent, webhook failed" send only
+ * the webhook. A record written with an atomic rename survives a worker restart, but only processes on this host
+ * see it.
  *
- * Why a file on the worker's disk and not Graph: sendMail returns 202 with no message id, Sent Items lag and
- * reading them needs Mail.Read on the sender mailbox (a permission we do not want). A record written with an
- * atomic rename survives a worker restart; per-channel states let a retry after "email sent, webhook failed"
- * send only the webhook. On a fleet of workers, point TOGETHER_STATE_DIR at shared storage, or pass another
- * `IdempotencyStore` (the interface is two methods) to `createActivities`.
- *
- * The one ambiguous window — the worker dies after Graph accepted sendMail and before the record says `sent` —
- * is resolved towards sending again (an owner may get a duplicate, never nothing). The duplicate carries the same
- * `X-Together-Idempotency-Key` mail header (and the webhook the same `Idempotency-Key`), so receivers can drop it.
+ * The window this record cannot close — the worker dies after Graph accepted the mail and before the record says
+ * `sent` — is closed for email by draft-then-send (mailbox-once.ts, the default TOGETHER_MAIL_DEDUP=mailbox: the
+ * sender mailbox remembers what was sent). With TOGETHER_MAIL_DEDUP=store it resolves towards sending again (an
+ * owner may get a duplicate, never nothing); the webhook always does (at least once). Duplicates carry the same
+ * `X-Together-Idempotency-Key` mail header / `Idempotency-Key` webhook header, so receivers can drop them.
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';

@@ -11,7 +11,11 @@ import type * as ActivitiesModule from '../../activities';
 import type * as IndividualActivitiesModule from '../../activities/individual';
 import type * as ClientModule from '../../client';
 import type * as ClientIndividualModule from '../../client/individual';
-import { individualSweepWorkflowId, type IndividualSweepState } from '../../contracts/individual';
+import {
+  describeConnections,
+  individualSweepWorkflowId,
+  type IndividualSweepState,
+} from '../../contracts/individual';
 import { EMAIL } from '../../contracts/validation';
 import type { CommandContext } from '../context';
 import { CliError, EXIT } from '../errors';
@@ -40,7 +44,7 @@ export async function individualStatus(
 }
 
 export function formatIndividual(s: IndividualSweepState): string {
-  const lines = [`Individual connections: ${individualClient().describeConnections(s.summary)}`];
+  const lines = [`Individual connections: ${describeConnections(s.summary)}`];
   if (s.summary.pending) lines.push(`  ${s.summary.pending} invited but not connected yet`);
   if (s.lastSweep) {
     lines.push(
@@ -52,6 +56,10 @@ export function formatIndividual(s: IndividualSweepState): string {
 }
 
 export function register(program: Command, ctx: CommandContext): void {
+  // Commander gives an option both the parent and a subcommand declare to the parent (`connections invite
+  // --tenant X` sets `connections`' --tenant): the subcommands read it from there too.
+  const tenantOf = (opts: { tenant?: string }) =>
+    requireTenant({ tenant: opts.tenant ?? cmd.opts<{ tenant?: string }>().tenant }, ctx.env);
   const cmd = program
     .command('connections')
     .description(
@@ -81,7 +89,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--interval-minutes <n>', 'minutes between sweeps (default 1440)', intArg(1, 525_600))
     .action(
       async (opts: { tenant?: string; consoleUrl: string; owner?: string; intervalMinutes?: number }) => {
-        const tenantId = requireTenant(opts, ctx.env);
+        const tenantId = tenantOf(opts);
         if (opts.owner && !EMAIL.test(opts.owner))
           throw new CliError(`--owner must be an email address (got "${opts.owner}").`, EXIT.badInput);
         if (!/^https?:\/\//.test(opts.consoleUrl))
@@ -111,7 +119,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--tenant <id>', 'tenant id (GUID); env TOGETHER_TENANT_ID', tenantArg)
     .requiredOption('--email <addr>', 'the user’s email / UPN')
     .action(async (opts: { tenant?: string; email: string }) => {
-      const tenantId = requireTenant(opts, ctx.env);
+      const tenantId = tenantOf(opts);
       if (!EMAIL.test(opts.email))
         throw new CliError(`--email must be an email address (got "${opts.email}").`, EXIT.badInput);
       const { backend } = individualMod().createIndividual({

@@ -12,6 +12,10 @@ export function register(program: Command, ctx: CommandContext): void {
     )
     .option('--keep-running', 'leave everything up afterwards (Ctrl+C stops it)')
     .option('--no-browser', 'accept the consent page over plain HTTP instead of Chromium')
+    .option(
+      '--individual',
+      'individual mode instead: two Contoso users connect their calendars in Chromium, one is revoked, the sweep emails them once and counts it for the owner',
+    )
     .addOption(
       new Option('--console-port <port>', 'serve the console on this port (default: a free one)').argParser(
         portArg,
@@ -34,6 +38,7 @@ export function register(program: Command, ctx: CommandContext): void {
         timeout: number;
         sampleSize: number;
         consolePort?: number;
+        individual?: boolean;
       }) => {
         if (!ctx.deps.runDemo) throw new CliError('demo is not available in this build', EXIT.badInput);
         ctx.setExit(
@@ -44,6 +49,7 @@ export function register(program: Command, ctx: CommandContext): void {
               timeoutSeconds: opts.timeout,
               sampleSize: opts.sampleSize,
               ...(opts.consolePort ? { consolePort: opts.consolePort } : {}),
+              ...(opts.individual ? { individual: true } : {}),
             },
             ctx.env,
           ),

@@ -2,7 +2,7 @@
 import { Option, type Command } from 'commander';
 import type { OnboardingStatus } from '../../contracts/messages';
 import type { CommandContext } from '../context';
-import { EXIT } from '../errors';
+import { CliError, EXIT } from '../errors';
 import { durationArg, intervalArg, sampleSizeArg, tenantArg, thresholdArg, intArg } from '../options';
 import { formatStatus, printJson, statusIsFailing } from '../output';
 import { followStatus, TERMINAL_PHASES } from '../progress';
@@ -50,6 +50,10 @@ export function register(program: Command, ctx: CommandContext): void {
       "with --mailbox-scope group: the scope's group (object id or SMTP address)",
     )
     .option('--probe-mailbox <upn>', 'with --mailbox-scope group: an in-scope mailbox that proves consent')
+    .option(
+      '--integration <domainWide|individual>',
+      'individual: users connect their own calendars; starts the connections sweep instead (default: the workerConfig, else domainWide)',
+    )
     .option('--wait', 'follow the onboarding until the sample test report (progress on stderr)')
     .addOption(
       new Option('--timeout <duration>', 'with --wait: how long to wait, e.g. 30m')
@@ -59,8 +63,10 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--json', 'print JSON on stdout')
     .action(async (opts: OnboardFlags & { wait?: boolean; timeout: number; json?: boolean }) => {
       const input = resolveOnboardInput(opts, ctx.env);
-      const { consoleUrl, mailboxScoped, ...workflowInput } = input;
+      const { consoleUrl, mailboxScoped, integration, ...workflowInput } = input;
       const tenantId = input.tenant.tenantId;
+      if (integration === 'individual')
+        return onboardIndividual(ctx, { ...opts, tenantId, consoleUrl, owner: input.settings.owner });
       const consentLink = `${consoleUrl}/consent/start?tenant=${encodeURIComponent(tenantId)}`;
       await ctx.withApi(async (api) => {
         const started = await api.startOnboarding(workflowInput);
@@ -101,4 +107,42 @@ export function register(program: Command, ctx: CommandContext): void {
         }
       });
     });
+}
+
+/**
+ * Individual mode (docs/individual.md): there is no admin consent of application permissions to wait for, so
+ * starting the tenant means starting its connections sweep (`connections-<tenant>`). A second onboard finds it
+ * running and leaves it alone (no duplicate, no extra sweep).
+ */
+async function onboardIndividual(
+  ctx: CommandContext,
+  opts: { tenantId: string; consoleUrl: string; owner: string; wait?: boolean; json?: boolean },
+): Promise<void> {
+  const { tenantId, consoleUrl } = opts;
+  if (opts.wait) {
+    throw new CliError(
+      '--wait follows a domain-wide onboarding to its sample test report; individual mode has none. ' +
+        `Follow the connections with: together-o365 connections --tenant ${tenantId}`,
+      EXIT.badInput,
+    );
+  }
+  const connectLink = `${consoleUrl}/connect?tenant=${encodeURIComponent(tenantId)}`;
+  await ctx.withApi(async (api) => {
+    const started = await api.startConnectionsSweep({
+      tenantId,
+      consoleUrl,
+      owner: opts.owner,
+    });
+    if (opts.json) {
+      printJson({ tenantId, integration: 'individual', ...started, connectLink });
+      return;
+    }
+    process.stdout.write(
+      `${started.started ? 'Connections sweep started' : 'Connections sweep already running'} for tenant ${tenantId} ` +
+        `(individual mode, workflow ${started.workflowId}).\n` +
+        `No admin consent link: each user connects their own Outlook calendar at\n  ${connectLink}\n` +
+        `Count users as invited with: together-o365 connections invite --tenant ${tenantId} --email <addr>\n` +
+        `Follow them with: together-o365 connections --tenant ${tenantId}\n`,
+    );
+  });
 }

@@ -11,7 +11,7 @@ import { diffSinceAccepted } from '../../contracts/report-diff';
 import type { CommandContext } from '../context';
 import { CliError, EXIT } from '../errors';
 import { requireTenant, tenantArg } from '../options';
-import { formatTenants, formatTenantView, printJson } from '../output';
+import { formatReport, formatTenants, formatTenantView, printJson } from '../output';
 import { DEFAULT_CONSOLE_URL } from '../tenant-input';
 import { formatIndividual } from './connections';
 
@@ -42,7 +42,10 @@ export function register(program: Command, ctx: CommandContext): void {
         const individual = (await ctx.deps.individualState?.(ctx.env, tenantId).catch(() => null)) ?? null;
         if (!view && individual) {
           if (opts.json) printJson({ tenantId, integration: 'individual', individual });
-          else process.stdout.write(`${formatIndividual(individual)}\n`);
+          else
+            process.stdout.write(
+              `${formatIndividual(individual)}\n${individual.lastSampleTest ? `\nLast sample test:\n${formatReport(individual.lastSampleTest)}\n` : ''}`,
+            );
           return;
         }
         if (!view) {

@@ -115,6 +115,8 @@ function runStack(policy: StackValidationPolicy, fakes: Fake[]): { message: stri
 
 const GRAPH = '00000003-0000-0000-c000-000000000000';
 const MAIL_SEND = 'b633e1c5-b582-4048-a93e-9f11b44c7e96';
+/** Graph application permission Mail.ReadWrite: the publisher gets it only through Exchange RBAC on the sender. */
+const MAIL_READWRITE = 'e2a3a72e-5f79-4c64-b1b1-878b674786c9';
 const appWith = (resourceAccesses: { id: string; type: string }[]) => ({
   displayName: 'Together Platform',
   requiredResourceAccesses: [{ resourceAppId: GRAPH, resourceAccesses }],
@@ -153,6 +155,13 @@ describe('policy graph-application-permissions-allow-listed', () => {
     const app = appWith([{ id: MAIL_SEND, type: 'Role' }]);
     expect(runResource(p, azuread.Application, app)).toEqual([
       expect.stringContaining(`application permission ${MAIL_SEND}, which is not on the allow-list`),
+    ]);
+  });
+
+  it('fails an app requesting Mail.ReadWrite in Entra (it is granted only by Exchange RBAC on the sender mailbox)', () => {
+    const app = appWith([{ id: MAIL_READWRITE, type: 'Role' }]);
+    expect(runResource(p, azuread.Application, app)).toEqual([
+      expect.stringContaining(`application permission ${MAIL_READWRITE}, which is not on the allow-list`),
     ]);
   });
 

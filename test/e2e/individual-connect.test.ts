@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadGraphConfig, MemoryIdempotencyStore } from '../../activities';
 import { createIndividual } from '../../activities/individual';
 import { createIndividualConsoleBackend } from '../../activities/individual/console-backend';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../cli/demo';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../dev/chromium';
+import { connectCalendarInPage, signInToConnect } from '../../dev/connect-calendar';
 import { Csrf } from '../../console/csrf';
 import { startConsole, type RunningConsole } from '../../console/server';
 import { ConsentStateStore } from '../../console/state-store';
@@ -55,24 +56,13 @@ describe('individual connect (Chromium, emulator Entra)', () => {
     return context.newPage();
   }
 
-  async function connectAs(page: Page, upn: string) {
-    await page.goto(`${web.url}/connect?tenant=${T}`);
-    await page.click('#connect-button');
-    await page.waitForURL(/\/oauth2\/v2\.0\/authorize/);
-    if (await page.locator('#login').count()) {
-      await page.fill('#login', upn);
-      await page.click('#next');
-    }
-  }
-
   it('connects, shows the connection, and disconnects', async () => {
     await emu.control.setUserConsent(T, 'all');
     const page = await newPage();
-    await connectAs(page, CONTOSO.users.inScope.userPrincipalName);
-    await page.click('#accept');
-    await page.waitForURL(/\/connect\/me/);
-    expect(await page.textContent('#account')).toBe(CONTOSO.users.inScope.userPrincipalName);
-    expect(await page.getAttribute('#connection', 'data-status')).toBe('connected');
+    const c = await connectCalendarInPage(page, web.url, T, CONTOSO.users.inScope.userPrincipalName);
+    expect(c.account).toBe(CONTOSO.users.inScope.userPrincipalName);
+    expect(c.status).toBe('connected');
+    expect(c.notice).toContain('Together reached your calendar');
     await page.click('#disconnect');
     await page.waitForURL(/disconnected=1/);
     expect(await page.locator('#disconnected').count()).toBe(1);
@@ -81,7 +71,7 @@ describe('individual connect (Chromium, emulator Entra)', () => {
   it('tells the user what to ask the admin when user consent is not allowed', async () => {
     await emu.control.setUserConsent(T, 'none');
     const page = await newPage();
-    await connectAs(page, CONTOSO.users.outsideScope.userPrincipalName);
+    await signInToConnect(page, web.url, T, CONTOSO.users.outsideScope.userPrincipalName);
     await page.click('#return');
     await page.waitForURL(/\/connect\/callback/);
     expect(await page.locator('#admin-approval').count()).toBe(1);

@@ -57,9 +57,10 @@ describe('notifyOwner', () => {
         TOGETHER_WEBHOOK_SECRET: 'whsec-test-0123456789',
         TOGETHER_GRAPH_MAX_RETRIES: '0',
       };
-      // Attempt 1: sendMail hits an injected 503 (no retries left) → retryable failure, nothing sent.
+      // Attempt 1: sending the draft (draft-then-send, the default) hits an injected 503 (no retries left)
+      // → retryable failure, nothing sent; the tagged draft stays in the sender mailbox.
       await h.emu.control.setFaults([
-        { route: 'sendMail', kind: '503', rate: 1, count: 1, retryAfterSeconds: 0 },
+        { route: 'sendDraft', kind: '503', rate: 1, count: 1, retryAfterSeconds: 0 },
       ]);
       const worker1 = h.activities({ env });
       await expect(worker1.notifyOwner(incident)).rejects.toMatchObject({

@@ -207,7 +207,10 @@ describe('throttling and faults', () => {
     expect(Math.max(...shared.peak.values())).toBe(4);
 
     // Control: the same load, one limiter per worker — the emulator answers 429 (ApplicationThrottled).
-    const control = await sixConcurrentProbes(Array.from({ length: 6 }, () => h.activities()));
+    // (Each its own limiter explicitly: in one process createActivities shares the worker's limiter.)
+    const control = await sixConcurrentProbes(
+      Array.from({ length: 6 }, () => h.activities({ mailboxLimiter: new KeyedLimiter(4) })),
+    );
     expect(Math.max(...peakConcurrencyPerMailbox(control.log).values())).toBeGreaterThan(4);
     expect(control.log.some((e) => e.status === 429 && e.mailbox)).toBe(true);
     expect(control.runs.reduce((n, r) => n + r.throttledRetries, 0)).toBeGreaterThan(0);

@@ -309,6 +309,46 @@ const CASES: Case[] = [
     code: 2,
     words: ['TEMPORAL_TLS_CLIENT_CERT_PATH', 'PEM'],
   },
+  // ---- individual mode: onboard --integration and the connections command
+  {
+    args: [...ONB, '--integration', 'personal'],
+    code: 2,
+    words: ['--integration', 'domainWide | individual'],
+  },
+  { args: [...ONB, '--integration', 'individual', '--wait'], code: 2, words: ['individual mode has none'] },
+  {
+    args: ['connections', 'invite', '--tenant', T, '--email', 'adele'],
+    code: 2,
+    words: ['--email', 'email'],
+  },
+  { args: ['connections', 'invite', '--tenant', 'x', '--email', 'a@b.co'], code: 2, words: ['GUID'] },
+  { args: ['connections', 'invite', '--tenant', T], code: 2, words: ['--email'] },
+  { args: ['connections', 'sweep', '--tenant', T], code: 2, words: ['--console-url'] },
+  {
+    args: ['connections', 'sweep', '--tenant', T, '--console-url', 'console.example'],
+    code: 2,
+    words: ['--console-url', 'https://'],
+  },
+  {
+    args: ['connections', 'sweep', '--tenant', T, '--console-url', 'https://c.example', '--owner', 'nobody'],
+    code: 2,
+    words: ['--owner', 'email'],
+  },
+  {
+    args: [
+      'connections',
+      'sweep',
+      '--tenant',
+      T,
+      '--console-url',
+      'https://c.example',
+      '--interval-minutes',
+      '0',
+    ],
+    code: 2,
+    words: ['--interval-minutes'],
+  },
+  { args: ['connections'], code: 2, words: ['Which tenant'] },
   // ---- unreachable Temporal is 3, with advice (not a configuration error)
   { args: ['status'], code: 3, words: ['Could not reach Temporal'] },
   { args: ['status', '--tenant', T], code: 3, words: ['Could not reach Temporal'] },
@@ -379,6 +419,11 @@ const WITH_TEMPORAL: Case[] = [
     args: ['schedule', 'trigger', '--tenant', T],
     code: 2,
     words: [`no health checks for tenant ${T}`, 'onboard it first'],
+  },
+  {
+    args: ['connections', '--tenant', T],
+    code: 2,
+    words: [`Tenant ${T} has no connections sweep`, 'connections sweep --tenant'],
   },
 ];
 

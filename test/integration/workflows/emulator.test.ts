@@ -2,7 +2,7 @@
  * The whole flow with the real Graph activities against the emulator (Contoso) on the dev server:
  * consent by callback, the sample test's real classifications, the health schedule, a scheduled check
  * after consent is revoked (incident) and after it is granted again (recovery) — and the owner's emails in
- * the emulator's outbox: exactly one per notification, also when sendMail fails once (connection reset)
+ * the emulator's outbox: exactly one per notification, also when sending the email fails once (connection reset)
  * and the activity is retried.
  */
 import fs from 'node:fs';
@@ -108,9 +108,10 @@ describe('onboarding and health against the emulator, real activities', () => {
       expect(report.verdict).toBe('pass');
       await eventually(async () => ((await mails()).length === 1 ? true : undefined), 'the onboarded email');
 
-      // Consent revoked; the first sendMail attempt fails with a connection reset (activity retried).
+      // Consent revoked; the first send of the email (draft-then-send, the default: POST …/messages/{id}/send)
+      // fails with a connection reset (activity retried).
       await emu.control.revokeConsent({ tenantId, appId: ids.TOGETHER_APP.appId });
-      await emu.control.addFault({ route: 'sendMail', kind: 'reset', count: 1 });
+      await emu.control.addFault({ route: 'sendDraft', kind: 'reset', count: 1 });
       // One check of the tenant's health-check loop (runs in its monitor); its result as the monitor recorded it.
       const runs = async (n: number) => {
         await triggerHealthSchedule(client, tenantId);
@@ -149,7 +150,7 @@ describe('onboarding and health against the emulator, real activities', () => {
       );
       await new Promise((r) => setTimeout(r, 1000));
       expect(await mails()).toHaveLength(3);
-      const sends = await emu.control.requests({ route: 'sendMail' });
+      const sends = await emu.control.requests({ route: 'sendDraft' });
       expect(sends.filter((r) => r.fault)).toHaveLength(1); // the injected failure happened …
       expect(sends.length).toBeGreaterThanOrEqual(4); // … and was retried, without a duplicate email
 

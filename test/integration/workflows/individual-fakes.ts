@@ -32,6 +32,20 @@ export function fakeIndividual(
     digests: [],
     sweepCalls: 0,
     tokenRequests: 0,
+    async sampleConnections({ size }) {
+      return { connectionIds: ids.slice(0, size), population: ids.length };
+    },
+    async probeConnections({ connectionIds }) {
+      fake.tokenRequests += connectionIds.length;
+      const results = connectionIds.map((id) => {
+        const b = status.get(id)?.broken;
+        return b
+          ? { userId: id, reason: 'connectionBroken' as const, detail: b }
+          : { userId: id, reason: 'ok' as const, status: 200 };
+      });
+      const ok = results.filter((r) => r.reason === 'ok').length;
+      return { results, graphRequests: ok, tokenRequests: connectionIds.length };
+    },
     async sweepConnections({ cursor, pageSize = 200 }) {
       fake.sweepCalls++;
       const start = cursor ? Number(cursor) : 0;
