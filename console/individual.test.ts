@@ -66,6 +66,77 @@ describe('console: individual connections (owner’s view)', () => {
     expect(res.body).toContain('Next sweep');
   });
 
+  it('shows the last individual sample test: when, N of M reachable, verdict, unreachable with kind, code and fix', async () => {
+    const st = state(INDIVIDUAL_ONLY);
+    st.lastSampleTest = fakeReport({
+      tenantId: INDIVIDUAL_ONLY,
+      mode: 'individual',
+      sampled: 3,
+      accessible: 2,
+      verdict: 'degraded',
+      verdictReason: '2 of 3 reachable is below the 95% threshold',
+      startedAt: '2026-11-30T10:15:00.000Z',
+      durationMs: 1234,
+      graphRequests: 3,
+      tokenRequests: 3,
+      inaccessible: [
+        {
+          user: { id: 'c2', userPrincipalName: 'adele@contoso.com' },
+          reason: 'connectionBroken',
+          detail: 'revoked',
+          code: 'AADSTS50173',
+        },
+      ],
+    });
+    backend.sweeps.set(INDIVIDUAL_ONLY, st);
+    const res = await app.inject(`/tenants/${INDIVIDUAL_ONLY}`);
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('<div id="individual-sample-test">');
+    expect(res.body).toContain('2 of 3 sampled connected users reachable');
+    expect(res.body).toMatch(/id="individual-verdict">degraded<\/strong> — 2 of 3 reachable/);
+    expect(res.body).toContain('Ran 2026-11-30 10:15:00 UTC');
+    expect(res.body).toContain('3 token requests');
+    // The shared unreachable table, with the break kind's words and fix and the AADSTS code.
+    const table = res.body.slice(res.body.indexOf('<table id="individual-unreachable"'));
+    expect(table).toContain('class="unreachable"');
+    expect(table).toContain('data-reason="connectionBroken" data-detail="revoked"');
+    expect(table).toContain('adele@contoso.com');
+    expect(table).toContain('Connection broken: the sign-in sessions were revoked or the password was reset');
+    expect(table).toContain('Reconnect your calendar with your new sign-in.');
+    expect(table).toContain('<code>AADSTS50173</code>');
+    expect(table).toContain('AADSTS or Graph code');
+  });
+
+  it('without a sample test yet the section says how to run one; the domain-wide table is unchanged', async () => {
+    backend.addTenant(FAKE_TENANT, { phase: 'active', lastReport: fakeReport() });
+    backend.sweeps.set(FAKE_TENANT, state(FAKE_TENANT));
+    const res = await app.inject(`/tenants/${FAKE_TENANT}`);
+    expect(res.body).toContain('id="individual-no-sample-test"');
+    expect(res.body).not.toContain('id="individual-unreachable"');
+    // The domain-wide report still renders its own table through the shared partial, with its own heading.
+    const table = res.body.slice(res.body.indexOf('<table id="unreachable"'));
+    expect(res.body).toContain('<table id="unreachable" class="unreachable">');
+    expect(table).toContain('<th>Graph code</th>');
+    expect(table).toContain('onprem@contoso.com');
+    // With both tables on the page, the individual one's heading does not leak into the domain-wide one.
+    const both = state(FAKE_TENANT);
+    both.lastSampleTest = fakeReport({
+      mode: 'individual',
+      inaccessible: [
+        { user: { id: 'c9' }, reason: 'connectionBroken', detail: 'inactivity', code: 'AADSTS700082' },
+      ],
+    });
+    backend.sweeps.set(FAKE_TENANT, both);
+    const page = (await app.inject(`/tenants/${FAKE_TENANT}`)).body;
+    expect(page).toContain('<table id="individual-unreachable" class="unreachable">');
+    expect(page.slice(page.indexOf('<table id="unreachable"'))).toContain('<th>Graph code</th>');
+  });
+
+  it('the stylesheet styles the individual marker like the other badges', async () => {
+    const css = (await app.inject('/assets/console.css')).body;
+    expect(css).toMatch(/\.mode-individual\{[^}]*border-radius:12px/);
+  });
+
   it('a domain-wide tenant without a sweep shows no individual section', async () => {
     backend.addTenant(FAKE_TENANT, { phase: 'active', lastReport: fakeReport() });
     const res = await app.inject(`/tenants/${FAKE_TENANT}`);

@@ -24,7 +24,6 @@ import { BackendError, type ConsoleBackend, type TenantView } from './backend';
 import { renderHealthChart } from './chart';
 import { CSRF_COOKIE, CSRF_FIELD, type Csrf, parseCookies } from './csrf';
 import { adviseConsentError } from './entra-errors';
-import { describeInaccessible } from '../contracts/reason-labels';
 import { type ConsentStateStore, type StateCheck } from './state-store';
 import { ConfigError, errorKind } from '../contracts/errors';
 import { EMAIL, GUID } from '../contracts/validation';
@@ -36,7 +35,7 @@ import { teamsLinksLine } from '../contracts/teams';
 import { redactingChildLoggerFactory, requestOriginAllowed } from './hygiene';
 import type { IndividualConsoleBackend } from '../contracts/individual';
 import { individualRoutes } from './individual/routes';
-import { connectionsView } from './individual/view';
+import { connectionsView, unreachableRows } from './individual/view';
 import type { StaffAuthConfig } from './auth/config';
 import { registerStaffAuth, staffOf } from './auth/staff';
 
@@ -110,7 +109,8 @@ header{background:#24292f;color:#fff;padding:12px 24px}header a{color:#fff;text-
 main{max-width:960px;margin:24px auto;padding:0 24px}section{background:#fff;border:1px solid #d0d7de;border-radius:8px;padding:16px 20px;margin-bottom:16px}
 h1{font-size:24px;margin:0 0 12px}h2{font-size:18px;margin:0 0 12px}table{border-collapse:collapse;width:100%}
 th,td{text-align:left;padding:6px 8px;border-bottom:1px solid #d0d7de;vertical-align:top;overflow-wrap:anywhere}
-#unreachable{table-layout:fixed;font-size:14px}#unreachable .c-account{width:34%}#unreachable .c-reason{width:16%}#unreachable .c-code{width:20%}
+.unreachable{table-layout:fixed;font-size:14px}.unreachable .c-account{width:34%}.unreachable .c-reason{width:16%}.unreachable .c-code{width:20%}
+.mode-individual{display:inline-block;padding:0 8px;border-radius:12px;font-size:12px;font-weight:600;background:#fbefff;color:#8250df;vertical-align:middle}
 .health-chart{max-width:100%;height:auto}th{background:#f6f8fa}
 .phase{display:inline-block;padding:2px 10px;border-radius:12px;font-weight:600;background:#ddf4ff;color:#0969da}
 .phase-active{background:#dafbe1;color:#1a7f37}.phase-failing,.phase-expired{background:#ffebe9;color:#cf222e}
@@ -347,9 +347,7 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
     const { status, monitor, state } = view;
     const tenantId = status.tenantId;
     const report = status.lastReport;
-    const unreachable = (report?.inaccessible ?? [])
-      .map((u) => ({ ...u, text: describeInaccessible(u) }))
-      .sort((a, b) => a.text.label.localeCompare(b.text.label));
+    const unreachable = unreachableRows(report?.inaccessible);
     const chart = renderHealthChart(monitor?.history ?? [], { threshold: status.settings.threshold });
     return render(
       reply,

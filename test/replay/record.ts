@@ -11,6 +11,9 @@
  *    monitor through an incident (consent revoked) and its recovery;
  *  - time-skipping server + test doubles: an onboarding that expires after reminders, and a monitor with
  *    daily reminders (days of timers).
+ * The individual-mode histories are recorded by their integration tests with TOGETHER_RECORD_HISTORY=1:
+ * individual-sweep.json (test/integration/workflows/individual-sweep.test.ts) and individual-sample-test.json
+ * (test/integration/individual/sample-test.test.ts, -t "probes 3 connected": one revoked connection of three).
  * Re-record after a deliberate, patched change and keep the old files: they are what running workflows
  * look like.
  */

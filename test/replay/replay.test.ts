@@ -34,6 +34,7 @@ describe('replay of recorded histories', () => {
     );
     expect([...types].sort()).toEqual([
       'healthCheck',
+      'individualSampleTest',
       'individualSweep',
       'onboardTenant',
       'sampleTest',

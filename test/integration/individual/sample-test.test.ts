@@ -5,11 +5,14 @@
  * (sealed MSAL cache, one delegated Graph request per user). The report has the domain-wide shape, marked
  * individual: 2 reachable, 1 unreachable because its connection was revoked — and history holds no token, no
  * email and no UPN of a reachable user.
+ * With TOGETHER_RECORD_HISTORY=1 the first test also writes test/replay/histories/individual-sample-test.json
+ * (its history is checked for tokens before it is written).
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CryptoProvider } from '@azure/msal-node';
+import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -116,7 +119,8 @@ describe('individual-mode sample test (emulator + Temporal dev server)', () => {
 
     // History: connection ids, the unreachable user's UPN (as domain-wide) — no token, no reachable user's UPN.
     const workflowId = individualSampleTestWorkflowId(T, now.toISOString().replace(/[:.]/g, '-'));
-    const raw = JSON.stringify((await env.client.workflow.getHandle(workflowId).fetchHistory()).events);
+    const fetched = await env.client.workflow.getHandle(workflowId).fetchHistory();
+    const raw = JSON.stringify(fetched.events);
     // Payloads are base64 JSON: read them decoded, as anyone with access to history would.
     const history = [...raw.matchAll(/"data":"([A-Za-z0-9+/=]+)"/g)]
       .map((m) => Buffer.from(m[1]!, 'base64').toString('utf8'))
@@ -134,6 +138,22 @@ describe('individual-mode sample test (emulator + Temporal dev server)', () => {
       ).RefreshToken,
     )[0]!.secret;
     expect(history).not.toContain(rt);
+    expect(history).not.toMatch(/refresh_token|client_secret|"secret"/i);
+    if (process.env.TOGETHER_RECORD_HISTORY === '1') {
+      // The replay test's history of individualSampleTest: one broken connection of three (record.ts format).
+      const json = temporal.api.history.v1.History.toObject(
+        temporal.api.history.v1.History.fromObject(fetched),
+        {
+          longs: String,
+          enums: String,
+          bytes: String,
+        },
+      );
+      fs.writeFileSync(
+        path.join(__dirname, '../../replay/histories/individual-sample-test.json'),
+        JSON.stringify(json, null, 1) + '\n',
+      );
+    }
   }, 240_000);
 
   it('hands the report to the tenant’s connections sweep, whose state (status) then shows it', async () => {
