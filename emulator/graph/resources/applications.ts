@@ -1,5 +1,5 @@
 /** App registrations, readable in their home tenant only (application-get.md, passwordcredential.md, keycredential.md). */
-import { GraphHttpError } from '../../errors';
+import { resourceNotFound } from '../../errors';
 import { applySelect, parseFilter, parseSelect, type Row } from '../../odata';
 import { roleByValue } from '../../permissions';
 import type { Application } from '../../state';
@@ -104,12 +104,7 @@ export const routes: RouteDef[] = [
       const app = appsInTenant(c).find((a) =>
         m ? a.appId === m[1]!.toLowerCase() : `/${a.id}` === key.toLowerCase(),
       );
-      if (!app)
-        throw new GraphHttpError(
-          404,
-          'Request_ResourceNotFound',
-          `Resource '${m ? m[1] : key.slice(1)}' does not exist or one of its queried reference-property objects are not present.`,
-        );
+      if (!app) throw resourceNotFound(m ? m[1] : key.slice(1));
       const select = parseSelect(c.req.query, APP_PROPS, 'application');
       return ok({
         '@odata.context': ctxUrl(c, setContext('applications', select, true)),

@@ -1,5 +1,5 @@
 /** Groups and their (transitive) members (group-get.md, group-list-members.md, group-list-transitivemembers.md). */
-import { GraphHttpError } from '../../errors';
+import { resourceNotFound } from '../../errors';
 import { applySelect, parseFilter, parseSelect, type Row } from '../../odata';
 import type { Group, User } from '../../state';
 import { advancedQuery, countAnnotation, ctxUrl, ok, page, requireRoles, setContext } from '../http';
@@ -28,12 +28,7 @@ function groupRow(g: Group): Row {
 
 function findGroupOr404(c: Ctx): Group {
   const g = c.caller.tenant.findGroup(c.params[0]!);
-  if (!g)
-    throw new GraphHttpError(
-      404,
-      'Request_ResourceNotFound',
-      `Resource '${c.params[0]}' does not exist or one of its queried reference-property objects are not present.`,
-    );
+  if (!g) throw resourceNotFound(c.params[0]);
   return g;
 }
 

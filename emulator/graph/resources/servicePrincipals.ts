@@ -1,5 +1,5 @@
 /** Service principals and app role assignments: the admin-consent side of the directory (serviceprincipal-*.md). */
-import { badRequest, GraphHttpError, type GraphResponse } from '../../errors';
+import { badRequest, type GraphResponse, resourceNotFound } from '../../errors';
 import { applySelect, parseFilter, parseSelect, type Row } from '../../odata';
 import { GRAPH_APP_ROLES, roleById } from '../../permissions';
 import type { AppRoleAssignment, ServicePrincipal } from '../../state';
@@ -66,12 +66,7 @@ function findSp(c: Ctx, key: string): ServicePrincipal {
   const sp = m
     ? tenant.servicePrincipalByAppId(m[1]!)
     : tenant.servicePrincipals.get(key.replace(/^\//, '').toLowerCase());
-  if (!sp)
-    throw new GraphHttpError(
-      404,
-      'Request_ResourceNotFound',
-      `Resource '${m ? m[1] : key.replace(/^\//, '')}' does not exist or one of its queried reference-property objects are not present.`,
-    );
+  if (!sp) throw resourceNotFound(m ? m[1] : key.replace(/^\//, ''));
   return sp;
 }
 
@@ -85,12 +80,7 @@ function createAssignment(c: Ctx): GraphResponse {
     throw badRequest('principalId, resourceId and appRoleId are required.', 'Request_BadRequest');
   const tenant = c.caller.tenant;
   const client = tenant.servicePrincipals.get(principalId.toLowerCase());
-  if (!client)
-    throw new GraphHttpError(
-      404,
-      'Request_ResourceNotFound',
-      `Resource '${principalId}' does not exist or one of its queried reference-property objects are not present.`,
-    );
+  if (!client) throw resourceNotFound(principalId);
   if (resourceId.toLowerCase() !== tenant.graphServicePrincipal.id)
     throw badRequest(
       'Only Microsoft Graph app roles can be assigned in this emulator.',
@@ -120,12 +110,7 @@ function deleteAssignment(c: Ctx): GraphResponse {
   const sp = findSp(c, c.params[0]!);
   const tenant = c.caller.tenant;
   const a = tenant.assignments.get(c.params[1]!);
-  if (!a || (a.principalId !== sp.id && a.resourceId !== sp.id))
-    throw new GraphHttpError(
-      404,
-      'Request_ResourceNotFound',
-      `Resource '${c.params[1]}' does not exist or one of its queried reference-property objects are not present.`,
-    );
+  if (!a || (a.principalId !== sp.id && a.resourceId !== sp.id)) throw resourceNotFound(c.params[1]);
   tenant.assignments.delete(a.id);
   return { status: 204, headers: {} };
 }

@@ -2,7 +2,7 @@
  * Users (user-list.md, user-get.md): default property set, $select, $filter, paging, and what
  * User.ReadBasic.All may read.
  */
-import { GraphHttpError } from '../../errors';
+import { resourceNotFound } from '../../errors';
 import { applySelect, parseFilter, parseSelect, type Row } from '../../odata';
 import type { User } from '../../state';
 import { advancedQuery, countAnnotation, ctxUrl, ok, page, requireRoles } from '../http';
@@ -129,12 +129,7 @@ export const routes: RouteDef[] = [
       const scope = userReadScope(c);
       const select = parseSelect(c.req.query, USER_PROPS, 'user');
       const u = c.caller.tenant.findUser(c.params[0]!);
-      if (!u)
-        throw new GraphHttpError(
-          404,
-          'Request_ResourceNotFound',
-          `Resource '${c.params[0]}' does not exist or one of its queried reference-property objects are not present.`,
-        );
+      if (!u) throw resourceNotFound(c.params[0]);
       return ok({
         '@odata.context': ctxUrl(c, select ? `users(${select.join(',')})/$entity` : 'users/$entity'),
         ...shapeUser(u, select, scope),
