@@ -1,9 +1,9 @@
 /** App registrations, readable in their home tenant only (application-get.md, passwordcredential.md, keycredential.md). */
 import { resourceNotFound } from '../../errors';
-import { applySelect, parseFilter, parseSelect, type Row } from '../../odata';
+import { applySelect, parseSelect, type Row } from '../../odata';
 import { roleByValue } from '../../permissions';
 import type { Application } from '../../state';
-import { advancedQuery, countAnnotation, ctxUrl, ok, page, requireRoles, setContext } from '../http';
+import { ctxUrl, directoryPage, filterRows, ok, requireRoles, setContext } from '../http';
 import type { Ctx, RouteDef } from '../types';
 import { APP_READ } from './servicePrincipals';
 
@@ -73,23 +73,12 @@ export const routes: RouteDef[] = [
     handler: (c) => {
       requireRoles(c, APP_READ);
       const select = parseSelect(c.req.query, APP_PROPS, 'application');
-      let apps = appsInTenant(c);
-      const filter = c.req.query.get('$filter');
-      if (filter !== null) {
-        const clause = parseFilter(filter, {
-          properties: ['appId', 'displayName', 'id'],
-          advanced: advancedQuery(c),
-        });
-        apps = apps.filter((a) => clause(a as unknown as Row));
-      }
-      return page(
+      const apps = filterRows(c, appsInTenant(c), ['appId', 'displayName', 'id'], (a) => a as unknown as Row);
+      return directoryPage(
         c,
         apps,
-        100,
-        999,
         (a) => applySelect(appRow(a, false), select),
         setContext('applications', select),
-        countAnnotation(c, apps.length),
       );
     },
   },

@@ -2,7 +2,7 @@
 import { resourceNotFound } from '../../errors';
 import { applySelect, parseFilter, parseSelect, type Row } from '../../odata';
 import type { Group, User } from '../../state';
-import { advancedQuery, countAnnotation, ctxUrl, ok, page, requireRoles, setContext } from '../http';
+import { advancedQuery, ctxUrl, directoryPage, ok, requireRoles, setContext } from '../http';
 import type { Ctx, Handler, RouteDef } from '../types';
 import { shapeUser, userRow, USER_PROPS } from './users';
 
@@ -84,14 +84,11 @@ function listMembers(transitive: boolean, usersOnly: boolean): Handler {
       const keep = new Set(all.filter((u) => clause(userRow(u))).map((u) => u.id));
       rows = rows.filter((r) => keep.has(r.id as string));
     }
-    return page(
+    return directoryPage(
       c,
       rows,
-      100,
-      999,
       (r) => r,
       setContext(usersOnly ? 'users' : 'directoryObjects', parseSelect(c.req.query, USER_PROPS, 'user')),
-      countAnnotation(c, rows.length),
     );
   };
 }

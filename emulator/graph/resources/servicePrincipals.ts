@@ -1,18 +1,9 @@
 /** Service principals and app role assignments: the admin-consent side of the directory (serviceprincipal-*.md). */
 import { badRequest, type GraphResponse, resourceNotFound } from '../../errors';
-import { applySelect, parseFilter, parseSelect, type Row } from '../../odata';
+import { applySelect, parseSelect, type Row } from '../../odata';
 import { GRAPH_APP_ROLES, roleById } from '../../permissions';
 import type { AppRoleAssignment, ServicePrincipal } from '../../state';
-import {
-  advancedQuery,
-  countAnnotation,
-  ctxUrl,
-  objectBody,
-  ok,
-  page,
-  requireRoles,
-  setContext,
-} from '../http';
+import { ctxUrl, directoryPage, filterRows, objectBody, ok, page, requireRoles, setContext } from '../http';
 import type { Ctx, RouteDef } from '../types';
 
 export const APP_READ = [
@@ -123,23 +114,17 @@ export const routes: RouteDef[] = [
     handler: (c) => {
       requireRoles(c, APP_READ);
       const select = parseSelect(c.req.query, SP_PROPS, 'servicePrincipal');
-      let sps = [...c.caller.tenant.servicePrincipals.values()];
-      const filter = c.req.query.get('$filter');
-      if (filter !== null) {
-        const clause = parseFilter(filter, {
-          properties: ['appId', 'displayName', 'id', 'accountEnabled', 'servicePrincipalType'],
-          advanced: advancedQuery(c),
-        });
-        sps = sps.filter((sp) => clause(sp as unknown as Row));
-      }
-      return page(
+      const sps = filterRows(
+        c,
+        [...c.caller.tenant.servicePrincipals.values()],
+        ['appId', 'displayName', 'id', 'accountEnabled', 'servicePrincipalType'],
+        (sp) => sp as unknown as Row,
+      );
+      return directoryPage(
         c,
         sps,
-        100,
-        999,
         (sp) => applySelect(spRow(sp), select),
         setContext('servicePrincipals', select),
-        countAnnotation(c, sps.length),
       );
     },
   },
