@@ -10,20 +10,11 @@ const path = require('node:path');
 require('../scripts/check-node.cjs');
 
 const root = path.join(__dirname, '..');
-const SOURCE_DIRS = [
-  'contracts',
-  'temporal',
-  'client',
-  'dev',
-  'workflows',
-  'activities',
-  'worker',
-  'cli',
-  'console',
-  'emulator',
-];
 
 function newestSource() {
+  // The folders the build compiles (dev/source-dirs.json, shared with dev/build.ts); only a checkout has
+  // them, so the list is read here and not shipped in the package.
+  const sourceDirs = require('../dev/source-dirs.json');
   let newest = 0;
   const walk = (dir) => {
     for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
@@ -33,7 +24,7 @@ function newestSource() {
         newest = Math.max(newest, fs.statSync(p).mtimeMs);
     }
   };
-  for (const d of SOURCE_DIRS) if (fs.existsSync(path.join(root, d))) walk(path.join(root, d));
+  for (const d of sourceDirs) if (fs.existsSync(path.join(root, d))) walk(path.join(root, d));
   return newest;
 }
 

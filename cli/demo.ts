@@ -13,7 +13,8 @@ import { formatReport, formatSchedule } from './output';
 import type { DemoCommandOptions } from './context';
 import { followStatus } from './progress';
 import { adminConsentUrl } from './tenant-input';
-import { startDemoEnv, type DemoEnv } from '../dev/demo-env';
+import type { DemoEnv } from '../dev/demo-env';
+import { runDemoAct } from './demo-shared';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../dev/chromium';
 import { runIndividualDemo } from './demo-individual';
 // Where the project finds Chromium (dev/chromium.ts); re-exported for the e2e tests that import it from here.
@@ -145,145 +146,100 @@ function redactState(url: string): string {
 
 export async function runDemo(opts: DemoCommandOptions, _env: NodeJS.ProcessEnv): Promise<number> {
   if (opts.individual) return runIndividualDemo(opts);
-  const t0 = Date.now();
-  const out = (line = '') => process.stdout.write(`${line}\n`);
-  const step = (n: number, text: string) => out(`\n[${n}/6] ${text}`);
   const tenantId = CONTOSO.tenantId;
-  let env: DemoEnv | undefined;
-  let interrupted = false;
-  const onSignal = () => {
-    if (interrupted) return;
-    interrupted = true;
-    process.stderr.write('\nInterrupted: shutting everything down…\n');
-    void (env?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-
-  try {
-    out(
+  return runDemoAct(opts, {
+    title:
       'together-o365 demo: onboard the Contoso tenant end to end on this machine (emulated Microsoft 365, embedded Temporal)',
-    );
-    step(1, 'Starting the pieces');
-    env = await startDemoEnv({
-      webUi: opts.keepRunning,
-      ...(opts.consolePort ? { consolePort: opts.consolePort } : {}),
-      say: (l) => out(`  ${l}`),
-    });
-    const consoleUrl = env.console.url;
+    steps: 6,
+    run: async ({ env, out, step }) => {
+      const consoleUrl = env.console.url;
 
-    step(2, `Onboarding ${CONTOSO.displayName} (tenant ${tenantId})`);
-    const started = await env.api.startOnboarding(demoOnboardingInput(env, opts.sampleSize));
-    out(
-      `  Workflow ${started.workflowId} ${started.started ? 'started' : 'already running'}; it waits for admin consent.`,
-    );
-    out(`  Consent link for the admin: ${consoleUrl}/consent/start?tenant=${tenantId}`);
-
-    const admin = CONTOSO.privilegedAdmin;
-    let outcome: ConsentOutcome;
-    if (opts.browser && fs.existsSync(CHROMIUM_PATH)) {
-      step(3, `Admin consent in headless Chromium (${CHROMIUM_PATH})`);
-      outcome = await consentInBrowser(consoleUrl, tenantId, admin.userPrincipalName);
-    } else {
-      step(3, 'Admin consent over HTTP');
+      step(2, `Onboarding ${CONTOSO.displayName} (tenant ${tenantId})`);
+      const started = await env.api.startOnboarding(demoOnboardingInput(env, opts.sampleSize));
       out(
-        opts.browser
-          ? `  Chromium was not found at ${CHROMIUM_PATH} (install it with 'apt-get install chromium', or set CHROMIUM_PATH); accepting the consent page over plain HTTP instead.`
-          : '  --no-browser: accepting the consent page over plain HTTP.',
+        `  Workflow ${started.workflowId} ${started.started ? 'started' : 'already running'}; it waits for admin consent.`,
       );
-      outcome = await consentOverHttp(consoleUrl, tenantId, admin.userPrincipalName);
-    }
-    out(
-      `  Opened the consent link: the console issued a one-time state and redirected to "${outcome.consentPageTitle}" (${env.emulator.origin})`,
-    );
-    out(
-      `  Signed in as ${admin.displayName} <${admin.userPrincipalName}> (Global Administrator) and chose Accept`,
-    );
-    out(`  Entra redirected to ${redactState(outcome.callbackUrl)}`);
-    out(`  The console checked the state and signalled the workflow: "${outcome.resultHeading}"`);
-    if (!/consent received/i.test(outcome.resultHeading)) {
-      throw new CliError(
-        `The console did not accept the consent callback: "${outcome.resultHeading}". See ${env.dir}/console.log.`,
-        EXIT.failing,
-      );
-    }
+      out(`  Consent link for the admin: ${consoleUrl}/consent/start?tenant=${tenantId}`);
 
-    step(4, 'Verifying consent with Graph and testing a sample of users');
-    const api = env.api;
-    const final: OnboardingStatus = await followStatus(() => api.getStatus(tenantId), {
-      until: (s) =>
-        s.phase === 'expired' ||
-        ((s.phase === 'active' || s.phase === 'failing') &&
-          s.lastReport !== undefined &&
-          s.scheduleId !== undefined),
-      timeoutMs: opts.timeoutSeconds * 1000,
-      stream: process.stdout,
-      intervalMs: 300,
-    });
-    if (!final.lastReport)
-      throw new CliError(`The onboarding ended as ${final.phase} without a report.`, EXIT.failing);
-    out(`  Consent: ${final.consent?.state ?? 'unknown'}; phase: ${final.phase}`);
-
-    step(5, `Report for ${CONTOSO.displayName}`);
-    out(formatReport(final.lastReport).replace(/^(?=.)/gm, '  '));
-
-    step(6, 'Health checks and notifications');
-    const schedule = await api.describeSchedule(tenantId);
-    if (schedule) out(formatSchedule(schedule).replace(/^(?=.)/gm, '  '));
-    else out('  (no health schedule found)');
-    const deadline = Date.now() + 5000;
-    let mail: { subject?: string; to: string } | undefined;
-    while (!mail && Date.now() < deadline) {
-      const outbox = await env.emulator.control.outbox().catch(() => []);
-      const m = outbox.find((o) =>
-        o.message.toRecipients?.some((r) => r.emailAddress.address.toLowerCase() === DEMO_OWNER),
-      );
-      if (m) mail = { subject: m.message.subject, to: DEMO_OWNER };
-      else await new Promise((r) => setTimeout(r, 250));
-    }
-    out(
-      mail
-        ? `  Owner notified by email (emulated outbox): "${mail.subject}" → ${mail.to}`
-        : '  (no owner notification seen in the emulated outbox yet)',
-    );
-
-    if (opts.keepRunning) {
-      out('\nEverything keeps running. Try:');
-      out(`  Console (tenant page):  ${consoleUrl}/tenants/${tenantId}`);
-      if (env.temporal.uiUrl)
-        out(`  Temporal Web UI:        ${env.temporal.uiUrl}/namespaces/${env.temporal.namespace}/workflows`);
-      out(`  Emulator:               ${env.emulator.origin} (control token ${env.emulator.controlToken})`);
+      const admin = CONTOSO.privilegedAdmin;
+      let outcome: ConsentOutcome;
+      if (opts.browser && fs.existsSync(CHROMIUM_PATH)) {
+        step(3, `Admin consent in headless Chromium (${CHROMIUM_PATH})`);
+        outcome = await consentInBrowser(consoleUrl, tenantId, admin.userPrincipalName);
+      } else {
+        step(3, 'Admin consent over HTTP');
+        out(
+          opts.browser
+            ? `  Chromium was not found at ${CHROMIUM_PATH} (install it with 'apt-get install chromium', or set CHROMIUM_PATH); accepting the consent page over plain HTTP instead.`
+            : '  --no-browser: accepting the consent page over plain HTTP.',
+        );
+        outcome = await consentOverHttp(consoleUrl, tenantId, admin.userPrincipalName);
+      }
       out(
-        `  CLI:                    TEMPORAL_ADDRESS=${env.temporal.address} npm run cli -- status --tenant ${tenantId}`,
+        `  Opened the consent link: the console issued a one-time state and redirected to "${outcome.consentPageTitle}" (${env.emulator.origin})`,
       );
-      out('Press Ctrl+C to stop.');
-      process.removeListener('SIGINT', onSignal);
-      process.removeListener('SIGTERM', onSignal);
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
+      out(
+        `  Signed in as ${admin.displayName} <${admin.userPrincipalName}> (Global Administrator) and chose Accept`,
+      );
+      out(`  Entra redirected to ${redactState(outcome.callbackUrl)}`);
+      out(`  The console checked the state and signalled the workflow: "${outcome.resultHeading}"`);
+      if (!/consent received/i.test(outcome.resultHeading)) {
+        throw new CliError(
+          `The console did not accept the consent callback: "${outcome.resultHeading}". See ${env.dir}/console.log.`,
+          EXIT.failing,
+        );
+      }
+
+      step(4, 'Verifying consent with Graph and testing a sample of users');
+      const api = env.api;
+      const final: OnboardingStatus = await followStatus(() => api.getStatus(tenantId), {
+        until: (s) =>
+          s.phase === 'expired' ||
+          ((s.phase === 'active' || s.phase === 'failing') &&
+            s.lastReport !== undefined &&
+            s.scheduleId !== undefined),
+        timeoutMs: opts.timeoutSeconds * 1000,
+        stream: process.stdout,
+        intervalMs: 300,
       });
-    }
-    out('\nShutting down: console, worker, emulator, Temporal dev server…');
-    await env.stop();
-    env = undefined;
-    out(
-      `Done in ${Math.round((Date.now() - t0) / 1000)} s. Run it again any time: every run starts from a clean slate.`,
-    );
-    if (final.lastReport.verdict === 'inconclusive') {
+      if (!final.lastReport)
+        throw new CliError(`The onboarding ended as ${final.phase} without a report.`, EXIT.failing);
+      out(`  Consent: ${final.consent?.state ?? 'unknown'}; phase: ${final.phase}`);
+
+      step(5, `Report for ${CONTOSO.displayName}`);
+      out(formatReport(final.lastReport).replace(/^(?=.)/gm, '  '));
+
+      step(6, 'Health checks and notifications');
+      const schedule = await api.describeSchedule(tenantId);
+      if (schedule) out(formatSchedule(schedule).replace(/^(?=.)/gm, '  '));
+      else out('  (no health schedule found)');
+      const deadline = Date.now() + 5000;
+      let mail: { subject?: string; to: string } | undefined;
+      while (!mail && Date.now() < deadline) {
+        const outbox = await env.emulator.control.outbox().catch(() => []);
+        const m = outbox.find((o) =>
+          o.message.toRecipients?.some((r) => r.emailAddress.address.toLowerCase() === DEMO_OWNER),
+        );
+        if (m) mail = { subject: m.message.subject, to: DEMO_OWNER };
+        else await new Promise((r) => setTimeout(r, 250));
+      }
       out(
-        'Note: the verdict is inconclusive (throttling or an outage interfered); the health checks will judge again.',
+        mail
+          ? `  Owner notified by email (emulated outbox): "${mail.subject}" → ${mail.to}`
+          : '  (no owner notification seen in the emulated outbox yet)',
       );
-    }
-    return EXIT.ok;
-  } catch (err) {
-    if (env) {
-      process.stderr.write(`Logs: ${env.dir}/{worker,console,temporal-server}.log\n`);
-      await env.stop();
-    }
-    throw err;
-  } finally {
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
-  }
+
+      return {
+        consolePage: ['Console (tenant page)', `${consoleUrl}/tenants/${tenantId}`],
+        workflowsPath: '',
+        cliArgs: `status --tenant ${tenantId}`,
+        notes:
+          final.lastReport.verdict === 'inconclusive'
+            ? [
+                'Note: the verdict is inconclusive (throttling or an outage interfered); the health checks will judge again.',
+              ]
+            : [],
+      };
+    },
+  });
 }

@@ -21,22 +21,12 @@ import {
   type PackageJson,
   type PackageLock,
 } from './production-manifest';
+// Folders compiled into dist/ (tsconfig.build.json's include); their non-TypeScript files are copied. One list,
+// which bin/together-o365.js (plain JavaScript, no tsx) also reads to tell a stale build.
+import SOURCE_DIRS from './source-dirs.json';
 
 export const distDir = path.join(projectRoot, 'dist');
 
-/** Folders compiled into dist/ (tsconfig.build.json's include); their non-TypeScript files are copied. */
-const SOURCE_DIRS = [
-  'contracts',
-  'temporal',
-  'client',
-  'dev',
-  'workflows',
-  'activities',
-  'worker',
-  'cli',
-  'console',
-  'emulator',
-];
 const SKIP_ASSET = /\.(ts|mts|cts)$|(^|\/)testing(\/|$)/;
 
 function copyAssets(out: string): number {

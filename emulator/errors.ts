@@ -76,6 +76,14 @@ export class GraphHttpError extends Error {
 
 export const badRequest = (message: string, code = 'BadRequest') => new GraphHttpError(400, code, message);
 
+/** A directory object that is not there (users, groups, applications, service principals, assignments). */
+export const resourceNotFound = (id: string | undefined) =>
+  new GraphHttpError(
+    404,
+    'Request_ResourceNotFound',
+    `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`,
+  );
+
 /** Entra's token/authorize error body: {error, error_description, error_codes, timestamp, trace_id, correlation_id, error_uri}. */
 export function entraError(
   status: number,

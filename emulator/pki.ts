@@ -62,24 +62,46 @@ async function generateKeys(): Promise<CryptoKeyPair> {
   return (await webcrypto.subtle.generateKey(RSA, true, ['sign', 'verify'])) as CryptoKeyPair;
 }
 
+/** A fresh key pair and a self-signed certificate for it (the CA, the token signer, the app's credential). */
+async function selfSigned(
+  name: string,
+  notBefore: Date,
+  notAfter: Date,
+  extensions: (keys: CryptoKeyPair) => Promise<x509.Extension[]> = async () => [],
+): Promise<{ keys: CryptoKeyPair; cert: x509.X509Certificate }> {
+  const keys = await generateKeys();
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: serial(),
+    name,
+    notBefore,
+    notAfter,
+    keys,
+    signingAlgorithm: RSA,
+    extensions: await extensions(keys),
+  });
+  return { keys, cert };
+}
+
+/** `<base>.pem` (the certificate) and `<base>-key.pem` (its private key, readable by the owner only). */
+async function writePair(dir: string, base: string, cert: x509.X509Certificate, keys: CryptoKeyPair) {
+  fs.writeFileSync(path.join(dir, `${base}.pem`), cert.toString('pem') + '\n');
+  fs.writeFileSync(path.join(dir, `${base}-key.pem`), await exportKeyPem(keys.privateKey), { mode: 0o600 });
+}
+
 async function generateInto(dir: string): Promise<void> {
   const now = Date.now();
   const notBefore = new Date(now - DAY);
 
-  const caKeys = await generateKeys();
-  const ca = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: serial(),
-    name: 'CN=together-o365 Microsoft 365 emulator local CA, O=together-o365 (test only)',
+  const { keys: caKeys, cert: ca } = await selfSigned(
+    'CN=together-o365 Microsoft 365 emulator local CA, O=together-o365 (test only)',
     notBefore,
-    notAfter: new Date(now + 3650 * DAY),
-    keys: caKeys,
-    signingAlgorithm: RSA,
-    extensions: [
+    new Date(now + 3650 * DAY),
+    async (keys) => [
       new x509.BasicConstraintsExtension(true, 0, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
-      await x509.SubjectKeyIdentifierExtension.create(caKeys.publicKey),
+      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
     ],
-  });
+  );
 
   const serverKeys = await generateKeys();
   const server = await x509.X509CertificateGenerator.create({
@@ -108,36 +130,21 @@ async function generateInto(dir: string): Promise<void> {
     ],
   });
 
-  const signingKeys = await generateKeys();
-  const signing = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: serial(),
-    name: 'CN=together-o365 emulator token signing',
+  const { keys: signingKeys, cert: signing } = await selfSigned(
+    'CN=together-o365 emulator token signing',
     notBefore,
-    notAfter: new Date(now + 3650 * DAY),
-    keys: signingKeys,
-    signingAlgorithm: RSA,
-  });
+    new Date(now + 3650 * DAY),
+  );
 
-  const appKeys = await generateKeys();
-  const app = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: serial(),
-    name: 'CN=Together Platform (emulator client certificate)',
+  const { keys: appKeys, cert: app } = await selfSigned(
+    'CN=Together Platform (emulator client certificate)',
     notBefore,
-    notAfter: new Date(now + 730 * DAY),
-    keys: appKeys,
-    signingAlgorithm: RSA,
-  });
+    new Date(now + 730 * DAY),
+  );
 
-  fs.writeFileSync(path.join(dir, 'ca.pem'), ca.toString('pem') + '\n');
-  fs.writeFileSync(path.join(dir, 'ca-key.pem'), await exportKeyPem(caKeys.privateKey), { mode: 0o600 });
-  fs.writeFileSync(path.join(dir, 'server.pem'), server.toString('pem') + '\n');
-  fs.writeFileSync(path.join(dir, 'server-key.pem'), await exportKeyPem(serverKeys.privateKey), {
-    mode: 0o600,
-  });
-  fs.writeFileSync(path.join(dir, 'signing.pem'), signing.toString('pem') + '\n');
-  fs.writeFileSync(path.join(dir, 'signing-key.pem'), await exportKeyPem(signingKeys.privateKey), {
-    mode: 0o600,
-  });
+  await writePair(dir, 'ca', ca, caKeys);
+  await writePair(dir, 'server', server, serverKeys);
+  await writePair(dir, 'signing', signing, signingKeys);
   fs.writeFileSync(
     path.join(dir, 'together-app.pem'),
     app.toString('pem') + '\n' + (await exportKeyPem(appKeys.privateKey)),

@@ -56,28 +56,15 @@ export class TokenService {
     servicePrincipalId: string;
     roles: string[];
   }): Promise<{ token: string; expiresIn: number }> {
-    const now = Math.floor(Date.now() / 1000);
-    const claims: Record<string, unknown> = {
-      aud: GRAPH_AUDIENCE,
-      iss: `https://sts.windows.net/${input.tenantId}/`,
-      tid: input.tenantId,
-      appid: input.appId,
-      app_displayname: input.appDisplayName,
-      oid: input.servicePrincipalId,
-      sub: input.servicePrincipalId,
-      idtyp: 'app',
-      ver: '1.0',
-      uti: randomUUID().replace(/-/g, ''),
-    };
     // "app-only tokens can be issued without a roles claim" (v2-oauth2-client-creds-grant-flow.md).
-    if (input.roles.length) claims.roles = input.roles;
-    const token = await new SignJWT(claims)
-      .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: this.pki.signingKid, x5t: this.pki.signingKid })
-      .setIssuedAt(now)
-      .setNotBefore(now - 5 * 60)
-      .setExpirationTime(now + TOKEN_LIFETIME_SECONDS)
-      .sign(this.key);
-    return { token, expiresIn: TOKEN_LIFETIME_SECONDS };
+    return this.graphAccessToken(
+      input,
+      input.servicePrincipalId,
+      input.servicePrincipalId,
+      {},
+      'app',
+      input.roles,
+    );
   }
 
   /**
@@ -95,23 +82,42 @@ export class TokenService {
     name: string;
     scopes: string[];
   }): Promise<{ token: string; expiresIn: number }> {
+    return this.graphAccessToken(
+      input,
+      input.userId,
+      pairwiseSub(input.userId, GRAPH_AUDIENCE),
+      { upn: input.upn, unique_name: input.upn, name: input.name, scp: input.scopes.join(' ') },
+      'user',
+    );
+  }
+
+  /**
+   * A v1 access token for Microsoft Graph, app-only or delegated: the claims both share, with the principal's
+   * (`oid`, `sub`, and the user's `upn`/`name`/`scp`), `idtyp`, and `roles` when there are any.
+   */
+  private async graphAccessToken(
+    client: { tenantId: string; appId: string; appDisplayName: string },
+    oid: string,
+    sub: string,
+    principal: Record<string, unknown>,
+    idtyp: AccessTokenClaims['idtyp'],
+    roles: string[] = [],
+  ): Promise<{ token: string; expiresIn: number }> {
     const now = Math.floor(Date.now() / 1000);
     const claims: Record<string, unknown> = {
       aud: GRAPH_AUDIENCE,
-      iss: `https://sts.windows.net/${input.tenantId}/`,
-      tid: input.tenantId,
-      appid: input.appId,
-      app_displayname: input.appDisplayName,
-      oid: input.userId,
-      sub: pairwiseSub(input.userId, GRAPH_AUDIENCE),
-      upn: input.upn,
-      unique_name: input.upn,
-      name: input.name,
-      scp: input.scopes.join(' '),
-      idtyp: 'user',
+      iss: `https://sts.windows.net/${client.tenantId}/`,
+      tid: client.tenantId,
+      appid: client.appId,
+      app_displayname: client.appDisplayName,
+      oid,
+      sub,
+      ...principal,
+      idtyp,
       ver: '1.0',
       uti: randomUUID().replace(/-/g, ''),
     };
+    if (roles.length) claims.roles = roles;
     const token = await new SignJWT(claims)
       .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: this.pki.signingKid, x5t: this.pki.signingKid })
       .setIssuedAt(now)

@@ -13,6 +13,7 @@ import {
   settle,
   unsecret,
 } from './test/mocks';
+import { RESOURCE_TYPES } from './test/types';
 
 // Mocks first; the component module is imported only afterwards.
 const recorder = installMocks();
@@ -21,22 +22,7 @@ beforeAll(async () => {
   m = await import('./publisher.js');
 });
 
-const T = {
-  app: 'azuread:index/application:Application',
-  sp: 'azuread:index/servicePrincipal:ServicePrincipal',
-  assignment: 'azuread:index/appRoleAssignment:AppRoleAssignment',
-  identity: 'azure-native:managedidentity:UserAssignedIdentity',
-  vault: 'azure-native:keyvault:Vault',
-  role: 'azure-native:authorization:RoleAssignment',
-  workspace: 'azure-native:operationalinsights:Workspace',
-  insights: 'azure-native:applicationinsights:Component',
-  account: 'azure-native:storage:StorageAccount',
-  table: 'azure-native:storage:Table',
-  container: 'azure-native:storage:BlobContainer',
-  plan: 'azure-native:web:AppServicePlan',
-  site: 'azure-native:web:WebApp',
-  diagnostics: 'azure-native:monitor:DiagnosticSetting',
-};
+const T = RESOURCE_TYPES;
 const NAMES = deriveNames({ organization: ORGANIZATION, project: PROJECT, stack: STACK });
 // A real self-signed certificate (openssl req -x509), notAfter 2028-01-04T08:01:49Z.
 const REAL_CERT = `-----BEGIN CERTIFICATE-----

@@ -38,6 +38,20 @@ export const psQuote = (s: string): string => `'${s.replace(/'/g, "''")}'`;
 /** Exchange role for a Graph application permission: "Application Calendars.ReadWrite". */
 export const exchangeRoleFor = (permission: GraphPermission): string => `Application ${permission}`;
 
+/**
+ * PowerShell: create the management scope $ScopeName with the recipient filter $filter, or bring an existing
+ * scope's filter up to date, so that running a script again converges (both scoping scripts use it).
+ */
+const upsertManagementScope = (sayWhenUnchanged: boolean): string =>
+  `$scope = Get-ManagementScope -Identity $ScopeName -ErrorAction SilentlyContinue
+if (-not $scope) {
+  New-ManagementScope -Name $ScopeName -RecipientRestrictionFilter $filter | Out-Null
+  Write-Host "Created management scope $ScopeName"
+} elseif ($scope.RecipientFilter -ne $filter) {
+  Set-ManagementScope -Identity $ScopeName -RecipientRestrictionFilter $filter
+  Write-Host "Updated management scope $ScopeName"
+}${sayWhenUnchanged ? ` else {\n  Write-Host "Management scope exists: $ScopeName"\n}` : ''}`;
+
 /** Names are derived from the app id so re-runs find what an earlier run created. */
 export const scopeNameFor = (appId: string): string => `Together Platform ${appId} mailboxes`;
 export const assignmentNameFor = (appId: string, permission: GraphPermission): string =>
@@ -104,16 +118,7 @@ if (-not $sp) {
 $group = ${groupLookup}
 if (@($group).Count -ne 1) { throw "Scope group $ScopeGroup not found (or not unique) in Exchange Online" }
 $filter = "MemberOfGroup -eq '$($group.DistinguishedName)'"
-$scope = Get-ManagementScope -Identity $ScopeName -ErrorAction SilentlyContinue
-if (-not $scope) {
-  New-ManagementScope -Name $ScopeName -RecipientRestrictionFilter $filter | Out-Null
-  Write-Host "Created management scope $ScopeName"
-} elseif ($scope.RecipientFilter -ne $filter) {
-  Set-ManagementScope -Identity $ScopeName -RecipientRestrictionFilter $filter
-  Write-Host "Updated management scope $ScopeName"
-} else {
-  Write-Host "Management scope exists: $ScopeName"
-}
+${upsertManagementScope(true)}
 
 # 3. The calendar role, on that scope only.
 foreach ($a in $Assignments) {
@@ -265,14 +270,7 @@ if (-not (Get-ServicePrincipal -Identity $ServicePrincipalObjectId -ErrorAction 
 $mailbox = Get-Recipient -RecipientTypeDetails UserMailbox,SharedMailbox -Filter ${filter}
 if (@($mailbox).Count -ne 1) { throw "Sender mailbox $SenderMailbox not found (or not unique) in Exchange Online" }
 $filter = ${filter}
-$scope = Get-ManagementScope -Identity $ScopeName -ErrorAction SilentlyContinue
-if (-not $scope) {
-  New-ManagementScope -Name $ScopeName -RecipientRestrictionFilter $filter | Out-Null
-  Write-Host "Created management scope $ScopeName"
-} elseif ($scope.RecipientFilter -ne $filter) {
-  Set-ManagementScope -Identity $ScopeName -RecipientRestrictionFilter $filter
-  Write-Host "Updated management scope $ScopeName"
-}
+${upsertManagementScope(false)}
 
 if (-not (Get-ManagementRoleAssignment -Identity $AssignmentName -ErrorAction SilentlyContinue)) {
   New-ManagementRoleAssignment -Name $AssignmentName -App $ServicePrincipalObjectId -Role 'Application Mail.Send' -CustomResourceScope $ScopeName | Out-Null

@@ -16,6 +16,7 @@ import {
   shape,
   unsecret,
 } from './test/mocks';
+import { RESOURCE_TYPES } from './test/types';
 
 const recorder = installMocks();
 let m: typeof PublisherModule;
@@ -23,27 +24,7 @@ beforeAll(async () => {
   m = await import('./publisher.js');
 });
 
-const T = {
-  app: 'azuread:index/application:Application',
-  sp: 'azuread:index/servicePrincipal:ServicePrincipal',
-  fic: 'azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential',
-  cert: 'azuread:index/applicationCertificate:ApplicationCertificate',
-  password: 'azuread:index/applicationPassword:ApplicationPassword',
-  rg: 'azure-native:resources:ResourceGroup',
-  identity: 'azure-native:managedidentity:UserAssignedIdentity',
-  vault: 'azure-native:keyvault:Vault',
-  secret: 'azure-native:keyvault:Secret',
-  role: 'azure-native:authorization:RoleAssignment',
-  assignment: 'azuread:index/appRoleAssignment:AppRoleAssignment',
-  workspace: 'azure-native:operationalinsights:Workspace',
-  insights: 'azure-native:applicationinsights:Component',
-  account: 'azure-native:storage:StorageAccount',
-  table: 'azure-native:storage:Table',
-  container: 'azure-native:storage:BlobContainer',
-  plan: 'azure-native:web:AppServicePlan',
-  site: 'azure-native:web:WebApp',
-  diagnostics: 'azure-native:monitor:DiagnosticSetting',
-};
+const T = RESOURCE_TYPES;
 const NAMES = deriveNames({ organization: ORGANIZATION, project: PROJECT, stack: STACK });
 const CONSOLE_URL = `https://${NAMES.consoleSite}.azurewebsites.net`;
 const APP_REDIRECTS = [

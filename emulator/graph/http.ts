@@ -1,6 +1,6 @@
 /** Response helpers shared by the resource modules: JSON bodies, permission checks, paging, request bodies. */
 import { badRequest, GraphHttpError, type GraphResponse } from '../errors';
-import { decodeSkipToken, encodeSkipToken, parseTop, type Row } from '../odata';
+import { decodeSkipToken, encodeSkipToken, parseFilter, parseTop, type Row } from '../odata';
 import { parseDateTimeTimeZone } from '../time';
 import { MALFORMED_JSON, type Ctx } from './types';
 
@@ -73,6 +73,22 @@ export function countAnnotation(c: Ctx, n: number): Row {
       '$count is not supported without the ConsistencyLevel: eventual header.',
     );
   return { '@odata.count': n };
+}
+
+/**
+ * The items whose `row` passes the request's `$filter` over `properties` (all of them without one); advanced
+ * operators need ConsistencyLevel: eventual (https://learn.microsoft.com/graph/aad-advanced-queries).
+ */
+export function filterRows<T>(c: Ctx, items: T[], properties: string[], row: (t: T) => Row): T[] {
+  const filter = c.req.query.get('$filter');
+  if (filter === null) return items;
+  const clause = parseFilter(filter, { properties, advanced: advancedQuery(c) });
+  return items.filter((t) => clause(row(t)));
+}
+
+/** A page of a directory collection: 100 by default, $top up to 999, `@odata.count` when $count asks. */
+export function directoryPage<T>(c: Ctx, rows: T[], map: (t: T) => Row, context: string): GraphResponse {
+  return page(c, rows, 100, 999, map, context, countAnnotation(c, rows.length));
 }
 
 /** @odata.context of an entity set or entity, naming the selected properties as Graph does: users(id,mail). */

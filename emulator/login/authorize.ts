@@ -6,10 +6,7 @@
  * send a one-time code back to the registered redirect URI (response_mode query or form_post).
  * Also GET /{tenant}/oauth2/v2.0/logout (end_session_endpoint).
  */
-import { randomUUID } from 'node:crypto';
-import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import nunjucks from 'nunjucks';
 import { DELEGATED_CONSENTING_ROLES, delegatedScope, GRAPH_APP_ID } from '../permissions';
 import {
   addDelegatedGrant,
@@ -24,11 +21,7 @@ import {
   type User,
 } from '../state';
 import { appFor, type LoginContext } from './common';
-
-const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(path.join(__dirname, '..', 'templates')), {
-  autoescape: true,
-  throwOnUndefined: false,
-});
+import { checkClientRequest, errorPageVars, pageTemplates, withQuery } from './pages';
 
 /** Entra's browser session cookie is ESTSAUTH; the emulator's has its own name so it never meets a real one. */
 export const SESSION_COOKIE = 'EMU_ESTSAUTH';
@@ -66,12 +59,6 @@ function readCookie(req: FastifyRequest, name: string): string | undefined {
   return undefined;
 }
 
-function withParams(uri: string, params: Params): string {
-  const u = new URL(uri);
-  for (const [k, v] of Object.entries(params)) if (v !== undefined) u.searchParams.set(k, v);
-  return u.toString();
-}
-
 export function registerAuthorize(f: FastifyInstance, ctx: LoginContext): void {
   const S = () => ctx.state;
   const D = () => ctx.state.delegated;
@@ -83,7 +70,7 @@ export function registerAuthorize(f: FastifyInstance, ctx: LoginContext): void {
       .type('text/html; charset=utf-8')
       .header('cache-control', 'no-store')
       .header('x-frame-options', 'DENY')
-      .send(env.render(template, vars));
+      .send(pageTemplates.render(template, vars));
 
   const errorPage = (
     reply: FastifyReply,
@@ -92,14 +79,12 @@ export function registerAuthorize(f: FastifyInstance, ctx: LoginContext): void {
     message: string,
     returnUrl?: string,
   ) =>
-    html(reply, status, 'error.njk', {
-      heading: "Sorry, but we're having trouble signing you in.",
-      code,
-      message,
-      returnUrl,
-      correlationId: randomUUID(),
-      timestamp: new Date().toISOString(),
-    });
+    html(
+      reply,
+      status,
+      'error.njk',
+      errorPageVars("Sorry, but we're having trouble signing you in.", code, message, returnUrl),
+    );
 
   /** Answer the client at its redirect URI, in the response mode it asked for. */
   const respond = (
@@ -111,7 +96,7 @@ export function registerAuthorize(f: FastifyInstance, ctx: LoginContext): void {
       const fields = Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined));
       return html(reply, 200, 'formpost.njk', { action: flow.redirectUri, fields });
     }
-    return reply.redirect(withParams(flow.redirectUri, params), 302);
+    return reply.redirect(withQuery(flow.redirectUri, params), 302);
   };
   const errorRedirect = (
     reply: FastifyReply,
@@ -257,7 +242,7 @@ export function registerAuthorize(f: FastifyInstance, ctx: LoginContext): void {
     if (!may.self) {
       const returnUrl =
         flow.responseMode === 'query'
-          ? withParams(flow.redirectUri, {
+          ? withQuery(flow.redirectUri, {
               error: 'access_denied',
               error_description: `AADSTS90094: Admin consent is required for the permissions requested by ${app.displayName}. ${may.reason}`,
               state: flow.state,
@@ -306,40 +291,9 @@ export function registerAuthorize(f: FastifyInstance, ctx: LoginContext): void {
     p: Params,
   ) => {
     const tenantSeg = req.params.tenant;
-    const anyTenant = ['organizations', 'common'].includes(tenantSeg.toLowerCase());
-    const fixed = anyTenant ? undefined : S().findTenant(tenantSeg);
-    if (!anyTenant && !fixed)
-      return errorPage(
-        reply,
-        400,
-        90002,
-        `Tenant '${tenantSeg}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`,
-      );
-    if (!p.client_id)
-      return errorPage(
-        reply,
-        400,
-        900144,
-        "The request body must contain the following parameter: 'client_id'.",
-      );
-    const app = S().findApp(p.client_id);
-    if (!app || (fixed && !appFor(S(), p.client_id, fixed)))
-      return errorPage(
-        reply,
-        400,
-        700016,
-        `Application with identifier '${p.client_id}' was not found in the directory '${fixed?.displayName ?? tenantSeg}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.`,
-      );
-    // An unregistered redirect URI is an error page, never a redirect (v2-oauth2-auth-code-flow.md: it "must
-    // exactly match one of the redirect URIs you registered").
-    const redirectUri = p.redirect_uri ?? app.redirectUris[0];
-    if (!redirectUri || !app.redirectUris.includes(redirectUri))
-      return errorPage(
-        reply,
-        400,
-        50011,
-        `The redirect URI '${redirectUri ?? ''}' specified in the request does not match the redirect URIs configured for the application '${app.appId}'. Make sure the redirect URI sent in the request matches one added to your application in the Azure portal. Navigate to https://aka.ms/redirectUriMismatchError to learn more about how to fix this.`,
-      );
+    const checked = checkClientRequest(S(), tenantSeg, p);
+    if (!checked.ok) return errorPage(reply, checked.error.status, checked.error.code, checked.error.message);
+    const { fixed, app, redirectUri } = checked.request;
     const mode = (p.response_mode ?? 'query') as AuthorizeFlow['responseMode'];
     const base = {
       redirectUri,
@@ -564,7 +518,7 @@ export function registerAuthorize(f: FastifyInstance, ctx: LoginContext): void {
       const known = [...S().apps.values()].some((a) =>
         a.redirectUris.some((u) => u === target || (origin !== undefined && new URL(u).origin === origin)),
       );
-      if (known) return reply.redirect(withParams(target, { state: p.state }), 302);
+      if (known) return reply.redirect(withQuery(target, { state: p.state }), 302);
     }
     return html(reply, 200, 'signedout.njk', {});
   };

@@ -1,15 +1,8 @@
 /** The admin-consent page (v2 /{tenant}/v2.0/adminconsent and the legacy /{tenant}/adminconsent). */
-import { randomUUID } from 'node:crypto';
-import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import nunjucks from 'nunjucks';
 import { CONSENTING_ROLES, roleByValue } from '../permissions';
 import { appFor, GRAPH_DEFAULT_SCOPES, type LoginContext } from './common';
-
-const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(path.join(__dirname, '..', 'templates')), {
-  autoescape: true,
-  throwOnUndefined: false,
-});
+import { checkClientRequest, errorPageVars, pageTemplates, withQuery } from './pages';
 
 export function registerConsent(f: FastifyInstance, ctx: LoginContext): void {
   const S = () => ctx.state;
@@ -30,21 +23,16 @@ export function registerConsent(f: FastifyInstance, ctx: LoginContext): void {
     message: string,
     returnUrl?: string,
   ) => {
-    const html = env.render('error.njk', {
-      heading: code === 90094 ? 'Need admin approval' : "Sorry, but we're having trouble signing you in.",
-      code,
-      message,
-      returnUrl,
-      correlationId: randomUUID(),
-      timestamp: new Date().toISOString(),
-    });
+    const html = pageTemplates.render(
+      'error.njk',
+      errorPageVars(
+        code === 90094 ? 'Need admin approval' : "Sorry, but we're having trouble signing you in.",
+        code,
+        message,
+        returnUrl,
+      ),
+    );
     return reply.code(status).type('text/html; charset=utf-8').send(html);
-  };
-
-  const withQuery = (uri: string, params: Record<string, string | undefined>) => {
-    const u = new URL(uri);
-    for (const [k, v] of Object.entries(params)) if (v !== undefined) u.searchParams.set(k, v);
-    return u.toString();
   };
 
   const consent =
@@ -55,7 +43,6 @@ export function registerConsent(f: FastifyInstance, ctx: LoginContext): void {
     ) => {
       const p: ConsentParams = req.method === 'POST' ? { ...(req.body ?? {}) } : { ...(req.query ?? {}) };
       const tenantSeg = req.params.tenant;
-      const anyTenant = ['organizations', 'common'].includes(tenantSeg.toLowerCase());
       if (v2 && tenantSeg.toLowerCase() === 'common')
         return errorPage(
           reply,
@@ -63,39 +50,10 @@ export function registerConsent(f: FastifyInstance, ctx: LoginContext): void {
           90130,
           "Application does not support the 'common' endpoint for admin consent. Use the tenant ID or 'organizations'.",
         );
-      const fixedTenant = anyTenant ? undefined : S().findTenant(tenantSeg);
-      if (!anyTenant && !fixedTenant)
-        return errorPage(
-          reply,
-          400,
-          90002,
-          `Tenant '${tenantSeg}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`,
-        );
-      if (!p.client_id)
-        return errorPage(
-          reply,
-          400,
-          900144,
-          "The request body must contain the following parameter: 'client_id'.",
-        );
-      const app = S().findApp(p.client_id);
-      if (!app || (fixedTenant && !appFor(S(), p.client_id, fixedTenant)))
-        return errorPage(
-          reply,
-          400,
-          700016,
-          `Application with identifier '${p.client_id}' was not found in the directory '${fixedTenant?.displayName ?? tenantSeg}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.`,
-        );
-      // redirect_uri "must exactly match one of the redirect URIs that you registered" (v2-admin-consent.md);
-      // a mismatch is an error page, never a redirect (that is what makes the redirect safe).
-      const redirectUri = p.redirect_uri ?? app.redirectUris[0];
-      if (!redirectUri || !app.redirectUris.includes(redirectUri))
-        return errorPage(
-          reply,
-          400,
-          50011,
-          `The redirect URI '${redirectUri ?? ''}' specified in the request does not match the redirect URIs configured for the application '${app.appId}'. Make sure the redirect URI sent in the request matches one added to your application in the Azure portal. Navigate to https://aka.ms/redirectUriMismatchError to learn more about how to fix this.`,
-        );
+      const checked = checkClientRequest(S(), tenantSeg, p);
+      if (!checked.ok)
+        return errorPage(reply, checked.error.status, checked.error.code, checked.error.message);
+      const { anyTenant, fixed: fixedTenant, app, redirectUri } = checked.request;
       const errorRedirect = (error: string, description: string) =>
         reply.redirect(
           withQuery(redirectUri, {
@@ -137,7 +95,7 @@ export function registerConsent(f: FastifyInstance, ctx: LoginContext): void {
           .code(status)
           .type('text/html; charset=utf-8')
           .send(
-            env.render('consent.njk', {
+            pageTemplates.render('consent.njk', {
               app,
               tenant: fixedTenant,
               permissions,

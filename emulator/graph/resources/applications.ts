@@ -1,9 +1,9 @@
 /** App registrations, readable in their home tenant only (application-get.md, passwordcredential.md, keycredential.md). */
-import { GraphHttpError } from '../../errors';
-import { applySelect, parseFilter, parseSelect, type Row } from '../../odata';
+import { resourceNotFound } from '../../errors';
+import { applySelect, parseSelect, type Row } from '../../odata';
 import { roleByValue } from '../../permissions';
 import type { Application } from '../../state';
-import { advancedQuery, countAnnotation, ctxUrl, ok, page, requireRoles, setContext } from '../http';
+import { ctxUrl, directoryPage, filterRows, ok, requireRoles, setContext } from '../http';
 import type { Ctx, RouteDef } from '../types';
 import { APP_READ } from './servicePrincipals';
 
@@ -73,23 +73,12 @@ export const routes: RouteDef[] = [
     handler: (c) => {
       requireRoles(c, APP_READ);
       const select = parseSelect(c.req.query, APP_PROPS, 'application');
-      let apps = appsInTenant(c);
-      const filter = c.req.query.get('$filter');
-      if (filter !== null) {
-        const clause = parseFilter(filter, {
-          properties: ['appId', 'displayName', 'id'],
-          advanced: advancedQuery(c),
-        });
-        apps = apps.filter((a) => clause(a as unknown as Row));
-      }
-      return page(
+      const apps = filterRows(c, appsInTenant(c), ['appId', 'displayName', 'id'], (a) => a as unknown as Row);
+      return directoryPage(
         c,
         apps,
-        100,
-        999,
         (a) => applySelect(appRow(a, false), select),
         setContext('applications', select),
-        countAnnotation(c, apps.length),
       );
     },
   },
@@ -104,12 +93,7 @@ export const routes: RouteDef[] = [
       const app = appsInTenant(c).find((a) =>
         m ? a.appId === m[1]!.toLowerCase() : `/${a.id}` === key.toLowerCase(),
       );
-      if (!app)
-        throw new GraphHttpError(
-          404,
-          'Request_ResourceNotFound',
-          `Resource '${m ? m[1] : key.slice(1)}' does not exist or one of its queried reference-property objects are not present.`,
-        );
+      if (!app) throw resourceNotFound(m ? m[1] : key.slice(1));
       const select = parseSelect(c.req.query, APP_PROPS, 'application');
       return ok({
         '@odata.context': ctxUrl(c, setContext('applications', select, true)),

@@ -1,8 +1,8 @@
 /** Groups and their (transitive) members (group-get.md, group-list-members.md, group-list-transitivemembers.md). */
-import { GraphHttpError } from '../../errors';
+import { resourceNotFound } from '../../errors';
 import { applySelect, parseFilter, parseSelect, type Row } from '../../odata';
 import type { Group, User } from '../../state';
-import { advancedQuery, countAnnotation, ctxUrl, ok, page, requireRoles, setContext } from '../http';
+import { advancedQuery, ctxUrl, directoryPage, ok, requireRoles, setContext } from '../http';
 import type { Ctx, Handler, RouteDef } from '../types';
 import { shapeUser, userRow, USER_PROPS } from './users';
 
@@ -28,12 +28,7 @@ function groupRow(g: Group): Row {
 
 function findGroupOr404(c: Ctx): Group {
   const g = c.caller.tenant.findGroup(c.params[0]!);
-  if (!g)
-    throw new GraphHttpError(
-      404,
-      'Request_ResourceNotFound',
-      `Resource '${c.params[0]}' does not exist or one of its queried reference-property objects are not present.`,
-    );
+  if (!g) throw resourceNotFound(c.params[0]);
   return g;
 }
 
@@ -89,14 +84,11 @@ function listMembers(transitive: boolean, usersOnly: boolean): Handler {
       const keep = new Set(all.filter((u) => clause(userRow(u))).map((u) => u.id));
       rows = rows.filter((r) => keep.has(r.id as string));
     }
-    return page(
+    return directoryPage(
       c,
       rows,
-      100,
-      999,
       (r) => r,
       setContext(usersOnly ? 'users' : 'directoryObjects', parseSelect(c.req.query, USER_PROPS, 'user')),
-      countAnnotation(c, rows.length),
     );
   };
 }

@@ -8,7 +8,7 @@
  *   delegated permissions granted for one user (consentType Principal) or for all (AllPrincipals, admin
  *   consent); DelegatedPermissionGrant.ReadWrite.All or Directory.ReadWrite.All.
  */
-import { GraphHttpError } from '../../errors';
+import { GraphHttpError, resourceNotFound } from '../../errors';
 import { delegatedScope } from '../../permissions';
 import { addDelegatedGrant, signInState, type OAuth2PermissionGrant } from '../../state';
 import { ctxUrl, objectBody, ok, requireRoles } from '../http';
@@ -41,12 +41,7 @@ export const routes: RouteDef[] = [
       if (!c.caller.userId)
         requireRoles(c, ['User.RevokeSessions.All', 'User.ReadWrite.All', 'Directory.ReadWrite.All']);
       const u = c.caller.tenant.findUser(c.params[0]!);
-      if (!u)
-        throw new GraphHttpError(
-          404,
-          'Request_ResourceNotFound',
-          `Resource '${c.params[0]}' does not exist or one of its queried reference-property objects are not present.`,
-        );
+      if (!u) throw resourceNotFound(c.params[0]);
       signInState(c.caller.tenant, u.id).tokensValidFrom = c.g.state.now();
       return ok({ '@odata.context': ctxUrl(c, 'Edm.Boolean'), value: true });
     },

@@ -15,6 +15,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { badRequest, GraphHttpError } from '../../errors';
 import { applySelect, parseSelect, parseTop } from '../../odata';
 import { objectBody, ok } from '../http';
+import type { User } from '../../state';
 import type { Ctx } from '../types';
 import type { RouteDef } from '../types';
 import { mailboxAccess } from './mailbox';
@@ -69,6 +70,39 @@ function mailbox(c: Ctx, userId: string): StoredMessage[] {
 const itemNotFound = () =>
   new GraphHttpError(404, 'ErrorItemNotFound', 'The specified object was not found in the store.');
 
+/**
+ * The mailbox the path names (after the access checks of `permissions`) and the index in it of the message
+ * `/messages/{messageId}` names, when `match` also holds; 404 ErrorItemNotFound otherwise.
+ */
+function messageAt(
+  c: Ctx,
+  permissions: string[],
+  match: (m: StoredMessage) => boolean = () => true,
+): { user: User; box: StoredMessage[]; i: number } {
+  const user = mailboxAccess(c, permissions);
+  const box = mailbox(c, user.id);
+  const i = box.findIndex((m) => m.id === c.params[1] && match(m));
+  if (i < 0) throw itemNotFound();
+  return { user, box, i };
+}
+
+/** A sent message, as the emulator's outbox records it (what the control API's outbox lists). */
+function toOutbox(
+  c: Ctx,
+  from: User,
+  sent: { sentDateTime: string; saveToSentItems: boolean; message: Record<string, unknown> },
+): void {
+  c.g.state.outbox.push({
+    id: randomUUID(),
+    tenantId: c.caller.tenant.id,
+    appId: c.caller.claims.appid,
+    from: { id: from.id, userPrincipalName: from.userPrincipalName },
+    sentDateTime: sent.sentDateTime,
+    saveToSentItems: sent.saveToSentItems,
+    message: sent.message as never,
+  });
+}
+
 function checkRecipients(message: Record<string, unknown>): void {
   const to = [message.toRecipients, message.ccRecipients, message.bccRecipients].flatMap((r) =>
     Array.isArray(r) ? r : [],
@@ -116,30 +150,11 @@ export const routes: RouteDef[] = [
       const message = body.message as Record<string, unknown> | undefined;
       if (!message || typeof message !== 'object')
         throw badRequest("The 'message' property is required.", 'ErrorInvalidRequest');
-      const to = [message.toRecipients, message.ccRecipients, message.bccRecipients].flatMap((r) =>
-        Array.isArray(r) ? r : [],
-      );
-      if (to.length === 0)
-        throw badRequest(
-          'At least one recipient is required, but none were found.',
-          'ErrorInvalidRecipients',
-        );
-      for (const r of to) {
-        const addr = (r as { emailAddress?: { address?: unknown } })?.emailAddress?.address;
-        if (typeof addr !== 'string' || !/^[^@\s]+@[^@\s]+$/.test(addr))
-          throw badRequest(
-            `The recipient '${String(addr)}' is not a valid SMTP address.`,
-            'ErrorInvalidRecipients',
-          );
-      }
-      c.g.state.outbox.push({
-        id: randomUUID(),
-        tenantId: c.caller.tenant.id,
-        appId: c.caller.claims.appid,
-        from: { id: user.id, userPrincipalName: user.userPrincipalName },
+      checkRecipients(message);
+      toOutbox(c, user, {
         sentDateTime: new Date().toISOString(),
         saveToSentItems: body.saveToSentItems !== false,
-        message: message as never,
+        message,
       });
       return { status: 202, headers: {} };
     },
@@ -209,10 +224,7 @@ export const routes: RouteDef[] = [
     method: 'POST',
     path: '/users/{id}/messages/{messageId}/send',
     handler: (c) => {
-      const user = mailboxAccess(c, ['Mail.Send']);
-      const box = mailbox(c, user.id);
-      const i = box.findIndex((m) => m.id === c.params[1] && m.isDraft);
-      if (i < 0) throw itemNotFound();
+      const { user, box, i } = messageAt(c, ['Mail.Send'], (m) => m.isDraft);
       const draft = box[i]!;
       checkRecipients(draft as unknown as Record<string, unknown>);
       const now = new Date(c.g.state.now()).toISOString();
@@ -225,11 +237,7 @@ export const routes: RouteDef[] = [
         lastModifiedDateTime: now,
       };
       box.splice(i, 1, sent);
-      c.g.state.outbox.push({
-        id: randomUUID(),
-        tenantId: c.caller.tenant.id,
-        appId: c.caller.claims.appid,
-        from: { id: user.id, userPrincipalName: user.userPrincipalName },
+      toOutbox(c, user, {
         sentDateTime: now,
         saveToSentItems: true,
         message: {
@@ -238,7 +246,7 @@ export const routes: RouteDef[] = [
           toRecipients: sent.toRecipients,
           ccRecipients: sent.ccRecipients,
           internetMessageHeaders: sent.internetMessageHeaders,
-        } as never,
+        },
       });
       return { status: 202, headers: {} };
     },
@@ -249,10 +257,7 @@ export const routes: RouteDef[] = [
     method: 'DELETE',
     path: '/users/{id}/messages/{messageId}',
     handler: (c) => {
-      const user = mailboxAccess(c, ['Mail.ReadWrite']);
-      const box = mailbox(c, user.id);
-      const i = box.findIndex((m) => m.id === c.params[1]);
-      if (i < 0) throw itemNotFound();
+      const { box, i } = messageAt(c, ['Mail.ReadWrite']);
       box.splice(i, 1);
       return { status: 204, headers: {} };
     },

@@ -1,18 +1,9 @@
 /** Service principals and app role assignments: the admin-consent side of the directory (serviceprincipal-*.md). */
-import { badRequest, GraphHttpError, type GraphResponse } from '../../errors';
-import { applySelect, parseFilter, parseSelect, type Row } from '../../odata';
+import { badRequest, type GraphResponse, resourceNotFound } from '../../errors';
+import { applySelect, parseSelect, type Row } from '../../odata';
 import { GRAPH_APP_ROLES, roleById } from '../../permissions';
 import type { AppRoleAssignment, ServicePrincipal } from '../../state';
-import {
-  advancedQuery,
-  countAnnotation,
-  ctxUrl,
-  objectBody,
-  ok,
-  page,
-  requireRoles,
-  setContext,
-} from '../http';
+import { ctxUrl, directoryPage, filterRows, objectBody, ok, page, requireRoles, setContext } from '../http';
 import type { Ctx, RouteDef } from '../types';
 
 export const APP_READ = [
@@ -66,12 +57,7 @@ function findSp(c: Ctx, key: string): ServicePrincipal {
   const sp = m
     ? tenant.servicePrincipalByAppId(m[1]!)
     : tenant.servicePrincipals.get(key.replace(/^\//, '').toLowerCase());
-  if (!sp)
-    throw new GraphHttpError(
-      404,
-      'Request_ResourceNotFound',
-      `Resource '${m ? m[1] : key.replace(/^\//, '')}' does not exist or one of its queried reference-property objects are not present.`,
-    );
+  if (!sp) throw resourceNotFound(m ? m[1] : key.replace(/^\//, ''));
   return sp;
 }
 
@@ -85,12 +71,7 @@ function createAssignment(c: Ctx): GraphResponse {
     throw badRequest('principalId, resourceId and appRoleId are required.', 'Request_BadRequest');
   const tenant = c.caller.tenant;
   const client = tenant.servicePrincipals.get(principalId.toLowerCase());
-  if (!client)
-    throw new GraphHttpError(
-      404,
-      'Request_ResourceNotFound',
-      `Resource '${principalId}' does not exist or one of its queried reference-property objects are not present.`,
-    );
+  if (!client) throw resourceNotFound(principalId);
   if (resourceId.toLowerCase() !== tenant.graphServicePrincipal.id)
     throw badRequest(
       'Only Microsoft Graph app roles can be assigned in this emulator.',
@@ -120,12 +101,7 @@ function deleteAssignment(c: Ctx): GraphResponse {
   const sp = findSp(c, c.params[0]!);
   const tenant = c.caller.tenant;
   const a = tenant.assignments.get(c.params[1]!);
-  if (!a || (a.principalId !== sp.id && a.resourceId !== sp.id))
-    throw new GraphHttpError(
-      404,
-      'Request_ResourceNotFound',
-      `Resource '${c.params[1]}' does not exist or one of its queried reference-property objects are not present.`,
-    );
+  if (!a || (a.principalId !== sp.id && a.resourceId !== sp.id)) throw resourceNotFound(c.params[1]);
   tenant.assignments.delete(a.id);
   return { status: 204, headers: {} };
 }
@@ -138,23 +114,17 @@ export const routes: RouteDef[] = [
     handler: (c) => {
       requireRoles(c, APP_READ);
       const select = parseSelect(c.req.query, SP_PROPS, 'servicePrincipal');
-      let sps = [...c.caller.tenant.servicePrincipals.values()];
-      const filter = c.req.query.get('$filter');
-      if (filter !== null) {
-        const clause = parseFilter(filter, {
-          properties: ['appId', 'displayName', 'id', 'accountEnabled', 'servicePrincipalType'],
-          advanced: advancedQuery(c),
-        });
-        sps = sps.filter((sp) => clause(sp as unknown as Row));
-      }
-      return page(
+      const sps = filterRows(
+        c,
+        [...c.caller.tenant.servicePrincipals.values()],
+        ['appId', 'displayName', 'id', 'accountEnabled', 'servicePrincipalType'],
+        (sp) => sp as unknown as Row,
+      );
+      return directoryPage(
         c,
         sps,
-        100,
-        999,
         (sp) => applySelect(spRow(sp), select),
         setContext('servicePrincipals', select),
-        countAnnotation(c, sps.length),
       );
     },
   },

@@ -2,10 +2,10 @@
  * Users (user-list.md, user-get.md): default property set, $select, $filter, paging, and what
  * User.ReadBasic.All may read.
  */
-import { GraphHttpError } from '../../errors';
-import { applySelect, parseFilter, parseSelect, type Row } from '../../odata';
+import { resourceNotFound } from '../../errors';
+import { applySelect, parseSelect, type Row } from '../../odata';
 import type { User } from '../../state';
-import { advancedQuery, countAnnotation, ctxUrl, ok, page, requireRoles } from '../http';
+import { ctxUrl, directoryPage, filterRows, ok, requireRoles } from '../http';
 import type { Ctx, RouteDef } from '../types';
 
 // ------------------------------------------------------------------ users
@@ -102,22 +102,17 @@ export const routes: RouteDef[] = [
     handler: (c) => {
       const scope = userReadScope(c);
       const select = parseSelect(c.req.query, USER_PROPS, 'user');
-      let users = c.caller.tenant.users;
-      const filter = c.req.query.get('$filter');
-      if (filter !== null) {
-        const props = scope === 'basic' ? [...USER_BASIC] : [...USER_PROPS];
-        const clause = parseFilter(filter, { properties: props, advanced: advancedQuery(c) });
-        users = users.filter((u) => clause(userRow(u)));
-      }
-      const extra = countAnnotation(c, users.length);
-      return page(
+      const users = filterRows(
+        c,
+        c.caller.tenant.users,
+        scope === 'basic' ? [...USER_BASIC] : [...USER_PROPS],
+        userRow,
+      );
+      return directoryPage(
         c,
         users,
-        100,
-        999,
         (u) => shapeUser(u, select, scope),
         select ? `users(${select.join(',')})` : 'users',
-        extra,
       );
     },
   },
@@ -129,12 +124,7 @@ export const routes: RouteDef[] = [
       const scope = userReadScope(c);
       const select = parseSelect(c.req.query, USER_PROPS, 'user');
       const u = c.caller.tenant.findUser(c.params[0]!);
-      if (!u)
-        throw new GraphHttpError(
-          404,
-          'Request_ResourceNotFound',
-          `Resource '${c.params[0]}' does not exist or one of its queried reference-property objects are not present.`,
-        );
+      if (!u) throw resourceNotFound(c.params[0]);
       return ok({
         '@odata.context': ctxUrl(c, select ? `users(${select.join(',')})/$entity` : 'users/$entity'),
         ...shapeUser(u, select, scope),

@@ -1,0 +1,89 @@
+/**
+ * What the browser-facing Entra pages (authorize, admin consent) share: the template environment, the error
+ * page's fields, redirect-URI query building, and the checks every such request starts with (tenant, client_id,
+ * app, registered redirect URI) — answered as AADSTS error pages, never as redirects, because until the redirect
+ * URI is known to be registered it is not safe to send anything there (v2-oauth2-auth-code-flow.md,
+ * v2-admin-consent.md: redirect_uri "must exactly match one of the redirect URIs you registered").
+ */
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import nunjucks from 'nunjucks';
+import type { Application, EmulatorState, Tenant } from '../state';
+import { appFor } from './common';
+
+export const pageTemplates = new nunjucks.Environment(
+  new nunjucks.FileSystemLoader(path.join(__dirname, '..', 'templates')),
+  { autoescape: true, throwOnUndefined: false },
+);
+
+/** The variables of error.njk for one AADSTS error. */
+export function errorPageVars(heading: string, code: number, message: string, returnUrl?: string) {
+  return {
+    heading,
+    code,
+    message,
+    returnUrl,
+    correlationId: randomUUID(),
+    timestamp: new Date().toISOString(),
+  };
+}
+
+/** `uri` with `params` set in its query; undefined values are left out. */
+export function withQuery(uri: string, params: Record<string, string | undefined>): string {
+  const u = new URL(uri);
+  for (const [k, v] of Object.entries(params)) if (v !== undefined) u.searchParams.set(k, v);
+  return u.toString();
+}
+
+export interface ClientRequest {
+  /** The path segment was `organizations` or `common`: any tenant may answer. */
+  anyTenant: boolean;
+  /** The tenant the path names, when it names one. */
+  fixed?: Tenant;
+  app: Application;
+  /** The registered redirect URI to answer at (the request's, or the app's first). */
+  redirectUri: string;
+}
+
+export interface PageError {
+  status: number;
+  code: number;
+  message: string;
+}
+
+/**
+ * The opening checks of an authorize or admin-consent request: the tenant segment, client_id, the app being
+ * known in that tenant, and the redirect URI being one the app registered.
+ */
+export function checkClientRequest(
+  state: EmulatorState,
+  tenantSeg: string,
+  p: { client_id?: string; redirect_uri?: string },
+): { ok: true; request: ClientRequest } | { ok: false; error: PageError } {
+  const fail = (code: number, message: string) => ({
+    ok: false as const,
+    error: { status: 400, code, message },
+  });
+  const anyTenant = ['organizations', 'common'].includes(tenantSeg.toLowerCase());
+  const fixed = anyTenant ? undefined : state.findTenant(tenantSeg);
+  if (!anyTenant && !fixed)
+    return fail(
+      90002,
+      `Tenant '${tenantSeg}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`,
+    );
+  if (!p.client_id)
+    return fail(900144, "The request body must contain the following parameter: 'client_id'.");
+  const app = state.findApp(p.client_id);
+  if (!app || (fixed && !appFor(state, p.client_id, fixed)))
+    return fail(
+      700016,
+      `Application with identifier '${p.client_id}' was not found in the directory '${fixed?.displayName ?? tenantSeg}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.`,
+    );
+  const redirectUri = p.redirect_uri ?? app.redirectUris[0];
+  if (!redirectUri || !app.redirectUris.includes(redirectUri))
+    return fail(
+      50011,
+      `The redirect URI '${redirectUri ?? ''}' specified in the request does not match the redirect URIs configured for the application '${app.appId}'. Make sure the redirect URI sent in the request matches one added to your application in the Azure portal. Navigate to https://aka.ms/redirectUriMismatchError to learn more about how to fix this.`,
+    );
+  return { ok: true, request: { anyTenant, fixed, app, redirectUri } };
+}

@@ -1,0 +1,22 @@
+/** Pulumi type tokens of the resources the infra components declare, by a short name the tests use. */
+export const RESOURCE_TYPES = {
+  app: 'azuread:index/application:Application',
+  sp: 'azuread:index/servicePrincipal:ServicePrincipal',
+  fic: 'azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential',
+  cert: 'azuread:index/applicationCertificate:ApplicationCertificate',
+  password: 'azuread:index/applicationPassword:ApplicationPassword',
+  assignment: 'azuread:index/appRoleAssignment:AppRoleAssignment',
+  rg: 'azure-native:resources:ResourceGroup',
+  identity: 'azure-native:managedidentity:UserAssignedIdentity',
+  vault: 'azure-native:keyvault:Vault',
+  secret: 'azure-native:keyvault:Secret',
+  role: 'azure-native:authorization:RoleAssignment',
+  workspace: 'azure-native:operationalinsights:Workspace',
+  insights: 'azure-native:applicationinsights:Component',
+  account: 'azure-native:storage:StorageAccount',
+  table: 'azure-native:storage:Table',
+  container: 'azure-native:storage:BlobContainer',
+  plan: 'azure-native:web:AppServicePlan',
+  site: 'azure-native:web:WebApp',
+  diagnostics: 'azure-native:monitor:DiagnosticSetting',
+} as const;
