@@ -34,6 +34,7 @@ import {
   type TokenFailure,
 } from './errors';
 import { GUID } from '../../contracts/validation';
+import { cachingCredential } from './token-cache';
 
 export const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
 
@@ -140,7 +141,8 @@ export function createGraphClientFactory(config: GraphConfig): GraphClientFactor
           `No credential profile named '${profileName}' is configured on this worker.`,
         );
       }
-      const credential = createCredential(config, profile, tenant.tenantId);
+      // MSAL's silent flow on every request is costly; the wrapper hands out its token until near expiry.
+      const credential = cachingCredential(createCredential(config, profile, tenant.tenantId));
       const authProvider = new TokenCredentialAuthenticationProvider(credential, { scopes: [GRAPH_SCOPE] });
       const client = Client.initWithMiddleware({
         middleware: chain(
