@@ -9,6 +9,7 @@
  * middleware chain is Authentication → Telemetry → HTTPMessage; `GraphCaller` below retries with Retry-After.
  */
 import fs from 'node:fs';
+import https from 'node:https';
 import {
   ClientAssertionCredential,
   ClientCertificateCredential,
@@ -52,6 +53,13 @@ export interface GraphClientFactory {
   invalidate(tenant: TenantRef): void;
 }
 
+let sharedIdentityAgent: https.Agent | undefined;
+/** The process-wide keep-alive agent for token requests (TLS trust as for any agent: the system store plus NODE_EXTRA_CA_CERTS). */
+function identityAgent(): https.Agent {
+  sharedIdentityAgent ??= new https.Agent({ keepAlive: true });
+  return sharedIdentityAgent;
+}
+
 /** Build an @azure/identity credential for one tenant from a profile. Exported for tests. */
 export function createCredential(
   config: GraphConfig,
@@ -60,6 +68,11 @@ export function createCredential(
 ): TokenCredential {
   const common = {
     ...(config.authorityHost ? { authorityHost: config.authorityHost } : {}),
+    // One keep-alive agent for every credential: each credential otherwise builds its own HTTP pipeline and
+    // agent, so the token request of each fresh credential (checkConsent asks for one per health check) paid a
+    // new TLS handshake to Entra. `agent` is core-rest-pipeline's PipelineOptions.agent, which identity's
+    // credential options extend.
+    agent: identityAgent(),
     disableInstanceDiscovery: config.disableInstanceDiscovery,
     // Refuse to be steered to another tenant than the one asked for.
     additionallyAllowedTenants: [] as string[],
