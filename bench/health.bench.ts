@@ -602,7 +602,7 @@ export default async function healthBench(): Promise<BenchRow[]> {
           unit: 'MB peak',
           baseline: basePeak,
           baselineLabel: 'production settings',
-          ratio: `${p - basePeak >= 0 ? '+' : ''}${p - basePeak} MB; ${rate.toFixed(1)} vs ${baseRate.toFixed(1)} checks/s; HWM ${r.hwmMb} vs ${base.hwmMb} MB`,
+          ratio: `${p - basePeak >= 0 ? '+' : ''}${p - basePeak} MB; ${rate.toFixed(1)} vs ${baseRate.toFixed(1)} checks/s; HWM ${r.hwmMb} vs ${base.hwmMb} MB; CPU ${r.cpu.total.toFixed(0)} vs ${base.cpu.total.toFixed(0)} ms/check`,
           load: load(),
         });
       }
