@@ -38,6 +38,8 @@ import { GUID } from '../../contracts/validation';
 import { cachingCredential } from './token-cache';
 
 export const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
+/** Tenants whose credential and Graph client stay cached (well above a worker's concurrent activities). */
+export const MAX_CACHED_TENANT_CLIENTS = 2000;
 
 export interface TenantGraph {
   tenantId: string;
@@ -127,6 +129,8 @@ export function createCredential(
 }
 
 export function createGraphClientFactory(config: GraphConfig): GraphClientFactory {
+  // Least recently used first (Map order). Bounded: one worker serves thousands of tenants, each entry holds an
+  // MSAL application and a Graph client, and checkConsent rebuilds a tenant's entry on every check anyway.
   const cache = new Map<string, TenantGraph>();
   const customHosts = customHostsFor(config.graphBaseUrl);
   const baseUrl = config.graphBaseUrl.endsWith('/') ? config.graphBaseUrl : `${config.graphBaseUrl}/`;
@@ -145,7 +149,11 @@ export function createGraphClientFactory(config: GraphConfig): GraphClientFactor
       }
       const k = key(tenant);
       const hit = cache.get(k);
-      if (hit) return hit;
+      if (hit) {
+        cache.delete(k);
+        cache.set(k, hit);
+        return hit;
+      }
       const profileName = tenant.credentialRef ?? 'default';
       const profile = config.credentials[profileName];
       if (!profile) {
@@ -182,6 +190,7 @@ export function createGraphClientFactory(config: GraphConfig): GraphClientFactor
         },
       };
       cache.set(k, entry);
+      if (cache.size > MAX_CACHED_TENANT_CLIENTS) cache.delete(cache.keys().next().value!);
       return entry;
     },
     invalidate(tenant) {
