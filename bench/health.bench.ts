@@ -17,7 +17,7 @@
  *     once per variant — bundling at start-up instead of the pre-built bundle, the SDK's default workflow cache,
  *     no heap cap — each compared with the production settings.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -43,7 +43,9 @@ const root = path.resolve(__dirname, '..');
 /** Production worker settings the fleet runs with (each also printed, and varied in part 4). */
 export const FLEET_SETTINGS = {
   maxConcurrentActivities: 200,
-  maxCachedWorkflows: 300,
+  // BENCH_HEALTH_MAX_CACHED: a small fleet with a proportionally small cache shows the 10,000-tenant fleet's
+  // cache misses (each a replay of the monitor's history) at a fraction of the time.
+  maxCachedWorkflows: Number(process.env.BENCH_HEALTH_MAX_CACHED ?? 300),
   heapMb: 192,
 };
 
@@ -91,6 +93,48 @@ function rssMb(pid: number, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): number {
   }
 }
 
+/** Clock ticks per second of /proc/<pid>/stat's utime and stime (USER_HZ; 100 on Linux almost always). */
+const CLK_TCK = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/**
+ * CPU time (user + system, all threads) a process has used, in ms, from /proc/<pid>/stat. Load-robust: on a
+ * shared machine wall-clock throughput depends on the other tenants of the cores, CPU time per check does not
+ * (much). Fields after the parenthesised command name: state is 3rd, utime 14th, stime 15th (proc(5)).
+ */
+export function cpuMs(pid: number): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK;
+  } catch {
+    return 0;
+  }
+}
+
+/** The Temporal dev server's pid: the process whose command line carries our unique metrics port. */
+function devServerPid(metricsPort: number): number | undefined {
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const argv = fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0');
+      const i = argv.indexOf('--metrics-port');
+      if (i >= 0 && argv[i + 1] === String(metricsPort)) return Number(d);
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return undefined;
+}
+
+/** Each process's CPU ms per check, and the 2-core budget for 20 checks/s: 2 × 1000 ms / 20 = 100 ms. */
+export const CPU_BUDGET_MS_PER_CHECK = (2 * 1000) / 20;
+
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
@@ -133,7 +177,16 @@ function startWorkerProcess(
 ): { child: ChildProcess; stderr: () => string } {
   const child = spawn(
     process.execPath,
-    [...(v.heapMb ? [`--max-old-space-size=${v.heapMb}`] : []), '--import', 'tsx', 'worker/main.ts'],
+    [
+      ...(v.heapMb ? [`--max-old-space-size=${v.heapMb}`] : []),
+      // BENCH_CPU_PROF=<dir>: a V8 CPU profile of each worker process, written when it exits (scripts/cpuprofile-top.ts reads it).
+      ...(process.env.BENCH_CPU_PROF
+        ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(process.env.BENCH_CPU_PROF)]
+        : []),
+      '--import',
+      'tsx',
+      'worker/main.ts',
+    ],
     {
       cwd: root,
       env: {
@@ -252,8 +305,18 @@ async function actionsViaSchedulePath(client: Client, taskQueue: string, tenantI
   ); /* signal-with-start to the monitor */
 }
 
+/** CPU ms per check of each process, over every round of a fleet run. */
+export interface CpuPerCheck {
+  worker: number;
+  devServer: number;
+  /** The bench process: the emulator, plus the bench's own signals and metric reads (small). */
+  emulator: number;
+  total: number;
+}
+
 interface FleetRun {
   rounds: { seconds: number; checksPerSecond: number; peakRssMb: number }[];
+  cpu: CpuPerCheck;
   idleRssMb: number;
   hwmMb: number;
   heartbeatsPerCheck: number;
@@ -269,6 +332,7 @@ async function runFleet(
   n: number,
   rounds: number,
   v: WorkerVariant,
+  serverPid: number | undefined,
 ): Promise<FleetRun> {
   const taskQueue = `bench-fleet-${Date.now()}`;
   const w = startWorkerProcess(env, emuEnv, taskQueue, bundlePath, v);
@@ -295,6 +359,13 @@ async function runFleet(
     const idleRssMb = rssMb(pid);
     const hb0 = await heartbeats(metricsUrl);
     const out: FleetRun['rounds'] = [];
+    const cpuNow = () => ({
+      worker: cpuMs(pid),
+      devServer: serverPid ? cpuMs(serverPid) : 0,
+      emulator: cpuMs(process.pid),
+    });
+    const cpu0 = cpuNow();
+    let cpuR = cpu0;
     for (let r = 0; r < rounds; r++) {
       const done0 = await serverRequests(metricsUrl, 'RespondActivityTaskCompleted');
       let peak = rssMb(pid);
@@ -319,17 +390,32 @@ async function runFleet(
       }
       const seconds = (performance.now() - t0) / 1000;
       clearInterval(sampler);
+      const c = cpuNow();
+      process.stderr.write(
+        `  ${v.label}: round ${r + 1} CPU ms per check: worker ${((c.worker - cpuR.worker) / n).toFixed(1)}, ` +
+          `dev server ${((c.devServer - cpuR.devServer) / n).toFixed(1)}, emulator ${((c.emulator - cpuR.emulator) / n).toFixed(1)}\n`,
+      );
+      cpuR = c;
       out.push({ seconds, checksPerSecond: n / seconds, peakRssMb: peak });
       process.stderr.write(
         `  ${v.label}: round ${r + 1}/${rounds}: ${n} checks in ${seconds.toFixed(1)} s, peak RSS ${peak} MB\n`,
       );
     }
+    const cpu1 = cpuNow();
+    const checks = n * rounds;
+    const per = (k: keyof typeof cpu0) => (cpu1[k] - cpu0[k]) / checks;
+    const cpu = { worker: per('worker'), devServer: per('devServer'), emulator: per('emulator'), total: 0 };
+    cpu.total = cpu.worker + cpu.devServer + cpu.emulator;
+    process.stderr.write(
+      `  ${v.label}: CPU ms per check: worker ${cpu.worker.toFixed(1)}, dev server ${cpu.devServer.toFixed(1)}, ` +
+        `emulator (bench process) ${cpu.emulator.toFixed(1)}, total ${cpu.total.toFixed(1)} of ${CPU_BUDGET_MS_PER_CHECK} (${load()})\n`,
+    );
     const hb = (await heartbeats(metricsUrl)) - hb0;
     // The monitors live on this run's task queue: end them, so the next run's loops start on its own queue.
     await pool((i) =>
       client.workflow.getHandle(monitorWorkflowId(tenantGuid(i))).terminate('bench: fleet run done'),
     );
-    return { rounds: out, idleRssMb, hwmMb: rssMb(pid, 'VmHWM'), heartbeatsPerCheck: hb / (n * rounds) };
+    return { rounds: out, cpu, idleRssMb, hwmMb: rssMb(pid, 'VmHWM'), heartbeatsPerCheck: hb / (n * rounds) };
   } catch (err) {
     console.error(w.stderr());
     throw err;
@@ -352,6 +438,8 @@ export default async function healthBench(): Promise<BenchRow[]> {
   const metricsPort = await freePort();
   const env = await createLocalTestEnv({ extraArgs: ['--metrics-port', String(metricsPort)] });
   const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
+  const serverPid = devServerPid(metricsPort);
+  if (!serverPid) process.stderr.write('  (dev server process not found: its CPU time is not counted)\n');
   const emuEnv = graphEnvFor(emu, stateDir);
   const client = env.client;
   const prod: WorkerVariant = {
@@ -397,7 +485,7 @@ export default async function healthBench(): Promise<BenchRow[]> {
     const loadAfterActions = load();
 
     // 3. the fleet with production settings
-    const fleet = await runFleet(client, metricsUrl, emuEnv, env, bundlePath, n, rounds, prod);
+    const fleet = await runFleet(client, metricsUrl, emuEnv, env, bundlePath, n, rounds, prod, serverPid);
     const loadAfterFleet = load();
     const rates = fleet.rounds.map((r) => r.checksPerSecond);
     const peaks = fleet.rounds.map((r) => r.peakRssMb);
@@ -455,12 +543,48 @@ export default async function healthBench(): Promise<BenchRow[]> {
       },
     ];
 
+    const c = fleet.cpu;
+    rows.push({
+      name: `fleet: CPU ms per check, all three processes (${n.toLocaleString('en-US')} tenants × ${rounds})`,
+      value: Math.round(c.total * 10) / 10,
+      unit: 'ms CPU',
+      baseline: CPU_BUDGET_MS_PER_CHECK,
+      baselineLabel: 'budget: 2 cores / 20 checks/s',
+      ratio: `${((c.total / CPU_BUDGET_MS_PER_CHECK) * 100).toFixed(0)}% of budget`,
+      target: '≤ 100 (≤ 70 headroom)',
+      met: c.total <= CPU_BUDGET_MS_PER_CHECK,
+      load: loadAfterFleet,
+      note: 'user + system time from /proc/<pid>/stat before and after the rounds, divided by the checks: load-robust where checks/s is not',
+    });
+    for (const [proc, ms] of [
+      ['worker', c.worker],
+      ['Temporal dev server', c.devServer],
+      ["emulator (bench process: emulator + the bench's signals)", c.emulator],
+    ] as const)
+      rows.push({
+        name: `fleet: CPU ms per check, ${proc}`,
+        value: Math.round(ms * 10) / 10,
+        unit: 'ms CPU',
+        ratio: `${((ms / c.total) * 100).toFixed(0)}% of the total`,
+        load: loadAfterFleet,
+      });
+
     // 4. which settings matter: each variant changes one setting from production
     if (variantN > 0) {
-      const base = await runFleet(client, metricsUrl, emuEnv, env, bundlePath, variantN, 2, {
-        ...prod,
-        label: 'variant: production',
-      });
+      const base = await runFleet(
+        client,
+        metricsUrl,
+        emuEnv,
+        env,
+        bundlePath,
+        variantN,
+        2,
+        {
+          ...prod,
+          label: 'variant: production',
+        },
+        serverPid,
+      );
       const variants: WorkerVariant[] = [
         { ...prod, label: 'bundling at start-up (no pre-built bundle)', bundle: false },
         { label: 'SDK default workflow cache', bundle: true, heapMb: prod.heapMb },
@@ -469,7 +593,7 @@ export default async function healthBench(): Promise<BenchRow[]> {
       const basePeak = Math.max(...base.rounds.map((r) => r.peakRssMb));
       const baseRate = Math.min(...base.rounds.map((r) => r.checksPerSecond));
       for (const v of variants) {
-        const r = await runFleet(client, metricsUrl, emuEnv, env, bundlePath, variantN, 2, v);
+        const r = await runFleet(client, metricsUrl, emuEnv, env, bundlePath, variantN, 2, v, serverPid);
         const p = Math.max(...r.rounds.map((x) => x.peakRssMb));
         const rate = Math.min(...r.rounds.map((x) => x.checksPerSecond));
         rows.push({
@@ -478,7 +602,7 @@ export default async function healthBench(): Promise<BenchRow[]> {
           unit: 'MB peak',
           baseline: basePeak,
           baselineLabel: 'production settings',
-          ratio: `${p - basePeak >= 0 ? '+' : ''}${p - basePeak} MB; ${rate.toFixed(1)} vs ${baseRate.toFixed(1)} checks/s; HWM ${r.hwmMb} vs ${base.hwmMb} MB`,
+          ratio: `${p - basePeak >= 0 ? '+' : ''}${p - basePeak} MB; ${rate.toFixed(1)} vs ${baseRate.toFixed(1)} checks/s; HWM ${r.hwmMb} vs ${base.hwmMb} MB; CPU ${r.cpu.total.toFixed(0)} vs ${base.cpu.total.toFixed(0)} ms/check`,
           load: load(),
         });
       }

@@ -41,9 +41,20 @@ export interface AccessTokenClaims {
   nbf: number;
 }
 
+/** Verified tokens remembered at most (each ~2 KB with its claims); the oldest is forgotten first. */
+const VERIFIED_CACHE_LIMIT = 20_000;
+
 export class TokenService {
   private readonly key: KeyObject;
   private readonly publicKey: KeyObject;
+  /**
+   * Tokens already verified, by their whole compact form (header.payload.signature: a token with another
+   * payload is another key, so nothing unverified is ever accepted from here), until their `exp`. An RS256
+   * verification per Graph request was the emulator's largest per-request cost in the health-check fleet
+   * bench (docs/benchmarks.md). Entra-issued tokens stay valid until expiry whatever happens to consent
+   * (roles are frozen at issuance), so remembering a verdict changes nothing a client can observe.
+   */
+  private readonly verified = new Map<string, AccessTokenClaims>();
   constructor(private readonly pki: Pki) {
     this.key = createPrivateKey(pki.signingKeyPem);
     this.publicKey = new X509Certificate(pki.signingCertPem).publicKey;
@@ -171,12 +182,22 @@ export class TokenService {
 
   /** Verify a bearer token this emulator issued. Throws with a Graph-style reason. */
   async verify(token: string): Promise<AccessTokenClaims> {
+    const hit = this.verified.get(token);
+    // jose's rule, clock tolerance 0: expired once exp <= now.
+    if (hit && hit.exp > Math.floor(Date.now() / 1000)) return hit;
+    if (hit) this.verified.delete(token);
     try {
       const { payload } = await jwtVerify(token, this.publicKey, {
         algorithms: ['RS256'],
         audience: [GRAPH_AUDIENCE, '00000003-0000-0000-c000-000000000000'],
       });
-      return payload as unknown as AccessTokenClaims;
+      const claims = payload as unknown as AccessTokenClaims;
+      if (typeof claims.exp === 'number') {
+        if (this.verified.size >= VERIFIED_CACHE_LIMIT)
+          this.verified.delete(this.verified.keys().next().value!);
+        this.verified.set(token, claims);
+      }
+      return claims;
     } catch (err) {
       if (err instanceof joseErrors.JWTExpired)
         throw new TokenRejected('Lifetime validation failed, the token is expired.');

@@ -9,6 +9,7 @@
  * middleware chain is Authentication → Telemetry → HTTPMessage; `GraphCaller` below retries with Retry-After.
  */
 import fs from 'node:fs';
+import https from 'node:https';
 import {
   ClientAssertionCredential,
   ClientCertificateCredential,
@@ -34,8 +35,11 @@ import {
   type TokenFailure,
 } from './errors';
 import { GUID } from '../../contracts/validation';
+import { cachingCredential } from './token-cache';
 
 export const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
+/** Tenants whose credential and Graph client stay cached (well above a worker's concurrent activities). */
+export const MAX_CACHED_TENANT_CLIENTS = 2000;
 
 export interface TenantGraph {
   tenantId: string;
@@ -51,6 +55,13 @@ export interface GraphClientFactory {
   invalidate(tenant: TenantRef): void;
 }
 
+let sharedIdentityAgent: https.Agent | undefined;
+/** The process-wide keep-alive agent for token requests (TLS trust as for any agent: the system store plus NODE_EXTRA_CA_CERTS). */
+function identityAgent(): https.Agent {
+  sharedIdentityAgent ??= new https.Agent({ keepAlive: true });
+  return sharedIdentityAgent;
+}
+
 /** Build an @azure/identity credential for one tenant from a profile. Exported for tests. */
 export function createCredential(
   config: GraphConfig,
@@ -59,6 +70,11 @@ export function createCredential(
 ): TokenCredential {
   const common = {
     ...(config.authorityHost ? { authorityHost: config.authorityHost } : {}),
+    // One keep-alive agent for every credential: each credential otherwise builds its own HTTP pipeline and
+    // agent, so the token request of each fresh credential (checkConsent asks for one per health check) paid a
+    // new TLS handshake to Entra. `agent` is core-rest-pipeline's PipelineOptions.agent, which identity's
+    // credential options extend.
+    agent: identityAgent(),
     disableInstanceDiscovery: config.disableInstanceDiscovery,
     // Refuse to be steered to another tenant than the one asked for.
     additionallyAllowedTenants: [] as string[],
@@ -113,6 +129,8 @@ export function createCredential(
 }
 
 export function createGraphClientFactory(config: GraphConfig): GraphClientFactory {
+  // Least recently used first (Map order). Bounded: one worker serves thousands of tenants, each entry holds an
+  // MSAL application and a Graph client, and checkConsent rebuilds a tenant's entry on every check anyway.
   const cache = new Map<string, TenantGraph>();
   const customHosts = customHostsFor(config.graphBaseUrl);
   const baseUrl = config.graphBaseUrl.endsWith('/') ? config.graphBaseUrl : `${config.graphBaseUrl}/`;
@@ -131,7 +149,11 @@ export function createGraphClientFactory(config: GraphConfig): GraphClientFactor
       }
       const k = key(tenant);
       const hit = cache.get(k);
-      if (hit) return hit;
+      if (hit) {
+        cache.delete(k);
+        cache.set(k, hit);
+        return hit;
+      }
       const profileName = tenant.credentialRef ?? 'default';
       const profile = config.credentials[profileName];
       if (!profile) {
@@ -140,7 +162,8 @@ export function createGraphClientFactory(config: GraphConfig): GraphClientFactor
           `No credential profile named '${profileName}' is configured on this worker.`,
         );
       }
-      const credential = createCredential(config, profile, tenant.tenantId);
+      // MSAL's silent flow on every request is costly; the wrapper hands out its token until near expiry.
+      const credential = cachingCredential(createCredential(config, profile, tenant.tenantId));
       const authProvider = new TokenCredentialAuthenticationProvider(credential, { scopes: [GRAPH_SCOPE] });
       const client = Client.initWithMiddleware({
         middleware: chain(
@@ -167,6 +190,7 @@ export function createGraphClientFactory(config: GraphConfig): GraphClientFactor
         },
       };
       cache.set(k, entry);
+      if (cache.size > MAX_CACHED_TENANT_CLIENTS) cache.delete(cache.keys().next().value!);
       return entry;
     },
     invalidate(tenant) {
