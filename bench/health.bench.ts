@@ -38,6 +38,8 @@ import type { BenchRow } from './types';
 /** Temporal Cloud list price, Pay-As-You-Go / Developer plan (temporal.md §6: "$50 per million Actions"). */
 const PRICE_PER_MILLION = 50;
 const HOURS_PER_MONTH = 24 * 30;
+/** Loop checks per monitor run (workflows/tenant-monitor.ts LOOP_CHECKS_PER_RUN). */
+const CHECKS_PER_RUN = Number(process.env.BENCH_HEALTH_CHECKS_PER_RUN ?? 4);
 const root = path.resolve(__dirname, '..');
 
 /** Production worker settings the fleet runs with (each also printed, and varied in part 4). */
@@ -349,6 +351,7 @@ async function runFleet(
     };
     await pool((i) =>
       createOrUpdateHealthSchedule(client, {
+        ...(process.env.BENCH_HEALTH_CHECKS_PER_RUN ? { loopChecksPerRun: CHECKS_PER_RUN } : {}),
         tenant: { tenantId: tenantGuid(i) },
         settings: settingsFor(24 * 60),
         consentUrl: 'https://consent.test',
@@ -461,6 +464,7 @@ export default async function healthBench(): Promise<BenchRow[]> {
       const hb0 = await heartbeats(metricsUrl);
       for (const tenantId of tenants)
         await createOrUpdateHealthSchedule(client, {
+          ...(process.env.BENCH_HEALTH_CHECKS_PER_RUN ? { loopChecksPerRun: CHECKS_PER_RUN } : {}),
           tenant: { tenantId },
           settings: settingsFor(1),
           consentUrl: 'https://consent.test',
@@ -494,28 +498,31 @@ export default async function healthBench(): Promise<BenchRow[]> {
     const slowest = Math.min(...rates);
     const ideal = (n * 6 * 0.1) / FLEET_SETTINGS.maxConcurrentActivities; // ~6 sequential Graph round trips per check
 
+    // The monitor continues-as-new every CHECKS_PER_RUN loop checks (workflows/tenant-monitor.ts), and the new
+    // run's first check records the 'monitor-short-runs' patch marker.
+    const perCheck = actions + 2 / CHECKS_PER_RUN;
     const rows: BenchRow[] = [
       {
         name: 'billed actions per healthy periodic check (monitor timer loop)',
-        value: actions,
+        value: Math.round(perCheck * 100) / 100,
         unit: 'actions',
         baseline: scheduleActions,
         baselineLabel: 'Schedule path, measured',
-        ratio: `${(scheduleActions / actions).toFixed(1)}× fewer`,
+        ratio: `${(scheduleActions / perCheck).toFixed(1)}× fewer`,
         target: '≤ 3',
-        met: actions <= 3,
+        met: perCheck <= 3,
         load: loadAfterActions,
-        note: `from the monitor's history (the waking timer → the check's activity completion): ${JSON.stringify(loopActions.map((a) => a.kinds))}; heartbeats reaching the server per check: ${hbLoop} (server counter). Schedule path = 2 (schedule) + healthCheck run (start + activity) + signal + heartbeats. Every 24 checks the monitor continues-as-new (+1/24 per check, not in this figure).`,
+        note: `from the monitor's history (the waking timer → the check's activity completion): ${JSON.stringify(loopActions.map((a) => a.kinds))}; heartbeats reaching the server per check: ${hbLoop} (server counter). Schedule path = 2 (schedule) + healthCheck run (start + activity) + signal + heartbeats. Measured ${actions} per check + the continue-as-new every ${CHECKS_PER_RUN} checks (+1/${CHECKS_PER_RUN}) + its patch marker (+1/${CHECKS_PER_RUN}; whether markers are billed is unconfirmed, counted to be safe).`,
       },
       ...[1000, 10_000].map((t) => ({
         name: `monthly cost, hourly checks, ${t.toLocaleString('en-US')} tenants ($${PRICE_PER_MILLION}/M actions)`,
-        value: Math.round(monthly(t, actions + 1 / 24) * 100) / 100,
+        value: Math.round(monthly(t, perCheck) * 100) / 100,
         unit: 'USD/month',
         baseline: Math.round(monthly(t, scheduleActions) * 100) / 100,
         baselineLabel: 'Schedule path',
-        ratio: `${(monthly(t, scheduleActions) / monthly(t, actions + 1 / 24)).toFixed(1)}× cheaper`,
+        ratio: `${(monthly(t, scheduleActions) / monthly(t, perCheck)).toFixed(1)}× cheaper`,
         load: loadAfterActions,
-        note: `${((t * HOURS_PER_MONTH * (actions + 1 / 24)) / 1e6).toFixed(2)} M actions/month (${t} × 24 × 30 × (${actions} + 1/24 continue-as-new)); list price, before plan minimums and volume tiers (temporal.md §6)`,
+        note: `${((t * HOURS_PER_MONTH * perCheck) / 1e6).toFixed(2)} M actions/month (${t} × 24 × 30 × ${perCheck.toFixed(2)}); list price, before plan minimums and volume tiers (temporal.md §6)`,
       })),
       {
         name: `fleet: ${n.toLocaleString('en-US')} tenants' checks per second, one worker, 100 ms latency (slowest of ${rounds} rounds)`,

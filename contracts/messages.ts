@@ -300,6 +300,11 @@ export interface MonitorInput {
   reminderHours?: number;
   /** Health points kept; default 100. */
   historyLimit?: number;
+  /**
+   * Loop checks per run before continue-as-new; default 4 (workflows/tenant-monitor.ts says why). 1–100. A
+   * benchmark knob first: fewer checks per run = shorter replays on a cache miss, + 1/N billed action per check.
+   */
+  loopChecksPerRun?: number;
   carried?: MonitorCarry;
 }
 

@@ -42,6 +42,8 @@ export interface HealthScheduleOptions {
   taskQueue?: string;
   /** Create it paused (tests, staged roll-outs). */
   paused?: boolean;
+  /** The monitor's loop checks per run (MonitorInput.loopChecksPerRun); applies when this starts the monitor. */
+  loopChecksPerRun?: number;
 }
 
 export type HealthScheduleDescription = HealthLoopInfo;
@@ -85,7 +87,12 @@ export async function createOrUpdateHealthSchedule(
   await client.workflow.signalWithStart('tenantMonitor', {
     workflowId: monitorWorkflowId(o.tenant.tenantId),
     taskQueue: o.taskQueue ?? DEFAULT_TASK_QUEUE,
-    args: [{ tenantId: o.tenant.tenantId } satisfies MonitorInput],
+    args: [
+      {
+        tenantId: o.tenant.tenantId,
+        ...(o.loopChecksPerRun ? { loopChecksPerRun: o.loopChecksPerRun } : {}),
+      } satisfies MonitorInput,
+    ],
     signal: healthLoopSignal,
     signalArgs: [setCommand(o)],
     typedSearchAttributes: [{ key: TENANT_ID, value: o.tenant.tenantId }],

@@ -21,6 +21,7 @@ import {
   condition,
   continueAsNew,
   log,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -58,8 +59,16 @@ const { runHealthCheck } = proxyActivities<TemporalActivities>({
   startToCloseTimeout: '5 minutes',
   retry: { maximumAttempts: 3, initialInterval: '30 seconds' },
 });
-/** Continue-as-new after this many loop checks, so a monitor evicted from the worker cache replays a short history. */
-const LOOP_CHECKS_PER_RUN = 24;
+/**
+ * Continue-as-new after this many loop checks, so a monitor evicted from the worker cache replays a short history.
+ * A fleet larger than the worker's workflow cache (10,000 tenants vs a few hundred cached) makes nearly every
+ * check a cache miss, whose first activation replays the whole current run: each check already in the run cost
+ * ~10–20 ms of worker CPU and ~10 ms on the server (docs/benchmarks.md, "Where a check's CPU goes"). 4 keeps the
+ * replay short at +1/4 billed action per check (the continue-as-new), still ≤ 3 actions per healthy check.
+ * Runs recorded before this change continue after 24 (patched 'monitor-short-runs').
+ */
+const LOOP_CHECKS_PER_RUN = 4;
+const LOOP_CHECKS_PER_RUN_BEFORE_PATCH = 24;
 
 export type HealthClass = 'healthy' | 'degraded' | 'failing' | 'inconclusive';
 
@@ -335,7 +344,12 @@ export async function tenantMonitor(input: MonitorInput): Promise<void> {
       }
     }
     if (loop && Date.now() >= loopDueMs()) await runLoopCheck(loop);
-    const loopRunLong = loopChecksThisRun >= LOOP_CHECKS_PER_RUN;
+    const loopRunLong =
+      loopChecksThisRun > 0 &&
+      loopChecksThisRun >=
+        (patched('monitor-short-runs')
+          ? Math.min(100, Math.max(1, input.loopChecksPerRun ?? LOOP_CHECKS_PER_RUN))
+          : LOOP_CHECKS_PER_RUN_BEFORE_PATCH);
     if ((canSuggested() || loopRunLong) && queue.length === 0 && allHandlersFinished()) {
       const carried: MonitorCarry = {
         state,

@@ -14,6 +14,7 @@ import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTemporalActivities } from '../../../activities/temporal';
 import {
+  createOrUpdateHealthSchedule,
   deleteHealthSchedule,
   deliverConsentCallback,
   describeHealthSchedule,
@@ -280,6 +281,59 @@ describe('health on the dev server', () => {
       await eventually(async () => kinds(graph).length === 2, 'the resolved notification');
       expect(kinds(graph)).toEqual(['incidentOpened', 'incidentResolved']);
       await handle.terminate('test done');
+    });
+  });
+});
+
+describe('health loop runs (no server suggestion)', () => {
+  let env: TestWorkflowEnvironment;
+  beforeAll(async () => {
+    env = await createLocalTestEnv();
+    await workflowBundle();
+  });
+  afterAll(async () => {
+    await env?.teardown();
+  });
+
+  it('the monitor continues-as-new after 4 loop checks (short replays on cache misses) and keeps the loop', async () => {
+    const client = env.client;
+    const graph = fakeGraph();
+    const taskQueue = uniqueTaskQueue('runs');
+    const worker = await makeWorker(env, graph, taskQueue);
+    const tenantId = `runs-${Date.now()}`;
+    await worker.runUntil(async () => {
+      await createOrUpdateHealthSchedule(client, {
+        tenant: { tenantId },
+        settings: onboardInput(tenantId).settings,
+        consentUrl: 'https://consent.test/adminconsent',
+        taskQueue,
+      });
+      for (let i = 1; i <= 6; i++) {
+        await triggerHealthSchedule(client, tenantId);
+        await eventually(async () => {
+          const d = await describeHealthSchedule(client, tenantId);
+          return d && d.recentRuns.length >= i ? d : undefined;
+        }, `loop check ${i}`);
+      }
+      const runIds: string[] = [];
+      for await (const w of client.workflow.list({ query: `WorkflowId = '${monitorWorkflowId(tenantId)}'` }))
+        runIds.push(w.runId);
+      const checksPerRun = await Promise.all(
+        runIds.map(async (r) => {
+          const events =
+            (await client.workflow.getHandle(monitorWorkflowId(tenantId), r).fetchHistory()).events ?? [];
+          return events.filter(
+            (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'runHealthCheck',
+          ).length;
+        }),
+      );
+      // 6 checks: a run of 4, then the next run (with 24 per run, as before, all 6 would sit in one run).
+      expect(Math.max(...checksPerRun)).toBe(4);
+      expect(checksPerRun.reduce((a, b) => a + b, 0)).toBe(6);
+      const loop = (await describeHealthSchedule(client, tenantId))!;
+      expect(loop).toMatchObject({ intervalMinutes: 60, paused: false });
+      expect(loop.recentRuns).toHaveLength(6); // carried across the continue-as-new
+      await client.workflow.getHandle(monitorWorkflowId(tenantId)).terminate('test done');
     });
   });
 });
