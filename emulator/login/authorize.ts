@@ -21,7 +21,7 @@ import {
   type User,
 } from '../state';
 import { appFor, type LoginContext } from './common';
-import { checkClientRequest, errorPageVars, pageTemplates, withQuery } from './pages';
+import { checkClientRequest, errorPageVars, pageTemplates, sendPage, withQuery } from './pages';
 
 /** Entra's browser session cookie is ESTSAUTH; the emulator's has its own name so it never meets a real one. */
 export const SESSION_COOKIE = 'EMU_ESTSAUTH';
@@ -65,12 +65,7 @@ export function registerAuthorize(f: FastifyInstance, ctx: LoginContext): void {
   const now = () => ctx.state.now();
 
   const html = (reply: FastifyReply, status: number, template: string, vars: object) =>
-    reply
-      .code(status)
-      .type('text/html; charset=utf-8')
-      .header('cache-control', 'no-store')
-      .header('x-frame-options', 'DENY')
-      .send(pageTemplates.render(template, vars));
+    sendPage(reply, status, pageTemplates.render(template, vars));
 
   const errorPage = (
     reply: FastifyReply,

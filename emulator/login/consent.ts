@@ -2,7 +2,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CONSENTING_ROLES, roleByValue } from '../permissions';
 import { appFor, GRAPH_DEFAULT_SCOPES, type LoginContext } from './common';
-import { checkClientRequest, errorPageVars, pageTemplates, withQuery } from './pages';
+import { checkClientRequest, errorPageVars, pageTemplates, sendPage, withQuery } from './pages';
 
 export function registerConsent(f: FastifyInstance, ctx: LoginContext): void {
   const S = () => ctx.state;
@@ -32,7 +32,7 @@ export function registerConsent(f: FastifyInstance, ctx: LoginContext): void {
         returnUrl,
       ),
     );
-    return reply.code(status).type('text/html; charset=utf-8').send(html);
+    return sendPage(reply, status, html);
   };
 
   const consent =
@@ -91,24 +91,23 @@ export function registerConsent(f: FastifyInstance, ctx: LoginContext): void {
       const action = `/${tenantSeg}${v2 ? '/v2.0' : ''}/adminconsent`;
 
       const render = (status: number, problem?: string) =>
-        reply
-          .code(status)
-          .type('text/html; charset=utf-8')
-          .send(
-            pageTemplates.render('consent.njk', {
-              app,
-              tenant: fixedTenant,
-              permissions,
-              admins,
-              selected: p.admin ?? admins[0]?.userPrincipalName,
-              action,
-              clientId: app.appId,
-              redirectUri,
-              scope: p.scope ?? '',
-              state: p.state ?? '',
-              problem,
-            }),
-          );
+        sendPage(
+          reply,
+          status,
+          pageTemplates.render('consent.njk', {
+            app,
+            tenant: fixedTenant,
+            permissions,
+            admins,
+            selected: p.admin ?? admins[0]?.userPrincipalName,
+            action,
+            clientId: app.appId,
+            redirectUri,
+            scope: p.scope ?? '',
+            state: p.state ?? '',
+            problem,
+          }),
+        );
 
       if (req.method === 'GET') return render(200);
 

@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
+import type { FastifyReply } from 'fastify';
 import nunjucks from 'nunjucks';
 import type { Application, EmulatorState, Tenant } from '../state';
 import { appFor } from './common';
@@ -17,6 +18,19 @@ export const pageTemplates = new nunjucks.Environment(
 );
 
 /** The variables of error.njk for one AADSTS error. */
+/**
+ * Sends a sign-in or consent page as Entra's login pages are sent: never cached (they carry one-time state) and
+ * never framed (clickjacking a consent button is the attack X-Frame-Options prevents).
+ */
+export function sendPage(reply: FastifyReply, status: number, html: string): FastifyReply {
+  return reply
+    .code(status)
+    .type('text/html; charset=utf-8')
+    .header('cache-control', 'no-store')
+    .header('x-frame-options', 'DENY')
+    .send(html);
+}
+
 export function errorPageVars(heading: string, code: number, message: string, returnUrl?: string) {
   return {
     heading,

@@ -64,6 +64,17 @@ describe('admin consent page', () => {
     expect(html).toMatch(/<button[^>]*value="cancel"[^>]*>Cancel<\/button>/);
   });
 
+  it('sends the consent page and its error pages unframeable and uncached, as Entra does', async () => {
+    for (const url of [
+      consentUrl(emu, v2Params),
+      consentUrl(emu, { ...v2Params, redirect_uri: 'https://evil.example/callback' }),
+    ]) {
+      const res = await fetch(url, { redirect: 'manual' });
+      expect(res.headers.get('x-frame-options')).toBe('DENY');
+      expect(res.headers.get('cache-control')).toBe('no-store');
+    }
+  });
+
   it('on Accept by a Global Administrator redirects with admin_consent=True, tenant, scope and state, and grants the roles', async () => {
     const res = await decide(emu, CONTOSO.privilegedAdmin.userPrincipalName, 'accept');
     expect(res.status).toBe(302);
