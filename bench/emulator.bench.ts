@@ -146,16 +146,28 @@ export default async function emulatorBench(): Promise<BenchRow[]> {
       graph.api(`/users/${mb(i).id}/calendar/getSchedule`).post(scheduleBody(mb(i).userPrincipalName)),
     );
 
-    const N = 2000;
+    const N = 1000;
     await rate(200, 16, () => helloClient.api('/hello').get());
-    const bare = await rate(N, 16, () => helloClient.api('/hello').get());
+    // Alternate the two, five rounds each, and keep each one's median: a single pass of one then the other
+    // charges garbage collection and JIT state left by the first to the second (one pass once showed the
+    // emulator at 120% of the hello-world).
+    const bareRuns: number[] = [];
+    const emuRuns: number[] = [];
+    for (let round = 0; round < 5; round++) {
+      bareRuns.push(await rate(N, 16, () => helloClient.api('/hello').get()));
+      emuRuns.push(
+        await rate(N, 16, (i) =>
+          graph
+            .api(`/users/${mb(i).id}`)
+            .select('id')
+            .get(),
+        ),
+      );
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const bare = median(bareRuns);
     const bareLoad = load();
-    const baseline = await rate(N, 16, (i) =>
-      graph
-        .api(`/users/${mb(i).id}`)
-        .select('id')
-        .get(),
-    );
+    const baseline = median(emuRuns);
     await hello.close();
     rows.push({
       name: 'GET /users/{id}?$select=id (cheapest authenticated call), 0 ms latency, 16 in flight',

@@ -22,7 +22,8 @@ import { createActivities, loadGraphConfig } from '../activities';
 import type { SampledUser } from '../contracts/activities';
 import { createGraphClientFactory } from '../activities/graph/client';
 import { readCheckUrl } from '../activities/probe/probe';
-import { startEmulator, trustEmulatorCa, type FixtureObject, type RequestLogEntry } from '../emulator';
+import { trustEmulatorCa, type FixtureObject, type RequestLogEntry } from '../emulator';
+import { startEmulatorProcess } from './emulator-process';
 import { CONTOSO, PUBLISHER, TOGETHER_APP } from '../emulator/fixtures/ids';
 import { load } from './load';
 import type { BenchRow } from './types';
@@ -45,7 +46,8 @@ export default async function probeBench(): Promise<BenchRow[]> {
   const contoso = fixture.tenants.find((t) => t.id === CONTOSO.tenantId)!;
   contoso.generate = { ...contoso.generate!, count: N + 200 };
 
-  const emu = await startEmulator({ port: 0, fixture, latencyMs: 0 });
+  // Its own process (bench/emulator-process.ts): the probe's time is the client's, not a shared event loop's.
+  const emu = await startEmulatorProcess(fixture);
   try {
     trustEmulatorCa(emu.caCertPath);
     const grant = (roles: string[]) =>
