@@ -42,6 +42,7 @@ import {
   uniqueTaskQueue,
   workflowBundle,
 } from '../../helpers/temporal';
+import { recordHistoryIfAsked } from '../../helpers/record-history';
 import { fakeGraph, kinds, type FakeGraph } from './fakes';
 
 const CAN_LIMIT = 40;
@@ -318,6 +319,11 @@ describe('health loop runs (no server suggestion)', () => {
       const runIds: string[] = [];
       for await (const w of client.workflow.list({ query: `WorkflowId = '${monitorWorkflowId(tenantId)}'` }))
         runIds.push(w.runId);
+      // The first run (4 loop checks, then continue-as-new) is the replay test's tenant-monitor-loop history.
+      const firstRun = runIds.length
+        ? await client.workflow.getHandle(monitorWorkflowId(tenantId), runIds[runIds.length - 1]).fetchHistory()
+        : undefined;
+      if (firstRun) recordHistoryIfAsked('tenant-monitor-loop', firstRun);
       const checksPerRun = await Promise.all(
         runIds.map(async (r) => {
           const events =
