@@ -1,7 +1,7 @@
 /**
  * Health checks as a durable timer loop inside the tenant's monitor (issue 15): the monitor waits on one timer
- * and runs one activity per check, so a healthy check costs 2 Temporal Cloud actions (timer + activity; no
- * heartbeat, no signal) instead of 6 through a Schedule (2 schedule + 1 workflow start + activity + heartbeat +
+ * and runs one local activity per check in the workflow task the timer wakes, so a healthy check costs 2 Temporal
+ * Cloud actions (timer + that workflow task's local activity; no heartbeat, no signal) instead of 6 through a Schedule (2 schedule + 1 workflow start + activity + heartbeat +
  * signal). See docs/workflows.md "Health checks" for why not a Schedule.
  *
  * The loop keeps the meaning of the CLI's `schedule` commands: its name is still `health-<tenant>`

@@ -67,6 +67,8 @@ export async function startWorker(
     }),
     dataConverter: converter,
     maxConcurrentActivityTaskExecutions: settings.maxConcurrentActivities,
+    // The monitors' health checks run as local activities (workflows/tenant-monitor.ts): the same cap applies.
+    maxConcurrentLocalActivityExecutions: settings.maxConcurrentActivities,
     ...(settings.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: settings.maxCachedWorkflows } : {}),
     shutdownGraceTime: '10 seconds',
   });

@@ -118,9 +118,14 @@ export function countActions(events: HistoryEvent[]): { total: number; byKind: R
       case EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED:
         add('child workflow', 2);
         break;
-      case EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
-        add('search attribute upsert');
+      case EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES: {
+        // patched() upserts TemporalChangeVersion: exempt from billing (docs.temporal.io/cloud/actions).
+        const keys = Object.keys(
+          e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {},
+        );
+        if (keys.some((k) => k !== 'TemporalChangeVersion')) add('search attribute upsert');
         break;
+      }
       case EventType.EVENT_TYPE_MARKER_RECORDED:
         if (e.markerRecordedEventAttributes?.markerName === 'core_local_activity') add('local activity');
         break;
@@ -134,6 +139,27 @@ export function countActions(events: HistoryEvent[]): { total: number; byKind: R
     }
   }
   return { total: Object.values(byKind).reduce((a, b) => a + b, 0), byKind };
+}
+
+/**
+ * The executions of activity `type` in a history: regular ones (ActivityTaskScheduled) and local ones (the
+ * `core_local_activity` marker, whose `data` detail is JSON naming the activity type), each with its attempt.
+ */
+export function activityRuns(events: HistoryEvent[], type: string): { local: boolean; attempt: number }[] {
+  const out: { local: boolean; attempt: number }[] = [];
+  for (const e of events) {
+    if (e.activityTaskScheduledEventAttributes?.activityType?.name === type)
+      out.push({ local: false, attempt: 1 });
+    const m = e.markerRecordedEventAttributes;
+    if (m?.markerName === 'core_local_activity') {
+      const data = m.details?.data?.payloads?.[0]?.data;
+      const meta = data
+        ? (JSON.parse(Buffer.from(data).toString()) as { activity_type?: string; attempt?: number })
+        : {};
+      if (meta.activity_type === type) out.push({ local: true, attempt: meta.attempt ?? 1 });
+    }
+  }
+  return out;
 }
 
 /** Poll until `fn` returns a value (visibility and schedules are eventually consistent). */

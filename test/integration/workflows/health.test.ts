@@ -36,6 +36,7 @@ import {
   type OnboardTenantInput,
 } from '../../../contracts/messages';
 import {
+  activityRuns,
   countActions,
   createLocalTestEnv,
   eventually,
@@ -133,8 +134,8 @@ describe('health on the dev server', () => {
       expect(m1.history.at(-1)).toMatchObject({ verdict: 'pass', sampled: 10 });
 
       // Its Temporal actions, from the monitor's real histories (all runs: it continues-as-new often here):
-      // one runHealthCheck activity, first attempt, and no healthResult signal — so a periodic check is the
-      // loop's timer + this activity = 2 actions (the trigger's own signal replaces the timer here).
+      // one runHealthCheck (local) activity, first attempt, and no healthResult signal — so a periodic check is the
+      // loop's timer + the workflow task running it = 2 actions (the trigger's own signal replaces the timer here).
       const runs = await eventually(async () => {
         const ids: string[] = [];
         for await (const w of client.workflow.list({
@@ -151,10 +152,8 @@ describe('health on the dev server', () => {
           ),
         )
       ).flat();
-      const checkActivities = events.filter(
-        (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'runHealthCheck',
-      );
-      expect(checkActivities.length).toBe(1);
+      // A local activity (patch 'health-check-local'): it runs in the workflow task the trigger woke.
+      expect(activityRuns(events, 'runHealthCheck')).toEqual([{ local: true, attempt: 1 }]);
       expect(events.some((e) => (e.activityTaskStartedEventAttributes?.attempt ?? 1) > 1)).toBe(false);
       const signalsForCheck = events.filter(
         (e) =>
@@ -319,18 +318,19 @@ describe('health loop runs (no server suggestion)', () => {
       const runIds: string[] = [];
       for await (const w of client.workflow.list({ query: `WorkflowId = '${monitorWorkflowId(tenantId)}'` }))
         runIds.push(w.runId);
-      // The first run (4 loop checks, then continue-as-new) is the replay test's tenant-monitor-loop history.
+      // The first run (4 loop checks, then continue-as-new) is the replay test's tenant-monitor-loop-local history
+      // (tenant-monitor-loop.json was recorded before patch 'health-check-local': regular activities).
       const firstRun = runIds.length
-        ? await client.workflow.getHandle(monitorWorkflowId(tenantId), runIds[runIds.length - 1]).fetchHistory()
+        ? await client.workflow
+            .getHandle(monitorWorkflowId(tenantId), runIds[runIds.length - 1])
+            .fetchHistory()
         : undefined;
-      if (firstRun) recordHistoryIfAsked('tenant-monitor-loop', firstRun);
+      if (firstRun) recordHistoryIfAsked('tenant-monitor-loop-local', firstRun);
       const checksPerRun = await Promise.all(
         runIds.map(async (r) => {
           const events =
             (await client.workflow.getHandle(monitorWorkflowId(tenantId), r).fetchHistory()).events ?? [];
-          return events.filter(
-            (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'runHealthCheck',
-          ).length;
+          return activityRuns(events, 'runHealthCheck').length;
         }),
       );
       // 6 checks: a run of 4, then the next run (with 24 per run, as before, all 6 would sit in one run).
