@@ -63,6 +63,14 @@ export function decideConsentState(e: {
   return 'partial';
 }
 
+/** Whether `granted` holds role `r` or a broader one that covers it. */
+function coveredBy(r: string, granted: ReadonlySet<string>): boolean {
+  if (granted.has(r)) return true;
+  if (r === 'User.ReadBasic.All' && (granted.has('User.Read.All') || granted.has('Directory.Read.All')))
+    return true;
+  return r === 'Calendars.Read' && granted.has('Calendars.ReadWrite');
+}
+
 export async function checkConsent(
   deps: ActivityDeps,
   input: CheckConsentInput,
@@ -100,14 +108,21 @@ export async function checkConsent(
   const roles = tokenRoles(accessToken);
   const caller = graphCallerFor(deps, graph);
 
-  // The service principal of our app in this tenant (readable with Application.Read.All; often not granted).
+  // The service principal of our app in this tenant (readable with Application.Read.All; often not granted) and
+  // its app role assignments: read only when the fresh token lacks a required role. A token already proves what
+  // they would: Entra issues none for a disabled enterprise app (AADSTS7000112) nor without consent (AADSTS7000229),
+  // and the assignments can only add roles the token does not carry yet. So a healthy check spends no Graph request
+  // here (it was two: the service principal, then its assignments).
   let servicePrincipal: ConsentCheckResult['servicePrincipal'];
   let assignmentRoles: string[] | undefined;
-  const sp = await caller.call<{ value?: { id: string; accountEnabled?: boolean }[] }>({
-    method: 'GET',
-    url: `/servicePrincipals?$filter=${encodeURIComponent(`appId eq '${deps.config.appId}'`)}&$select=id,appId,accountEnabled`,
-  });
-  if (sp.ok && sp.value.value?.[0]) {
+  const tokenCoversRequired = roles !== undefined && required.every((r) => coveredBy(r, new Set(roles)));
+  const sp = tokenCoversRequired
+    ? undefined
+    : await caller.call<{ value?: { id: string; accountEnabled?: boolean }[] }>({
+        method: 'GET',
+        url: `/servicePrincipals?$filter=${encodeURIComponent(`appId eq '${deps.config.appId}'`)}&$select=id,appId,accountEnabled`,
+      });
+  if (sp?.ok && sp.value.value?.[0]) {
     const s = sp.value.value[0];
     servicePrincipal = { id: s.id, enabled: s.accountEnabled !== false };
     const ra = await caller.call<{ value?: { appRoleId: string; resourceId: string }[] }>({
@@ -159,12 +174,8 @@ export async function checkConsent(
   // successful calendar call counts for the calendar role.
   const granted = new Set<string>([...(roles ?? []), ...(assignmentRoles ?? [])]);
   const missingRoles = required.filter((r) => {
-    if (granted.has(r)) return false;
+    if (coveredBy(r, granted)) return false;
     if (r.startsWith('Calendars.') && calendarOk === true && !hasCalendarRole([...granted])) return false;
-    // A broader role covers a narrower one.
-    if (r === 'User.ReadBasic.All' && (granted.has('User.Read.All') || granted.has('Directory.Read.All')))
-      return false;
-    if (r === 'Calendars.Read' && granted.has('Calendars.ReadWrite')) return false;
     return true;
   });
   const state = decideConsentState({

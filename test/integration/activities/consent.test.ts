@@ -63,6 +63,34 @@ describe('checkConsent', () => {
     expect(r.evidence.calendarCall?.requestId).toBeTruthy();
   });
 
+  it('reads the service principal and its role assignments only when the fresh token lacks a required role (none per healthy check)', async () => {
+    const a = h.activities();
+    const spReads = async () =>
+      (await h.emu.control.requests({ limit: 10_000 })).filter((e) => e.path.includes('/servicePrincipals'))
+        .length;
+    // Application.Read.All makes the service principal (and its assignments) readable.
+    await h.emu.control.grantConsent({
+      tenantId: C.tenantId,
+      appId: APP,
+      roles: ['Calendars.ReadWrite', 'User.ReadBasic.All', 'Application.Read.All'],
+    });
+    const before = await spReads();
+    const healthy = await a.checkConsent({ tenant, everConsented: true });
+    expect(healthy.state).toBe('consented');
+    expect(await spReads()).toBe(before);
+    // A role missing from the token: the service principal and its assignments are read (they may hold it
+    // before tokens do, and say whether the app is enabled).
+    await h.emu.control.revokeConsent({ tenantId: C.tenantId, appId: APP, roles: ['Calendars.ReadWrite'] });
+    const lacking = await a.checkConsent({
+      tenant,
+      everConsented: true,
+      consentedAt: '2026-01-01T00:00:00Z',
+    });
+    expect(lacking.missingRoles).toEqual(['Calendars.ReadWrite']);
+    expect(lacking.servicePrincipal?.enabled).toBe(true);
+    expect(await spReads()).toBe(before + 2);
+  });
+
   it('Exchange RBAC for Applications: calendar access without a Calendars role in the token is consented', async () => {
     const r = await h.activities().checkConsent({
       tenant: { tenantId: ids.FABRIKAM.tenantId },
