@@ -12,7 +12,7 @@ const report: SampleTestReport = buildReport({
   ],
   results: [
     { userId: 'a', reason: 'ok' },
-    { userId: 'b', reason: 'noMailbox' },
+    { userId: 'b', reason: 'mailboxUnavailable' },
   ],
   threshold: 0.4,
   startedAt: '2026-01-01T00:00:00.000Z',
@@ -50,9 +50,9 @@ describe('onboarding reports', () => {
     expect(
       unreachableLine({
         user: { id: 'b', userPrincipalName: 'b@x', displayName: 'Bea' },
-        reason: 'noMailbox',
+        reason: 'mailboxUnavailable',
       }),
-    ).toBe('Bea <b@x> — noMailbox');
+    ).toBe('Bea <b@x> — mailboxUnavailable');
     expect(unreachableLine({ user: { id: 'c' }, reason: 'accessDenied', detail: 'refused by scope' })).toBe(
       'c — refused by scope',
     );

@@ -9,7 +9,7 @@ const report = buildReport({
   users: [{ id: 'a' }, { id: 'b', userPrincipalName: 'b@contoso.example' }],
   results: [
     { userId: 'a', reason: 'ok' },
-    { userId: 'b', reason: 'noMailbox' },
+    { userId: 'b', reason: 'mailboxUnavailable' },
   ],
   threshold: 0.4,
   startedAt: '2026-01-01T00:00:00.000Z',
