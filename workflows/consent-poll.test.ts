@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AFTER_CALLBACK_POLL_SECONDS, nextConsentPollSeconds } from './consent-poll';
 
-// onboard-tenant.ts's DEFAULT_CONSENT_POLL_SECONDS (not imported: that module needs the workflow sandbox)
+// onboard/consent-wait.ts's DEFAULT_CONSENT_POLL_SECONDS (spelled out: the schedule under test, not whatever the default becomes)
 const base = { pollSeconds: [30, 60, 120, 300, 600, 1800, 3600, 7200, 14400], graceCapSeconds: 120 };
 
 /** When (seconds after the callback) each poll runs, ignoring the poll's own duration. */
