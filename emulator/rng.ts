@@ -42,59 +42,77 @@ export interface FastRng extends Rng {
 /**
  * sfc32 seeded by cyrb128 (four 32-bit FNV/Murmur-style hashes of the text): 128 bits of state, a few
  * integer operations a draw, no crypto call and no hashing library. The seeded calendars regenerate a
- * mailbox's events on every read, so this sits on the read path; 128 bits keeps millions of per-day seeds
- * (tenants × mailboxes × days) from colliding, which a 32-bit-state generator would not.
+ * mailbox's events on every read, so this sits on the read path (a class: no closures to allocate per seed);
+ * 128 bits keeps millions of per-day seeds (tenants × mailboxes × days) from colliding, which a 32-bit-state
+ * generator would not.
  */
-export function makeFastRng(seed: string): FastRng {
-  let h1 = 1779033703,
-    h2 = 3144134277,
-    h3 = 1013904242,
-    h4 = 2773480762;
-  for (let i = 0; i < seed.length; i++) {
-    const k = seed.charCodeAt(i);
-    h1 = h2 ^ Math.imul(h1 ^ k, 597399067);
-    h2 = h3 ^ Math.imul(h2 ^ k, 2869860233);
-    h3 = h4 ^ Math.imul(h3 ^ k, 951274213);
-    h4 = h1 ^ Math.imul(h4 ^ k, 2716044179);
+class Sfc32 implements FastRng {
+  private a: number;
+  private b: number;
+  private c: number;
+  private d: number;
+
+  constructor(seed: string) {
+    let h1 = 1779033703,
+      h2 = 3144134277,
+      h3 = 1013904242,
+      h4 = 2773480762;
+    for (let i = 0; i < seed.length; i++) {
+      const k = seed.charCodeAt(i);
+      h1 = h2 ^ Math.imul(h1 ^ k, 597399067);
+      h2 = h3 ^ Math.imul(h2 ^ k, 2869860233);
+      h3 = h4 ^ Math.imul(h3 ^ k, 951274213);
+      h4 = h1 ^ Math.imul(h4 ^ k, 2716044179);
+    }
+    h1 = Math.imul(h3 ^ (h1 >>> 18), 597399067);
+    h2 = Math.imul(h4 ^ (h2 >>> 22), 2869860233);
+    h3 = Math.imul(h1 ^ (h3 >>> 17), 951274213);
+    h4 = Math.imul(h2 ^ (h4 >>> 19), 2716044179);
+    this.a = (h1 ^ h2 ^ h3 ^ h4) | 0;
+    this.b = (h2 ^ h1) | 0;
+    this.c = (h3 ^ h1) | 0;
+    this.d = (h4 ^ h1) | 0;
+    for (let i = 0; i < 12; i++) this.next(); // let the state mix before the first draw
   }
-  h1 = Math.imul(h3 ^ (h1 >>> 18), 597399067);
-  h2 = Math.imul(h4 ^ (h2 >>> 22), 2869860233);
-  h3 = Math.imul(h1 ^ (h3 >>> 17), 951274213);
-  h4 = Math.imul(h2 ^ (h4 >>> 19), 2716044179);
-  let a = (h1 ^ h2 ^ h3 ^ h4) >>> 0,
-    b = (h2 ^ h1) >>> 0,
-    c = (h3 ^ h1) >>> 0,
-    d = (h4 ^ h1) >>> 0;
-  const next = (): number => {
-    a |= 0;
-    b |= 0;
-    c |= 0;
-    d |= 0;
-    const t = (((a + b) | 0) + d) | 0;
-    d = (d + 1) | 0;
-    a = b ^ (b >>> 9);
-    b = (c + (c << 3)) | 0;
-    c = (c << 21) | (c >>> 11);
-    c = (c + t) | 0;
+
+  /** The next 32 bits, unsigned. */
+  next(): number {
+    const t = (((this.a + this.b) | 0) + this.d) | 0;
+    this.d = (this.d + 1) | 0;
+    this.a = this.b ^ (this.b >>> 9);
+    this.b = (this.c + (this.c << 3)) | 0;
+    this.c = (this.c << 21) | (this.c >>> 11);
+    this.c = (this.c + t) | 0;
     return t >>> 0;
-  };
-  for (let i = 0; i < 12; i++) next(); // let the state mix before the first draw
-  const int = (min: number, max: number) => min + Math.floor((next() / 4294967296) * (max - min + 1));
-  return {
-    int,
-    float: () => next() / 4294967296,
-    pick: <T>(items: readonly T[]) => items[int(0, items.length - 1)]!,
-    guid() {
-      const h = this.bytes(16).toString('hex').split('');
-      h[12] = '4';
-      h[16] = '89ab'[int(0, 3)]!;
-      const s = h.join('');
-      return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20)}`;
-    },
-    bytes(n: number) {
-      const buf = Buffer.allocUnsafe(n);
-      for (let i = 0; i + 4 <= n; i += 4) buf.writeUInt32LE(next(), i);
-      return buf;
-    },
-  };
+  }
+
+  int(min: number, max: number): number {
+    return min + Math.floor((this.next() / 4294967296) * (max - min + 1));
+  }
+
+  float(): number {
+    return this.next() / 4294967296;
+  }
+
+  pick<T>(items: readonly T[]): T {
+    return items[this.int(0, items.length - 1)]!;
+  }
+
+  guid(): string {
+    const h = this.bytes(16).toString('hex').split('');
+    h[12] = '4';
+    h[16] = '89ab'[this.int(0, 3)]!;
+    const s = h.join('');
+    return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20)}`;
+  }
+
+  bytes(n: number): Buffer {
+    const buf = Buffer.allocUnsafe(n);
+    for (let i = 0; i + 4 <= n; i += 4) buf.writeUInt32LE(this.next(), i);
+    return buf;
+  }
+}
+
+export function makeFastRng(seed: string): FastRng {
+  return new Sfc32(seed);
 }

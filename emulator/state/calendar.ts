@@ -28,25 +28,26 @@ export function seededCalendar(
   const address = user.mail ?? user.userPrincipalName;
   const organizer = { name: user.displayName, address };
   for (let d = -7; d <= 21; d++) {
-    const day = new Date(today.getTime() + d * 86_400_000);
-    const dow = day.getUTCDay();
+    const dayMs = today.getTime() + d * 86_400_000;
+    const dow = new Date(dayMs).getUTCDay();
     if (dow === 0 || dow === 6) continue;
-    const rng = makeFastRng(`${seed}:${tenantId}:${user.id}:${day.toISOString().slice(0, 10)}`);
+    const date = new Date(dayMs).toISOString().slice(0, 10);
+    const rng = makeFastRng(`${seed}:${tenantId}:${user.id}:${date}`);
     const n = rng.int(0, 3);
     for (let i = 0; i < n; i++) {
+      // Half-hour starts 08:00–16:00, at most 90 minutes: the meeting ends the same day, so the wall-clock
+      // strings are built directly (isoLocal's Date and regexes were most of a read's cost).
       const startMin = rng.int(8 * 2, 16 * 2) * 30;
       const dur = rng.pick([30, 30, 60, 60, 90]);
-      const start = new Date(day.getTime() + startMin * 60_000);
-      const end = new Date(start.getTime() + dur * 60_000);
       const showAs = rng.pick(['busy', 'busy', 'busy', 'tentative', 'oof'] as const);
       const subject = rng.pick(['1:1', 'Team sync', 'Customer call', 'Planning', 'Focus time', 'Interview']);
-      // Created 30–43 days before it starts: always in the past for the window's events, and stable.
-      const created = new Date(start.getTime() - rng.int(30, 43) * 86_400_000 - rng.int(0, 479) * 60_000);
+      // Created 30–43 days before its day: always in the past for the window's events, and stable.
+      const created = dayMs - rng.int(30, 43) * 86_400_000 + rng.int(0, 600) * 60_000;
       const ev = makeEvent(
         {
           subject,
-          start: { dateTime: isoLocal(start), timeZone: 'UTC' },
-          end: { dateTime: isoLocal(end), timeZone: 'UTC' },
+          start: { dateTime: `${date}T${hhmm(startMin)}:00.0000000`, timeZone: 'UTC' },
+          end: { dateTime: `${date}T${hhmm(startMin + dur)}:00.0000000`, timeZone: 'UTC' },
           showAs,
           organizer,
         },
@@ -54,13 +55,20 @@ export function seededCalendar(
           id: `AAMkAG${rng.bytes(48).toString('base64url')}`,
           changeKey: rng.bytes(12).toString('base64'),
           iCalUId: rng.bytes(24).toString('hex').toUpperCase(),
-          createdDateTime: created.toISOString(),
+          createdDateTime: new Date(created).toISOString(),
         },
       );
       cal.set(ev.id, ev);
     }
   }
   return cal;
+}
+
+/** Minutes after midnight as HH:MM. */
+function hhmm(min: number): string {
+  const h = Math.floor(min / 60);
+  const m = min % 60;
+  return `${h < 10 ? '0' : ''}${h}:${m < 10 ? '0' : ''}${m}`;
 }
 
 /** Graph's dateTimeTimeZone.dateTime: local time without offset, 7 fractional digits. */
@@ -89,22 +97,25 @@ function randomIdentity(): EventIdentity {
   };
 }
 
-export function makeEvent(input: {
-  subject: string;
-  start: DateTimeTimeZone;
-  end: DateTimeTimeZone;
-  showAs?: CalendarEvent['showAs'];
-  organizer: { name: string; address: string };
-  body?: { contentType?: 'html' | 'text'; content?: string };
-  isOnlineMeeting?: boolean;
-  /** Whether an online meeting gets a Teams join URL (false: the organizer has no Teams; default true). */
-  teamsAvailable?: boolean;
-  location?: string;
-  attendees?: CalendarEvent['attendees'];
-  transactionId?: string | null;
-  isAllDay?: boolean;
-  sensitivity?: CalendarEvent['sensitivity'];
-}, identity: EventIdentity = randomIdentity()): CalendarEvent {
+export function makeEvent(
+  input: {
+    subject: string;
+    start: DateTimeTimeZone;
+    end: DateTimeTimeZone;
+    showAs?: CalendarEvent['showAs'];
+    organizer: { name: string; address: string };
+    body?: { contentType?: 'html' | 'text'; content?: string };
+    isOnlineMeeting?: boolean;
+    /** Whether an online meeting gets a Teams join URL (false: the organizer has no Teams; default true). */
+    teamsAvailable?: boolean;
+    location?: string;
+    attendees?: CalendarEvent['attendees'];
+    transactionId?: string | null;
+    isAllDay?: boolean;
+    sensitivity?: CalendarEvent['sensitivity'];
+  },
+  identity: EventIdentity = randomIdentity(),
+): CalendarEvent {
   const now = identity.createdDateTime;
   const id = identity.id;
   const online = input.isOnlineMeeting ?? false;
