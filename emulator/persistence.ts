@@ -1,8 +1,9 @@
 /**
  * Persistence behind an interface (as Azurite keeps its metadata store apart from its handlers): the
- * emulator's mutable state — consent, Exchange scopes, calendars, user switches, credential end dates and
- * the outbox — saved to and restored from somewhere. In memory there is nothing to do; `FileStatePersistence`
- * writes one JSON file atomically. A snapshot is tied to the fixture it was taken with.
+ * emulator's mutable state — consent, Exchange scopes, written calendars (seeded ones are regenerated on
+ * read, never saved), user switches, credential end dates and the outbox — saved to and restored from
+ * somewhere. In memory there is nothing to do; `FileStatePersistence` writes one JSON file atomically. A
+ * snapshot is tied to the fixture it was taken with.
  */
 import fs from 'node:fs';
 import path from 'node:path';

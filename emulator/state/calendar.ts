@@ -1,6 +1,6 @@
 /** Calendar items: ids, the deterministic seeded busy time of a mailbox, and the event factory. */
 import { randomBytes } from 'node:crypto';
-import { makeRng } from '../rng';
+import { makeFastRng } from '../rng';
 import type { CalendarEvent, DateTimeTimeZone, User } from './types';
 
 export function newEventId(): string {
@@ -9,38 +9,66 @@ export function newEventId(): string {
 }
 
 /**
- * Deterministic busy time for a mailbox, generated on first access (so a 100,000-user tenant costs nothing
- * until a calendar is read): working days from 7 days ago to 21 days ahead, 0–3 meetings a day.
+ * A mailbox's seeded busy time, generated afresh on every read and never stored, so 10,000 tenants' sampled
+ * mailboxes cost no heap until someone writes to one (Tenant.writableCalendar then keeps a copy): working days
+ * from 7 days ago to 21 days ahead, 0–3 meetings a day. Each day draws from its own generator seeded by
+ * (seed, tenant, mailbox, date), so an event keeps its id, times and changeKey across reads, across restarts
+ * and across midnight (the window slides; the days it still covers do not change).
  */
-export function seedCalendar(tenantId: string, user: User): Map<string, CalendarEvent> {
+export function seededCalendar(
+  seed: string,
+  tenantId: string,
+  user: User,
+  nowMs: number = Date.now(),
+): Map<string, CalendarEvent> {
   const cal = new Map<string, CalendarEvent>();
   if (user.mailbox !== 'exchangeOnline') return cal;
-  const rng = makeRng(`${tenantId}:${user.id}:calendar`);
-  const today = new Date();
+  const today = new Date(nowMs);
   today.setUTCHours(0, 0, 0, 0);
   const address = user.mail ?? user.userPrincipalName;
+  const organizer = { name: user.displayName, address };
   for (let d = -7; d <= 21; d++) {
-    const day = new Date(today.getTime() + d * 86_400_000);
-    const dow = day.getUTCDay();
+    const dayMs = today.getTime() + d * 86_400_000;
+    const dow = new Date(dayMs).getUTCDay();
     if (dow === 0 || dow === 6) continue;
+    const date = new Date(dayMs).toISOString().slice(0, 10);
+    const rng = makeFastRng(`${seed}:${tenantId}:${user.id}:${date}`);
     const n = rng.int(0, 3);
     for (let i = 0; i < n; i++) {
+      // Half-hour starts 08:00–16:00, at most 90 minutes: the meeting ends the same day, so the wall-clock
+      // strings are built directly (isoLocal's Date and regexes were most of a read's cost).
       const startMin = rng.int(8 * 2, 16 * 2) * 30;
       const dur = rng.pick([30, 30, 60, 60, 90]);
-      const start = new Date(day.getTime() + startMin * 60_000);
-      const end = new Date(start.getTime() + dur * 60_000);
       const showAs = rng.pick(['busy', 'busy', 'busy', 'tentative', 'oof'] as const);
-      const ev = makeEvent({
-        subject: rng.pick(['1:1', 'Team sync', 'Customer call', 'Planning', 'Focus time', 'Interview']),
-        start: { dateTime: isoLocal(start), timeZone: 'UTC' },
-        end: { dateTime: isoLocal(end), timeZone: 'UTC' },
-        showAs,
-        organizer: { name: user.displayName, address },
-      });
+      const subject = rng.pick(['1:1', 'Team sync', 'Customer call', 'Planning', 'Focus time', 'Interview']);
+      // Created 30–43 days before its day: always in the past for the window's events, and stable.
+      const created = dayMs - rng.int(30, 43) * 86_400_000 + rng.int(0, 600) * 60_000;
+      const ev = makeEvent(
+        {
+          subject,
+          start: { dateTime: `${date}T${hhmm(startMin)}:00.0000000`, timeZone: 'UTC' },
+          end: { dateTime: `${date}T${hhmm(startMin + dur)}:00.0000000`, timeZone: 'UTC' },
+          showAs,
+          organizer,
+        },
+        {
+          id: `AAMkAG${rng.bytes(48).toString('base64url')}`,
+          changeKey: rng.bytes(12).toString('base64'),
+          iCalUId: rng.bytes(24).toString('hex').toUpperCase(),
+          createdDateTime: new Date(created).toISOString(),
+        },
+      );
       cal.set(ev.id, ev);
     }
   }
   return cal;
+}
+
+/** Minutes after midnight as HH:MM. */
+function hhmm(min: number): string {
+  const h = Math.floor(min / 60);
+  const m = min % 60;
+  return `${h < 10 ? '0' : ''}${h}:${m < 10 ? '0' : ''}${m}`;
 }
 
 /** Graph's dateTimeTimeZone.dateTime: local time without offset, 7 fractional digits. */
@@ -51,24 +79,45 @@ export function isoLocal(d: Date): string {
     .replace(/\.(\d{3})$/, '.$10000');
 }
 
-export function makeEvent(input: {
-  subject: string;
-  start: DateTimeTimeZone;
-  end: DateTimeTimeZone;
-  showAs?: CalendarEvent['showAs'];
-  organizer: { name: string; address: string };
-  body?: { contentType?: 'html' | 'text'; content?: string };
-  isOnlineMeeting?: boolean;
-  /** Whether an online meeting gets a Teams join URL (false: the organizer has no Teams; default true). */
-  teamsAvailable?: boolean;
-  location?: string;
-  attendees?: CalendarEvent['attendees'];
-  transactionId?: string | null;
-  isAllDay?: boolean;
-  sensitivity?: CalendarEvent['sensitivity'];
-}): CalendarEvent {
-  const now = new Date().toISOString();
-  const id = newEventId();
+/** What makes an event this event: random for a created one, drawn from the seed for a seeded one. */
+export interface EventIdentity {
+  id: string;
+  changeKey: string;
+  /** The part of iCalUId after Outlook's fixed 040000008200E00074C5B7101A82E008 prefix (48 hex digits). */
+  iCalUId: string;
+  createdDateTime: string;
+}
+
+function randomIdentity(): EventIdentity {
+  return {
+    id: newEventId(),
+    changeKey: randomBytes(12).toString('base64'),
+    iCalUId: randomBytes(24).toString('hex').toUpperCase(),
+    createdDateTime: new Date().toISOString(),
+  };
+}
+
+export function makeEvent(
+  input: {
+    subject: string;
+    start: DateTimeTimeZone;
+    end: DateTimeTimeZone;
+    showAs?: CalendarEvent['showAs'];
+    organizer: { name: string; address: string };
+    body?: { contentType?: 'html' | 'text'; content?: string };
+    isOnlineMeeting?: boolean;
+    /** Whether an online meeting gets a Teams join URL (false: the organizer has no Teams; default true). */
+    teamsAvailable?: boolean;
+    location?: string;
+    attendees?: CalendarEvent['attendees'];
+    transactionId?: string | null;
+    isAllDay?: boolean;
+    sensitivity?: CalendarEvent['sensitivity'];
+  },
+  identity: EventIdentity = randomIdentity(),
+): CalendarEvent {
+  const now = identity.createdDateTime;
+  const id = identity.id;
   const online = input.isOnlineMeeting ?? false;
   const joinable = online && input.teamsAvailable !== false;
   const content = input.body?.content ?? '';
@@ -76,8 +125,8 @@ export function makeEvent(input: {
     id,
     createdDateTime: now,
     lastModifiedDateTime: now,
-    changeKey: randomBytes(12).toString('base64'),
-    iCalUId: `040000008200E00074C5B7101A82E008${randomBytes(24).toString('hex').toUpperCase()}`,
+    changeKey: identity.changeKey,
+    iCalUId: `040000008200E00074C5B7101A82E008${identity.iCalUId}`,
     subject: input.subject,
     bodyPreview: content.replace(/<[^>]*>/g, '').slice(0, 255),
     body: { contentType: input.body?.contentType ?? 'html', content },

@@ -18,7 +18,7 @@ import { generateUsers, userFromFixture } from './users';
 
 export * from './types';
 export { Tenant } from './tenant';
-export { isoLocal, makeEvent, newEventId, teamsJoinUrl } from './calendar';
+export { isoLocal, makeEvent, newEventId, seededCalendar, teamsJoinUrl } from './calendar';
 export { compileMembershipRule } from './groups';
 export { generateUsers } from './users';
 export { keyCredential, type AppCertificates } from './applications';
@@ -55,6 +55,7 @@ export class EmulatorState {
       );
       for (const u of t.users) tenant.addUser(userFromFixture(u));
       if (t.generate) generateUsers(tenant, t.generate);
+      tenant.calendarSeed = t.generate?.seed ?? '';
       for (const g of t.groups) tenant.groups.set(g.id.toLowerCase(), groupFromFixture(tenant, g));
       if (t.authorizationPolicy) tenant.authorizationPolicy = { ...t.authorizationPolicy };
       if (t.allowUserConsent) setUserConsentPolicy(tenant, t.allowUserConsent);
@@ -108,7 +109,7 @@ export class EmulatorState {
           sensitivity: e.sensitivity,
           organizer: { name: user.displayName, address: user.mail ?? user.userPrincipalName },
         });
-        tenant.calendar(user).set(ev.id, ev);
+        tenant.writableCalendar(user).set(ev.id, ev);
       }
     }
     return s;

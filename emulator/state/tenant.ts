@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { GRAPH_APP_ID, roleById, EXCHANGE_APP_ROLES } from '../permissions';
-import { seedCalendar } from './calendar';
+import { seededCalendar } from './calendar';
 import type { OAuth2PermissionGrant, UserAppRoleAssignment, UserSignInState } from './delegated';
 import type {
   Admin,
@@ -27,7 +27,13 @@ export class Tenant {
   readonly servicePrincipals = new Map<string, ServicePrincipal>();
   readonly assignments = new Map<string, AppRoleAssignment>();
   readonly exchangeScopes = new Map<string, ExchangeScope>();
+  /**
+   * Calendars written through Graph (or the fixture), by user id: copy-on-write, so only these cost memory
+   * and get persisted. Every other mailbox's calendar is its seeded one, regenerated on each read.
+   */
   readonly calendars = new Map<string, Map<string, CalendarEvent>>();
+  /** Part of every seeded calendar's seed (the fixture's `generate.seed`): same fixture ⇒ same events. */
+  calendarSeed = '';
   readonly graphServicePrincipal: ServicePrincipal;
   authorizationPolicy: AuthorizationPolicy;
   /** Service principal id → when token issuance sees it (replication after consent; emulator clock, ms). */
@@ -183,10 +189,16 @@ export class Tenant {
       if ((s.activeFrom ?? 0) <= now && (s.activeUntil == null || now < s.activeUntil)) yield s;
   }
 
-  calendar(user: User): Map<string, CalendarEvent> {
+  /** A mailbox's calendar to read: its written copy, or its seeded events generated now (not kept). */
+  calendar(user: User): ReadonlyMap<string, CalendarEvent> {
+    return this.calendars.get(user.id) ?? seededCalendar(this.calendarSeed, this.id, user);
+  }
+
+  /** A mailbox's calendar to change: on the first write, its seeded events are copied into the store. */
+  writableCalendar(user: User): Map<string, CalendarEvent> {
     let cal = this.calendars.get(user.id);
     if (!cal) {
-      cal = seedCalendar(this.id, user);
+      cal = seededCalendar(this.calendarSeed, this.id, user);
       this.calendars.set(user.id, cal);
     }
     return cal;

@@ -53,7 +53,7 @@ export function preferTz(c: Ctx): string | undefined {
   return preferredTimeZone(c.req.headers.prefer);
 }
 
-export function sortedEvents(cal: Map<string, CalendarEvent>): CalendarEvent[] {
+export function sortedEvents(cal: ReadonlyMap<string, CalendarEvent>): CalendarEvent[] {
   return [...cal.values()].sort((a, b) => a.start.dateTime.localeCompare(b.start.dateTime));
 }
 

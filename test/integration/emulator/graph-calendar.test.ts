@@ -88,6 +88,41 @@ describe('Graph calendar and mail routes', () => {
     await expect(graph.api(path).get()).rejects.toMatchObject({ statusCode: 404, code: 'ErrorItemNotFound' });
   });
 
+  it('serves the same seeded events on every read, and keeps them around the first write (update, create, delete)', async () => {
+    const list = async () =>
+      (
+        (await graph
+          .api(`/users/${U.inScope.id}/calendar/events`)
+          .select('id,changeKey,createdDateTime,subject,start,end')
+          .top(200)
+          .get()) as { value: { id: string; subject: string }[] }
+      ).value;
+    const schedule = async () =>
+      (await graph
+        .api(`/users/${U.inScope.id}/calendar/getSchedule`)
+        .post({ schedules: [U.inScope.userPrincipalName], ...window(14) })) as unknown;
+    const seeded = await list();
+    expect(seeded.length).toBeGreaterThan(3);
+    expect(await list()).toEqual(seeded);
+    const view = await schedule();
+    expect(await schedule()).toEqual(view);
+
+    const [first, second, ...rest] = seeded;
+    await graph.api(`/users/${U.inScope.id}/events/${first!.id}`).patch({ subject: 'Moved to Thursday' });
+    const created = await graph.api(`/users/${U.inScope.id}/events`).post({
+      subject: 'Mentoring',
+      start: { dateTime: '2026-12-01T10:00:00', timeZone: 'UTC' },
+      end: { dateTime: '2026-12-01T10:30:00', timeZone: 'UTC' },
+    });
+    await graph.api(`/users/${U.inScope.id}/events/${second!.id}`).delete();
+    const after = await list();
+    expect(after.find((e) => e.id === first!.id)?.subject).toBe('Moved to Thursday');
+    expect(after.some((e) => e.id === created.id)).toBe(true);
+    expect(after.some((e) => e.id === second!.id)).toBe(false);
+    expect(after.filter((e) => rest.some((r) => r.id === e.id))).toEqual(rest);
+    expect(await list()).toEqual(after);
+  });
+
   it('returns event times in the zone named by Prefer: outlook.timezone', async () => {
     const created = await graph.api(`/users/${CONTOSO.probeMailbox.id}/events`).post({
       subject: 'tz',

@@ -1,0 +1,166 @@
+/**
+ * Seeded calendars (state/calendar.ts, Tenant.calendar/writableCalendar): generated on read, never stored until
+ * written, the same on every read and after a restart.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { describe, expect, it } from 'vitest';
+import type { Fixture } from './fixture';
+import { FileStatePersistence } from './persistence';
+import { EmulatorState, makeEvent, seededCalendar, type Tenant, type User } from './state';
+
+const TENANT = '11111111-1111-4111-8111-111111111111';
+
+function state(count: number, seed = 'cal'): EmulatorState {
+  const fixture = {
+    apps: [],
+    tenants: [
+      {
+        id: TENANT,
+        domain: 'big.onmicrosoft.com',
+        displayName: 'Big',
+        admins: [],
+        users: [],
+        groups: [],
+        consents: [],
+        exchangeScopes: [],
+        events: [],
+        delegatedGrants: [],
+        appRoleAssignments: [],
+        generate: {
+          count,
+          seed,
+          unlicensedRate: 0,
+          guestRate: 0,
+          onPremisesRate: 0,
+          disabledRate: 0,
+        },
+      },
+    ],
+  } as unknown as Fixture;
+  return EmulatorState.fromFixture(fixture, { generated: {} });
+}
+
+const events = (t: Tenant, u: User) => [...t.calendar(u).values()];
+
+/** A real collector: heapUsed after a full GC is what stays reachable (vitest does not start node with it). */
+function gc(): () => void {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+}
+
+describe('seeded calendars', () => {
+  it("a mailbox's seeded calendar is identical on two reads and after restart", () => {
+    const s = state(20);
+    const t = s.tenants.get(TENANT)!;
+    const u = t.users[3]!;
+    const first = events(t, u);
+    expect(first.length).toBeGreaterThan(0);
+    expect(events(t, u)).toEqual(first);
+    // A restart builds the state again from the same fixture: the same ids, times and changeKeys.
+    const again = state(20);
+    const t2 = again.tenants.get(TENANT)!;
+    expect(events(t2, t2.usersById.get(u.id)!)).toEqual(first);
+    // Another fixture seed is another calendar.
+    const other = [...seededCalendar('other', TENANT, u).keys()];
+    expect(other).not.toEqual(first.map((e) => e.id));
+  });
+
+  it('keeps the events of the days two windows share across midnight (the window slides)', () => {
+    const t = state(5).tenants.get(TENANT)!;
+    const u = t.users[0]!;
+    const now = Date.UTC(2026, 10, 30, 12);
+    const today = [...seededCalendar('cal', t.id, u, now).values()];
+    const tomorrow = new Map(
+      [...seededCalendar('cal', t.id, u, now + 86_400_000).values()].map((e) => [e.id, e]),
+    );
+    const shared = today.filter((e) => e.start.dateTime >= '2026-11-24'); // 7 days before tomorrow
+    expect(shared.length).toBeGreaterThan(0);
+    for (const e of shared) expect(tomorrow.get(e.id)).toEqual(e);
+  });
+
+  it('looks like an Outlook calendar: opaque AAMk ids, past createdDateTime, UTC working-hours meetings', () => {
+    const t = state(50).tenants.get(TENANT)!;
+    const all = t.users.flatMap((u) => events(t, u));
+    expect(new Set(all.map((e) => e.id)).size).toBe(all.length);
+    for (const e of all) {
+      expect(e.id).toMatch(/^AAMkAG[A-Za-z0-9_-]{64}$/);
+      expect(e.iCalUId).toMatch(/^040000008200E00074C5B7101A82E008[0-9A-F]{48}$/);
+      expect(Date.parse(e.createdDateTime)).toBeLessThan(Date.now());
+      expect(e.start.dateTime.slice(11, 13) >= '08' && e.start.dateTime.slice(11, 13) <= '16').toBe(true);
+    }
+  });
+
+  it("reading 10,000 mailboxes' calendars keeps the heap flat (no stored events)", () => {
+    const collect = gc();
+    const t = state(10_000).tenants.get(TENANT)!;
+    collect();
+    const before = process.memoryUsage().heapUsed;
+    let n = 0;
+    for (const u of t.users) n += t.calendar(u).size;
+    collect();
+    const read = process.memoryUsage().heapUsed - before;
+    expect(n).toBeGreaterThan(100_000); // ~30 events a mailbox were really generated
+    expect(t.calendars.size).toBe(0);
+    expect(read).toBeLessThan(8 * 1024 * 1024);
+    // The stored-calendar behaviour this replaced: the same reads, kept (proves the measurement can fail).
+    for (const u of t.users.slice(0, 2_000)) t.writableCalendar(u);
+    collect();
+    const stored = process.memoryUsage().heapUsed - before;
+    expect(t.calendars.size).toBe(2_000);
+    expect(stored).toBeGreaterThan(5 * read + 16 * 1024 * 1024);
+  }, 120_000);
+
+  it('the first write materialises the calendar and later reads include it', () => {
+    const t = state(10).tenants.get(TENANT)!;
+    const [u, other] = [t.users[1]!, t.users[2]!];
+    const seeded = events(t, u);
+    const ev = makeEvent({
+      subject: 'Mentoring',
+      start: { dateTime: '2026-12-01T10:00:00.0000000', timeZone: 'UTC' },
+      end: { dateTime: '2026-12-01T10:30:00.0000000', timeZone: 'UTC' },
+      organizer: { name: u.displayName, address: u.userPrincipalName },
+    });
+    t.writableCalendar(u).set(ev.id, ev);
+    expect([...t.calendars.keys()]).toEqual([u.id]);
+    expect(events(t, u)).toEqual([...seeded, ev]);
+    t.writableCalendar(u).delete(seeded[0]!.id);
+    expect(events(t, u).map((e) => e.id)).toEqual([...seeded.slice(1), ev].map((e) => e.id));
+    expect(t.calendars.has(other.id)).toBe(false);
+  });
+
+  it('persists written calendars and regenerates seeded ones after a restart', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'emucal-'));
+    try {
+      const p = new FileStatePersistence(dir);
+      const s = state(10);
+      const t = s.tenants.get(TENANT)!;
+      const [written, seededOnly] = [t.users[0]!, t.users[1]!];
+      const ev = makeEvent({
+        subject: 'Kept',
+        start: { dateTime: '2026-12-01T10:00:00.0000000', timeZone: 'UTC' },
+        end: { dateTime: '2026-12-01T10:30:00.0000000', timeZone: 'UTC' },
+        organizer: { name: written.displayName, address: written.userPrincipalName },
+      });
+      t.writableCalendar(written).set(ev.id, ev);
+      const seededEvents = events(t, seededOnly);
+      p.save(s, 'h');
+      const saved = JSON.parse(fs.readFileSync(p.file, 'utf8')) as {
+        tenants: Record<string, { calendars: Record<string, unknown[]> }>;
+      };
+      expect(Object.keys(saved.tenants[TENANT]!.calendars)).toEqual([written.id]);
+
+      const restarted = state(10);
+      p.restore(restarted, 'h');
+      const t2 = restarted.tenants.get(TENANT)!;
+      expect(events(t2, t2.usersById.get(written.id)!)).toEqual(events(t, written));
+      expect(events(t2, t2.usersById.get(seededOnly.id)!)).toEqual(seededEvents);
+      expect(t2.calendars.size).toBe(1);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
