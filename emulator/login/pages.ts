@@ -17,7 +17,6 @@ export const pageTemplates = new nunjucks.Environment(
   { autoescape: true, throwOnUndefined: false },
 );
 
-/** The variables of error.njk for one AADSTS error. */
 /**
  * Sends a sign-in or consent page as Entra's login pages are sent: never cached (they carry one-time state) and
  * never framed (clickjacking a consent button is the attack X-Frame-Options prevents).
@@ -31,15 +30,38 @@ export function sendPage(reply: FastifyReply, status: number, html: string): Fas
     .send(html);
 }
 
-export function errorPageVars(heading: string, code: number, message: string, returnUrl?: string) {
+/**
+ * The heading Entra puts over an AADSTS error page: "Need admin approval" when the user (or admin) lacks the
+ * right to consent (AADSTS90094), otherwise its generic sign-in trouble heading.
+ */
+export function errorHeading(code: number): string {
+  return code === 90094 ? 'Need admin approval' : "Sorry, but we're having trouble signing you in.";
+}
+
+/** The variables of error.njk for one AADSTS error. */
+export function errorPageVars(code: number, message: string, returnUrl?: string) {
   return {
-    heading,
+    heading: errorHeading(code),
     code,
     message,
     returnUrl,
     correlationId: randomUUID(),
     timestamp: new Date().toISOString(),
   };
+}
+
+/**
+ * The one shape of an error page shown by the authorize and admin-consent endpoints: error.njk with the AADSTS
+ * code, message, correlation id and timestamp, sent as every login page is (sendPage: no-store, no framing).
+ */
+export function sendErrorPage(
+  reply: FastifyReply,
+  status: number,
+  code: number,
+  message: string,
+  returnUrl?: string,
+): FastifyReply {
+  return sendPage(reply, status, pageTemplates.render('error.njk', errorPageVars(code, message, returnUrl)));
 }
 
 /** `uri` with `params` set in its query; undefined values are left out. */
