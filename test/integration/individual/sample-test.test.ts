@@ -11,7 +11,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,6 +28,7 @@ import {
 } from '../../../contracts/individual';
 import { graphEnvFor, ids, startTestEmulator, type RunningEmulator } from '../../helpers/emulator';
 import { allowUserConnections, connectThroughCodeFlow } from '../../helpers/delegated';
+import { recordingHistories, writeReplayHistory } from '../../helpers/history';
 import { createLocalTestEnv, eventually, uniqueTaskQueue, workflowBundle } from '../../helpers/temporal';
 
 const { CONTOSO } = ids;
@@ -123,21 +123,8 @@ describe('individual-mode sample test (emulator + Temporal dev server)', () => {
     )[0]!.secret;
     expect(history).not.toContain(rt);
     expect(history).not.toMatch(/refresh_token|client_secret|"secret"/i);
-    if (process.env.TOGETHER_RECORD_HISTORY === '1') {
-      // The replay test's history of individualSampleTest: one broken connection of three (record.ts format).
-      const json = temporal.api.history.v1.History.toObject(
-        temporal.api.history.v1.History.fromObject(fetched),
-        {
-          longs: String,
-          enums: String,
-          bytes: String,
-        },
-      );
-      fs.writeFileSync(
-        path.join(__dirname, '../../replay/histories/individual-sample-test.json'),
-        JSON.stringify(json, null, 1) + '\n',
-      );
-    }
+    // The replay test's history of individualSampleTest: one broken connection of three (record.ts format).
+    if (recordingHistories()) writeReplayHistory('individual-sample-test', fetched);
   }, 240_000);
 
   it('hands the report to the tenant’s connections sweep, whose state (status) then shows it', async () => {
