@@ -20,7 +20,7 @@ import {
   type Tenant,
   type User,
 } from '../state';
-import { appFor, type LoginContext } from './common';
+import { appFor, appNotFoundMessage, type LoginContext } from './common';
 import { checkClientRequest, pageTemplates, sendErrorPage, sendPage, withQuery } from './pages';
 
 /** Entra's browser session cookie is ESTSAUTH; the emulator's has its own name so it never meets a real one. */
@@ -198,12 +198,7 @@ export function registerAuthorize(f: FastifyInstance, ctx: LoginContext): void {
         'Access has been blocked by Conditional Access policies. The access policy does not allow token issuance.',
       );
     if (!appFor(S(), app.appId, tenant))
-      return sendErrorPage(
-        reply,
-        400,
-        700016,
-        `Application with identifier '${app.appId}' was not found in the directory '${tenant.displayName}'.`,
-      );
+      return sendErrorPage(reply, 400, 700016, appNotFoundMessage(app.appId, tenant.displayName));
     const sp = tenant.servicePrincipalByAppId(app.appId);
     if (sp && !sp.accountEnabled)
       return sendErrorPage(

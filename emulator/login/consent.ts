@@ -1,7 +1,7 @@
 /** The admin-consent page (v2 /{tenant}/v2.0/adminconsent and the legacy /{tenant}/adminconsent). */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CONSENTING_ROLES, roleByValue } from '../permissions';
-import { appFor, GRAPH_DEFAULT_SCOPES, type LoginContext } from './common';
+import { appFor, appNotFoundMessage, GRAPH_DEFAULT_SCOPES, type LoginContext } from './common';
 import { checkClientRequest, pageTemplates, sendErrorPage, sendPage, withQuery } from './pages';
 
 export function registerConsent(f: FastifyInstance, ctx: LoginContext): void {
@@ -118,12 +118,7 @@ export function registerConsent(f: FastifyInstance, ctx: LoginContext): void {
         );
       const tenant = admin.tenant;
       if (!appFor(S(), app.appId, tenant))
-        return sendErrorPage(
-          reply,
-          400,
-          700016,
-          `Application with identifier '${app.appId}' was not found in the directory '${tenant.displayName}'.`,
-        );
+        return sendErrorPage(reply, 400, 700016, appNotFoundMessage(app.appId, tenant.displayName));
       // Only Global Administrator or Privileged Role Administrator may grant Microsoft Graph app roles
       // (grant-admin-consent.md, Prerequisites); Entra stops with "Need admin approval".
       if (!admin.roles.some((r) => CONSENTING_ROLES.includes(r))) {

@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { FastifyReply } from 'fastify';
 import nunjucks from 'nunjucks';
 import type { Application, EmulatorState, Tenant } from '../state';
-import { appFor } from './common';
+import { appFor, appNotFoundMessage } from './common';
 
 export const pageTemplates = new nunjucks.Environment(
   new nunjucks.FileSystemLoader(path.join(__dirname, '..', 'templates')),
@@ -111,10 +111,7 @@ export function checkClientRequest(
     return fail(900144, "The request body must contain the following parameter: 'client_id'.");
   const app = state.findApp(p.client_id);
   if (!app || (fixed && !appFor(state, p.client_id, fixed)))
-    return fail(
-      700016,
-      `Application with identifier '${p.client_id}' was not found in the directory '${fixed?.displayName ?? tenantSeg}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.`,
-    );
+    return fail(700016, appNotFoundMessage(p.client_id, fixed?.displayName ?? tenantSeg));
   const redirectUri = p.redirect_uri ?? app.redirectUris[0];
   if (!redirectUri || !app.redirectUris.includes(redirectUri))
     return fail(
