@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { BottomK, sampleKey } from './sample';
+import { sampleConnections } from './individual/sample-test';
+import type { IndividualDeps } from './individual/connections';
+import { BottomK, MAX_SAMPLE, checkSampleInput, sampleKey } from './sample';
 
 function sample(ids: string[], k: number, seed: string): string[] {
   const r = new BottomK<string>(k);
@@ -40,5 +42,27 @@ describe('bottom-k reservoir', () => {
     const expected = (trials * 5) / 20;
     const chi = [...counts.values()].reduce((s, c) => s + (c - expected) ** 2 / expected, 0);
     expect(chi).toBeLessThan(43.8); // 19 degrees of freedom, p = 0.001
+  });
+});
+
+describe('sample input checks (shared by sampleUsers and sampleConnections)', () => {
+  it('refuses a size outside 1..MAX_SAMPLE or a missing seed, naming the rule', () => {
+    for (const size of [0, 1.5, MAX_SAMPLE + 1])
+      expect(() => checkSampleInput({ size, seed: 's' })).toThrow(
+        /sample size must be an integer between 1 and/,
+      );
+    expect(() => checkSampleInput({ size: 5, seed: '' })).toThrow(/a seed is required/);
+    expect(() => checkSampleInput({ size: MAX_SAMPLE, seed: 's' })).not.toThrow();
+  });
+
+  it('sampleConnections refuses a bad size before reading any connection', async () => {
+    // No store: the check must throw before the store is touched.
+    const deps = {} as IndividualDeps;
+    await expect(sampleConnections(deps, { tenantId: 't', size: 0, seed: 's' })).rejects.toThrow(
+      /sample size must be an integer/,
+    );
+    await expect(sampleConnections(deps, { tenantId: 't', size: 3, seed: '' })).rejects.toThrow(
+      /a seed is required/,
+    );
   });
 });

@@ -103,18 +103,25 @@ interface GraphUser {
 
 type UsersPage = { value?: GraphUser[]; '@odata.nextLink'?: string };
 
-export async function sampleUsers(deps: ActivityDeps, input: SampleUsersInput): Promise<SampleUsersResult> {
-  if (!Number.isInteger(input.size) || input.size < 1 || input.size > MAX_SAMPLE) {
+/**
+ * The input checks every bottom-k sample shares (sampleUsers here, sampleConnections in individual mode): a size
+ * the reservoir can hold and a seed to make the draw reproducible. Throws a permanent Configuration failure.
+ */
+export function checkSampleInput(input: { size: number; seed: string }): void {
+  if (!Number.isInteger(input.size) || input.size < 1 || input.size > MAX_SAMPLE)
     throw permanentFailure(
       FailureTypes.Configuration,
       `sample size must be an integer between 1 and ${MAX_SAMPLE}.`,
     );
-  }
   if (!input.seed)
     throw permanentFailure(
       FailureTypes.Configuration,
       'a seed is required (it makes the sample reproducible).',
     );
+}
+
+export async function sampleUsers(deps: ActivityDeps, input: SampleUsersInput): Promise<SampleUsersResult> {
+  checkSampleInput(input);
   const graph = deps.clients!.forTenant(input.tenant);
   const roles = tokenRoles(await graph.token());
   const full = canReadFullProfile(roles);

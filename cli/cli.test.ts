@@ -170,6 +170,23 @@ describe('onboard', () => {
     expect(err).toContain('--owner');
   });
 
+  it('reports every problem at once, the bad value typed first: --integration weird without an owner', async () => {
+    expect(await run(['onboard', '--tenant', FAKE_TENANT, '--app-id', APP, '--integration', 'weird'])).toBe(
+      EXIT.badInput,
+    );
+    expect(err).toContain('2 problems with the onboarding input');
+    expect(err).toContain("--integration 'weird' must be one of domainWide | individual");
+    expect(err).toContain('Who hears about failures? Pass --owner <email>');
+    expect(err.indexOf("--integration 'weird'")).toBeLessThan(err.indexOf('--owner'));
+    err = '';
+    // Values from the environment are checked after commander's flag parsers: all three at once.
+    env = { TOGETHER_TENANT_ID: 'nope', TOGETHER_CONSOLE_URL: 'ftp:x' };
+    expect(await run(['onboard', '--owner', 'x', '--app-id', APP])).toBe(EXIT.badInput);
+    expect(err).toContain('3 problems');
+    for (const w of ["TOGETHER_TENANT_ID 'nope'", "--owner 'x'", "TOGETHER_CONSOLE_URL 'ftp:x'"])
+      expect(err).toContain(w);
+  });
+
   it('starts the workflow with a consent URL and prints the console link', async () => {
     expect(
       await run([

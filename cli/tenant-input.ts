@@ -108,12 +108,27 @@ function check<T>(schema: z.ZodType<T>, value: unknown, source: string): T {
   return r.data;
 }
 
-/** Builds the onboarding input; throws TenantInputError naming the missing or bad value. */
+/**
+ * Builds the onboarding input; throws one TenantInputError naming every missing or bad value at once (what,
+ * where from, how to fix), so a user fixes their command in one go. Values the user typed (--integration,
+ * --mailbox-scope, …) are checked first and listed before the missing required ones.
+ */
 export function resolveOnboardInput(
   flags: OnboardFlags,
   env: NodeJS.ProcessEnv = process.env,
 ): OnboardTenantInput & { consoleUrl: string; mailboxScoped: boolean; integration: Integration } {
+  // A file that cannot be read or parsed stops here: every other value may come from it.
   const file = flags.from ? readWorkerConfig(flags.from) : undefined;
+  const problems: string[] = [];
+  const attempt = <T>(fn: () => T): T | undefined => {
+    try {
+      return fn();
+    } catch (err) {
+      if (!(err instanceof TenantInputError)) throw err;
+      problems.push(err.message);
+      return undefined;
+    }
+  };
   const pick = (flag: string | undefined, fileValue: string | undefined, envName: string) =>
     flag !== undefined
       ? { value: flag, source: `--${flagName(envName)}` }
@@ -123,27 +138,30 @@ export function resolveOnboardInput(
           ? { value: env[envName], source: envName }
           : undefined;
 
+  const integration = attempt(() => resolveIntegration(flags, file));
+  const mailboxScope = attempt(() => resolveMailboxScope(flags, file));
+
   const tenant = pick(flags.tenant, file?.tenantId, 'TOGETHER_TENANT_ID');
-  if (!tenant) {
-    throw new TenantInputError(
+  if (!tenant)
+    problems.push(
       'Which tenant? Pass --tenant <tenant id>, --from tenant.json (Pulumi workerConfig output), or set TOGETHER_TENANT_ID.',
     );
-  }
-  const tenantId = check(guid, tenant.value, tenant.source);
+  const tenantId = tenant && attempt(() => check(guid, tenant.value, tenant.source));
   const owner = pick(flags.owner, file?.integrationOwner, 'TOGETHER_OWNER_EMAIL');
-  if (!owner) {
-    throw new TenantInputError(
+  if (!owner)
+    problems.push(
       'Who hears about failures? Pass --owner <email>, --from tenant.json, or set TOGETHER_OWNER_EMAIL.',
     );
-  }
-  const ownerEmail = check(email, owner.value, owner.source);
-  const consoleUrl = check(
-    url,
-    flags.consoleUrl ?? env.TOGETHER_CONSOLE_URL ?? DEFAULT_CONSOLE_URL,
-    flags.consoleUrl ? '--console-url' : 'TOGETHER_CONSOLE_URL',
-  ).replace(/\/+$/, '');
+  const ownerEmail = owner && attempt(() => check(email, owner.value, owner.source));
+  const consoleUrl = attempt(() =>
+    check(
+      url,
+      flags.consoleUrl ?? env.TOGETHER_CONSOLE_URL ?? DEFAULT_CONSOLE_URL,
+      flags.consoleUrl ? '--console-url' : 'TOGETHER_CONSOLE_URL',
+    ).replace(/\/+$/, ''),
+  );
 
-  let consentUrl: string;
+  let consentUrl: string | undefined;
   if (
     file &&
     flags.appId === undefined &&
@@ -155,58 +173,78 @@ export function resolveOnboardInput(
     consentUrl = u.toString();
   } else {
     const app = pick(flags.appId, file?.appId, 'TOGETHER_APP_ID');
-    if (!app) {
-      throw new TenantInputError(
+    if (!app)
+      problems.push(
         "Which application? Pass --app-id <Together app's client id>, --from tenant.json, or set TOGETHER_APP_ID.",
       );
-    }
-    const appId = check(guid, app.value, app.source);
+    const appId = app && attempt(() => check(guid, app.value, app.source));
     const redirect = pick(flags.redirectUri, file?.redirectUri, 'TOGETHER_REDIRECT_URI');
-    const redirectUri = check(
-      url,
-      redirect?.value ?? `${consoleUrl}/consent/callback`,
-      redirect?.source ?? '--redirect-uri',
-    );
-    const authority = flags.authorityHost ?? env.TOGETHER_AUTHORITY_HOST ?? DEFAULT_AUTHORITY_HOST;
-    const authoritySource = flags.authorityHost ? '--authority-host' : 'TOGETHER_AUTHORITY_HOST';
-    const authorityHost = check(url, authority, authoritySource);
-    // Entra's authority is https only (the emulator serves https too): an http authority would send admins
-    // to a consent page over clear text.
-    if (!authorityHost.startsWith('https:')) {
-      throw new TenantInputError(
-        `${authoritySource} '${authorityHost}' must be an https URL such as ${DEFAULT_AUTHORITY_HOST}.`,
-      );
-    }
-    consentUrl = adminConsentUrl({ authorityHost, tenantId, appId, redirectUri });
+    // The default redirect URI derives from the console URL: nothing more to say when that one is bad.
+    const redirectUri =
+      redirect || consoleUrl !== undefined
+        ? attempt(() =>
+            check(
+              url,
+              redirect?.value ?? `${consoleUrl}/consent/callback`,
+              redirect?.source ?? '--redirect-uri',
+            ),
+          )
+        : undefined;
+    const authorityHost = attempt(() => {
+      const authority = flags.authorityHost ?? env.TOGETHER_AUTHORITY_HOST ?? DEFAULT_AUTHORITY_HOST;
+      const authoritySource = flags.authorityHost ? '--authority-host' : 'TOGETHER_AUTHORITY_HOST';
+      const checked = check(url, authority, authoritySource);
+      // Entra's authority is https only (the emulator serves https too): an http authority would send admins
+      // to a consent page over clear text.
+      if (!checked.startsWith('https:')) {
+        throw new TenantInputError(
+          `${authoritySource} '${checked}' must be an https URL such as ${DEFAULT_AUTHORITY_HOST}.`,
+        );
+      }
+      return checked;
+    });
+    if (tenantId && appId && redirectUri && authorityHost)
+      consentUrl = adminConsentUrl({ authorityHost, tenantId, appId, redirectUri });
   }
 
+  if (problems.length > 0) {
+    throw new TenantInputError(
+      problems.length === 1
+        ? problems[0]!
+        : `${problems.length} problems with the onboarding input:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
+  }
   const settings: TenantSettings = {
     ...DEFAULT_SETTINGS,
-    owner: ownerEmail,
+    owner: ownerEmail!,
     ...(flags.sampleSize !== undefined ? { sampleSize: flags.sampleSize } : {}),
     ...(flags.threshold !== undefined ? { threshold: flags.threshold } : {}),
     ...(flags.interval !== undefined ? { scheduleIntervalMinutes: flags.interval } : {}),
   };
-  const mailboxScope = resolveMailboxScope(flags, file);
+  return {
+    tenant: { tenantId: tenantId!, ...(flags.credentialRef ? { credentialRef: flags.credentialRef } : {}) },
+    ...(mailboxScope ? { mailboxScope } : {}),
+    consentUrl: consentUrl!,
+    settings,
+    ...((flags.name ?? file?.displayName) ? { displayName: (flags.name ?? file!.displayName)!.trim() } : {}),
+    ...(flags.consentWaitDays !== undefined ? { consentWaitDays: flags.consentWaitDays } : {}),
+    consoleUrl: consoleUrl!,
+    // The tenant stack scoped mailboxes with Exchange RBAC and granted consent itself; the `/.default`
+    // consent link would grant every permission the app requests tenant-wide and undo that scoping.
+    mailboxScoped: mailboxScope !== undefined,
+    integration: integration!,
+  };
+}
+
+/** The integration mode: the flag, else the workerConfig's, else domainWide. A typed value must be a known one. */
+function resolveIntegration(flags: OnboardFlags, file: WorkerConfigFile | undefined): Integration {
   const integration = (flags.integration ?? file?.integration ?? 'domainWide') as Integration;
   if (!INTEGRATIONS.includes(integration)) {
     throw new TenantInputError(
       `--integration '${integration}' must be one of ${INTEGRATIONS.join(' | ')} (individual: each user connects their own calendar).`,
     );
   }
-  return {
-    tenant: { tenantId, ...(flags.credentialRef ? { credentialRef: flags.credentialRef } : {}) },
-    ...(mailboxScope ? { mailboxScope } : {}),
-    consentUrl,
-    settings,
-    ...((flags.name ?? file?.displayName) ? { displayName: (flags.name ?? file!.displayName)!.trim() } : {}),
-    ...(flags.consentWaitDays !== undefined ? { consentWaitDays: flags.consentWaitDays } : {}),
-    consoleUrl,
-    // The tenant stack scoped mailboxes with Exchange RBAC and granted consent itself; the `/.default`
-    // consent link would grant every permission the app requests tenant-wide and undo that scoping.
-    mailboxScoped: mailboxScope !== undefined,
-    integration,
-  };
+  return integration;
 }
 
 /**

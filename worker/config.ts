@@ -51,12 +51,69 @@ export const DEFAULT_BUNDLE_PATH = __filename.endsWith('.js')
   ? path.resolve(__dirname, '..', 'workflow-bundle.js')
   : path.resolve(__dirname, '..', 'dist', 'workflow-bundle.js');
 
+/** How to fix each worker variable, appended to its problem. */
+const FIXES: Record<string, string> = {
+  TOGETHER_TASK_QUEUE: `set it to a name like ${DEFAULT_TASK_QUEUE}, or unset it for that default`,
+  TOGETHER_WORKER_METRICS: 'set it to host:port such as 127.0.0.1:9464, or unset it to turn /metrics off',
+  TOGETHER_WORKER_HEALTH: 'set it to a port such as 9465 (or host:port), or unset it to turn /healthz off',
+  TOGETHER_MAX_CONCURRENT_ACTIVITIES: 'set it to a whole number from 1 to 1000, or unset it for 20',
+  TOGETHER_MAX_CACHED_WORKFLOWS:
+    "set it to a whole number from 0 to 100000, or unset it for the SDK's default (from the heap size)",
+};
+
+/**
+ * A ConfigError that lists several problems, one a line, each naming where the value came from and how to
+ * fix it. Worker start-up collects every problem of every setting before it stops (issue 12: one run shows
+ * the whole list, not one mistake per restart).
+ */
+export class ConfigProblemsError extends ConfigError {
+  constructor(readonly problems: string[]) {
+    super(
+      problems.length === 1
+        ? problems[0]!
+        : `${problems.length} configuration problems:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
+  }
+}
+
+/** Collects the ConfigErrors of several loaders, so start-up can report them all at once. */
+export class ConfigProblems {
+  readonly problems: string[] = [];
+
+  /** Runs one loader; its ConfigError(s) are recorded and undefined returned; any other error propagates. */
+  attempt<T>(load: () => T): T | undefined {
+    try {
+      return load();
+    } catch (err) {
+      if (err instanceof ConfigProblemsError) this.problems.push(...err.problems);
+      else if (err instanceof ConfigError) this.problems.push(err.message);
+      else throw err;
+      return undefined;
+    }
+  }
+
+  /** Throws one ConfigProblemsError listing every recorded problem; returns when there is none. */
+  throwIfAny(): void {
+    if (this.problems.length > 0) throw new ConfigProblemsError(this.problems);
+  }
+}
+
 export function loadWorkerSettings(env: NodeJS.ProcessEnv = process.env): WorkerSettings {
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const key = String(issue.path[0]);
-    throw new ConfigError(`${key}='${env[key]}' is invalid: ${issue.message}.`);
+    // One line per variable (its first issue): every bad variable is reported, not only the first.
+    const seen = new Set<string>();
+    const problems: string[] = [];
+    for (const issue of parsed.error.issues) {
+      const key = String(issue.path[0]);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const fix = FIXES[key];
+      problems.push(
+        `${key}='${env[key]}' (environment variable) is invalid: ${issue.message}.${fix ? ` Fix: ${fix}.` : ''}`,
+      );
+    }
+    throw new ConfigProblemsError(problems);
   }
   const v = parsed.data;
   const production = v.NODE_ENV === 'production';

@@ -7,7 +7,7 @@
 import { Worker } from '@temporalio/worker';
 import type { GraphActivities } from '../contracts/activities';
 import { dataConverter, encrypting } from '../temporal/codec';
-import { loadWorkerSettings, type WorkerSettings } from './config';
+import { ConfigProblems, loadWorkerSettings, type WorkerSettings } from './config';
 import { createLogger, type Logger } from './logger';
 import { createActivityRegistry, loadGraphActivities } from './registry';
 import { installRuntime } from './runtime';
@@ -43,11 +43,15 @@ export async function startWorker(
 ): Promise<RunningWorker> {
   const env = options.env ?? process.env;
   const logger = options.logger ?? createLogger('worker');
-  const settings = loadWorkerSettings(env);
-  const temporal = loadTemporalSettings(env);
-  // Graph settings and credential files are checked before connecting, so a bad one exits 2 at once (issue 12).
-  const graph = options.graph ?? loadGraphActivities({ env, logger });
-  const source = workflowSource(settings.workflowBundlePath);
+  // Every setting is checked before connecting, and every problem found is reported in one message: worker
+  // settings, Temporal connection settings, Graph settings and credential files, the workflow bundle (issue 12).
+  const problems = new ConfigProblems();
+  const settings = problems.attempt(() => loadWorkerSettings(env));
+  const temporal = problems.attempt(() => loadTemporalSettings(env));
+  const graph = options.graph ?? problems.attempt(() => loadGraphActivities({ env, logger }));
+  const source = settings && problems.attempt(() => workflowSource(settings.workflowBundlePath));
+  problems.throwIfAny();
+  if (!settings || !temporal || !graph || !source) throw new Error('unreachable: settings checked above');
   installRuntime(logger, settings.metricsBindAddress);
 
   const converter = dataConverter(env);

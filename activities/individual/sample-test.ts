@@ -14,7 +14,7 @@
  * as the domain-wide report names an unreachable account.
  */
 import pLimit from 'p-limit';
-import { FailureTypes, type UserProbeResult } from '../../contracts/activities';
+import type { UserProbeResult } from '../../contracts/activities';
 import type {
   ProbeConnectionsInput,
   ProbeConnectionsResult,
@@ -22,11 +22,10 @@ import type {
   SampleConnectionsResult,
 } from '../../contracts/individual';
 import { delegatedGraphClient } from '../graph/client';
-import { permanentFailure } from '../graph/errors';
 import { classifyReadFailure } from '../probe/classify';
 import { EVENT_SELECT } from '../probe/probe';
 import { graphCallerFor, heartbeat, type ActivityDeps } from '../runtime';
-import { BottomK, MAX_SAMPLE, sampleKey } from '../sample';
+import { BottomK, checkSampleInput, sampleKey } from '../sample';
 import { refreshConnection, type IndividualDeps } from './connections';
 import { allConnections } from './store';
 
@@ -42,16 +41,7 @@ export async function sampleConnections(
   deps: IndividualDeps,
   input: SampleConnectionsInput,
 ): Promise<SampleConnectionsResult> {
-  if (!Number.isInteger(input.size) || input.size < 1 || input.size > MAX_SAMPLE)
-    throw permanentFailure(
-      FailureTypes.Configuration,
-      `sample size must be an integer between 1 and ${MAX_SAMPLE}.`,
-    );
-  if (!input.seed)
-    throw permanentFailure(
-      FailureTypes.Configuration,
-      'a seed is required (it makes the sample reproducible).',
-    );
+  checkSampleInput(input);
   const reservoir = new BottomK<string>(input.size);
   let population = 0;
   for (const r of await allConnections(deps.store, input.tenantId)) {

@@ -20,8 +20,8 @@ import {
   type Tenant,
   type User,
 } from '../state';
-import { appFor, type LoginContext } from './common';
-import { checkClientRequest, errorPageVars, pageTemplates, sendPage, withQuery } from './pages';
+import { appFor, appNotFoundMessage, type LoginContext } from './common';
+import { checkClientRequest, pageTemplates, sendErrorPage, sendPage, withQuery } from './pages';
 
 /** Entra's browser session cookie is ESTSAUTH; the emulator's has its own name so it never meets a real one. */
 export const SESSION_COOKIE = 'EMU_ESTSAUTH';
@@ -66,20 +66,6 @@ export function registerAuthorize(f: FastifyInstance, ctx: LoginContext): void {
 
   const html = (reply: FastifyReply, status: number, template: string, vars: object) =>
     sendPage(reply, status, pageTemplates.render(template, vars));
-
-  const errorPage = (
-    reply: FastifyReply,
-    status: number,
-    code: number,
-    message: string,
-    returnUrl?: string,
-  ) =>
-    html(
-      reply,
-      status,
-      'error.njk',
-      errorPageVars("Sorry, but we're having trouble signing you in.", code, message, returnUrl),
-    );
 
   /** Answer the client at its redirect URI, in the response mode it asked for. */
   const respond = (
@@ -198,29 +184,29 @@ export function registerAuthorize(f: FastifyInstance, ctx: LoginContext): void {
     const user = tenant.findUser(flow.userId!)!;
     const app = S().findApp(flow.clientId)!;
     if (!user.accountEnabled)
-      return errorPage(
+      return sendErrorPage(
         reply,
         400,
         50057,
         'The user account is disabled. The account has been disabled by an administrator.',
       );
     if (signInState(tenant, user.id).conditionalAccessBlocked)
-      return errorPage(
+      return sendErrorPage(
         reply,
         403,
         53003,
         'Access has been blocked by Conditional Access policies. The access policy does not allow token issuance.',
       );
     if (!appFor(S(), app.appId, tenant))
-      return errorPage(
-        reply,
-        400,
-        700016,
-        `Application with identifier '${app.appId}' was not found in the directory '${tenant.displayName}'.`,
-      );
+      return sendErrorPage(reply, 400, 700016, appNotFoundMessage(app.appId, tenant.displayName));
     const sp = tenant.servicePrincipalByAppId(app.appId);
     if (sp && !sp.accountEnabled)
-      return errorPage(reply, 400, 7000112, `Application '${app.appId}'(${app.displayName}) is disabled.`);
+      return sendErrorPage(
+        reply,
+        400,
+        7000112,
+        `Application '${app.appId}'(${app.displayName}) is disabled.`,
+      );
     const granted = grantedScopes(tenant, sp, user.id);
     const missing = flow.scopes.filter((s) => !granted.has(s));
     if (missing.length === 0 && flow.prompt !== 'consent') return complete(reply, flow);
@@ -287,7 +273,8 @@ export function registerAuthorize(f: FastifyInstance, ctx: LoginContext): void {
   ) => {
     const tenantSeg = req.params.tenant;
     const checked = checkClientRequest(S(), tenantSeg, p);
-    if (!checked.ok) return errorPage(reply, checked.error.status, checked.error.code, checked.error.message);
+    if (!checked.ok)
+      return sendErrorPage(reply, checked.error.status, checked.error.code, checked.error.message);
     const { fixed, app, redirectUri } = checked.request;
     const mode = (p.response_mode ?? 'query') as AuthorizeFlow['responseMode'];
     const base = {
@@ -401,7 +388,7 @@ export function registerAuthorize(f: FastifyInstance, ctx: LoginContext): void {
   ) => {
     const flow = D().flows.get(p.flow ?? '');
     if (!flow || flow.expiresAt < now())
-      return errorPage(
+      return sendErrorPage(
         reply,
         400,
         90036,
@@ -483,7 +470,7 @@ export function registerAuthorize(f: FastifyInstance, ctx: LoginContext): void {
       ctx.changed();
       return complete(reply, flow);
     }
-    return errorPage(reply, 400, 900144, `Unknown step '${p.step ?? ''}'.`);
+    return sendErrorPage(reply, 400, 900144, `Unknown step '${p.step ?? ''}'.`);
   };
 
   const route =

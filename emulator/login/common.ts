@@ -39,13 +39,13 @@ export function tenantNotFound(t: string) {
   );
 }
 
+/** Entra's AADSTS700016 text, shown by the token endpoint and by the authorize and consent pages alike. */
+export function appNotFoundMessage(appId: string, directory: string): string {
+  return `Application with identifier '${appId}' was not found in the directory '${directory}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`;
+}
+
 export function appNotFound(appId: string, tenant: Tenant) {
-  return entraError(
-    400,
-    'unauthorized_client',
-    700016,
-    `Application with identifier '${appId}' was not found in the directory '${tenant.displayName}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`,
-  );
+  return entraError(400, 'unauthorized_client', 700016, appNotFoundMessage(appId, tenant.displayName));
 }
 
 /** Is this app usable in this tenant at all (registered, and multi-tenant or at home)? */

@@ -1,8 +1,8 @@
 /** The admin-consent page (v2 /{tenant}/v2.0/adminconsent and the legacy /{tenant}/adminconsent). */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CONSENTING_ROLES, roleByValue } from '../permissions';
-import { appFor, GRAPH_DEFAULT_SCOPES, type LoginContext } from './common';
-import { checkClientRequest, errorPageVars, pageTemplates, sendPage, withQuery } from './pages';
+import { appFor, appNotFoundMessage, GRAPH_DEFAULT_SCOPES, type LoginContext } from './common';
+import { checkClientRequest, pageTemplates, sendErrorPage, sendPage, withQuery } from './pages';
 
 export function registerConsent(f: FastifyInstance, ctx: LoginContext): void {
   const S = () => ctx.state;
@@ -16,25 +16,6 @@ export function registerConsent(f: FastifyInstance, ctx: LoginContext): void {
     action?: string;
   }
 
-  const errorPage = (
-    reply: FastifyReply,
-    status: number,
-    code: number,
-    message: string,
-    returnUrl?: string,
-  ) => {
-    const html = pageTemplates.render(
-      'error.njk',
-      errorPageVars(
-        code === 90094 ? 'Need admin approval' : "Sorry, but we're having trouble signing you in.",
-        code,
-        message,
-        returnUrl,
-      ),
-    );
-    return sendPage(reply, status, html);
-  };
-
   const consent =
     (v2: boolean) =>
     async (
@@ -44,7 +25,7 @@ export function registerConsent(f: FastifyInstance, ctx: LoginContext): void {
       const p: ConsentParams = req.method === 'POST' ? { ...(req.body ?? {}) } : { ...(req.query ?? {}) };
       const tenantSeg = req.params.tenant;
       if (v2 && tenantSeg.toLowerCase() === 'common')
-        return errorPage(
+        return sendErrorPage(
           reply,
           400,
           90130,
@@ -52,7 +33,7 @@ export function registerConsent(f: FastifyInstance, ctx: LoginContext): void {
         );
       const checked = checkClientRequest(S(), tenantSeg, p);
       if (!checked.ok)
-        return errorPage(reply, checked.error.status, checked.error.code, checked.error.message);
+        return sendErrorPage(reply, checked.error.status, checked.error.code, checked.error.message);
       const { anyTenant, fixed: fixedTenant, app, redirectUri } = checked.request;
       const errorRedirect = (error: string, description: string) =>
         reply.redirect(
@@ -137,17 +118,12 @@ export function registerConsent(f: FastifyInstance, ctx: LoginContext): void {
         );
       const tenant = admin.tenant;
       if (!appFor(S(), app.appId, tenant))
-        return errorPage(
-          reply,
-          400,
-          700016,
-          `Application with identifier '${app.appId}' was not found in the directory '${tenant.displayName}'.`,
-        );
+        return sendErrorPage(reply, 400, 700016, appNotFoundMessage(app.appId, tenant.displayName));
       // Only Global Administrator or Privileged Role Administrator may grant Microsoft Graph app roles
       // (grant-admin-consent.md, Prerequisites); Entra stops with "Need admin approval".
       if (!admin.roles.some((r) => CONSENTING_ROLES.includes(r))) {
         const description = `AADSTS90094: The grant requires admin permission. ${admin.displayName} (${admin.roles.join(', ')}) cannot grant consent to application permissions for Microsoft Graph; a Global Administrator or Privileged Role Administrator must do it.`;
-        return errorPage(
+        return sendErrorPage(
           reply,
           403,
           90094,

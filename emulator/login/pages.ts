@@ -10,14 +10,13 @@ import path from 'node:path';
 import type { FastifyReply } from 'fastify';
 import nunjucks from 'nunjucks';
 import type { Application, EmulatorState, Tenant } from '../state';
-import { appFor } from './common';
+import { appFor, appNotFoundMessage } from './common';
 
 export const pageTemplates = new nunjucks.Environment(
   new nunjucks.FileSystemLoader(path.join(__dirname, '..', 'templates')),
   { autoescape: true, throwOnUndefined: false },
 );
 
-/** The variables of error.njk for one AADSTS error. */
 /**
  * Sends a sign-in or consent page as Entra's login pages are sent: never cached (they carry one-time state) and
  * never framed (clickjacking a consent button is the attack X-Frame-Options prevents).
@@ -31,15 +30,38 @@ export function sendPage(reply: FastifyReply, status: number, html: string): Fas
     .send(html);
 }
 
-export function errorPageVars(heading: string, code: number, message: string, returnUrl?: string) {
+/**
+ * The heading Entra puts over an AADSTS error page: "Need admin approval" when the user (or admin) lacks the
+ * right to consent (AADSTS90094), otherwise its generic sign-in trouble heading.
+ */
+export function errorHeading(code: number): string {
+  return code === 90094 ? 'Need admin approval' : "Sorry, but we're having trouble signing you in.";
+}
+
+/** The variables of error.njk for one AADSTS error. */
+export function errorPageVars(code: number, message: string, returnUrl?: string) {
   return {
-    heading,
+    heading: errorHeading(code),
     code,
     message,
     returnUrl,
     correlationId: randomUUID(),
     timestamp: new Date().toISOString(),
   };
+}
+
+/**
+ * The one shape of an error page shown by the authorize and admin-consent endpoints: error.njk with the AADSTS
+ * code, message, correlation id and timestamp, sent as every login page is (sendPage: no-store, no framing).
+ */
+export function sendErrorPage(
+  reply: FastifyReply,
+  status: number,
+  code: number,
+  message: string,
+  returnUrl?: string,
+): FastifyReply {
+  return sendPage(reply, status, pageTemplates.render('error.njk', errorPageVars(code, message, returnUrl)));
 }
 
 /** `uri` with `params` set in its query; undefined values are left out. */
@@ -89,10 +111,7 @@ export function checkClientRequest(
     return fail(900144, "The request body must contain the following parameter: 'client_id'.");
   const app = state.findApp(p.client_id);
   if (!app || (fixed && !appFor(state, p.client_id, fixed)))
-    return fail(
-      700016,
-      `Application with identifier '${p.client_id}' was not found in the directory '${fixed?.displayName ?? tenantSeg}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.`,
-    );
+    return fail(700016, appNotFoundMessage(p.client_id, fixed?.displayName ?? tenantSeg));
   const redirectUri = p.redirect_uri ?? app.redirectUris[0];
   if (!redirectUri || !app.redirectUris.includes(redirectUri))
     return fail(

@@ -4,7 +4,12 @@
  * anything that needs a user's code, id_token or refresh token (Chromium e2e tests click the same pages).
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { CryptoProvider } from '@azure/msal-node';
+import { DELEGATED_SCOPES, type createIndividual } from '../../activities/individual';
+import type { ConnectionRecord } from '../../contracts/individual';
 import type { RunningEmulator } from '../../emulator';
+import { signInWithCode } from './delegated-signin';
+import { TOGETHER_APP } from '../../emulator/fixtures/ids';
 
 export interface AuthorizeOutcome {
   /** Where the emulator finally sent the browser (the app's redirect URI with code or error), if it did. */
@@ -79,4 +84,47 @@ export async function authorizeWithoutBrowser(
     if (done) return done;
   }
   return { page: { status: res.status, html }, cookie };
+}
+
+/** The test's Together redirect URI for the connect flow (registered on the app by `allowUserConnections`). */
+export const CONNECT_REDIRECT = 'https://127.0.0.1:3999/connect/callback';
+
+/**
+ * Lets the tenant's users connect in the emulator: the redirect URI is registered on Together's app and users
+ * may consent to it themselves (user consent 'all'), so no admin step is needed before `connectThroughCodeFlow`.
+ */
+export async function allowUserConnections(
+  emu: RunningEmulator,
+  tenantId: string,
+  redirectUri = CONNECT_REDIRECT,
+): Promise<void> {
+  await emu.control.addRedirectUris(TOGETHER_APP.appId, [redirectUri]);
+  await emu.control.setUserConsent(tenantId, 'all');
+}
+
+/**
+ * One user connects their calendar as the console's /connect/callback does, without a browser: msal-node's
+ * authorization URL with PKCE, the emulator's sign-in and consent pages (accepted), then the backend's code
+ * exchange. Throws with the page or redirect shown when no code came back.
+ */
+export async function connectThroughCodeFlow(
+  individual: ReturnType<typeof createIndividual>,
+  tenantId: string,
+  upn: string,
+  opts: { redirectUri?: string; state?: string } = {},
+): Promise<ConnectionRecord> {
+  const redirectUri = opts.redirectUri ?? CONNECT_REDIRECT;
+  const pkce = await new CryptoProvider().generatePkceCodes();
+  const url = await individual.ind.msal.forPartition(tenantId, '').getAuthCodeUrl({
+    scopes: DELEGATED_SCOPES,
+    redirectUri,
+    codeChallenge: pkce.challenge,
+    codeChallengeMethod: 'S256',
+    state: opts.state ?? 'test-state',
+    loginHint: upn,
+  });
+  const out = await signInWithCode(url, upn);
+  const code = out.redirect?.searchParams.get('code');
+  if (!code) throw new Error(`no code: ${out.redirect?.toString() ?? out.html?.slice(0, 500)}`);
+  return individual.backend.connectUser({ tenantId, code, codeVerifier: pkce.verifier, redirectUri });
 }

@@ -21,7 +21,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createEmulatorWorker } from '../integration/workflows/emulator-helpers';
@@ -38,6 +37,7 @@ import {
 import { healthResultSignal, monitorWorkflowId, onboardingWorkflowId } from '../../contracts/messages';
 import { fakeGraph, fakeTemporalActivities } from '../integration/workflows/fakes';
 import { ids, startTestEmulator } from '../helpers/emulator';
+import { HISTORIES_DIR, writeReplayHistory } from '../helpers/history';
 import {
   createLocalTestEnv,
   createTimeSkippingTestEnv,
@@ -46,18 +46,11 @@ import {
   workflowBundle,
 } from '../helpers/temporal';
 
-const OUT = path.join(__dirname, 'histories');
+const OUT = HISTORIES_DIR;
 
 async function save(name: string, handle: WorkflowHandle): Promise<void> {
   const history = await handle.fetchHistory();
-  // protobufjs object form (enums as names, int64 as strings, bytes as base64): readable, and
-  // History.fromObject() restores it exactly (see replay.test.ts).
-  const json = temporal.api.history.v1.History.toObject(temporal.api.history.v1.History.fromObject(history), {
-    longs: String,
-    enums: String,
-    bytes: String,
-  });
-  fs.writeFileSync(path.join(OUT, `${name}.json`), JSON.stringify(json, null, 1) + '\n');
+  writeReplayHistory(name, history);
   console.log(`recorded ${name} (${history.events?.length} events)`);
 }
 

@@ -235,6 +235,19 @@ const CASES: Case[] = [
   },
   {
     args: ['worker'],
+    env: {
+      TOGETHER_MAX_CONCURRENT_ACTIVITIES: 'lots',
+      TEMPORAL_TLS_SERVER_CA_CERT_PATH: path.join(tmp, 'no-ca-2.pem'),
+    },
+    code: 2,
+    words: [
+      '2 configuration problems',
+      'TOGETHER_MAX_CONCURRENT_ACTIVITIES',
+      'TEMPORAL_TLS_SERVER_CA_CERT_PATH',
+    ],
+  },
+  {
+    args: ['worker'],
     env: { TOGETHER_MAX_CACHED_WORKFLOWS: '1e9x' },
     code: 2,
     words: ['TOGETHER_MAX_CACHED_WORKFLOWS', 'invalid'],
@@ -314,6 +327,11 @@ const CASES: Case[] = [
     args: [...ONB, '--integration', 'personal'],
     code: 2,
     words: ['--integration', 'domainWide | individual'],
+  },
+  {
+    args: ['onboard', '--tenant', T, '--integration', 'weird'],
+    code: 2,
+    words: ["--integration 'weird'", 'domainWide | individual', '--owner', '--app-id'],
   },
   { args: [...ONB, '--integration', 'individual', '--wait'], code: 2, words: ['individual mode has none'] },
   {

@@ -9,23 +9,21 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CryptoProvider } from '@azure/msal-node';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadGraphConfig, MemoryIdempotencyStore } from '../../../activities';
-import { createIndividual, DELEGATED_SCOPES } from '../../../activities/individual';
+import { createIndividual } from '../../../activities/individual';
 import type { IndividualSweepState } from '../../../contracts/individual';
 import { startDevServer, type DevServer } from '../../../dev/temporal-dev-server';
 import { cli } from '../../e2e/helpers';
-import { signInWithCode } from '../../helpers/delegated-signin';
+import { allowUserConnections, connectThroughCodeFlow } from '../../helpers/delegated';
 import { graphEnvFor, ids, startTestEmulator, type RunningEmulator } from '../../helpers/emulator';
 import { eventually, uniqueTaskQueue, workflowBundle } from '../../helpers/temporal';
 
 const { CONTOSO, TOGETHER_APP } = ids;
 const T = CONTOSO.tenantId;
 const OTHER = '99999999-8888-7777-6666-555555555555';
-const REDIRECT = 'https://127.0.0.1:3999/connect/callback';
 const noStack = (s: string) => expect(s).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
 
 let emu: RunningEmulator;
@@ -40,8 +38,7 @@ let ind: ReturnType<typeof createIndividual>;
 beforeAll(async () => {
   emu = await startTestEmulator();
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-connections-'));
-  await emu.control.addRedirectUris(TOGETHER_APP.appId, [REDIRECT]);
-  await emu.control.setUserConsent(T, 'all');
+  await allowUserConnections(emu, T);
   server = await startDevServer({
     port: 0,
     headless: true,
@@ -79,19 +76,7 @@ afterAll(async () => {
 
 /** Adele connects her calendar (the console's code exchange, without a browser). */
 async function connectAdele(): Promise<void> {
-  const upn = CONTOSO.users.inScope.userPrincipalName;
-  const pkce = await new CryptoProvider().generatePkceCodes();
-  const url = await ind.ind.msal.forPartition(T, '').getAuthCodeUrl({
-    scopes: DELEGATED_SCOPES,
-    redirectUri: REDIRECT,
-    codeChallenge: pkce.challenge,
-    codeChallengeMethod: 'S256',
-    state: 'test-state',
-    loginHint: upn,
-  });
-  const code = (await signInWithCode(url, upn)).redirect?.searchParams.get('code');
-  if (!code) throw new Error('the emulator gave no code');
-  await ind.backend.connectUser({ tenantId: T, code, codeVerifier: pkce.verifier, redirectUri: REDIRECT });
+  await connectThroughCodeFlow(ind, T, CONTOSO.users.inScope.userPrincipalName);
 }
 
 const workerConfig = {

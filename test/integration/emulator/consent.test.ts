@@ -75,6 +75,33 @@ describe('admin consent page', () => {
     }
   });
 
+  it('shows the same error page as the authorize endpoint for the same problem (one page shape, headers included)', async () => {
+    const evil = 'https://evil.example/callback';
+    const authorize = `${emu.origin}/${CONTOSO.tenantId}/oauth2/v2.0/authorize?${new URLSearchParams({
+      client_id: TOGETHER_APP.appId,
+      response_type: 'code',
+      scope: 'openid',
+      redirect_uri: evil,
+    })}`;
+    const pages = [];
+    for (const url of [consentUrl(emu, { ...v2Params, redirect_uri: evil }), authorize]) {
+      const res = await fetch(url, { redirect: 'manual' });
+      const html = (await res.text())
+        .replace(/Correlation ID: [^<]+/, 'Correlation ID: X')
+        .replace(/Timestamp: [^<]+/, 'Timestamp: X');
+      pages.push({
+        status: res.status,
+        type: res.headers.get('content-type'),
+        frame: res.headers.get('x-frame-options'),
+        cache: res.headers.get('cache-control'),
+        html,
+      });
+    }
+    expect(pages[0]!.html).toContain('AADSTS50011');
+    expect(pages[0]!.html).toContain('Sorry, but we&#39;re having trouble signing you in.');
+    expect(pages[1]).toEqual(pages[0]);
+  });
+
   it('on Accept by a Global Administrator redirects with admin_consent=True, tenant, scope and state, and grants the roles', async () => {
     const res = await decide(emu, CONTOSO.privilegedAdmin.userPrincipalName, 'accept');
     expect(res.status).toBe(302);

@@ -3,7 +3,11 @@
  * the user-consent policy and "Need admin approval", refresh-token rotation and every invalid_grant kind,
  * the id_token's claims, and Graph honouring delegated tokens (a user reaches only their own calendar).
  */
-import { ConfidentialClientApplication, CryptoProvider } from '@azure/msal-node';
+import {
+  ConfidentialClientApplication,
+  CryptoProvider,
+  type AuthorizationUrlRequest,
+} from '@azure/msal-node';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { authorizeUrl, authorizeWithoutBrowser, pkcePair } from '../../helpers/delegated';
@@ -457,30 +461,47 @@ describe('@azure/msal-node against the emulator', () => {
     });
   }
 
+  /** The code flow as an app runs it: msal's authorize URL (PKCE), the emulator's pages, the code exchange. */
+  async function signInByCode(
+    cca: ConfidentialClientApplication,
+    user: string,
+    opts: {
+      scopes?: string[];
+      redirectUri?: string;
+      consent?: 'accept' | 'none';
+      url?: Omit<AuthorizationUrlRequest, 'scopes' | 'redirectUri'>;
+    } = {},
+  ) {
+    const pkce = await new CryptoProvider().generatePkceCodes();
+    const scopes = opts.scopes ?? [];
+    const redirectUri = opts.redirectUri ?? REDIRECT;
+    const url = await cca.getAuthCodeUrl({
+      scopes,
+      redirectUri,
+      codeChallenge: pkce.challenge,
+      codeChallengeMethod: 'S256',
+      ...opts.url,
+    });
+    const out = await authorizeWithoutBrowser(url, {
+      user,
+      ...(opts.consent ? { consent: opts.consent } : {}),
+    });
+    return cca.acquireTokenByCode({
+      code: out.location!.searchParams.get('code')!,
+      scopes,
+      redirectUri,
+      codeVerifier: pkce.verifier,
+      ...(opts.url?.nonce ? { nonce: opts.url.nonce } : {}),
+    });
+  }
+
   it('acquireTokenByCode with PKCE, then silent refresh and acquireTokenByRefreshToken', async () => {
     const cca = msal(CONTOSO.tenantId);
-    const pkce = await new CryptoProvider().generatePkceCodes();
     const scopes = [
       'https://graph.microsoft.com/Calendars.ReadWrite',
       'https://graph.microsoft.com/User.Read',
     ];
-    const url = await cca.getAuthCodeUrl({
-      scopes,
-      redirectUri: REDIRECT,
-      codeChallenge: pkce.challenge,
-      codeChallengeMethod: 'S256',
-      state: 'm',
-      nonce: 'nn',
-    });
-    const out = await authorizeWithoutBrowser(url, { user: ADELE });
-    const code = out.location!.searchParams.get('code')!;
-    const result = await cca.acquireTokenByCode({
-      code,
-      scopes,
-      redirectUri: REDIRECT,
-      codeVerifier: pkce.verifier,
-      nonce: 'nn',
-    });
+    const result = await signInByCode(cca, ADELE, { scopes, url: { state: 'm', nonce: 'nn' } });
     expect(result.account?.username).toBe(ADELE);
     expect(result.idTokenClaims).toMatchObject({
       aud: TOGETHER_APP.appId,
@@ -511,62 +532,20 @@ describe('@azure/msal-node against the emulator', () => {
 
   it('works with the multi-tenant authority /organizations (the user picks the tenant by signing in)', async () => {
     const cca = msal('organizations');
-    const pkce = await new CryptoProvider().generatePkceCodes();
-    const scopes = ['https://graph.microsoft.com/Calendars.ReadWrite'];
-    const url = await cca.getAuthCodeUrl({
-      scopes,
-      redirectUri: REDIRECT,
-      codeChallenge: pkce.challenge,
-      codeChallengeMethod: 'S256',
-    });
-    const out = await authorizeWithoutBrowser(url, { user: ADELE });
-    const r = await cca.acquireTokenByCode({
-      code: out.location!.searchParams.get('code')!,
-      scopes,
-      redirectUri: REDIRECT,
-      codeVerifier: pkce.verifier,
-    });
+    const r = await signInByCode(cca, ADELE, { scopes: ['https://graph.microsoft.com/Calendars.ReadWrite'] });
     expect(r.tenantId).toBe(CONTOSO.tenantId);
     expect(decodeJwt(r.accessToken).scp).toBe('Calendars.ReadWrite');
   });
 
   it("signs an operator in with the id_token's roles claim (publisher tenant)", async () => {
     const cca = msal(PUBLISHER.tenantId);
-    const pkce = await new CryptoProvider().generatePkceCodes();
     const redirectUri = 'http://127.0.0.1:3000/auth/callback';
-    const url = await cca.getAuthCodeUrl({
-      scopes: [],
-      redirectUri,
-      codeChallenge: pkce.challenge,
-      codeChallengeMethod: 'S256',
-    });
-    const op = await authorizeWithoutBrowser(url, {
-      user: PUBLISHER.operator.userPrincipalName,
-      consent: 'none',
-    });
-    const r = await cca.acquireTokenByCode({
-      code: op.location!.searchParams.get('code')!,
-      scopes: [],
-      redirectUri,
-      codeVerifier: pkce.verifier,
-    });
+    const r = await signInByCode(cca, PUBLISHER.operator.userPrincipalName, { redirectUri, consent: 'none' });
     expect(r.idTokenClaims).toMatchObject({ roles: ['Together.Operator'], oid: PUBLISHER.operator.id });
-    const url2 = await cca.getAuthCodeUrl({
-      scopes: [],
+    const r2 = await signInByCode(cca, PUBLISHER.nonOperator.userPrincipalName, {
       redirectUri,
-      codeChallenge: pkce.challenge,
-      codeChallengeMethod: 'S256',
-      prompt: 'login',
-    });
-    const other = await authorizeWithoutBrowser(url2, {
-      user: PUBLISHER.nonOperator.userPrincipalName,
       consent: 'none',
-    });
-    const r2 = await cca.acquireTokenByCode({
-      code: other.location!.searchParams.get('code')!,
-      scopes: [],
-      redirectUri,
-      codeVerifier: pkce.verifier,
+      url: { prompt: 'login' },
     });
     expect((r2.idTokenClaims as { roles?: string[] }).roles).toBeUndefined();
   });

@@ -6,17 +6,15 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CryptoProvider } from '@azure/msal-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadGraphConfig, MemoryIdempotencyStore } from '../../../activities';
-import { createIndividual, DELEGATED_SCOPES } from '../../../activities/individual';
+import { createIndividual } from '../../../activities/individual';
 import type { ConnectionRecord } from '../../../contracts/individual';
 import { graphEnvFor, ids, startTestEmulator, type RunningEmulator } from '../../helpers/emulator';
-import { signInWithCode } from '../../helpers/delegated-signin';
+import { allowUserConnections, connectThroughCodeFlow } from '../../helpers/delegated';
 
 const { CONTOSO, TOGETHER_APP } = ids;
 const T = CONTOSO.tenantId;
-const REDIRECT = 'https://127.0.0.1:3999/connect/callback';
 const U = {
   adele: CONTOSO.users.inScope.userPrincipalName,
   alex: CONTOSO.users.outsideScope.userPrincipalName,
@@ -30,21 +28,7 @@ let emu: RunningEmulator;
 let dir: string;
 let ind: ReturnType<typeof createIndividual>;
 
-async function connect(upn: string): Promise<ConnectionRecord> {
-  const pkce = await new CryptoProvider().generatePkceCodes();
-  const url = await ind.ind.msal.forPartition(T, '').getAuthCodeUrl({
-    scopes: DELEGATED_SCOPES,
-    redirectUri: REDIRECT,
-    codeChallenge: pkce.challenge,
-    codeChallengeMethod: 'S256',
-    state: 'test-state',
-    loginHint: upn,
-  });
-  const out = await signInWithCode(url, upn);
-  const code = out.redirect?.searchParams.get('code');
-  if (!code) throw new Error(`no code: ${out.redirect?.toString() ?? out.html?.slice(0, 500)}`);
-  return ind.backend.connectUser({ tenantId: T, code, codeVerifier: pkce.verifier, redirectUri: REDIRECT });
-}
+const connect = (upn: string): Promise<ConnectionRecord> => connectThroughCodeFlow(ind, T, upn);
 
 const sweep = () => ind.activities.sweepConnections({ tenantId: T });
 const rawFiles = () =>
@@ -63,8 +47,7 @@ function refreshSecret(cacheJson: string): string {
 beforeAll(async () => {
   emu = await startTestEmulator();
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ind-'));
-  await emu.control.addRedirectUris(TOGETHER_APP.appId, [REDIRECT]);
-  await emu.control.setUserConsent(T, 'all');
+  await allowUserConnections(emu, T);
   const env = graphEnvFor(emu, dir);
   ind = createIndividual({
     config: loadGraphConfig(env),

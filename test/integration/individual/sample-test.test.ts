@@ -11,13 +11,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CryptoProvider } from '@azure/msal-node';
-import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadGraphConfig, MemoryIdempotencyStore } from '../../../activities';
-import { createIndividual, DELEGATED_SCOPES } from '../../../activities/individual';
+import { createIndividual } from '../../../activities/individual';
 import {
   getConnectionsState,
   pokeConnectionsSweep,
@@ -29,12 +27,12 @@ import {
   type ConnectionRecord,
 } from '../../../contracts/individual';
 import { graphEnvFor, ids, startTestEmulator, type RunningEmulator } from '../../helpers/emulator';
-import { signInWithCode } from '../../helpers/delegated-signin';
+import { allowUserConnections, connectThroughCodeFlow } from '../../helpers/delegated';
+import { recordingHistories, writeReplayHistory } from '../../helpers/history';
 import { createLocalTestEnv, eventually, uniqueTaskQueue, workflowBundle } from '../../helpers/temporal';
 
-const { CONTOSO, TOGETHER_APP } = ids;
+const { CONTOSO } = ids;
 const T = CONTOSO.tenantId;
-const REDIRECT = 'https://127.0.0.1:3999/connect/callback';
 const ADELE = CONTOSO.users.inScope.userPrincipalName;
 const ALEX = CONTOSO.users.outsideScope.userPrincipalName;
 const NESTOR = CONTOSO.users.nestedOnly.userPrincipalName;
@@ -44,27 +42,13 @@ let env: TestWorkflowEnvironment;
 let dir: string;
 let ind: ReturnType<typeof createIndividual>;
 
-async function connect(upn: string): Promise<ConnectionRecord> {
-  const pkce = await new CryptoProvider().generatePkceCodes();
-  const url = await ind.ind.msal.forPartition(T, '').getAuthCodeUrl({
-    scopes: DELEGATED_SCOPES,
-    redirectUri: REDIRECT,
-    codeChallenge: pkce.challenge,
-    codeChallengeMethod: 'S256',
-    state: 'sample-test',
-    loginHint: upn,
-  });
-  const out = await signInWithCode(url, upn);
-  const code = out.redirect?.searchParams.get('code');
-  if (!code) throw new Error(`no code: ${out.redirect?.toString() ?? out.html?.slice(0, 500)}`);
-  return ind.backend.connectUser({ tenantId: T, code, codeVerifier: pkce.verifier, redirectUri: REDIRECT });
-}
+const connect = (upn: string): Promise<ConnectionRecord> =>
+  connectThroughCodeFlow(ind, T, upn, { state: 'sample-test' });
 
 beforeAll(async () => {
   [emu, env] = await Promise.all([startTestEmulator(), createLocalTestEnv()]);
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ind-sample-'));
-  await emu.control.addRedirectUris(TOGETHER_APP.appId, [REDIRECT]);
-  await emu.control.setUserConsent(T, 'all');
+  await allowUserConnections(emu, T);
   ind = createIndividual({
     config: loadGraphConfig(graphEnvFor(emu, dir)),
     env: { TOGETHER_STATE_DIR: dir },
@@ -139,21 +123,8 @@ describe('individual-mode sample test (emulator + Temporal dev server)', () => {
     )[0]!.secret;
     expect(history).not.toContain(rt);
     expect(history).not.toMatch(/refresh_token|client_secret|"secret"/i);
-    if (process.env.TOGETHER_RECORD_HISTORY === '1') {
-      // The replay test's history of individualSampleTest: one broken connection of three (record.ts format).
-      const json = temporal.api.history.v1.History.toObject(
-        temporal.api.history.v1.History.fromObject(fetched),
-        {
-          longs: String,
-          enums: String,
-          bytes: String,
-        },
-      );
-      fs.writeFileSync(
-        path.join(__dirname, '../../replay/histories/individual-sample-test.json'),
-        JSON.stringify(json, null, 1) + '\n',
-      );
-    }
+    // The replay test's history of individualSampleTest: one broken connection of three (record.ts format).
+    if (recordingHistories()) writeReplayHistory('individual-sample-test', fetched);
   }, 240_000);
 
   it('hands the report to the tenant’s connections sweep, whose state (status) then shows it', async () => {

@@ -4,10 +4,7 @@
  * the owner one digest per sweep that found new breaks, and answers the owner's view by query.
  * With TOGETHER_RECORD_HISTORY=1 it also writes test/replay/histories/individual-sweep.json.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { individualStateQuery, individualSweepWorkflowId } from '../../../contracts/individual';
@@ -17,6 +14,7 @@ import {
   uniqueTaskQueue,
   workflowBundle,
 } from '../../helpers/temporal';
+import { recordingHistories, writeReplayHistory } from '../../helpers/history';
 import { fakeIndividual } from './individual-fakes';
 
 let env: TestWorkflowEnvironment;
@@ -83,20 +81,7 @@ describe('individualSweep', () => {
     const history = await handle.fetchHistory();
     const text = JSON.stringify(history);
     expect(text).not.toMatch(/@contoso\.example.*broken|refresh_token|AADSTS/i);
-    if (process.env.TOGETHER_RECORD_HISTORY === '1') {
-      const json = temporal.api.history.v1.History.toObject(
-        temporal.api.history.v1.History.fromObject(history),
-        {
-          longs: String,
-          enums: String,
-          bytes: String,
-        },
-      );
-      fs.writeFileSync(
-        path.join(__dirname, '../../replay/histories/individual-sweep.json'),
-        JSON.stringify(json, null, 1) + '\n',
-      );
-    }
+    if (recordingHistories()) writeReplayHistory('individual-sweep', history);
     expect(countActions(history.events ?? []).byKind.activity).toBeGreaterThanOrEqual(9);
   });
 });
