@@ -209,6 +209,10 @@ async function startWorkerProcess(
         : []),
       '--import',
       'tsx',
+      '--import',
+      './bench/exit-with-parent.ts',
+      // BENCH_MEMORY_LOG=<file>: one line per second of where the worker's resident memory is (bench/worker-memory.ts).
+      ...(process.env.BENCH_MEMORY_LOG ? ['--import', './bench/worker-memory.ts'] : []),
       'worker/main.ts',
     ],
     {

@@ -43,7 +43,7 @@ import {
   uniqueTaskQueue,
   workflowBundle,
 } from '../../helpers/temporal';
-import { recordHistoryIfAsked } from '../../helpers/record-history';
+import { recordingHistories, writeReplayHistory } from '../../helpers/history';
 import { fakeGraph, kinds, type FakeGraph } from './fakes';
 
 const CAN_LIMIT = 40;
@@ -325,7 +325,7 @@ describe('health loop runs (no server suggestion)', () => {
             .getHandle(monitorWorkflowId(tenantId), runIds[runIds.length - 1])
             .fetchHistory()
         : undefined;
-      if (firstRun) recordHistoryIfAsked('tenant-monitor-loop-local', firstRun);
+      if (firstRun && recordingHistories()) writeReplayHistory('tenant-monitor-loop-local', firstRun);
       const checksPerRun = await Promise.all(
         runIds.map(async (r) => {
           const events =
