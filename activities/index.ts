@@ -44,7 +44,7 @@ export function createActivities(deps: CreateActivitiesDeps): GraphActivities & 
     clients: deps.clients ?? createGraphClientFactory(config),
     mailboxLimiter: deps.mailboxLimiter ?? workerMailboxLimiter(config.probe.perMailboxConcurrency),
   };
-  const store = deps.idempotencyStore ?? createIdempotencyStore(config);
+  const store = deps.idempotencyStore ?? createIdempotencyStore(config, { logger: full.logger });
   return {
     checkConsent: (input) => checkConsent(full, input),
     sampleUsers: (input) => sampleUsers(full, input),

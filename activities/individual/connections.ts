@@ -18,7 +18,7 @@ import type {
   SweepConnectionsResult,
 } from '../../contracts/individual';
 import { classifyRefreshError } from './classify';
-import { DELEGATED_SCOPES, type MsalFactory } from './msal';
+import { DELEGATED_SCOPES, lostCacheRace, type MsalFactory } from './msal';
 import { allConnections, type TokenStore } from './store';
 
 export interface IndividualDeps {
@@ -168,24 +168,66 @@ export type CheckOutcome =
   | { ok: false; kind: NonNullable<ConnectionRecord['broken']>['kind']; code?: string }
   | { ok: false; transient: true; message: string };
 
-/** One refresh with the stored refresh token (forceRefresh: skip the cached access token). */
-export async function refreshConnection(deps: IndividualDeps, r: ConnectionRecord): Promise<CheckOutcome> {
-  if (!r.homeAccountId) return { ok: false, kind: 'unknown', code: 'no_account_in_silent_request' };
-  const app = deps.msal.forPartition(r.tenantId, r.homeAccountId);
+/**
+ * Refreshes in flight in this worker, per token store and connection: the sweep and the sample test may refresh
+ * one user at once, and with refresh-token rotation two redemptions of one refresh token are a wasted token
+ * request and two token sets racing to be stored. A second caller joins the first one's refresh.
+ */
+const inFlight = new WeakMap<TokenStore, Map<string, Promise<CheckOutcome>>>();
+
+/**
+ * One refresh with the stored refresh token (forceRefresh: skip the cached access token) — single-flight per
+ * connection in this worker. Across workers the cache write is conditional on the version the refresh started
+ * from (msal.ts StoreCacheClient): when another worker stored a newer token set meanwhile, ours is not stored
+ * and the newer set is read back and used.
+ */
+export function refreshConnection(deps: IndividualDeps, r: ConnectionRecord): Promise<CheckOutcome> {
+  if (!r.homeAccountId)
+    return Promise.resolve({ ok: false, kind: 'unknown', code: 'no_account_in_silent_request' });
+  let perStore = inFlight.get(deps.store);
+  if (!perStore) inFlight.set(deps.store, (perStore = new Map()));
+  const key = `${r.tenantId.toLowerCase()}|${r.homeAccountId}`;
+  const running = perStore.get(key);
+  if (running) return running;
+  const map = perStore;
+  const p = refreshOnce(deps, r, r.homeAccountId).finally(() => map.delete(key));
+  map.set(key, p);
+  return p;
+}
+
+async function refreshOnce(
+  deps: IndividualDeps,
+  r: ConnectionRecord,
+  homeAccountId: string,
+): Promise<CheckOutcome> {
+  const app = deps.msal.forPartition(r.tenantId, homeAccountId);
   let account: AccountInfo | null;
   try {
-    account = await app.getTokenCache().getAccountByHomeId(r.homeAccountId);
+    account = await app.getTokenCache().getAccountByHomeId(homeAccountId);
   } catch (err) {
     return { ok: false, transient: true, message: `token store unreadable: ${(err as Error).message}` };
   }
   if (!account) return { ok: false, kind: 'unknown', code: 'no_tokens_found' };
+  let res: AuthenticationResult;
   try {
-    const res = await app.acquireTokenSilent({ account, scopes: DELEGATED_SCOPES, forceRefresh: true });
-    return { ok: true, accessToken: res.accessToken };
+    res = await app.acquireTokenSilent({ account, scopes: DELEGATED_SCOPES, forceRefresh: true });
   } catch (err) {
     const v = classifyRefreshError(err);
     if ('transient' in v) return { ok: false, transient: true, message: v.message };
     return { ok: false, kind: v.kind, ...(v.code ? { code: v.code } : {}) };
+  }
+  if (!lostCacheRace(app, homeAccountId)) return { ok: true, accessToken: res.accessToken };
+  // Another worker stored a newer token set while we refreshed: read it back and use its access token (from
+  // the cache, no token request), so what this caller holds matches what is stored.
+  try {
+    const fresh = deps.msal.forPartition(r.tenantId, homeAccountId);
+    const acc = await fresh.getTokenCache().getAccountByHomeId(homeAccountId);
+    if (!acc) return { ok: false, kind: 'unknown', code: 'no_tokens_found' }; // disconnected meanwhile
+    const newer = await fresh.acquireTokenSilent({ account: acc, scopes: DELEGATED_SCOPES });
+    return { ok: true, accessToken: newer.accessToken };
+  } catch {
+    // Our own access token is still valid for this call; the stored (newer) set serves the next refresh.
+    return { ok: true, accessToken: res.accessToken };
   }
 }
 

@@ -92,7 +92,7 @@ export function createIndividual(deps: CreateIndividualDeps): {
     mailboxLimiter: workerMailboxLimiter(config.probe.perMailboxConcurrency),
     ...deps.notifyDeps,
   };
-  const idem = deps.idempotencyStore ?? createIdempotencyStore(config);
+  const idem = deps.idempotencyStore ?? createIdempotencyStore(config, { logger });
   const send = (n: Notification) => notifyOwner(notifyDeps, idem, n);
 
   const activities: IndividualActivities = {

@@ -24,15 +24,50 @@ import type { TokenStore } from './store';
 /** The delegated scopes asked for (MSAL adds openid, profile and offline_access itself). */
 export const DELEGATED_SCOPES = ['Calendars.ReadWrite', 'User.Read'];
 
+/**
+ * The cache client of one ConfidentialClientApplication (one use). It loads a partition from the store once and
+ * remembers the version it loaded; writes of that partition are conditional on that version. MSAL reads the
+ * cache again just before saving a token response (after the network call), so without this a refresh that
+ * started from an older token set would overwrite a set another worker stored meanwhile. When the conditional
+ * write loses, the stored set is the newer one: nothing is written and `lostRace` says so (the caller re-reads).
+ * A partition this client never loaded (the code exchange writes the user's partition after reading '') is
+ * written unconditionally: a fresh sign-in replaces whatever was there.
+ */
 class StoreCacheClient implements ICacheClient {
+  private readonly loaded = new Map<string, { value: string; version?: string }>();
+  readonly lostRace = new Set<string>();
   constructor(private readonly store: TokenStore) {}
   async get(key: string): Promise<string> {
-    return key ? this.store.getCache(key) : '';
+    if (!key) return '';
+    const seen = this.loaded.get(key);
+    if (seen) return seen.value;
+    const v = await this.store.getCacheVersioned(key);
+    this.loaded.set(key, v);
+    return v.value;
   }
   async set(key: string, value: string): Promise<string> {
-    if (key) await this.store.setCache(key, value);
+    if (!key) return value;
+    const seen = this.loaded.get(key);
+    if (!seen) {
+      await this.store.setCache(key, value);
+      return value;
+    }
+    if (this.lostRace.has(key)) return value;
+    const version = await this.store.setCacheIf(key, value, seen.version);
+    if (version === undefined) this.lostRace.add(key);
+    else this.loaded.set(key, { value, version });
     return value;
   }
+}
+
+const cacheClients = new WeakMap<ConfidentialClientApplication, StoreCacheClient>();
+
+/**
+ * True when this client's token response was not stored because another writer stored a newer token set for
+ * the partition after this client had loaded it (see StoreCacheClient).
+ */
+export function lostCacheRace(app: ConfidentialClientApplication, partitionKey: string): boolean {
+  return cacheClients.get(app)?.lostRace.has(partitionKey) ?? false;
 }
 
 /** Reads the partition to use; on write, the account's home account id decides (MSAL calls extractKey). */
@@ -98,10 +133,10 @@ export function createMsalFactory(
   const profile = config.credentials[credentialRef] ?? Object.values(config.credentials)[0]!;
   const creds = credentialOptions(profile);
   const host = (config.authorityHost ?? 'https://login.microsoftonline.com').replace(/\/+$/, '');
-  const client = new StoreCacheClient(store);
   return {
     forPartition(tenantId, partitionKey) {
-      return new ConfidentialClientApplication({
+      const client = new StoreCacheClient(store);
+      const app = new ConfidentialClientApplication({
         auth: {
           clientId: config.appId,
           authority: `${host}/${tenantId}`,
@@ -114,6 +149,8 @@ export function createMsalFactory(
           loggerOptions: { logLevel: LogLevel.Error, piiLoggingEnabled: false, loggerCallback: () => {} },
         },
       });
+      cacheClients.set(app, client);
+      return app;
     },
   };
 }

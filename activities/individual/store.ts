@@ -8,7 +8,7 @@
  * and `TableTokenStore` (production: Azure Table Storage, shared by every worker and console replica; see
  * ./table-store.ts).
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ConnectionRecord } from '../../contracts/individual';
@@ -19,10 +19,24 @@ export interface ConnectionPage {
   nextCursor?: string;
 }
 
+/** A cache partition with the version it was read at (an ETag; undefined: there is none). */
+export interface VersionedCache {
+  value: string;
+  version?: string;
+}
+
 export interface TokenStore {
   /** The sealed-then-opened MSAL cache JSON of one partition; '' when there is none (what MSAL expects). */
   getCache(partitionKey: string): Promise<string>;
   setCache(partitionKey: string, value: string): Promise<void>;
+  /** Like getCache, with the version to pass to setCacheIf. */
+  getCacheVersioned(partitionKey: string): Promise<VersionedCache>;
+  /**
+   * Optimistic concurrency for token refreshes: writes only when the stored version is still `expected`
+   * (undefined: only when there is no cache — a disconnected user is not brought back). Returns the new
+   * version, or undefined when another writer got there first (the caller re-reads: theirs is the newer set).
+   */
+  setCacheIf(partitionKey: string, value: string, expected: string | undefined): Promise<string | undefined>;
   deleteCache(partitionKey: string): Promise<void>;
   getConnection(tenantId: string, connectionId: string): Promise<ConnectionRecord | undefined>;
   putConnection(record: ConnectionRecord): Promise<void>;
@@ -71,7 +85,7 @@ export class FileTokenStore implements TokenStore {
   }
   private async write(file: string, content: string): Promise<void> {
     await fs.promises.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-    const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+    const tmp = `${file}.${process.pid}.${randomUUID()}.tmp`;
     await fs.promises.writeFile(tmp, content, { mode: 0o600 });
     await fs.promises.rename(tmp, file);
   }
@@ -96,6 +110,51 @@ export class FileTokenStore implements TokenStore {
   }
   async deleteCache(pk: string): Promise<void> {
     await this.remove(this.cachePath(pk));
+  }
+  /** The version of a cache file is the hash of its sealed content (sealing is randomised: every write differs). */
+  async getCacheVersioned(pk: string): Promise<VersionedCache> {
+    const sealed = await this.read(this.cachePath(pk));
+    if (!sealed) return { value: '' };
+    return { value: this.sealer.open(sealed, cacheAad(pk)), version: hashName(sealed) };
+  }
+  async setCacheIf(pk: string, value: string, expected: string | undefined): Promise<string | undefined> {
+    const file = this.cachePath(pk);
+    const sealed = this.sealer.seal(value, cacheAad(pk));
+    return this.exclusive(file, async () => {
+      const current = await this.read(file);
+      if ((current ? hashName(current) : undefined) !== expected) return undefined;
+      await this.write(file, sealed);
+      return hashName(sealed);
+    });
+  }
+  /**
+   * Compare-then-rename under an O_EXCL lock file, so processes on this host (worker, console) cannot interleave
+   * between the version check and the write. A lock older than 10 s is a crashed writer's and is removed.
+   */
+  private async exclusive<T>(file: string, fn: () => Promise<T>): Promise<T> {
+    await fs.promises.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+    const lock = `${file}.lock`;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await (await fs.promises.open(lock, 'wx', 0o600)).close();
+        break;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        const st = await fs.promises.stat(lock).catch(() => undefined);
+        if (st && Date.now() - st.mtimeMs > 10_000) await fs.promises.rm(lock, { force: true });
+        if (attempt > 200)
+          throw new Error(
+            `the token cache file is locked by another process (${lock}); if no worker or console runs, delete the .lock file`,
+            { cause: err },
+          );
+        await new Promise((r) => setTimeout(r, 10 + Math.random() * 20));
+      }
+    }
+    try {
+      return await fn();
+    } finally {
+      await fs.promises.rm(lock, { force: true });
+    }
   }
   async getConnection(tenantId: string, id: string): Promise<ConnectionRecord | undefined> {
     const text = await this.read(this.connPath(tenantId, id));

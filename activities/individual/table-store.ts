@@ -15,7 +15,7 @@ import { odata, RestError, TableClient } from '@azure/data-tables';
 import type { ConnectionRecord } from '../../contracts/individual';
 import { ConfigError } from '../../contracts/errors';
 import type { Sealer } from './seal';
-import { cacheAad, connectionAad, type ConnectionPage, type TokenStore } from './store';
+import { cacheAad, connectionAad, type ConnectionPage, type TokenStore, type VersionedCache } from './store';
 
 const CHUNK = 30_000;
 type Chunked = Record<string, unknown> & { n?: number };
@@ -32,6 +32,9 @@ function fromChunks(e: Chunked): string {
   return s;
 }
 const isNotFound = (err: unknown): boolean => err instanceof RestError && err.statusCode === 404;
+/** 412: the ETag no longer matches (If-Match); 409: a create found a row; 404: the row was deleted meanwhile. */
+const isLostRace = (err: unknown): boolean =>
+  err instanceof RestError && (err.statusCode === 412 || err.statusCode === 409 || err.statusCode === 404);
 
 export class TableTokenStore implements TokenStore {
   constructor(
@@ -93,6 +96,38 @@ export class TableTokenStore implements TokenStore {
       { partitionKey: `cache.${pk}`, rowKey: 'msal', ...toChunks(this.sealer.seal(value, cacheAad(pk))) },
       'Replace',
     );
+  }
+  /** The version is the entity's ETag. */
+  async getCacheVersioned(pk: string): Promise<VersionedCache> {
+    try {
+      const e = await this.client.getEntity<Chunked>(`cache.${pk}`, 'msal');
+      return { value: this.sealer.open(fromChunks(e), cacheAad(pk)), version: e.etag };
+    } catch (err) {
+      if (isNotFound(err)) return { value: '' };
+      throw err;
+    }
+  }
+  /**
+   * ETag-conditional Update Entity (If-Match; 412 Precondition Failed when another writer changed the row,
+   * https://learn.microsoft.com/rest/api/storageservices/update-entity2), or Insert Entity (409 when a row
+   * appeared) when there was none.
+   */
+  async setCacheIf(pk: string, value: string, expected: string | undefined): Promise<string | undefined> {
+    const entity = {
+      partitionKey: `cache.${pk}`,
+      rowKey: 'msal',
+      ...toChunks(this.sealer.seal(value, cacheAad(pk))),
+    };
+    try {
+      const res = expected
+        ? await this.client.updateEntity(entity, 'Replace', { etag: expected })
+        : await this.client.createEntity(entity);
+      if (!res.etag) throw new Error('the table service returned no ETag for the token cache row');
+      return res.etag;
+    } catch (err) {
+      if (isLostRace(err)) return undefined;
+      throw err;
+    }
   }
   async deleteCache(pk: string): Promise<void> {
     try {

@@ -12,6 +12,7 @@ import { startAzuriteTable, type RunningAzurite } from '../../helpers/azurite';
 import { createIdempotencyStore, loadGraphConfig } from '../../../activities';
 import { LockBusyError, type IdempotencyStore } from '../../../activities/notify/store';
 import { TableIdempotencyStore } from '../../../activities/notify/table-store';
+import { expectExpiredClaimIsFenced } from '../../helpers/notify-claims';
 
 const APP = 'd8f05fd0-69d0-4d7e-b9b9-893d02a3f619';
 let azurite: RunningAzurite;
@@ -104,5 +105,12 @@ describe('TableIdempotencyStore on Azurite, shared by two replicas', () => {
     const won = [x, y].filter((s) => s.status === 'fulfilled');
     expect(won).toHaveLength(1);
     expect([x, y].find((s) => s.status === 'rejected')).toMatchObject({ reason: expect.any(LockBusyError) });
+  });
+
+  it("a worker whose claim expired cannot release the new holder's claim (nor overwrite its record)", async () => {
+    await expectExpiredClaimIsFenced(
+      () => replica(shared('locks3'), 300),
+      () => replica(shared('locks3'), 60_000),
+    );
   });
 });

@@ -53,6 +53,27 @@ function contract(name: string, make: () => Promise<{ store: TokenStore; raw: ()
       expect(await store.getCache('big.t')).toBe('small');
     });
 
+    it('a stale write loses to a newer one (conditional on the version it read), and a deleted cache stays deleted', async () => {
+      await store.setCache('race.t', 'v1');
+      const base = await store.getCacheVersioned('race.t');
+      expect(base).toMatchObject({ value: 'v1', version: expect.any(String) });
+      // Two writers both read v1; the first write wins and gets a new version…
+      const newer = await store.setCacheIf('race.t', 'newer', base.version);
+      expect(newer).toEqual(expect.any(String));
+      expect(newer).not.toBe(base.version);
+      // …the second, still based on v1, is refused and stores nothing.
+      expect(await store.setCacheIf('race.t', 'stale', base.version)).toBeUndefined();
+      expect(await store.getCacheVersioned('race.t')).toEqual({ value: 'newer', version: newer });
+      // "There was none" is a version too: a create loses to a cache that appeared meanwhile.
+      expect(await store.setCacheIf('race.t', 'stale', undefined)).toBeUndefined();
+      // A disconnect (delete) during a refresh: the refresh's write does not bring the tokens back.
+      await store.deleteCache('race.t');
+      expect(await store.setCacheIf('race.t', 'resurrected', newer)).toBeUndefined();
+      expect(await store.getCache('race.t')).toBe('');
+      expect(await store.setCacheIf('race.t', 'fresh', undefined)).toEqual(expect.any(String));
+      expect(await store.getCache('race.t')).toBe('fresh');
+    });
+
     it('pages through a tenant’s connections and nothing else', async () => {
       for (let i = 1; i <= 5; i++) await store.putConnection(rec(i));
       await store.putConnection({ ...rec(9), tenantId: '22222222-2222-2222-2222-222222222222' });
