@@ -32,6 +32,7 @@ import type { FixtureObject } from '../emulator/fixture';
 import { graphEnvFor, ids, startTestEmulator } from '../test/helpers/emulator';
 import { activityRuns, countActions, createLocalTestEnv, eventually } from '../test/helpers/temporal';
 import { buildWorkflowBundle } from '../worker/workflow-source';
+import { WORKER_HEAP_MB, WORKER_MAX_CACHED_WORKFLOWS } from '../contracts/worker-config';
 import { load } from './load';
 import type { BenchRow } from './types';
 
@@ -47,8 +48,8 @@ export const FLEET_SETTINGS = {
   maxConcurrentActivities: 200,
   // BENCH_HEALTH_MAX_CACHED: a small fleet with a proportionally small cache shows the 10,000-tenant fleet's
   // cache misses (each a replay of the monitor's history) at a fraction of the time.
-  maxCachedWorkflows: Number(process.env.BENCH_HEALTH_MAX_CACHED ?? 300),
-  heapMb: 192,
+  maxCachedWorkflows: Number(process.env.BENCH_HEALTH_MAX_CACHED ?? WORKER_MAX_CACHED_WORKFLOWS),
+  heapMb: WORKER_HEAP_MB,
 };
 
 function tenantGuid(i: number): string {

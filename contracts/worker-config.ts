@@ -9,6 +9,17 @@ import { EMAIL, GUID } from './validation';
 /** The one email rule (contracts/validation.ts), re-exported for infra/, which may import only this module. */
 export { EMAIL };
 
+// The worker settings the fleet benchmark measured (bench/health.bench.ts, docs/benchmarks.md, issue 15), shared by
+// the benchmark and the deployment (infra/appService.ts) so both run the same worker.
+/**
+ * Workflows kept in the worker's sticky cache. A health check is one workflow task (the check runs as a local
+ * activity), so the cache needs to hold the monitors in a task at once, not the fleet: a fleet larger than the
+ * cache misses on every check whatever the cache's size, and each cached monitor costs ~0.5 MB.
+ */
+export const WORKER_MAX_CACHED_WORKFLOWS = 100;
+/** V8 heap cap (MB): enough for 10,000 tenants' checks and sample tests of 1,000 users; raise it for much larger samples. */
+export const WORKER_HEAP_MB = 192;
+
 /** Same values as infra/config.ts MAILBOX_SCOPES / CREDENTIAL_KINDS; tsc checks infra's output against these types. */
 export const MAILBOX_SCOPES = ['tenant', 'group'] as const;
 export type MailboxScope = (typeof MAILBOX_SCOPES)[number];

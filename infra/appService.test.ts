@@ -120,6 +120,13 @@ describe('publisher runtime (App Service for Linux, Node 22)', () => {
       TOGETHER_WORKER_HEALTH: '0.0.0.0:8080',
       TOGETHER_WORKER_METRICS: '127.0.0.1:9464',
     });
+    // The worker runs with the settings the fleet benchmark measured (a sized workflow cache, a heap cap); the
+    // console does not need them.
+    expect(settings(site('rt-worker'))).toMatchObject({
+      TOGETHER_MAX_CACHED_WORKFLOWS: '100',
+      NODE_OPTIONS: '--max-old-space-size=192',
+    });
+    expect(settings(site('rt-console')).NODE_OPTIONS).toBeUndefined();
   });
 
   it('attaches the user-assigned managed identity to both sites and names it for Entra (federated credential) and Key Vault references — no secret in any setting', async () => {

@@ -45,6 +45,7 @@ import {
   STORAGE_TABLE_DATA_CONTRIBUTOR_ROLE_ID,
 } from './constants';
 import { type DerivedNames } from './names';
+import { WORKER_HEAP_MB, WORKER_MAX_CACHED_WORKFLOWS } from '../contracts/worker-config';
 
 /** The table holding individual mode's encrypted MSAL token cache, one partition per user. */
 export const TOKEN_TABLE_NAME = 'togethertokens';
@@ -380,6 +381,11 @@ export function declareRuntime(
     // through the diagnostic settings and Application Insights below).
     setting('TOGETHER_WORKER_HEALTH', `0.0.0.0:${SITE_PORT}`),
     setting('TOGETHER_WORKER_METRICS', '127.0.0.1:9464'),
+    // The settings the fleet benchmark measured (docs/benchmarks.md, issue 15): a workflow cache sized to the
+    // monitors in a task at once, not the fleet (each check is one workflow task), and a capped V8 heap so the
+    // garbage collector keeps it small; the pre-built workflow bundle ships in the package (dist/workflow-bundle.js).
+    setting('TOGETHER_MAX_CACHED_WORKFLOWS', String(WORKER_MAX_CACHED_WORKFLOWS)),
+    setting('NODE_OPTIONS', `--max-old-space-size=${WORKER_HEAP_MB}`),
   ]);
 
   for (const [role, s] of [

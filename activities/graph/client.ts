@@ -38,8 +38,13 @@ import { GUID } from '../../contracts/validation';
 import { cachingCredential } from './token-cache';
 
 export const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
-/** Tenants whose credential and Graph client stay cached (well above a worker's concurrent activities). */
-export const MAX_CACHED_TENANT_CLIENTS = 2000;
+/**
+ * Tenants whose credential and Graph client stay cached: above a worker's concurrent activities (default 20, at most
+ * a few hundred), so every running activity keeps its client. More buys nothing for health checks — each one rebuilds
+ * its tenant's entry (checkConsent wants a fresh token), and a fleet cycles through all its tenants between two
+ * checks of one, so a larger LRU only held 2,000 MSAL applications in the heap (measured: docs/benchmarks.md).
+ */
+export const MAX_CACHED_TENANT_CLIENTS = 256;
 
 export interface TenantGraph {
   tenantId: string;
