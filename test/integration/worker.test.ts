@@ -91,6 +91,8 @@ describe('worker process', () => {
   it('rejects a malformed task queue name before connecting and exits 2', async () => {
     const worker = runWorker({ TEMPORAL_ADDRESS: env.address, TOGETHER_TASK_QUEUE: 'has spaces' });
     expect(await worker.exit).toBe(2);
-    expect(worker.output()).toContain("TOGETHER_TASK_QUEUE='has spaces' is invalid");
+    // Every problem is named with where it came from and how to fix it (worker/config.ts ConfigProblems).
+    expect(worker.output()).toContain("TOGETHER_TASK_QUEUE='has spaces' (environment variable) is invalid");
+    expect(worker.output()).toContain('Fix: set it to a name like together-o365');
   });
 });
