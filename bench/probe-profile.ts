@@ -23,6 +23,11 @@ for (const ch of [
 
 import path from 'node:path';
 import { createActivities, loadGraphConfig } from '../activities';
+import { parseGraphConfig } from '../activities/config';
+import { createGraphClientFactory } from '../activities/graph/client';
+import { workerMailboxLimiter } from '../activities/graph/limiter';
+import { silentLogger, type ActivityDeps } from '../activities/runtime';
+import { probeCalendars } from '../activities/probe/probe';
 import { trustEmulatorCa, type FixtureObject } from '../emulator';
 import { startEmulatorProcess } from './emulator-process';
 import { CONTOSO, PUBLISHER, TOGETHER_APP } from '../emulator/fixtures/ids';
@@ -57,6 +62,17 @@ async function main() {
     });
     const tenant = { tenantId: CONTOSO.tenantId };
     const activities = createActivities({ config });
+    const parsed = parseGraphConfig(config);
+    const full = {
+      config: parsed,
+      logger: silentLogger,
+      clients: createGraphClientFactory(parsed),
+      mailboxLimiter: workerMailboxLimiter(parsed.probe.perMailboxConcurrency),
+    } as unknown as ActivityDeps;
+    // AB=path: alternate runs between this probe and another module's probeCalendars (same deps, same client).
+    const other = process.env.AB
+      ? ((await import(process.env.AB)) as { probeCalendars: typeof probeCalendars }).probeCalendars
+      : undefined;
     await emu.control.setLatency(0, 0);
     const warm = await activities.sampleUsers({ tenant, size: N, source: { kind: 'all' }, seed: 'bench' });
     await activities.probeCalendars({ tenant, users: warm.users });
@@ -74,7 +90,8 @@ async function main() {
       const w0 = Date.now();
       for (const k of Object.keys(ev)) delete ev[k];
       const t0 = performance.now();
-      await activities.probeCalendars({ tenant, users: sample.users });
+      const impl = other && run % 2 === 1 ? other : probeCalendars;
+      await impl(full, { tenant, users: sample.users });
       const ms = performance.now() - t0;
       const w1 = Date.now();
       const c = process.cpuUsage(c0);
@@ -107,7 +124,7 @@ async function main() {
       const itemDur = items.map((b) => b.durationMs).sort((a, b) => a - b);
       const q = (a: number[], p: number) => a[Math.min(a.length - 1, Math.floor(p * a.length))];
       console.log(
-        `run ${run}: ${ms.toFixed(0)} ms; client CPU ${((c.user + c.system) / 1000).toFixed(0)} ms; emulator CPU ${(e1 - e0).toFixed(0)} ms; ` +
+        `run ${run}${other ? (run % 2 === 1 ? ' (AB)' : ' (this)') : ''}: ${ms.toFixed(0)} ms; client CPU ${((c.user + c.system) / 1000).toFixed(0)} ms; emulator CPU ${(e1 - e0).toFixed(0)} ms; ` +
           `${batches.length} batches (+${log.length - batches.length - items.length} other); batch start first/last ${starts[0]}/${starts.at(-1)} ms; ` +
           `batch end first/last ${ends[0]}/${ends.at(-1)} ms; batch dur min/p50/max ${durs[0]}/${q(durs, 0.5)}/${durs.at(-1)}; item dur p50/p90/max ${q(itemDur, 0.5)}/${q(itemDur, 0.9)}/${itemDur.at(-1)}; wall end ${w1 - w0}; ${load()}; other ${log
             .filter((e) => e.route !== 'batch' && !e.batchRequestId)

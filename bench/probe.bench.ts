@@ -3,9 +3,8 @@
  * run, on the emulator with 100 ms of latency per Graph request and per `$batch` item (the emulator — like
  * Graph — runs the items of a batch four at a time). N users (default 1,000; BENCH_PROBE_USERS to change).
  *
- *   - probe: `probeCalendars` with default settings (every batch in flight, free/busy on: 18 reads + the
- *     chunk's getSchedule through two mailboxes per $batch, 19 + 1 with User.Read.All's directory facts), behind
- *     the per-mailbox limiter and the worker-wide request budget;
+ *   - probe: `probeCalendars` with default settings (every batch in flight, free/busy on: 19 reads + one
+ *     getSchedule per $batch), behind the per-mailbox limiter and the worker-wide request budget;
  *   - floor of the per-user-read design under documented limits: every $batch in flight, each costing
  *     ⌈20/4⌉ latencies (Graph dispatches a batch's items to Outlook four at a time) = ⌈20/4⌉ · L;
  *   - sequential baseline: one `GET /users/{id}/calendar/events?$top=1&$select=id,start,end` per user, in

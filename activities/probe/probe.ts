@@ -50,7 +50,7 @@ type StoredResult = Omit<UserProbeResult, 'userPrincipalName'> & { denied?: 'mai
 type CompactResult = 0 | 1 | Omit<StoredResult, 'userId'>;
 
 export interface ProbeHeartbeat {
-  /** 3: chunks of 20 − (getSchedule routes packed in the read batch) users (2: always 20). */
+  /** 3: chunks of 19 users when free/busy rides in the read batch (2: always 20). */
   v: 3;
   /** Users per chunk (details from an attempt that chunked differently are ignored). */
   chunkSize: number;
@@ -91,18 +91,15 @@ const guest = (u: SampledUser) =>
   u.userType === 'Guest' || (u.userPrincipalName ?? '').toUpperCase().includes('#EXT#');
 /** Sampled with User.Read.All: licensed, cloud-homed and not a guest — its mailbox is almost surely reachable. */
 const knownMailbox = (u: SampledUser) => !guest(u) && u.licensed === true && u.onPremisesSyncEnabled !== true;
-/** The sample says, for this user, whether its mailbox can be reached (User.Read.All facts, or a guest). */
-const knownMailboxOrNot = (u: SampledUser) =>
-  guest(u) || (u.licensed !== undefined && u.onPremisesSyncEnabled !== undefined);
-
 /**
- * The mailboxes a chunk's packed getSchedule is routed through, most likely reachable first: not a guest (a guest's
- * mailbox is not enabled for REST: 404 MailboxNotEnabledForRESTAPI), and, when the sample carries directory facts
- * (User.Read.All), licensed and not synced from on-premises. A route through an unreachable mailbox fails the whole
- * getSchedule, and the second one it then needs waits for the batch: one more round trip for that chunk, and so for
- * the probe — measured on 1,000 users with User.ReadBasic.All: 4 of 53 single-route chunks, i.e. nearly every probe
- * took 6 latencies instead of 5. Without directory facts a chunk therefore packs two routes (18 reads + 2
- * getSchedules: both fail only if both mailboxes are unreachable); with them, one (19 + 1).
+ * The mailboxes a chunk's packed getSchedule may be routed through, most likely reachable first: never a guest
+ * first (a guest's mailbox is not enabled for REST: 404 MailboxNotEnabledForRESTAPI), and, when the sample carries
+ * directory facts (User.Read.All), a licensed, cloud-homed user. A route through an unreachable mailbox fails the
+ * whole getSchedule, and the fallback it then needs waits for the batch: one more round trip for that chunk, and
+ * so for the probe (measured on 1,000 users with User.ReadBasic.All, where an unlicensed or on-premises mailbox
+ * cannot be told from a reachable one: 4 of 53 chunks, nearly every probe). Packing a second route per chunk
+ * (18 reads + 2) removed those fallbacks but cost the emulator 15–20 % more CPU and 3 more requests per 1,000
+ * users, and was not faster in an A/B on the shared machine (bench/probe-profile.ts): one route is packed.
  */
 export function scheduleRoutes(chunk: SampledUser[], count: number): SampledUser[] {
   const addressed = chunk.filter((u) => u.mail || u.userPrincipalName);
@@ -179,9 +176,8 @@ export async function probeCalendars(
   const users = dedupe(input.users);
   const fp = fingerprint(users);
   const chunks: SampledUser[][] = [];
-  // With free/busy, each $batch carries the chunk's reads + its getSchedule (one request per chunk, not two):
-  // routed through one mailbox known reachable from the sample's directory facts, else through two (scheduleRoutes).
-  const routes = freeBusy ? (users.length > 0 && users.every(knownMailboxOrNot) ? 1 : 2) : 0;
+  // With free/busy, each $batch carries 19 reads + the chunk's getSchedule (one request per 19 users, not two).
+  const routes = freeBusy ? 1 : 0;
   const chunkSize = BATCH_LIMIT - routes;
   for (let i = 0; i < users.length; i += chunkSize) chunks.push(users.slice(i, i + chunkSize));
 
@@ -237,8 +233,8 @@ export async function probeCalendars(
       url: readCheckUrl(u.id),
       mailboxes: [u.id],
     }));
-    // Free/busy rides in the same $batch, routed through the chunk's likeliest mailboxes (scheduleRoutes; an answer
-    // is per schedule, so unreadable users' entries are simply ignored); only if every route fails does another
+    // Free/busy rides in the same $batch, routed through the chunk's likeliest mailbox (scheduleRoutes; its answer
+    // is per schedule, so unreadable users' entries are simply ignored); only if that route fails does a second
     // getSchedule go through a mailbox the reads proved readable.
     const addressed = chunk.filter((u) => u.mail || u.userPrincipalName);
     const vias = scheduleRoutes(chunk, routes);
