@@ -106,9 +106,38 @@ describe('probeCalendars (fake Graph)', () => {
     expect(packed).toHaveLength(3);
     for (const q of packed)
       expect((q.body as { schedules: string[] }).schedules.length).toBeLessThanOrEqual(20);
-    // every chunk's first mailbox was readable: no separate getSchedule request, 3 requests for 45 users
+    // every chunk's first route was readable: no separate getSchedule request, 3 requests for 45 users
     expect(client.calls.filter((c) => c.url.endsWith('getSchedule'))).toHaveLength(0);
     expect(r.graphRequests).toBe(3);
+  });
+
+  it('routes the packed getSchedule around a guest (404 MailboxNotEnabledForRESTAPI): through the next user', async () => {
+    const guestFirst = [users[3]!, ...users.slice(0, 3), ...users.slice(4, 10)];
+    const { d, client } = deps(tenantBehaviour);
+    const r = await probeCalendars(d, { tenant: { tenantId: TENANT }, users: guestFirst });
+    const items = (client.calls[0]!.body as { requests: { url: string }[] }).requests;
+    expect(items.filter((q) => q.url.endsWith('/calendar/getSchedule')).map((q) => q.url)).toEqual([
+      '/users/u0/calendar/getSchedule',
+    ]);
+    expect(r.results.find((x) => x.userId === 'u0')).toMatchObject({ reason: 'ok', freeBusy: 'ok' });
+    expect(r.graphRequests).toBe(1);
+  });
+
+  it('with directory facts (User.Read.All) the packed getSchedule goes through a licensed, cloud-homed mailbox', async () => {
+    const facts: SampledUser[] = users.map((u, i) => ({
+      ...u,
+      onPremisesSyncEnabled: i === 1 ? true : null,
+      licensed: i !== 0,
+    }));
+    const { d, client } = deps(tenantBehaviour);
+    await probeCalendars(d, { tenant: { tenantId: TENANT }, users: facts });
+    const batches = client.calls.map((c) => (c.body as { requests: { url: string }[] }).requests);
+    expect(batches.map((b) => b.length).sort((a, b) => b - a)).toEqual([20, 20, 8]);
+    const routes = batches.map((b) => b.filter((q) => q.url.endsWith('/calendar/getSchedule')));
+    expect(routes.map((x) => x.length)).toEqual([1, 1, 1]);
+    // u0 unlicensed, u1 synced from on-premises, u3 a guest: the first chunk routes through u2.
+    const first = batches.findIndex((b) => b.some((q) => q.url.startsWith('/users/u0/calendar/events')));
+    expect(routes[first]![0]!.url).toBe('/users/u2/calendar/getSchedule');
   });
 
   it('without any calendar access a mailbox 403 stays accessDenied', async () => {
