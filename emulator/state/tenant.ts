@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { GRAPH_APP_ID, roleById, EXCHANGE_APP_ROLES } from '../permissions';
-import { seededCalendar } from './calendar';
+import { readSeededCalendar, seededCalendar } from './calendar';
 import type { OAuth2PermissionGrant, UserAppRoleAssignment, UserSignInState } from './delegated';
 import type {
   Admin,
@@ -191,7 +191,7 @@ export class Tenant {
 
   /** A mailbox's calendar to read: its written copy, or its seeded events generated now (not kept). */
   calendar(user: User): ReadonlyMap<string, CalendarEvent> {
-    return this.calendars.get(user.id) ?? seededCalendar(this.calendarSeed, this.id, user);
+    return this.calendars.get(user.id) ?? readSeededCalendar(this.calendarSeed, this.id, user);
   }
 
   /** A mailbox's calendar to change: on the first write, its seeded events are copied into the store. */
