@@ -115,7 +115,8 @@ export async function checkConsent(
   // here (it was two: the service principal, then its assignments).
   let servicePrincipal: ConsentCheckResult['servicePrincipal'];
   let assignmentRoles: string[] | undefined;
-  const tokenCoversRequired = roles !== undefined && required.every((r) => coveredBy(r, new Set(roles)));
+  const inToken = new Set(roles ?? []);
+  const tokenCoversRequired = roles !== undefined && required.every((r) => coveredBy(r, inToken));
   const sp = tokenCoversRequired
     ? undefined
     : await caller.call<{ value?: { id: string; accountEnabled?: boolean }[] }>({

@@ -17,7 +17,7 @@
  *     once per variant — bundling at start-up instead of the pre-built bundle, the SDK's default workflow cache,
  *     no heap cap — each compared with the production settings.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -34,6 +34,7 @@ import { activityRuns, countActions, createLocalTestEnv, eventually } from '../t
 import { buildWorkflowBundle } from '../worker/workflow-source';
 import { WORKER_HEAP_MB, WORKER_MAX_CACHED_WORKFLOWS } from '../contracts/worker-config';
 import { load } from './load';
+import { cpuMs } from './setup';
 import type { BenchRow } from './types';
 
 /** Temporal Cloud list price, Pay-As-You-Go / Developer plan (temporal.md §6: "$50 per million Actions"). */
@@ -91,30 +92,6 @@ function rssMb(pid: number, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): number {
   try {
     const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
     return Math.round(Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024);
-  } catch {
-    return 0;
-  }
-}
-
-/** Clock ticks per second of /proc/<pid>/stat's utime and stime (USER_HZ; 100 on Linux almost always). */
-const CLK_TCK = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-
-/**
- * CPU time (user + system, all threads) a process has used, in ms, from /proc/<pid>/stat. Load-robust: on a
- * shared machine wall-clock throughput depends on the other tenants of the cores, CPU time per check does not
- * (much). Fields after the parenthesised command name: state is 3rd, utime 14th, stime 15th (proc(5)).
- */
-export function cpuMs(pid: number): number {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK;
   } catch {
     return 0;
   }

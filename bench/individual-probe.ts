@@ -18,14 +18,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { CryptoProvider } from '@azure/msal-node';
 import pLimit from 'p-limit';
-import { createActivities, loadGraphConfig, MemoryIdempotencyStore } from '../activities';
+import { createActivities, MemoryIdempotencyStore } from '../activities';
 import { createIndividual, DELEGATED_SCOPES } from '../activities/individual';
 import { DEFAULT_INDIVIDUAL_PROBE_CONCURRENCY } from '../activities/individual/sample-test';
 import type { SampledUser } from '../contracts/activities';
-import { startEmulator, trustEmulatorCa, type FixtureObject, type RequestLogEntry } from '../emulator';
-import { CONTOSO, PUBLISHER, TOGETHER_APP } from '../emulator/fixtures/ids';
+import { startEmulator, trustEmulatorCa, type RequestLogEntry } from '../emulator';
+import { CONTOSO, TOGETHER_APP } from '../emulator/fixtures/ids';
 import { signInWithCode } from '../test/helpers/delegated-signin';
 import { load } from './load';
+import { contosoFixture, emulatorGraphConfig } from './setup';
 import type { BenchRow } from './types';
 
 const LATENCY_MS = 100;
@@ -37,12 +38,9 @@ const tokenCount = (log: RequestLogEntry[]) => log.filter((e) => e.route === 'to
 
 export async function probeComparison(): Promise<BenchRow[]> {
   const N = Number(process.env.BENCH_INDIVIDUAL_PROBE_USERS) || 100;
-  const fixture = JSON.parse(
-    fs.readFileSync(path.join(__dirname, '..', 'emulator', 'fixtures', 'contoso.json'), 'utf8'),
-  ) as FixtureObject & { tenants: { id: string; generate?: { count: number } }[] };
-  const contoso = fixture.tenants.find((t) => t.id === CONTOSO.tenantId)!;
   // Some generated users have no mailbox (guests, unlicensed, on-premises, disabled): they cannot connect.
-  contoso.generate = { ...contoso.generate!, count: Math.ceil(N * 1.3) + 50 };
+  const generated = Math.ceil(N * 1.3) + 50;
+  const fixture = contosoFixture(generated);
   const emu = await startEmulator({ port: 0, fixture, latencyMs: 0 });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-individual-'));
   try {
@@ -55,14 +53,7 @@ export async function probeComparison(): Promise<BenchRow[]> {
     });
     await emu.control.addRedirectUris(TOGETHER_APP.appId, [REDIRECT]);
     await emu.control.setUserConsent(T, 'all');
-    const config = loadGraphConfig({
-      TOGETHER_APP_ID: TOGETHER_APP.appId,
-      TOGETHER_CLIENT_SECRET: TOGETHER_APP.clientSecret,
-      TOGETHER_AUTHORITY_HOST: emu.loginUrl,
-      TOGETHER_GRAPH_BASE_URL: emu.graphUrl,
-      TOGETHER_PUBLISHER_TENANT_ID: PUBLISHER.tenantId,
-      TOGETHER_STATE_DIR: dir,
-    });
+    const config = emulatorGraphConfig(emu, { TOGETHER_STATE_DIR: dir });
     const tenant = { tenantId: T };
     const domainWide = createActivities({ config });
     const individual = createIndividual({
@@ -75,7 +66,7 @@ export async function probeComparison(): Promise<BenchRow[]> {
     const candidates = (
       await domainWide.sampleUsers({
         tenant,
-        size: contoso.generate.count,
+        size: generated,
         source: { kind: 'all' },
         seed: 'bench',
       })

@@ -7,7 +7,6 @@
  * getSchedule routes that failed. `node --import tsx bench/probe-profile.ts`; ROLES=comma list to grant.
  * Not part of `npm run bench` (no `.bench.ts`): a diagnostic.
  */
-import fs from 'node:fs';
 import dc from 'node:diagnostics_channel';
 const ev: Record<string, number[]> = {};
 for (const ch of [
@@ -21,30 +20,21 @@ for (const ch of [
 ])
   dc.subscribe(ch, () => (ev[ch] ??= []).push(performance.now()));
 
-import path from 'node:path';
-import { createActivities, loadGraphConfig } from '../activities';
+import { createActivities } from '../activities';
 import { parseGraphConfig } from '../activities/config';
 import { createGraphClientFactory } from '../activities/graph/client';
 import { workerMailboxLimiter } from '../activities/graph/limiter';
 import { silentLogger, type ActivityDeps } from '../activities/runtime';
 import { probeCalendars } from '../activities/probe/probe';
-import { trustEmulatorCa, type FixtureObject } from '../emulator';
+import { trustEmulatorCa } from '../emulator';
 import { startEmulatorProcess } from './emulator-process';
-import { CONTOSO, PUBLISHER, TOGETHER_APP } from '../emulator/fixtures/ids';
+import { CONTOSO, TOGETHER_APP } from '../emulator/fixtures/ids';
 import { load } from './load';
-
-const cpuOf = (pid: number) => {
-  const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
-};
+import { contosoFixture, cpuMs, emulatorGraphConfig } from './setup';
 
 async function main() {
   const N = Number(process.env.BENCH_PROBE_USERS ?? 1000);
-  const fixture = JSON.parse(
-    fs.readFileSync(path.join(__dirname, '..', 'emulator', 'fixtures', 'contoso.json'), 'utf8'),
-  ) as FixtureObject & { tenants: { id: string; generate?: { count: number } }[] };
-  const contoso = fixture.tenants.find((t) => t.id === CONTOSO.tenantId)!;
-  contoso.generate = { ...contoso.generate!, count: N + 200 };
+  const fixture = contosoFixture(N + 200);
   const emu = await startEmulatorProcess(fixture);
   try {
     trustEmulatorCa(emu.caCertPath);
@@ -53,13 +43,7 @@ async function main() {
       appId: TOGETHER_APP.appId,
       roles: (process.env.ROLES ?? 'Calendars.ReadWrite,User.ReadBasic.All').split(','),
     });
-    const config = loadGraphConfig({
-      TOGETHER_APP_ID: TOGETHER_APP.appId,
-      TOGETHER_CLIENT_SECRET: TOGETHER_APP.clientSecret,
-      TOGETHER_AUTHORITY_HOST: emu.loginUrl,
-      TOGETHER_GRAPH_BASE_URL: emu.graphUrl,
-      TOGETHER_PUBLISHER_TENANT_ID: PUBLISHER.tenantId,
-    });
+    const config = emulatorGraphConfig(emu);
     const tenant = { tenantId: CONTOSO.tenantId };
     const activities = createActivities({ config });
     const parsed = parseGraphConfig(config);
@@ -85,7 +69,7 @@ async function main() {
         source: { kind: 'all' },
         seed: 'bench',
       });
-      const e0 = cpuOf(emu.pid);
+      const e0 = cpuMs(emu.pid);
       const c0 = process.cpuUsage();
       const w0 = Date.now();
       for (const k of Object.keys(ev)) delete ev[k];
@@ -95,7 +79,7 @@ async function main() {
       const ms = performance.now() - t0;
       const w1 = Date.now();
       const c = process.cpuUsage(c0);
-      const e1 = cpuOf(emu.pid);
+      const e1 = cpuMs(emu.pid);
       const evs = Object.entries(ev)
         .map(
           ([k, v]) =>

@@ -15,17 +15,16 @@
  *     HTTP requests; a $batch counts once, its items are logged separately and not counted; token requests
  *     excluded), with User.ReadBasic.All only and with User.Read.All (which adds directory facts).
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import pLimit from 'p-limit';
-import { createActivities, loadGraphConfig } from '../activities';
+import { createActivities } from '../activities';
 import type { SampledUser } from '../contracts/activities';
 import { createGraphClientFactory } from '../activities/graph/client';
 import { readCheckUrl } from '../activities/probe/probe';
-import { trustEmulatorCa, type FixtureObject, type RequestLogEntry } from '../emulator';
+import { trustEmulatorCa, type RequestLogEntry } from '../emulator';
 import { startEmulatorProcess } from './emulator-process';
-import { CONTOSO, PUBLISHER, TOGETHER_APP } from '../emulator/fixtures/ids';
+import { CONTOSO, TOGETHER_APP } from '../emulator/fixtures/ids';
 import { load } from './load';
+import { contosoFixture, emulatorGraphConfig } from './setup';
 import type { BenchRow } from './types';
 
 const LATENCY_MS = 100;
@@ -42,11 +41,7 @@ function graphRequests(log: RequestLogEntry[]): number {
 
 export default async function probeBench(): Promise<BenchRow[]> {
   const N = Number(process.env.BENCH_PROBE_USERS ?? 1000);
-  const fixture = JSON.parse(
-    fs.readFileSync(path.join(__dirname, '..', 'emulator', 'fixtures', 'contoso.json'), 'utf8'),
-  ) as FixtureObject & { tenants: { id: string; generate?: { count: number } }[] };
-  const contoso = fixture.tenants.find((t) => t.id === CONTOSO.tenantId)!;
-  contoso.generate = { ...contoso.generate!, count: N + 200 };
+  const fixture = contosoFixture(N + 200);
 
   // Its own process (bench/emulator-process.ts): the probe's time is the client's, not a shared event loop's.
   const emu = await startEmulatorProcess(fixture);
@@ -55,13 +50,7 @@ export default async function probeBench(): Promise<BenchRow[]> {
     const grant = (roles: string[]) =>
       emu.control.grantConsent({ tenantId: CONTOSO.tenantId, appId: TOGETHER_APP.appId, roles });
     await grant(['Calendars.ReadWrite', 'User.ReadBasic.All']);
-    const config = loadGraphConfig({
-      TOGETHER_APP_ID: TOGETHER_APP.appId,
-      TOGETHER_CLIENT_SECRET: TOGETHER_APP.clientSecret,
-      TOGETHER_AUTHORITY_HOST: emu.loginUrl,
-      TOGETHER_GRAPH_BASE_URL: emu.graphUrl,
-      TOGETHER_PUBLISHER_TENANT_ID: PUBLISHER.tenantId,
-    });
+    const config = emulatorGraphConfig(emu);
     const tenant = { tenantId: CONTOSO.tenantId };
 
     /**

@@ -10,42 +10,17 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { Fixture } from '../emulator/fixture';
 import { makeRng } from '../emulator/rng';
-import { EmulatorState, isoLocal, type CalendarEvent, type Tenant, type User } from '../emulator/state';
+import { isoLocal, type CalendarEvent, type Tenant, type User } from '../emulator/state';
+import { GENERATED_TENANT, generatedTenantState } from '../test/helpers/generated-tenant';
 import { load } from './load';
 import type { BenchRow } from './types';
 
 const run = promisify(execFile);
 const CHILD_FLAG = '--seeded-calendars-child';
-const TENANT = '11111111-1111-4111-8111-111111111111';
 
 function tenantOf(count: number): Tenant {
-  const fixture = {
-    apps: [],
-    tenants: [
-      {
-        ...{ id: TENANT, domain: 'bench.onmicrosoft.com', displayName: 'Bench', admins: [], users: [] },
-        ...{
-          groups: [],
-          consents: [],
-          exchangeScopes: [],
-          events: [],
-          delegatedGrants: [],
-          appRoleAssignments: [],
-        },
-        generate: {
-          count,
-          seed: 'bench',
-          unlicensedRate: 0,
-          guestRate: 0,
-          onPremisesRate: 0,
-          disabledRate: 0,
-        },
-      },
-    ],
-  } as unknown as Fixture;
-  return EmulatorState.fromFixture(fixture, { generated: {} }).tenants.get(TENANT)!;
+  return generatedTenantState(count, 'bench').tenants.get(GENERATED_TENANT)!;
 }
 
 /** The code this replaced (state/calendar.ts before): pure-rand + sha256 seed, crypto randomBytes per event. */

@@ -8,42 +8,13 @@ import path from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import type { Fixture } from './fixture';
 import { FileStatePersistence } from './persistence';
-import { EmulatorState, makeEvent, seededCalendar, type Tenant, type User } from './state';
+import { makeEvent, seededCalendar, type Tenant, type User } from './state';
 import { MAX_CACHED_SEEDED } from './state/calendar';
+import { GENERATED_TENANT, generatedTenantState } from '../test/helpers/generated-tenant';
 
-const TENANT = '11111111-1111-4111-8111-111111111111';
-
-function state(count: number, seed = 'cal'): EmulatorState {
-  const fixture = {
-    apps: [],
-    tenants: [
-      {
-        id: TENANT,
-        domain: 'big.onmicrosoft.com',
-        displayName: 'Big',
-        admins: [],
-        users: [],
-        groups: [],
-        consents: [],
-        exchangeScopes: [],
-        events: [],
-        delegatedGrants: [],
-        appRoleAssignments: [],
-        generate: {
-          count,
-          seed,
-          unlicensedRate: 0,
-          guestRate: 0,
-          onPremisesRate: 0,
-          disabledRate: 0,
-        },
-      },
-    ],
-  } as unknown as Fixture;
-  return EmulatorState.fromFixture(fixture, { generated: {} });
-}
+const TENANT = GENERATED_TENANT;
+const state = (count: number, seed = 'cal') => generatedTenantState(count, seed);
 
 const events = (t: Tenant, u: User) => [...t.calendar(u).values()];
 
