@@ -164,7 +164,13 @@ export async function tenantMonitor(input: MonitorInput): Promise<void> {
     const at = Date.now();
     let result: HealthResult | undefined;
     try {
-      const check = patched('health-check-local') ? runHealthCheckLocal : runHealthCheck;
+      const local = patched('health-check-local');
+      // Record the run-length patch before the local activity, not after it: its marker must precede the check's
+      // marker in history. Issued after the local activity, a replay in which the check spanned a workflow-task
+      // heartbeat met the marker before the code had asked for it (a nondeterminism error seen under load).
+      // Runs before 'health-check-local' keep asking after their regular activity, as they were recorded.
+      if (local) patched('monitor-short-runs');
+      const check = local ? runHealthCheckLocal : runHealthCheck;
       result = await check({ ...l.check, taskQueue: info.taskQueue, checkId, report: false });
     } catch (err) {
       log.warn('health check failed after retries; the next one runs on schedule', {

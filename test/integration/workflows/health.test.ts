@@ -66,12 +66,14 @@ async function makeWorker(
   env: TestWorkflowEnvironment,
   graph: FakeGraph,
   taskQueue: string,
+  options: { maxCachedWorkflows?: number } = {},
 ): Promise<Worker> {
   return Worker.create({
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',
     taskQueue,
     workflowBundle: await workflowBundle(),
+    ...options,
     activities: { ...graph, ...createTemporalActivities({ client: env.client, graph, taskQueue }) },
   });
 }
@@ -299,7 +301,9 @@ describe('health loop runs (no server suggestion)', () => {
     const client = env.client;
     const graph = fakeGraph();
     const taskQueue = uniqueTaskQueue('runs');
-    const worker = await makeWorker(env, graph, taskQueue);
+    // No workflow cache: every task and query replays the monitor's history, as in a fleet larger than the cache
+    // (a replay of a check's local activity and the patch markers around it must match what the code issues).
+    const worker = await makeWorker(env, graph, taskQueue, { maxCachedWorkflows: 0 });
     const tenantId = `runs-${Date.now()}`;
     await worker.runUntil(async () => {
       await createOrUpdateHealthSchedule(client, {
