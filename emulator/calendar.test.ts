@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { FileStatePersistence } from './persistence';
 import { makeEvent, seededCalendar, type Tenant, type User } from './state';
 import { MAX_CACHED_SEEDED } from './state/calendar';
+import { sortedEvents } from './graph/resources/eventShape';
 import { GENERATED_TENANT, generatedTenantState } from '../test/helpers/generated-tenant';
 
 const TENANT = GENERATED_TENANT;
@@ -139,5 +140,46 @@ describe('seeded calendars', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('a window read generates only the days it covers and returns what filtering the whole calendar returns', () => {
+    const t = state(30).tenants.get(TENANT)!;
+    const day = 86_400_000;
+    const today = Math.floor(Date.now() / day) * day;
+    const windows: [number, number][] = [
+      [Date.now(), Date.now() + day], // the probe's and the health check's getSchedule: the next 24 h
+      [today - 10 * day, today + 30 * day], // wider than the seeded window
+      [today + 2.5 * day, today + 4 * day], // starts mid-day, ends on a midnight
+      [today - 30 * day, today - 20 * day], // before the seeded window: nothing
+      [today + 9 * 3600_000, today + 9 * 3600_000 + 1], // one millisecond
+    ];
+    for (const u of t.users) {
+      const all = sortedEvents(t.calendar(u));
+      for (const [from, to] of windows) {
+        const expected = all.filter(
+          (e) => Date.parse(e.start.dateTime + 'Z') < to && Date.parse(e.end.dateTime + 'Z') > from,
+        );
+        expect(t.eventsBetween(u, from, to)).toEqual(expected);
+      }
+    }
+  });
+
+  it("the first n events are the calendar's first n in start order, for any n, seeded or written", () => {
+    const t = state(10).tenants.get(TENANT)!;
+    for (const u of t.users) {
+      const all = sortedEvents(t.calendar(u));
+      for (const n of [1, 2, 3, 11, all.length, all.length + 1])
+        expect(t.firstEvents(u, n)).toEqual(all.slice(0, n));
+    }
+    const u = t.users.find((x) => x.mailbox === 'exchangeOnline')!;
+    const early = makeEvent({
+      subject: 'written',
+      start: { dateTime: '2000-01-03T09:00:00.0000000', timeZone: 'UTC' },
+      end: { dateTime: '2000-01-03T10:00:00.0000000', timeZone: 'UTC' },
+      organizer: { name: u.displayName, address: u.userPrincipalName },
+    });
+    t.writableCalendar(u).set(early.id, early);
+    expect(t.firstEvents(u, 1)).toEqual([early]);
+    expect(t.eventsBetween(u, Date.UTC(2000, 0, 3), Date.UTC(2000, 0, 4))).toEqual([early]);
   });
 });

@@ -8,12 +8,23 @@ export function newEventId(): string {
   return `AAMkAG${randomBytes(48).toString('base64url')}`;
 }
 
+const DAY_MS = 86_400_000;
+
+/** Start order (wall clock, UTC strings compare as times); Array.sort is stable, so equal starts keep their order. */
+export function byStart(a: CalendarEvent, b: CalendarEvent): number {
+  return a.start.dateTime.localeCompare(b.start.dateTime);
+}
+/** The seeded window, in days from today (UTC): a week back, three weeks ahead. */
+const FIRST_DAY = -7;
+const LAST_DAY = 21;
+
 /**
  * A mailbox's seeded busy time, generated afresh on every read and never stored, so 10,000 tenants' sampled
  * mailboxes cost no heap until someone writes to one (Tenant.writableCalendar then keeps a copy): working days
  * from 7 days ago to 21 days ahead, 0–3 meetings a day. Each day draws from its own generator seeded by
  * (seed, tenant, mailbox, date), so an event keeps its id, times and changeKey across reads, across restarts
- * and across midnight (the window slides; the days it still covers do not change).
+ * and across midnight (the window slides; the days it still covers do not change) — and a read that needs only
+ * some days (a getSchedule window, the first page of events) generates only those (seededDays).
  */
 export function seededCalendar(
   seed: string,
@@ -22,28 +33,58 @@ export function seededCalendar(
   nowMs: number = Date.now(),
 ): Map<string, CalendarEvent> {
   const cal = new Map<string, CalendarEvent>();
-  if (user.mailbox !== 'exchangeOnline') return cal;
-  const today = new Date(nowMs);
-  today.setUTCHours(0, 0, 0, 0);
-  const address = user.mail ?? user.userPrincipalName;
-  const organizer = { name: user.displayName, address };
-  for (let d = -7; d <= 21; d++) {
-    const dayMs = today.getTime() + d * 86_400_000;
+  for (const day of seededDays(seed, tenantId, user, nowMs)) for (const ev of day) cal.set(ev.id, ev);
+  return cal;
+}
+
+/**
+ * The seeded events of each day of the window that overlaps [fromMs, toMs) (default: the whole window), one
+ * array per working day, oldest day first, each sorted by start (stable, like sortedEvents): seeded meetings
+ * end on their own day, so these arrays concatenated are the calendar in start order.
+ */
+export function* seededDays(
+  seed: string,
+  tenantId: string,
+  user: User,
+  nowMs: number = Date.now(),
+  fromMs = -Infinity,
+  toMs = Infinity,
+): Generator<CalendarEvent[]> {
+  if (user.mailbox !== 'exchangeOnline') return;
+  const today = Math.floor(nowMs / DAY_MS) * DAY_MS;
+  const first = Math.max(FIRST_DAY, Math.floor((fromMs - today) / DAY_MS));
+  const last = Math.min(LAST_DAY, Math.ceil((toMs - today) / DAY_MS) - 1);
+  const organizer = { name: user.displayName, address: user.mail ?? user.userPrincipalName };
+  for (let d = first; d <= last; d++) {
+    const dayMs = today + d * DAY_MS;
     const dow = new Date(dayMs).getUTCDay();
     if (dow === 0 || dow === 6) continue;
-    const date = new Date(dayMs).toISOString().slice(0, 10);
-    const rng = makeFastRng(`${seed}:${tenantId}:${user.id}:${date}`);
-    const n = rng.int(0, 3);
-    for (let i = 0; i < n; i++) {
-      // Half-hour starts 08:00–16:00, at most 90 minutes: the meeting ends the same day, so the wall-clock
-      // strings are built directly (isoLocal's Date and regexes were most of a read's cost).
-      const startMin = rng.int(8 * 2, 16 * 2) * 30;
-      const dur = rng.pick([30, 30, 60, 60, 90]);
-      const showAs = rng.pick(['busy', 'busy', 'busy', 'tentative', 'oof'] as const);
-      const subject = rng.pick(['1:1', 'Team sync', 'Customer call', 'Planning', 'Focus time', 'Interview']);
-      // Created 30–43 days before its day: always in the past for the window's events, and stable.
-      const created = dayMs - rng.int(30, 43) * 86_400_000 + rng.int(0, 600) * 60_000;
-      const ev = makeEvent(
+    const events = seededDay(`${seed}:${tenantId}:${user.id}`, dayMs, organizer);
+    if (events.length > 0) yield events.sort(byStart);
+  }
+}
+
+/** One working day's 0–3 seeded meetings, in generation order. */
+function seededDay(
+  mailboxSeed: string,
+  dayMs: number,
+  organizer: { name: string; address: string },
+): CalendarEvent[] {
+  const date = new Date(dayMs).toISOString().slice(0, 10);
+  const rng = makeFastRng(`${mailboxSeed}:${date}`);
+  const n = rng.int(0, 3);
+  const events: CalendarEvent[] = [];
+  for (let i = 0; i < n; i++) {
+    // Half-hour starts 08:00–16:00, at most 90 minutes: the meeting ends the same day, so the wall-clock
+    // strings are built directly (isoLocal's Date and regexes were most of a read's cost).
+    const startMin = rng.int(8 * 2, 16 * 2) * 30;
+    const dur = rng.pick([30, 30, 60, 60, 90]);
+    const showAs = rng.pick(['busy', 'busy', 'busy', 'tentative', 'oof'] as const);
+    const subject = rng.pick(['1:1', 'Team sync', 'Customer call', 'Planning', 'Focus time', 'Interview']);
+    // Created 30–43 days before its day: always in the past for the window's events, and stable.
+    const created = dayMs - rng.int(30, 43) * DAY_MS + rng.int(0, 600) * 60_000;
+    events.push(
+      makeEvent(
         {
           subject,
           start: { dateTime: `${date}T${hhmm(startMin)}:00.0000000`, timeZone: 'UTC' },
@@ -57,11 +98,10 @@ export function seededCalendar(
           iCalUId: rng.bytes(24).toString('hex').toUpperCase(),
           createdDateTime: new Date(created).toISOString(),
         },
-      );
-      cal.set(ev.id, ev);
-    }
+      ),
+    );
   }
-  return cal;
+  return events;
 }
 
 /**

@@ -18,7 +18,7 @@ import { generateUsers, userFromFixture } from './users';
 
 export * from './types';
 export { Tenant } from './tenant';
-export { isoLocal, makeEvent, newEventId, seededCalendar, teamsJoinUrl } from './calendar';
+export { byStart, isoLocal, makeEvent, newEventId, seededCalendar, teamsJoinUrl } from './calendar';
 export { compileMembershipRule } from './groups';
 export { generateUsers } from './users';
 export { keyCredential, type AppCertificates } from './applications';

@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { GRAPH_APP_ID, roleById, EXCHANGE_APP_ROLES } from '../permissions';
-import { readSeededCalendar, seededCalendar } from './calendar';
+import { byStart, readSeededCalendar, seededCalendar, seededDays } from './calendar';
 import type { OAuth2PermissionGrant, UserAppRoleAssignment, UserSignInState } from './delegated';
 import type {
   Admin,
@@ -192,6 +192,36 @@ export class Tenant {
   /** A mailbox's calendar to read: its written copy, or its seeded events generated now (not kept). */
   calendar(user: User): ReadonlyMap<string, CalendarEvent> {
     return this.calendars.get(user.id) ?? readSeededCalendar(this.calendarSeed, this.id, user);
+  }
+
+  /**
+   * The mailbox's events overlapping [fromMs, toMs) in start order (stable, as sortedEvents). An unwritten
+   * mailbox generates only the seeded days the window covers: a 24-hour getSchedule needs one or two of them.
+   */
+  eventsBetween(user: User, fromMs: number, toMs: number): CalendarEvent[] {
+    const overlaps = (e: CalendarEvent) =>
+      Date.parse(e.start.dateTime + 'Z') < toMs && Date.parse(e.end.dateTime + 'Z') > fromMs;
+    const written = this.calendars.get(user.id);
+    if (written) return [...written.values()].sort(byStart).filter(overlaps);
+    const out: CalendarEvent[] = [];
+    for (const day of seededDays(this.calendarSeed, this.id, user, Date.now(), fromMs, toMs))
+      for (const e of day) if (overlaps(e)) out.push(e);
+    return out;
+  }
+
+  /**
+   * The mailbox's first `n` events in start order (all of them if it has fewer). An unwritten mailbox generates
+   * seeded days oldest first and stops once it has `n`: a first page of `$top=1` costs a day or two, not 21.
+   */
+  firstEvents(user: User, n: number): CalendarEvent[] {
+    const written = this.calendars.get(user.id);
+    if (written) return [...written.values()].sort(byStart).slice(0, n);
+    const out: CalendarEvent[] = [];
+    for (const day of seededDays(this.calendarSeed, this.id, user)) {
+      out.push(...day);
+      if (out.length >= n) break;
+    }
+    return out.slice(0, n);
   }
 
   /** A mailbox's calendar to change: on the first write, its seeded events are copied into the store. */

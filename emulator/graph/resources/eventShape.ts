@@ -1,7 +1,7 @@
 /** How an event looks on the wire: selectable properties, time zones, ordering. Shared by events and getSchedule. */
 import { badRequest } from '../../errors';
 import { applySelect, type Row } from '../../odata';
-import type { CalendarEvent, DateTimeTimeZone } from '../../state';
+import { byStart, type CalendarEvent, type DateTimeTimeZone } from '../../state';
 import { formatInTimeZone, preferredTimeZone } from '../../time';
 import type { Ctx } from '../types';
 
@@ -54,7 +54,7 @@ export function preferTz(c: Ctx): string | undefined {
 }
 
 export function sortedEvents(cal: ReadonlyMap<string, CalendarEvent>): CalendarEvent[] {
-  return [...cal.values()].sort((a, b) => a.start.dateTime.localeCompare(b.start.dateTime));
+  return [...cal.values()].sort(byStart);
 }
 
 /** $orderby on events: start/dateTime, end/dateTime, createdDateTime, lastModifiedDateTime, subject (asc|desc). */

@@ -4,7 +4,7 @@ import type { Row } from '../../odata';
 import type { CalendarEvent, User } from '../../state';
 import { ctxUrl, dtz, objectBody, ok } from '../http';
 import type { Ctx, RouteDef } from '../types';
-import { inZone, preferTz, sortedEvents } from './eventShape';
+import { inZone, preferTz } from './eventShape';
 import { mailboxAccess } from './mailbox';
 
 /**
@@ -108,7 +108,7 @@ function getSchedule(c: Ctx): GraphResponse {
     };
     const view = new Array<number>(slots).fill(0);
     const items: Row[] = [];
-    for (const e of sortedEvents(tenant.calendar(u))) {
+    for (const e of tenant.eventsBetween(u, start.utc.getTime(), end.utc.getTime())) {
       const es = Date.parse(e.start.dateTime + 'Z');
       const ee = Date.parse(e.end.dateTime + 'Z');
       if (ee <= start.utc.getTime() || es >= end.utc.getTime() || e.isCancelled) continue;
