@@ -132,6 +132,7 @@ export default tseslint.config(
         console: 'readonly',
         module: 'writable',
         __dirname: 'readonly',
+        setInterval: 'readonly',
       },
     },
     rules: { '@typescript-eslint/no-require-imports': 'off' },

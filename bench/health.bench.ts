@@ -1,7 +1,8 @@
 /**
  * Health-check benchmark (issue 15), measured against real systems: the Temporal dev server (its Prometheus
- * metrics on), the emulator with 100 ms Graph latency, and real worker processes (worker/main.ts, real Graph
- * activities, the workflow bundle pre-built as in production).
+ * metrics on), the emulator with 100 ms Graph latency, and real worker processes run as App Service runs them: the
+ * built package (dev/build.ts into .data/bench-dist: compiled worker/main.js, no tsx, the pre-built workflow bundle),
+ * real Graph activities.
  *
  *  1. Billed Temporal Cloud actions per healthy periodic check of the monitor's timer loop, from the real
  *     history (the timer that woke the monitor, the activity and its retries, any signal carrying the check)
@@ -14,8 +15,8 @@
  *     every tenant's loop (a signal each) and waits on the server's RespondActivityTaskCompleted counter, so
  *     the bench holds no long polls (the old bench's thousands of `result()` calls hit the poller limit).
  *  4. Which worker settings matter: a smaller fleet (BENCH_HEALTH_VARIANT_TENANTS, default 1,000; 0 skips) run
- *     once per variant — bundling at start-up instead of the pre-built bundle, the SDK's default workflow cache,
- *     no heap cap — each compared with the production settings.
+ *     once per variant — the sources through tsx instead of the built package, bundling at start-up instead of the
+ *     pre-built bundle, the SDK's default workflow cache, no heap cap — each compared with the production settings.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -31,7 +32,7 @@ import { healthResultSignal, monitorWorkflowId, type TenantSettings } from '../c
 import type { FixtureObject } from '../emulator/fixture';
 import { graphEnvFor, ids, startTestEmulator } from '../test/helpers/emulator';
 import { activityRuns, countActions, createLocalTestEnv, eventually } from '../test/helpers/temporal';
-import { buildWorkflowBundle } from '../worker/workflow-source';
+import { build } from '../dev/build';
 import { WORKER_HEAP_MB, WORKER_MAX_CACHED_WORKFLOWS } from '../contracts/worker-config';
 import { load } from './load';
 import { cpuMs } from './setup';
@@ -43,6 +44,12 @@ const HOURS_PER_MONTH = 24 * 30;
 /** Loop checks per monitor run (workflows/tenant-monitor.ts LOOP_CHECKS_PER_RUN). */
 const CHECKS_PER_RUN = Number(process.env.BENCH_HEALTH_CHECKS_PER_RUN ?? 4);
 const root = path.resolve(__dirname, '..');
+/**
+ * The production package the fleet's worker runs from (dev/build.ts, as `npm run build` makes dist/), built by
+ * this bench into a folder of its own under .data/ (git-ignored; inside the checkout so the compiled worker
+ * resolves the checkout's node_modules), so a run never overwrites the user's dist/.
+ */
+const builtDir = path.join(root, '.data', 'bench-dist');
 
 /** Production worker settings the fleet runs with (each also printed, and varied in part 4). */
 export const FLEET_SETTINGS = {
@@ -144,6 +151,12 @@ const heartbeats = async (m: string) =>
 interface WorkerVariant {
   label: string;
   bundle: boolean;
+  /**
+   * Run worker/main.ts through tsx (as `npm run worker` does in a checkout) instead of the built package's
+   * worker/main.js (what App Service runs: `node bin/together-o365.js worker`, infra/appService.ts). tsx turns on
+   * Node's source maps, which the SDK's per-promise stack capture in the workflow thread then pays for.
+   */
+  fromSources?: boolean;
   maxCachedWorkflows?: number;
   heapMb?: number;
   /** Extra environment of the worker process (e.g. glibc's MALLOC_ARENA_MAX). */
@@ -185,13 +198,11 @@ async function startWorkerProcess(
       ...(process.env.BENCH_CPU_PROF
         ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(process.env.BENCH_CPU_PROF)]
         : []),
-      '--import',
-      'tsx',
-      '--import',
-      './bench/exit-with-parent.ts',
-      // BENCH_MEMORY_LOG=<file>: one line per second of where the worker's resident memory is (bench/worker-memory.ts).
-      ...(process.env.BENCH_MEMORY_LOG ? ['--import', './bench/worker-memory.ts'] : []),
-      'worker/main.ts',
+      '--require',
+      './bench/exit-with-parent.cjs',
+      // BENCH_MEMORY_LOG=<file>: one line per second of where the worker's resident memory is (bench/worker-memory.cjs).
+      ...(process.env.BENCH_MEMORY_LOG ? ['--require', './bench/worker-memory.cjs'] : []),
+      ...(v.fromSources ? ['--import', 'tsx', 'worker/main.ts'] : [path.join(builtDir, 'worker', 'main.js')]),
     ],
     {
       cwd: root,
@@ -440,14 +451,23 @@ export default async function healthBench(): Promise<BenchRow[]> {
   const rounds = Number(process.env.BENCH_HEALTH_ROUNDS ?? 3);
   const variantN = Number(process.env.BENCH_HEALTH_VARIANT_TENANTS ?? 1000);
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'together-bench-health-'));
-  const bundlePath = path.join(stateDir, 'workflow-bundle.js');
-  fs.writeFileSync(bundlePath, (await buildWorkflowBundle()).code); // what `npm run build` makes for production
+  // The worker as deployed: compiled JavaScript and the pre-built workflow bundle (`npm run build`).
+  await build(builtDir, (line) => process.stderr.write(`  build: ${line}\n`));
+  const bundlePath = path.join(builtDir, 'workflow-bundle.js');
   const emu = await startTestEmulator({
     fixture: fixtureWithTenants(Math.max(n, variantN, 3)),
     latencyMs: 100,
   });
   const metricsPort = await freePort();
-  const env = await createLocalTestEnv({ extraArgs: ['--metrics-port', String(metricsPort)] });
+  // BENCH_TEMPORAL_DYNAMIC_CONFIG=KEY=VALUE,…: dynamic config for the dev server (e.g. its history cache size).
+  const dynamicConfig = (process.env.BENCH_TEMPORAL_DYNAMIC_CONFIG ?? '')
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean)
+    .flatMap((kv) => ['--dynamic-config-value', kv]);
+  const env = await createLocalTestEnv({
+    extraArgs: ['--metrics-port', String(metricsPort), ...dynamicConfig],
+  });
   const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
   const serverPid = devServerPid(metricsPort);
   if (!serverPid) process.stderr.write('  (dev server process not found: its CPU time is not counted)\n');
@@ -558,7 +578,7 @@ export default async function healthBench(): Promise<BenchRow[]> {
         target: '≤ 450, flat',
         load: loadAfterFleet,
         met: peak <= 450 && growth <= Math.max(20, peaks[0]! * 0.05),
-        note: `settings: pre-built bundle, maxCachedWorkflows ${FLEET_SETTINGS.maxCachedWorkflows}, --max-old-space-size=${FLEET_SETTINGS.heapMb}, ${FLEET_SETTINGS.maxConcurrentActivities} activity slots; process high-water mark ${fleet.hwmMb} MB`,
+        note: `settings: the built package (compiled worker/main.js, no tsx) with its pre-built bundle, maxCachedWorkflows ${FLEET_SETTINGS.maxCachedWorkflows}, --max-old-space-size=${FLEET_SETTINGS.heapMb}, ${FLEET_SETTINGS.maxConcurrentActivities} activity slots; process high-water mark ${fleet.hwmMb} MB`,
       },
     ];
 
@@ -605,7 +625,17 @@ export default async function healthBench(): Promise<BenchRow[]> {
         serverPid,
       );
       const variants: WorkerVariant[] = [
-        { ...prod, label: 'bundling at start-up (no pre-built bundle)', bundle: false },
+        {
+          ...prod,
+          label: 'from the TypeScript sources through tsx (not the built package)',
+          fromSources: true,
+        },
+        {
+          ...prod,
+          label: 'bundling at start-up (no pre-built bundle; from the sources)',
+          bundle: false,
+          fromSources: true,
+        },
         { label: 'SDK default workflow cache', bundle: true, heapMb: prod.heapMb },
         { label: 'no heap cap', bundle: true, maxCachedWorkflows: prod.maxCachedWorkflows },
         // glibc keeps up to 8 malloc arenas per core for the SDK's native threads (tokio, the workflow thread);

@@ -73,6 +73,9 @@ async function main(): Promise<void> {
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const row of table) console.log(line(row));
   for (const r of rows.filter((r) => r.note)) console.log(`note (${r.bench} / ${r.name}): ${r.note}`);
+  // What the bench process itself (the in-process emulator of the health and consent benches) needed: the heap flag
+  // in package.json's bench script is sized from this.
+  console.log(`bench process peak RSS: ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`);
   if (failed) process.exit(1);
 }
 

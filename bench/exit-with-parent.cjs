@@ -1,5 +1,7 @@
+'use strict';
 /**
- * Preloaded into every worker process the bench starts (`--import ./bench/exit-with-parent.ts`): the worker exits
+ * Preloaded into every worker process the bench starts (`--require ./bench/exit-with-parent.cjs`; plain CommonJS, so a worker
+ * run from the built package needs no tsx): the worker exits
  * when the bench that started it is gone (killed, or out of memory), instead of polling Temporal and skewing the
  * next run's figures. Linux re-parents an orphan (to init or a subreaper), so a changed `process.ppid` means the
  * parent died; Node has no PR_SET_PDEATHSIG.
