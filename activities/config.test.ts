@@ -61,6 +61,35 @@ describe('loadGraphConfig', () => {
   });
 });
 
+describe('loadGraphConfig reports every problem at once', () => {
+  it('no credential, a bad variable, an unsigned webhook and a table without its location: one error naming all four', () => {
+    let message = '';
+    try {
+      loadGraphConfig({
+        TOGETHER_APP_ID: APP,
+        TOGETHER_MAIL_DEDUP: 'once',
+        TOGETHER_WEBHOOK_URL: 'https://h.example.com',
+        TOGETHER_NOTIFY_TABLE: 'togethernotifications',
+      });
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigurationError);
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/4 problems/);
+    expect(message).toMatch(/\(1\) No credential configured: set TOGETHER_CLIENT_CERTIFICATE_PATH/);
+    expect(message).toContain('TOGETHER_NOTIFY_TABLE is set but neither');
+    expect(message).toContain('TOGETHER_MAIL_DEDUP:');
+    expect(message).toContain('TOGETHER_WEBHOOK_SECRET is not: webhooks are always signed');
+  });
+
+  it('a single problem is reported as itself', () => {
+    expect(() => loadGraphConfig({ TOGETHER_APP_ID: APP })).toThrow(
+      /^Invalid Graph activities configuration — No credential configured/,
+    );
+  });
+});
+
 describe('notification dedup settings (issue 12 item 4)', () => {
   const base = { TOGETHER_APP_ID: APP, TOGETHER_CLIENT_SECRET: 'x' };
 

@@ -221,8 +221,10 @@ export function loadGraphConfig(env: Record<string, string | undefined> = proces
   } else if (get('clientSecret')) {
     credential = { kind: 'secret', clientSecret: get('clientSecret')! };
   }
+  // Problems the schema cannot see, gathered with its own so one run reports every one (parseGraphConfig).
+  const problems: string[] = [];
   if (!credential) {
-    throw new ConfigurationError(
+    problems.push(
       `No credential configured: set ${ENV.certificatePath} (preferred), ${ENV.federatedMiClientId}, ` +
         `${ENV.federatedTokenFile} or ${ENV.clientSecret}.`,
     );
@@ -235,7 +237,7 @@ export function loadGraphConfig(env: Record<string, string | undefined> = proces
       authorityHost,
     );
   if (get('notifyTable') && !get('notifyTableUrl') && !get('notifyTableConnectionString')) {
-    throw new ConfigurationError(
+    problems.push(
       `${ENV.notifyTable} is set but neither ${ENV.notifyTableUrl} nor ${ENV.notifyTableConnectionString} is: ` +
         `set the table URL (production) or the connection string (Azurite), or unset ${ENV.notifyTable}.`,
     );
@@ -245,7 +247,8 @@ export function loadGraphConfig(env: Record<string, string | undefined> = proces
   const requestsPer10Seconds = get('requestsPer10Seconds');
   const input: GraphConfigInput = {
     appId: get('appId') ?? '',
-    credentials: { default: credential },
+    // No credential is already a problem above; a placeholder lets the schema check everything else too.
+    credentials: { default: credential ?? { kind: 'secret', clientSecret: 'unset' } },
     authorityHost,
     disableInstanceDiscovery: explicitDisable ?? nonMicrosoftAuthority,
     graphBaseUrl: get('graphBaseUrl'),
@@ -279,7 +282,7 @@ export function loadGraphConfig(env: Record<string, string | undefined> = proces
       ...(requestsPer10Seconds ? { requestsPer10Seconds: Number(requestsPer10Seconds) } : {}),
     },
   };
-  return parseGraphConfig(input, (path) => envNameFor(path));
+  return parseGraphConfig(input, (path) => envNameFor(path), problems);
 }
 
 function envNameFor(path: string): string {
@@ -309,20 +312,28 @@ function envNameFor(path: string): string {
 export function parseGraphConfig(
   input: GraphConfigInput,
   name: (path: string) => string = (p) => p,
+  /** Problems the caller found before the schema (reported together with the schema's). */
+  earlier: string[] = [],
 ): GraphConfig {
   const parsed = graphConfigSchema.safeParse(input);
-  if (!parsed.success) {
-    // Issue messages name the field and the rule; zod does not echo input values for these checks.
-    const problems = parsed.error.issues.map((i) => `${name(i.path.join('.')) || '(root)'}: ${i.message}`);
-    throw new ConfigurationError(`Invalid Graph activities configuration — ${problems.join('; ')}`);
-  }
-  const cfg = parsed.data;
-  if (cfg.webhookUrl && !cfg.webhookSecret) {
-    throw new ConfigurationError(
+  // Issue messages name the field and the rule; zod does not echo input values for these checks.
+  const problems = [
+    ...earlier,
+    ...(parsed.success
+      ? []
+      : parsed.error.issues.map((i) => `${name(i.path.join('.')) || '(root)'}: ${i.message}`)),
+  ];
+  if (input.webhookUrl && !input.webhookSecret)
+    problems.push(
       `${name('webhookUrl')} is set but ${name('webhookSecret')} is not: webhooks are always signed.`,
     );
-  }
-  return cfg;
+  if (problems.length === 1)
+    throw new ConfigurationError(`Invalid Graph activities configuration — ${problems[0]}`);
+  if (problems.length > 1)
+    throw new ConfigurationError(
+      `Invalid Graph activities configuration — ${problems.length} problems: ${problems.map((p, i) => `(${i + 1}) ${p}`).join('; ')}`,
+    );
+  return parsed.data!;
 }
 
 /** The Graph host names to pass as the Graph client's `customHosts` (empty for Microsoft's own hosts). */
