@@ -28,7 +28,21 @@ export async function startEmulatorProcess(fixture: FixtureObject): Promise<Emul
   const root = path.resolve(__dirname, '..');
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'emulator/main.ts', '--port', '0', '--fixture', fixtureFile, '--data-dir', dir],
+    [
+      // BENCH_EMULATOR_CPU_PROF=<dir>: a V8 CPU profile of the emulator, written when it stops (scripts/cpuprofile-top.ts).
+      ...(process.env.BENCH_EMULATOR_CPU_PROF
+        ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(process.env.BENCH_EMULATOR_CPU_PROF)]
+        : []),
+      '--import',
+      'tsx',
+      'emulator/main.ts',
+      '--port',
+      '0',
+      '--fixture',
+      fixtureFile,
+      '--data-dir',
+      dir,
+    ],
     { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stderr = '';

@@ -164,6 +164,8 @@ export interface SweepConnectionsResult {
   nextCursor?: string;
   /** Refreshes that failed for a passing reason (network, 5xx): retried next sweep, nobody is emailed. */
   transient?: number;
+  /** Connections removed (the user disconnected) while this page was swept: their outcome is not recorded. */
+  disconnected?: number;
   tokenRequests: number;
   graphRequests: number;
 }

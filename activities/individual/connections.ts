@@ -260,6 +260,13 @@ export async function sweepConnections(
     ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
   };
   let transient = 0;
+  // Write a connection's outcome only while it exists: one disconnected during this sweep (its record and tokens
+  // deleted, so its refresh failed with no_tokens_found) is neither written back nor reported.
+  const record = async (next: ConnectionRecord): Promise<boolean> => {
+    if (await deps.store.updateConnection(next)) return true;
+    out.disconnected = (out.disconnected ?? 0) + 1;
+    return false;
+  };
   await pool(
     page.records.filter((r) => r.status !== 'invited'),
     input.concurrency ?? 8,
@@ -276,25 +283,21 @@ export async function sweepConnections(
       const at = nowIso(deps);
       const t: ConnectionTransition = { connectionId: r.connectionId };
       if (outcome.ok) {
+        if (
+          !(await record({ ...withoutBreak(r), status: 'connected', lastRefreshAt: at, lastCheckedAt: at }))
+        )
+          return;
         out.ok++;
         if (r.status === 'broken') out.recovered.push(t);
-        await deps.store.putConnection({
-          ...withoutBreak(r),
-          status: 'connected',
-          lastRefreshAt: at,
-          lastCheckedAt: at,
-        });
       } else if ('transient' in outcome) {
-        transient++;
-        await deps.store.putConnection({ ...r, lastCheckedAt: at });
+        if (await record({ ...r, lastCheckedAt: at })) transient++;
       } else if (r.status === 'broken' && r.broken?.kind === outcome.kind) {
-        out.stillBroken++;
-        await deps.store.putConnection({ ...r, lastCheckedAt: at });
+        if (await record({ ...r, lastCheckedAt: at })) out.stillBroken++;
       } else {
         const broken = { kind: outcome.kind, ...(outcome.code ? { code: outcome.code } : {}), since: at };
+        if (!(await record({ ...r, status: 'broken', broken, lastCheckedAt: at }))) return;
         if (r.status === 'broken') out.stillBroken++;
         else out.newlyBroken.push({ ...t, ...broken });
-        await deps.store.putConnection({ ...r, status: 'broken', broken, lastCheckedAt: at });
       }
     },
   );

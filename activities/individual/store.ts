@@ -40,6 +40,12 @@ export interface TokenStore {
   deleteCache(partitionKey: string): Promise<void>;
   getConnection(tenantId: string, connectionId: string): Promise<ConnectionRecord | undefined>;
   putConnection(record: ConnectionRecord): Promise<void>;
+  /**
+   * Replace a connection's record only while it exists; false when it is gone. A sweep's result is written this
+   * way, so a user who disconnects while the sweep refreshes them is not written back (as broken: their tokens
+   * were deleted with the connection).
+   */
+  updateConnection(record: ConnectionRecord): Promise<boolean>;
   deleteConnection(tenantId: string, connectionId: string): Promise<void>;
   /** One page of a tenant's connections in a stable order. */
   listConnections(tenantId: string, opts?: { cursor?: string; limit?: number }): Promise<ConnectionPage>;
@@ -176,8 +182,18 @@ export class FileTokenStore implements TokenStore {
       }),
     );
   }
+  async updateConnection(r: ConnectionRecord): Promise<boolean> {
+    const file = this.connPath(r.tenantId, r.connectionId);
+    return this.exclusive(file, async () => {
+      if ((await this.read(file)) === undefined) return false;
+      await this.putConnection(r);
+      return true;
+    });
+  }
   async deleteConnection(tenantId: string, id: string): Promise<void> {
-    await this.remove(this.connPath(tenantId, id));
+    // Under the record's lock: a concurrent updateConnection either wrote before this delete or sees it gone.
+    const file = this.connPath(tenantId, id);
+    await this.exclusive(file, () => this.remove(file));
   }
   async listConnections(
     tenantId: string,

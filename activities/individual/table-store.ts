@@ -152,6 +152,21 @@ export class TableTokenStore implements TokenStore {
       'Replace',
     );
   }
+  async updateConnection(r: ConnectionRecord): Promise<boolean> {
+    const sealed = this.sealer.seal(JSON.stringify(r), connectionAad(r.tenantId, r.connectionId));
+    try {
+      // Update (not upsert) with no ETag sends If-Match: *, which the Table service answers 404 ResourceNotFound
+      // for a deleted entity (https://learn.microsoft.com/rest/api/storageservices/update-entity2).
+      await this.client.updateEntity(
+        { partitionKey: `conn.${r.tenantId.toLowerCase()}`, rowKey: r.connectionId, ...toChunks(sealed) },
+        'Replace',
+      );
+      return true;
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw err;
+    }
+  }
   async deleteConnection(tenantId: string, id: string): Promise<void> {
     try {
       await this.client.deleteEntity(`conn.${tenantId.toLowerCase()}`, id);

@@ -132,6 +132,26 @@ describe('individual connections against the emulator', () => {
     expect(await ind.backend.getConnection(T, adele.connectionId)).toBeUndefined();
   });
 
+  it('a user who disconnects while the sweep refreshes them is not written back, nor reported as broken', async () => {
+    const again = await connect(U.adele);
+    const store = ind.ind.store;
+    const list = store.listConnections.bind(store);
+    // The user disconnects right after the sweep read its page: the refresh then finds no tokens.
+    store.listConnections = async (...args) => {
+      const page = await list(...args);
+      await ind.backend.disconnectUser(T, again.connectionId);
+      return page;
+    };
+    try {
+      const r = await sweep();
+      expect(r.disconnected).toBe(1);
+      expect(r.newlyBroken).toEqual([]);
+      expect(await ind.backend.getConnection(T, again.connectionId)).toBeUndefined();
+    } finally {
+      delete (store as Partial<typeof store>).listConnections; // the prototype's again
+    }
+  });
+
   it('90 days without a refresh expire the grant (AADSTS700082, accelerated clock)', async () => {
     const nestor = CONTOSO.users.nestedOnly.id;
     for (let i = 0; i < 4; i++) await emu.control.advanceClock(23 * 24 * 3600); // 92 days, 30 at most per call

@@ -90,6 +90,13 @@ function contract(name: string, make: () => Promise<{ store: TokenStore; raw: ()
       expect((await store.getConnection(TENANT, rec(3).connectionId))?.broken?.kind).toBe('revoked');
       await store.deleteConnection(TENANT, rec(3).connectionId);
       expect(await store.getConnection(TENANT, rec(3).connectionId)).toBeUndefined();
+      // An update never brings a deleted connection back; it replaces one that exists.
+      expect(await store.updateConnection(rec(3, { status: 'connected' }))).toBe(false);
+      expect(await store.getConnection(TENANT, rec(3).connectionId)).toBeUndefined();
+      expect(await store.updateConnection(rec(2, { lastCheckedAt: '2026-02-02T00:00:00Z' }))).toBe(true);
+      expect((await store.getConnection(TENANT, rec(2).connectionId))?.lastCheckedAt).toBe(
+        '2026-02-02T00:00:00Z',
+      );
       expect(await allConnections(store, TENANT)).toHaveLength(4);
     });
   });
