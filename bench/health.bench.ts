@@ -10,8 +10,9 @@
  *     counter: heartbeats are billed but never appear in history). Side by side: the same check through the
  *     former Schedule path (schedule 2 + workflow start + activity + signal + heartbeats), measured the same way.
  *  2. Monthly cost of hourly checks for 1,000 and 10,000 tenants at $50 per million actions (temporal.md §6).
- *  3. Fleet: N tenants' checks on one worker (default N = 10,000: BENCH_HEALTH_TENANTS), R rounds (default 3:
- *     BENCH_HEALTH_ROUNDS): checks/s, peak RSS per round (sampled from /proc every 200 ms). Each round triggers
+ *  3. Fleet: N tenants' checks on one worker (default N = 10,000: BENCH_HEALTH_TENANTS), R rounds (default: the
+ *     checks per monitor run, 4, so one whole cycle of a run — first check, replays, continue-as-new — is measured;
+ *     BENCH_HEALTH_ROUNDS): checks/s over all rounds, peak RSS per round (sampled from /proc every 200 ms). Each round triggers
  *     every tenant's loop (a signal each) and waits on the server's RespondActivityTaskCompleted counter, so
  *     the bench holds no long polls (the old bench's thousands of `result()` calls hit the poller limit).
  *  4. Which worker settings matter: a smaller fleet (BENCH_HEALTH_VARIANT_TENANTS, default 1,000; 0 skips) run
@@ -448,7 +449,10 @@ async function runFleet(
 
 export default async function healthBench(): Promise<BenchRow[]> {
   const n = Number(process.env.BENCH_HEALTH_TENANTS ?? 10_000);
-  const rounds = Number(process.env.BENCH_HEALTH_ROUNDS ?? 3);
+  // A monitor run's whole cycle by default: its first check, checks that replay the run's earlier ones (a cache
+  // miss replays every workflow task of the run so far: ~10 ms of worker CPU each), and the continue-as-new (a
+  // new run on the server: ~40 ms of dev-server CPU). Fewer rounds than the cycle measure only its cheap start.
+  const rounds = Number(process.env.BENCH_HEALTH_ROUNDS ?? CHECKS_PER_RUN);
   const variantN = Number(process.env.BENCH_HEALTH_VARIANT_TENANTS ?? 1000);
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'together-bench-health-'));
   // The worker as deployed: compiled JavaScript and the pre-built workflow bundle (`npm run build`).
@@ -524,6 +528,8 @@ export default async function healthBench(): Promise<BenchRow[]> {
     const peak = Math.max(...peaks);
     const growth = peaks.at(-1)! - peaks[0]!;
     const slowest = Math.min(...rates);
+    // Throughput over the whole run of rounds (every round has n checks): the steady state of a full cycle.
+    const cycle = (n * rates.length) / fleet.rounds.reduce((a, r) => a + r.seconds, 0);
     // The ceiling this machine allows: its cores' CPU time over the CPU a check costs in the three processes
     // (measured in this run). Latency is not the limit: 200 slots of ~0.4 s checks would allow ~500 checks/s.
     const cores = os.cpus().length;
@@ -557,14 +563,14 @@ export default async function healthBench(): Promise<BenchRow[]> {
         note: `${((t * HOURS_PER_MONTH * perCheck) / 1e6).toFixed(2)} M actions/month (${t} × 24 × 30 × ${perCheck.toFixed(2)}); list price, before plan minimums and volume tiers (temporal.md §6)`,
       })),
       {
-        name: `fleet: ${n.toLocaleString('en-US')} tenants' checks per second, one worker, 100 ms latency (slowest of ${rounds} rounds)`,
-        value: Math.round(slowest * 10) / 10,
+        name: `fleet: ${n.toLocaleString('en-US')} tenants' checks per second, one worker, 100 ms latency (${rounds} rounds${rounds % CHECKS_PER_RUN === 0 ? ` = ${rounds / CHECKS_PER_RUN} full monitor-run cycle${rounds === CHECKS_PER_RUN ? '' : 's'}` : `: NOT a whole cycle of ${CHECKS_PER_RUN}`})`,
+        value: Math.round(cycle * 10) / 10,
         unit: 'checks/s',
         baseline: Math.round(cpuCeiling * 10) / 10,
         baselineLabel: `CPU ceiling: ${cores} cores ÷ ${fleet.cpu.total.toFixed(0)} ms CPU per check`,
-        ratio: `${Math.round((100 * slowest) / cpuCeiling)}% of the CPU ceiling; rounds ${rates.map((r) => r.toFixed(1)).join(' / ')}`,
+        ratio: `${Math.round((100 * cycle) / cpuCeiling)}% of the CPU ceiling; rounds ${rates.map((r) => r.toFixed(1)).join(' / ')} (slowest ${slowest.toFixed(1)})`,
         target: '≥ 20',
-        met: slowest >= 20,
+        met: cycle >= 20,
         load: loadAfterFleet,
         note: `emulator in the bench process, dev server and worker on the same 2 cores; heartbeats per check ${fleet.heartbeatsPerCheck.toFixed(3)}`,
       },
