@@ -10,7 +10,7 @@ import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { FileStatePersistence } from './persistence';
 import { makeEvent, seededCalendar, type Tenant, type User } from './state';
-import { MAX_CACHED_SEEDED } from './state/calendar';
+import { MAX_CACHED_SEEDED, MAX_CACHED_SEEDED_DAYS } from './state/calendar';
 import { sortedEvents } from './graph/resources/eventShape';
 import { GENERATED_TENANT, generatedTenantState } from '../test/helpers/generated-tenant';
 
@@ -181,5 +181,16 @@ describe('seeded calendars', () => {
     t.writableCalendar(u).set(early.id, early);
     expect(t.firstEvents(u, 1)).toEqual([early]);
     expect(t.eventsBetween(u, Date.UTC(2000, 0, 3), Date.UTC(2000, 0, 4))).toEqual([early]);
+  });
+
+  it('window reads come from a bounded day cache; a calendar about to be written never shares its objects', () => {
+    const t = state(5).tenants.get(TENANT)!;
+    const u = t.users.find((x) => x.mailbox === 'exchangeOnline' && t.firstEvents(x, 1).length > 0)!;
+    const [first] = t.firstEvents(u, 1);
+    expect(t.firstEvents(u, 1)[0]).toBe(first); // the same day, from the cache
+    const written = t.writableCalendar(u);
+    expect(written.get(first!.id)).toEqual(first);
+    expect(written.get(first!.id)).not.toBe(first);
+    expect(MAX_CACHED_SEEDED_DAYS).toBeGreaterThan(0);
   });
 });

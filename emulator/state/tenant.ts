@@ -204,7 +204,7 @@ export class Tenant {
     const written = this.calendars.get(user.id);
     if (written) return [...written.values()].sort(byStart).filter(overlaps);
     const out: CalendarEvent[] = [];
-    for (const day of seededDays(this.calendarSeed, this.id, user, Date.now(), fromMs, toMs))
+    for (const day of seededDays(this.calendarSeed, this.id, user, Date.now(), fromMs, toMs, true))
       for (const e of day) if (overlaps(e)) out.push(e);
     return out;
   }
@@ -217,7 +217,7 @@ export class Tenant {
     const written = this.calendars.get(user.id);
     if (written) return [...written.values()].sort(byStart).slice(0, n);
     const out: CalendarEvent[] = [];
-    for (const day of seededDays(this.calendarSeed, this.id, user)) {
+    for (const day of seededDays(this.calendarSeed, this.id, user, Date.now(), -Infinity, Infinity, true)) {
       out.push(...day);
       if (out.length >= n) break;
     }
