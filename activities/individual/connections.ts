@@ -181,7 +181,12 @@ const inFlight = new WeakMap<TokenStore, Map<string, Promise<CheckOutcome>>>();
  * from (msal.ts StoreCacheClient): when another worker stored a newer token set meanwhile, ours is not stored
  * and the newer set is read back and used.
  */
-export function refreshConnection(deps: IndividualDeps, r: ConnectionRecord): Promise<CheckOutcome> {
+export function refreshConnection(
+  deps: IndividualDeps,
+  r: ConnectionRecord,
+  /** Called when this call sends a token request (not when it joins a refresh already in flight). */
+  onTokenRequest: () => void = () => {},
+): Promise<CheckOutcome> {
   if (!r.homeAccountId)
     return Promise.resolve({ ok: false, kind: 'unknown', code: 'no_account_in_silent_request' });
   let perStore = inFlight.get(deps.store);
@@ -190,7 +195,7 @@ export function refreshConnection(deps: IndividualDeps, r: ConnectionRecord): Pr
   const running = perStore.get(key);
   if (running) return running;
   const map = perStore;
-  const p = refreshOnce(deps, r, r.homeAccountId).finally(() => map.delete(key));
+  const p = refreshOnce(deps, r, r.homeAccountId, onTokenRequest).finally(() => map.delete(key));
   map.set(key, p);
   return p;
 }
@@ -199,6 +204,7 @@ async function refreshOnce(
   deps: IndividualDeps,
   r: ConnectionRecord,
   homeAccountId: string,
+  onTokenRequest: () => void,
 ): Promise<CheckOutcome> {
   const app = deps.msal.forPartition(r.tenantId, homeAccountId);
   let account: AccountInfo | null;
@@ -210,6 +216,7 @@ async function refreshOnce(
   if (!account) return { ok: false, kind: 'unknown', code: 'no_tokens_found' };
   let res: AuthenticationResult;
   try {
+    onTokenRequest();
     res = await app.acquireTokenSilent({ account, scopes: DELEGATED_SCOPES, forceRefresh: true });
   } catch (err) {
     const v = classifyRefreshError(err);
@@ -272,8 +279,7 @@ export async function sweepConnections(
     input.concurrency ?? 8,
     async (r) => {
       out.checked++;
-      out.tokenRequests++;
-      let outcome = await refreshConnection(deps, r);
+      let outcome = await refreshConnection(deps, r, () => out.tokenRequests++);
       if (outcome.ok && input.probeCalendar) {
         out.graphRequests++;
         const p = await probeOwnCalendar(deps, outcome.accessToken);

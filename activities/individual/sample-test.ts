@@ -75,8 +75,7 @@ export async function probeConnections(
     const r = await ind.store.getConnection(input.tenantId, connectionId);
     if (!r) return { userId: connectionId, reason: 'userNotFound', code: 'ConnectionRemoved' };
     const upn = r.userPrincipalName ? { userPrincipalName: r.userPrincipalName } : {};
-    tokenRequests++;
-    const t = await refreshConnection(ind, r);
+    const t = await refreshConnection(ind, r, () => tokenRequests++);
     if (!t.ok) {
       if ('transient' in t)
         return { userId: connectionId, ...upn, reason: 'error', code: 'TokenUnavailable' };

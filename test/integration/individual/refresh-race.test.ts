@@ -102,11 +102,14 @@ describe('concurrent refreshes of one connection', () => {
     const w = await worker();
     const adele = await connect(w, CONTOSO.users.inScope.userPrincipalName);
     const before = await tokenRequests();
+    const counted = { sweep: 0, sample: 0 };
     const [sweep, sample] = await Promise.all([
-      refreshConnection(w.ind, adele),
-      refreshConnection(w.ind, { ...adele }),
+      refreshConnection(w.ind, adele, () => counted.sweep++),
+      refreshConnection(w.ind, { ...adele }, () => counted.sample++),
     ]);
     expect(await tokenRequests()).toBe(before + 1);
+    // Each activity's own counter agrees with the emulator: the one that joined made no request.
+    expect(counted).toEqual({ sweep: 1, sample: 0 });
     expect(sweep).toMatchObject({ ok: true });
     expect(sample === sweep).toBe(true); // the second caller joined the first one's refresh
     // Once settled, the next refresh is a new one.
