@@ -19,6 +19,18 @@ const state = (count: number, seed = 'cal') => generatedTenantState(count, seed)
 
 const events = (t: Tenant, u: User) => [...t.calendar(u).values()];
 
+/** A one-off meeting organised by `u` on `date` (YYYY-MM-DD) from `from` to `to` (HH:MM, UTC), written to its calendar. */
+function writeMeeting(t: Tenant, u: User, subject: string, date: string, from: string, to: string) {
+  const ev = makeEvent({
+    subject,
+    start: { dateTime: `${date}T${from}:00.0000000`, timeZone: 'UTC' },
+    end: { dateTime: `${date}T${to}:00.0000000`, timeZone: 'UTC' },
+    organizer: { name: u.displayName, address: u.userPrincipalName },
+  });
+  t.writableCalendar(u).set(ev.id, ev);
+  return ev;
+}
+
 /** A real collector: heapUsed after a full GC is what stays reachable (vitest does not start node with it). */
 function gc(): () => void {
   setFlagsFromString('--expose-gc');
@@ -96,13 +108,7 @@ describe('seeded calendars', () => {
     const t = state(10).tenants.get(TENANT)!;
     const [u, other] = [t.users[1]!, t.users[2]!];
     const seeded = events(t, u);
-    const ev = makeEvent({
-      subject: 'Mentoring',
-      start: { dateTime: '2026-12-01T10:00:00.0000000', timeZone: 'UTC' },
-      end: { dateTime: '2026-12-01T10:30:00.0000000', timeZone: 'UTC' },
-      organizer: { name: u.displayName, address: u.userPrincipalName },
-    });
-    t.writableCalendar(u).set(ev.id, ev);
+    const ev = writeMeeting(t, u, 'Mentoring', '2026-12-01', '10:00', '10:30');
     expect([...t.calendars.keys()]).toEqual([u.id]);
     expect(events(t, u)).toEqual([...seeded, ev]);
     t.writableCalendar(u).delete(seeded[0]!.id);
@@ -117,13 +123,7 @@ describe('seeded calendars', () => {
       const s = state(10);
       const t = s.tenants.get(TENANT)!;
       const [written, seededOnly] = [t.users[0]!, t.users[1]!];
-      const ev = makeEvent({
-        subject: 'Kept',
-        start: { dateTime: '2026-12-01T10:00:00.0000000', timeZone: 'UTC' },
-        end: { dateTime: '2026-12-01T10:30:00.0000000', timeZone: 'UTC' },
-        organizer: { name: written.displayName, address: written.userPrincipalName },
-      });
-      t.writableCalendar(written).set(ev.id, ev);
+      const ev = writeMeeting(t, written, 'Kept', '2026-12-01', '10:00', '10:30');
       const seededEvents = events(t, seededOnly);
       p.save(s, 'h');
       const saved = JSON.parse(fs.readFileSync(p.file, 'utf8')) as {
@@ -172,13 +172,7 @@ describe('seeded calendars', () => {
         expect(t.firstEvents(u, n)).toEqual(all.slice(0, n));
     }
     const u = t.users.find((x) => x.mailbox === 'exchangeOnline')!;
-    const early = makeEvent({
-      subject: 'written',
-      start: { dateTime: '2000-01-03T09:00:00.0000000', timeZone: 'UTC' },
-      end: { dateTime: '2000-01-03T10:00:00.0000000', timeZone: 'UTC' },
-      organizer: { name: u.displayName, address: u.userPrincipalName },
-    });
-    t.writableCalendar(u).set(early.id, early);
+    const early = writeMeeting(t, u, 'written', '2000-01-03', '09:00', '10:00');
     expect(t.firstEvents(u, 1)).toEqual([early]);
     expect(t.eventsBetween(u, Date.UTC(2000, 0, 3), Date.UTC(2000, 0, 4))).toEqual([early]);
   });
