@@ -123,7 +123,7 @@ describe('seeded calendars', () => {
       const s = state(10);
       const t = s.tenants.get(TENANT)!;
       const [written, seededOnly] = [t.users[0]!, t.users[1]!];
-      const ev = writeMeeting(t, written, 'Kept', '2026-12-01', '10:00', '10:30');
+      writeMeeting(t, written, 'Kept', '2026-12-01', '10:00', '10:30');
       const seededEvents = events(t, seededOnly);
       p.save(s, 'h');
       const saved = JSON.parse(fs.readFileSync(p.file, 'utf8')) as {
