@@ -4,8 +4,9 @@
  */
 import net from 'node:net';
 import { ScheduleNotFoundError, WorkflowNotFoundError, type Client } from '@temporalio/client';
-import type { HealthPoint } from '../contracts/messages';
+import type { HealthPoint, MonitorStatus } from '../contracts/messages';
 import type { HealthLoopInfo } from '../contracts/health-loop';
+import type { ShardLoopInfo } from '../contracts/health-shard';
 import {
   acceptReport,
   acceptConsentCallback,
@@ -67,8 +68,18 @@ export function toBackendError(err: unknown, address: string): unknown {
   return err;
 }
 
-/** The health-check loop (runs inside the tenant's monitor since issue 15) as the CLI/console show it. */
-function scheduleInfo(tenantId: string, d: HealthLoopInfo, history: HealthPoint[] = []): ScheduleInfo {
+/**
+ * The health-check loop as the CLI/console show it. A run's outcome: what its shard recorded (every check, since
+ * the monitor hears only changes), with the monitor's status after it — the health point recorded for it, else the
+ * monitor's current status (an unreported check changed nothing); for a loop still inside the monitor (earlier
+ * versions), the monitor's first health point after the run started and before the next one.
+ */
+function scheduleInfo(
+  tenantId: string,
+  d: ShardLoopInfo | HealthLoopInfo,
+  monitor?: { history: HealthPoint[]; status: MonitorStatus } | null,
+): ScheduleInfo {
+  const history = monitor?.history ?? [];
   return {
     scheduleId: healthScheduleId(tenantId),
     tenantId,
@@ -76,24 +87,33 @@ function scheduleInfo(tenantId: string, d: HealthLoopInfo, history: HealthPoint[
     ...(d.note ? { note: d.note } : {}),
     intervalMinutes: d.intervalMinutes,
     ...(d.nextRunAt ? { nextRunAt: d.nextRunAt } : {}),
-    recentRuns: d.recentRuns.map((r, i) => {
-      // A run's outcome is the monitor's first health point recorded after it started and before the next
-      // run (the loop records no check id in the history).
+    recentRuns: (d.recentRuns as ShardLoopInfo['recentRuns']).map((r, i) => {
       const next = d.recentRuns[i + 1]?.at;
       const point = history.find((p) => p.at >= r.at && (next === undefined || p.at < next));
+      const own =
+        r.verdict !== undefined && monitor
+          ? {
+              verdict: r.verdict,
+              status: point?.status ?? monitor.status,
+              accessible: r.accessible ?? 0,
+              sampled: r.sampled ?? 0,
+            }
+          : undefined;
       return {
         at: r.at,
         workflowId: d.runsIn,
-        ...(point
-          ? {
-              outcome: {
-                verdict: point.verdict,
-                status: point.status,
-                accessible: point.accessible,
-                sampled: point.sampled,
-              },
-            }
-          : {}),
+        ...(own
+          ? { outcome: own }
+          : point
+            ? {
+                outcome: {
+                  verdict: point.verdict,
+                  status: point.status,
+                  accessible: point.accessible,
+                  sampled: point.sampled,
+                },
+              }
+            : {}),
       };
     }),
   };
@@ -293,7 +313,7 @@ export async function createTemporalApi(env: NodeJS.ProcessEnv = process.env): P
         const d = await describeHealthSchedule(client, tenantId);
         if (!d) return null;
         const monitor = await getMonitorState(client, tenantId).catch(() => null);
-        return scheduleInfo(tenantId, d, monitor?.history ?? []);
+        return scheduleInfo(tenantId, d, monitor);
       }),
     createSchedule: (tenantId, intervalMinutes) =>
       guard(async () => {

@@ -6,6 +6,7 @@
 import type { CheckCredentialExpiryResult, ConsentState, SampleSource, TenantRef } from './activities';
 import type { AcceptedExceptions, SampleTestReport, TenantSettings, Verdict } from './messages';
 import type { TeamsLinks } from './teams';
+import type { RunShardChecksInput, ShardCheckOutcome } from './health-shard';
 
 /** A health check's view of consent: a ConsentState, or `unknown` when the check itself could not tell. */
 export type HealthConsent = ConsentState | 'unknown';
@@ -88,6 +89,8 @@ export interface TemporalActivities {
   upsertHealthSchedule(input: UpsertHealthScheduleInput): Promise<string>;
   /** Signal-with-start of the tenant's monitor. */
   reportToMonitor(input: ReportToMonitorInput): Promise<void>;
+  /** A health shard's batch of checks (contracts/health-shard.ts); signals a monitor only when it needs the result. */
+  runShardChecks(input: RunShardChecksInput): Promise<ShardCheckOutcome[]>;
 }
 
 /** The common fields of a health result (who, which check, when, how long). */

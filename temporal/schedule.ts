@@ -1,8 +1,10 @@
 /**
- * The per-tenant health checks (`health-<tenant>`). Since issue 15 they are a durable timer loop inside the
- * tenant's monitor workflow (`monitor-<tenant>`, see contracts/health-loop.ts and workflows/health-loop.ts),
- * not a Temporal Schedule: a Schedule execution alone is billed 3 actions (2 + the workflow start) before the
- * check does anything, so no Schedule-based check can cost ≤ 3; the loop costs a timer and an activity (2).
+ * The per-tenant health checks (`health-<tenant>`). Since issue 15 they are durable timer loops, not Temporal
+ * Schedules (a Schedule execution alone is billed 3 actions before the check does anything). They run in health
+ * shards (`health-shard-<k>`, contracts/health-shard.ts, workflows/health-shard.ts): one workflow wakes for every
+ * loop of its shard due at about the same time and runs their checks as one activity, and a tenant's monitor hears
+ * only the results it needs. Loops created by earlier versions inside the tenant's monitor (`monitor-<tenant>`)
+ * keep running there and answer these operations until the next create-or-update moves them to their shard.
  *
  * These functions keep the meaning of the former schedule operations, so the CLI's `schedule` commands and
  * the onboarding's `upsertHealthSchedule` work unchanged: every `intervalMinutes`, each tenant at its own phase
@@ -24,13 +26,22 @@ import {
   type HealthLoopInfo,
 } from '../contracts/health-loop';
 import {
+  HEALTH_SHARDS,
+  healthShardLoopQuery,
+  healthShardOf,
+  healthShardSignal,
+  healthShardSummaryQuery,
+  healthShardWorkflowId,
+  type HealthShardInput,
+  type HealthShardSummary,
+} from '../contracts/health-shard';
+import {
   DEFAULT_SETTINGS,
   healthScheduleId,
   monitorWorkflowId,
-  type MonitorInput,
   type TenantSettings,
 } from '../contracts/messages';
-import { DEFAULT_TASK_QUEUE, TENANT_ID } from '../contracts/ids';
+import { DEFAULT_TASK_QUEUE } from '../contracts/ids';
 
 export { DEFAULT_TASK_QUEUE };
 
@@ -42,8 +53,6 @@ export interface HealthScheduleOptions {
   taskQueue?: string;
   /** Create it paused (tests, staged roll-outs). */
   paused?: boolean;
-  /** The monitor's loop checks per run (MonitorInput.loopChecksPerRun); applies when this starts the monitor. */
-  loopChecksPerRun?: number;
 }
 
 export type HealthScheduleDescription = HealthLoopInfo;
@@ -79,52 +88,95 @@ async function deleteLegacySchedule(client: Client, tenantId: string): Promise<b
   }
 }
 
-/** Creates the tenant's health-check loop (starting its monitor if needed) or updates it in place. */
-export async function createOrUpdateHealthSchedule(
-  client: Client,
-  o: HealthScheduleOptions,
-): Promise<string> {
-  await client.workflow.signalWithStart('tenantMonitor', {
-    workflowId: monitorWorkflowId(o.tenant.tenantId),
-    taskQueue: o.taskQueue ?? DEFAULT_TASK_QUEUE,
-    args: [
-      {
-        tenantId: o.tenant.tenantId,
-        ...(o.loopChecksPerRun ? { loopChecksPerRun: o.loopChecksPerRun } : {}),
-      } satisfies MonitorInput,
-    ],
-    signal: healthLoopSignal,
-    signalArgs: [setCommand(o)],
-    typedSearchAttributes: [{ key: TENANT_ID, value: o.tenant.tenantId }],
-  });
-  await deleteLegacySchedule(client, o.tenant.tenantId);
-  return healthScheduleId(o.tenant.tenantId);
-}
-
 function monitor(client: Client, tenantId: string): WorkflowHandle {
   return client.workflow.getHandle(monitorWorkflowId(tenantId));
 }
 
-/** The loop as `schedule show` prints it; null when the tenant has no monitor or its monitor runs no checks. */
-export async function describeHealthSchedule(
-  client: Client,
-  tenantId: string,
-): Promise<HealthScheduleDescription | null> {
+function shard(client: Client, tenantId: string): WorkflowHandle {
+  return client.workflow.getHandle(healthShardWorkflowId(healthShardOf(tenantId)));
+}
+
+/** A query of a workflow that may not exist or may have closed: null then. */
+async function queryOrNull<T>(ask: () => Promise<T>): Promise<T | null> {
   try {
-    return await monitor(client, tenantId).query(healthLoopQuery);
+    return await ask();
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return null;
-    // A closed monitor (e.g. terminated) cannot run checks either.
+    // A closed workflow (e.g. terminated) runs no checks either.
     if (err instanceof Error && /workflow.*(closed|completed|terminated)|not found/i.test(err.message))
       return null;
     throw err;
   }
 }
 
+/** A loop an earlier version created inside the tenant's monitor (null when there is none). */
+const legacyLoop = (client: Client, tenantId: string) =>
+  queryOrNull(() => monitor(client, tenantId).query(healthLoopQuery));
+
+/**
+ * Creates the tenant's health-check loop in its shard (starting the shard if needed) or updates it in place. A loop
+ * that an earlier version ran inside the tenant's monitor is stopped once the shard has it, so checks never run twice.
+ */
+export async function createOrUpdateHealthSchedule(
+  client: Client,
+  o: HealthScheduleOptions,
+): Promise<string> {
+  const k = healthShardOf(o.tenant.tenantId);
+  await client.workflow.signalWithStart('healthShard', {
+    workflowId: healthShardWorkflowId(k),
+    taskQueue: o.taskQueue ?? DEFAULT_TASK_QUEUE,
+    args: [{ shard: k } satisfies HealthShardInput],
+    signal: healthShardSignal,
+    signalArgs: [{ tenantId: o.tenant.tenantId, cmd: setCommand(o) }],
+  });
+  if (await legacyLoop(client, o.tenant.tenantId))
+    await monitor(client, o.tenant.tenantId).signal(healthLoopSignal, { kind: 'stop' });
+  await deleteLegacySchedule(client, o.tenant.tenantId);
+  return healthScheduleId(o.tenant.tenantId);
+}
+
+/** The loop as `schedule show` prints it; null when the tenant has none (in its shard or, from earlier versions, its monitor). */
+export async function describeHealthSchedule(
+  client: Client,
+  tenantId: string,
+): Promise<HealthScheduleDescription | null> {
+  return (
+    (await queryOrNull(() => shard(client, tenantId).query(healthShardLoopQuery, tenantId))) ??
+    (await legacyLoop(client, tenantId))
+  );
+}
+
 async function send(client: Client, tenantId: string, cmd: HealthLoopCommand): Promise<boolean> {
-  if (!(await describeHealthSchedule(client, tenantId))) return false;
+  if (await queryOrNull(() => shard(client, tenantId).query(healthShardLoopQuery, tenantId))) {
+    await shard(client, tenantId).signal(healthShardSignal, { tenantId, cmd });
+    return true;
+  }
+  if (!(await legacyLoop(client, tenantId))) return false;
   await monitor(client, tenantId).signal(healthLoopSignal, cmd);
   return true;
+}
+
+/** Every running shard's summary (tenants, checks run, checks running now). */
+export async function healthShardSummaries(client: Client): Promise<HealthShardSummary[]> {
+  const all = await Promise.all(
+    Array.from({ length: HEALTH_SHARDS }, (_, k) =>
+      queryOrNull(() => client.workflow.getHandle(healthShardWorkflowId(k)).query(healthShardSummaryQuery)),
+    ),
+  );
+  return all.filter((s): s is HealthShardSummary => s !== null);
+}
+
+/** Runs every tenant's health check now (each shard at once; a loop whose check is running skips it). Returns the shards signalled. */
+export async function triggerAllHealthChecks(client: Client): Promise<number> {
+  const shards = await healthShardSummaries(client);
+  await Promise.all(
+    shards.map((s) =>
+      client.workflow
+        .getHandle(healthShardWorkflowId(s.shard))
+        .signal(healthShardSignal, { cmd: { kind: 'trigger' } }),
+    ),
+  );
+  return shards.length;
 }
 
 class NoHealthSchedule extends ScheduleNotFoundError {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { HealthLoopState } from '../contracts/health-loop';
 import {
   afterHealthCheck,
+  afterShardCheck,
   applyHealthLoopCommand,
   healthLoopInfo,
   nextRunAfter,
@@ -81,5 +82,18 @@ describe('health-check loop rules (the monitor’s timer loop)', () => {
       intervalMinutes: 60,
     });
     expect(healthLoopInfo(undefined, T)).toBeNull();
+  });
+
+  it('a shard’s check run a little before its due time moves the loop one interval on, not back to the same due time', () => {
+    const l = applyHealthLoopCommand(undefined, { kind: 'set', intervalMinutes: 60, check }, t0, T)!;
+    const due = Date.parse(l.nextRunAt!);
+    const early = afterShardCheck(l, due, due - 4 * MIN, 'c1', T);
+    expect(Date.parse(early.nextRunAt!)).toBe(due + 60 * MIN);
+    expect(early.recentRuns.at(-1)).toEqual({ at: new Date(due - 4 * MIN).toISOString(), checkId: 'c1' });
+    // late (an outage): one check, then back on the grid after it
+    const late = afterShardCheck(l, due, due + 150 * MIN, 'c2', T);
+    expect(Date.parse(late.nextRunAt!)).toBe(due + 180 * MIN);
+    // paused (a triggered paused loop): no next due time
+    expect(afterShardCheck({ ...l, paused: true }, due, due, 'c3', T).nextRunAt).toBeUndefined();
   });
 });

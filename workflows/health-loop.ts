@@ -8,18 +8,14 @@
  */
 import type { HealthLoopCommand, HealthLoopInfo, HealthLoopState } from '../contracts/health-loop';
 import { healthScheduleId, monitorWorkflowId } from '../contracts/ids';
+import { fnv1a } from '../contracts/health-shard';
 
 const MINUTE = 60_000;
 const RECENT_RUNS = 10;
 
 /** A stable offset in [0, interval) minutes derived from the tenant id (FNV-1a; same as temporal/schedule.ts). */
 export function tenantPhaseMinutes(tenantId: string, intervalMinutes: number): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < tenantId.length; i++) {
-    h ^= tenantId.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h % intervalMinutes;
+  return fnv1a(tenantId) % intervalMinutes;
 }
 
 /** The first instant strictly after `nowMs` on the tenant's grid (epoch + phase + k × interval). */
@@ -87,11 +83,38 @@ export function afterHealthCheck(
     : { ...base, nextRunAt: new Date(nextRunAfter(atMs, loop.intervalMinutes, tenantId)).toISOString() };
 }
 
-export function healthLoopInfo(loop: HealthLoopState | undefined, tenantId: string): HealthLoopInfo | null {
+/**
+ * After a shard's check of a loop that was due at `dueMs` ran at `atMs`: record it and set the next due time on
+ * the grid after both. A shard runs the checks due within a short window together, so a check may run a little
+ * before its due time; measured from `atMs` alone its next due time would be the same grid point again.
+ */
+export function afterShardCheck(
+  loop: HealthLoopState,
+  dueMs: number,
+  atMs: number,
+  checkId: string,
+  tenantId: string,
+): HealthLoopState {
+  const after = afterHealthCheck(loop, atMs, checkId, tenantId);
+  return loop.paused
+    ? after
+    : {
+        ...after,
+        nextRunAt: new Date(
+          nextRunAfter(Math.max(dueMs, atMs), loop.intervalMinutes, tenantId),
+        ).toISOString(),
+      };
+}
+
+export function healthLoopInfo(
+  loop: HealthLoopState | undefined,
+  tenantId: string,
+  runsIn: string = monitorWorkflowId(tenantId),
+): HealthLoopInfo | null {
   if (!loop) return null;
   return {
     scheduleId: healthScheduleId(tenantId),
-    runsIn: monitorWorkflowId(tenantId),
+    runsIn,
     tenantId,
     intervalMinutes: loop.intervalMinutes,
     paused: loop.paused,

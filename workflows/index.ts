@@ -7,3 +7,4 @@ export { tenantMonitor } from './tenant-monitor';
 export { teamsProbe } from './teams-probe';
 export { individualSweep } from './individual-sweep';
 export { individualSampleTest } from './individual-sample-test';
+export { healthShard } from './health-shard';

@@ -5,6 +5,7 @@
  *    tenant's monitor. One activity + one signal keeps a healthy scheduled run at 5 Cloud actions.
  *  - upsertHealthSchedule: create or update the tenant's schedule.
  *  - reportToMonitor: signal-with-start of the monitor with a result (onboarding, re-test).
+ *  - runShardChecks: a health shard's batch of checks, reporting to each monitor only what it needs (shard-checks.ts).
  * The monitor ignores a result whose checkId it has seen, so a retried activity that signalled before
  * failing does no harm.
  */
@@ -15,6 +16,7 @@ import { healthResultSignal, monitorWorkflowId } from '../../contracts/messages'
 import { DEFAULT_TASK_QUEUE, TENANT_ID } from '../../contracts/ids';
 import { buildReport } from '../../contracts/verdict';
 import { healthTeamsLinks } from './teams';
+import { createShardChecks } from './shard-checks';
 import { buildHealthResult } from '../../contracts/health';
 import type { TenantMonitorWorkflow } from '../../contracts/workflows';
 import {
@@ -233,5 +235,6 @@ export function createTemporalActivities(deps: TemporalActivityDeps): TemporalAc
     });
   }
 
-  return { runHealthCheck, upsertHealthSchedule, reportToMonitor };
+  const runShardChecks = createShardChecks({ runHealthCheck, reportToMonitor });
+  return { runHealthCheck, upsertHealthSchedule, reportToMonitor, runShardChecks };
 }

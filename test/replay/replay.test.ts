@@ -34,6 +34,7 @@ describe('replay of recorded histories', () => {
     );
     expect([...types].sort()).toEqual([
       'healthCheck',
+      'healthShard',
       'individualSampleTest',
       'individualSweep',
       'onboardTenant',

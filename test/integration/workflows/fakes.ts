@@ -137,6 +137,9 @@ export function fakeTemporalActivities(): TemporalActivities & {
     async runHealthCheck() {
       throw new Error('not used');
     },
+    async runShardChecks() {
+      throw new Error('not used');
+    },
   };
 }
 

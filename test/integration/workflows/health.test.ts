@@ -19,6 +19,8 @@ import {
   deliverConsentCallback,
   describeHealthSchedule,
   getMonitorState,
+  healthShardSummaries,
+  triggerAllHealthChecks,
   getOnboardingStatus,
   hashConsentState,
   listTenants,
@@ -45,6 +47,8 @@ import {
 } from '../../helpers/temporal';
 import { recordingHistories, writeReplayHistory } from '../../helpers/history';
 import { fakeGraph, kinds, type FakeGraph } from './fakes';
+import { healthShardOf, healthShardWorkflowId, type ShardLoopInfo } from '../../../contracts/health-shard';
+import { healthLoopQuery, healthLoopSignal } from '../../../contracts/health-loop';
 
 const CAN_LIMIT = 40;
 
@@ -92,7 +96,7 @@ describe('health on the dev server', () => {
     await env?.teardown();
   });
 
-  it('onboards, starts the health-check loop, runs a check with one activity and no signal, lists tenants', async () => {
+  it('onboards, starts the health-check loop in its shard, runs checks as shard activities, signals the monitor only when it needs the result, lists tenants', async () => {
     const graph = fakeGraph({ consent: (c) => (c < 2 ? 'notConsented' : 'consented') });
     const taskQueue = uniqueTaskQueue('health');
     const worker = await makeWorker(env, graph, taskQueue);
@@ -106,11 +110,12 @@ describe('health on the dev server', () => {
       }, 'onboarding to become active');
       expect(status.lastReport?.verdict).toBe('pass');
 
-      // the health-check loop (in the monitor since issue 15): hourly, next run on the tenant's grid
+      // the health-check loop (in the tenant's health shard): hourly, next run on the tenant's grid
+      const shardId = healthShardWorkflowId(healthShardOf(tenantId));
       const schedule = (await describeHealthSchedule(client, tenantId))!;
       expect(schedule).toMatchObject({
         scheduleId: `health-${tenantId}`,
-        runsIn: monitorWorkflowId(tenantId),
+        runsIn: shardId,
         intervalMinutes: 60,
         paused: false,
       });
@@ -121,51 +126,71 @@ describe('health on the dev server', () => {
       const m0 = await eventually(() => getMonitorState(client, tenantId), 'the monitor');
       expect(m0.status).toBe('active');
 
-      // a check of the loop (trigger = now), end to end
-      await triggerHealthSchedule(client, tenantId);
-      const loop = await eventually(async () => {
-        const d = await describeHealthSchedule(client, tenantId);
-        return d && d.recentRuns.length >= 1 ? d : undefined;
-      }, 'a check of the loop');
-      const checkId = loop.recentRuns[0]!.checkId;
+      // three checks of the loop (trigger = now), end to end: the first result and the next healthy one go to the
+      // monitor (it has not heard from the shard yet; then recovered → active needs a second), the third is
+      // healthy and unchanged, so the monitor is not signalled at all
+      const runs: ShardLoopInfo['recentRuns'] = [];
+      for (let i = 1; i <= 3; i++) {
+        await triggerHealthSchedule(client, tenantId);
+        const loop = (await eventually(async () => {
+          const d = await describeHealthSchedule(client, tenantId);
+          return d && d.recentRuns.length >= i ? d : undefined;
+        }, `check ${i} of the loop`)) as ShardLoopInfo;
+        runs.splice(0, runs.length, ...loop.recentRuns);
+      }
+      expect(runs.map((r) => [r.cls, r.verdict, r.reported])).toEqual([
+        ['healthy', 'pass', true],
+        ['healthy', 'pass', true],
+        ['healthy', 'pass', false],
+      ]);
       const m1 = await eventually(async () => {
         const m = await getMonitorState(client, tenantId);
-        return m && m.history.length >= 2 ? m : undefined;
-      }, 'the monitor to get the result');
+        return m && m.history.length >= 3 ? m : undefined;
+      }, 'the monitor to get the results');
       expect(m1.status).toBe('active');
+      expect(m1.history).toHaveLength(3);
       expect(m1.history.at(-1)).toMatchObject({ verdict: 'pass', sampled: 10 });
 
-      // Its Temporal actions, from the monitor's real histories (all runs: it continues-as-new often here):
-      // one runHealthCheck (local) activity, first attempt, and no healthResult signal — so a periodic check is the
-      // loop's timer + the workflow task running it = 2 actions (the trigger's own signal replaces the timer here).
-      const runs = await eventually(async () => {
-        const ids: string[] = [];
-        for await (const w of client.workflow.list({
-          query: `WorkflowId = '${monitorWorkflowId(tenantId)}'`,
-        }))
-          ids.push(w.runId);
-        return ids.length ? ids : undefined;
-      }, 'the monitor runs');
-      const events = (
+      // Their Temporal actions, from real histories: each check is one runShardChecks activity of the shard (the
+      // trigger's signal stands in for the shard's timer), first attempt; the unchanged third check sends the
+      // monitor no signal. Periodic checks due together share one timer and one activity.
+      // (all of the shard's runs: this server suggests continue-as-new early)
+      const shardRuns: string[] = [];
+      for await (const w of client.workflow.list({ query: `WorkflowId = '${shardId}'` }))
+        shardRuns.push(w.runId);
+      const shardEvents = (
         await Promise.all(
-          runs.map(
+          shardRuns.map(
+            async (r) => (await client.workflow.getHandle(shardId, r).fetchHistory()).events ?? [],
+          ),
+        )
+      ).flat();
+      expect(activityRuns(shardEvents, 'runShardChecks')).toEqual([
+        { local: false, attempt: 1 },
+        { local: false, attempt: 1 },
+        { local: false, attempt: 1 },
+      ]);
+      const monitorRuns: string[] = [];
+      for await (const w of client.workflow.list({ query: `WorkflowId = '${monitorWorkflowId(tenantId)}'` }))
+        monitorRuns.push(w.runId);
+      const monitorEvents = (
+        await Promise.all(
+          monitorRuns.map(
             async (r) =>
               (await client.workflow.getHandle(monitorWorkflowId(tenantId), r).fetchHistory()).events ?? [],
           ),
         )
       ).flat();
-      // A local activity (patch 'health-check-local'): it runs in the workflow task the trigger woke.
-      expect(activityRuns(events, 'runHealthCheck')).toEqual([{ local: true, attempt: 1 }]);
-      expect(events.some((e) => (e.activityTaskStartedEventAttributes?.attempt ?? 1) > 1)).toBe(false);
-      const signalsForCheck = events.filter(
-        (e) =>
-          e.workflowExecutionSignaledEventAttributes?.signalName === healthResultSignal.name &&
-          Buffer.from(e.workflowExecutionSignaledEventAttributes.input?.payloads?.[0]?.data ?? [])
-            .toString()
-            .includes(checkId),
-      ).length;
-      expect(signalsForCheck).toBe(0);
-      console.log('monitor actions (all runs)', countActions(events).byKind);
+      const signalsFor = (checkId: string) =>
+        monitorEvents.filter(
+          (e) =>
+            e.workflowExecutionSignaledEventAttributes?.signalName === healthResultSignal.name &&
+            Buffer.from(e.workflowExecutionSignaledEventAttributes.input?.payloads?.[0]?.data ?? [])
+              .toString()
+              .includes(checkId),
+        ).length;
+      expect(runs.map((r) => signalsFor(r.checkId))).toEqual([1, 1, 0]);
+      console.log('shard actions', countActions(shardEvents).byKind);
 
       // visibility: listTenants finds it by workflow type, TenantId set
       const tenants = await eventually(async () => {
@@ -287,6 +312,29 @@ describe('health on the dev server', () => {
   });
 });
 
+/** A loop inside the tenant's monitor, as versions before the health shards created it. */
+async function createLegacyLoop(client: Client, tenantId: string, taskQueue: string): Promise<void> {
+  await client.workflow.signalWithStart('tenantMonitor', {
+    workflowId: monitorWorkflowId(tenantId),
+    taskQueue,
+    args: [{ tenantId }],
+    signal: healthLoopSignal,
+    signalArgs: [
+      {
+        kind: 'set',
+        intervalMinutes: 60,
+        check: {
+          tenant: { tenantId },
+          owner: 'owner@contoso.test',
+          consentUrl: 'https://consent.test/adminconsent',
+          sampleSize: 10,
+          threshold: 0.9,
+        },
+      },
+    ],
+  });
+}
+
 describe('health loop runs (no server suggestion)', () => {
   let env: TestWorkflowEnvironment;
   beforeAll(async () => {
@@ -297,7 +345,7 @@ describe('health loop runs (no server suggestion)', () => {
     await env?.teardown();
   });
 
-  it('the monitor continues-as-new after 4 loop checks (short replays on cache misses) and keeps the loop', async () => {
+  it('a loop an earlier version created in the monitor keeps running there: it continues-as-new after 4 loop checks and keeps the loop', async () => {
     const client = env.client;
     const graph = fakeGraph();
     const taskQueue = uniqueTaskQueue('runs');
@@ -306,12 +354,7 @@ describe('health loop runs (no server suggestion)', () => {
     const worker = await makeWorker(env, graph, taskQueue, { maxCachedWorkflows: 0 });
     const tenantId = `runs-${Date.now()}`;
     await worker.runUntil(async () => {
-      await createOrUpdateHealthSchedule(client, {
-        tenant: { tenantId },
-        settings: onboardInput(tenantId).settings,
-        consentUrl: 'https://consent.test/adminconsent',
-        taskQueue,
-      });
+      await createLegacyLoop(client, tenantId, taskQueue);
       for (let i = 1; i <= 6; i++) {
         await triggerHealthSchedule(client, tenantId);
         await eventually(async () => {
@@ -344,6 +387,113 @@ describe('health loop runs (no server suggestion)', () => {
       expect(loop).toMatchObject({ intervalMinutes: 60, paused: false });
       expect(loop.recentRuns).toHaveLength(6); // carried across the continue-as-new
       await client.workflow.getHandle(monitorWorkflowId(tenantId)).terminate('test done');
+    });
+  });
+});
+
+describe('health shards', () => {
+  let env: TestWorkflowEnvironment;
+  beforeAll(async () => {
+    env = await createLocalTestEnv();
+    await workflowBundle();
+  });
+  afterAll(async () => {
+    await env?.teardown();
+  });
+
+  /** `n` tenant ids that hash to one shard. */
+  function tenantsOfOneShard(n: number): { shard: number; tenantIds: string[] } {
+    const byShard = new Map<number, string[]>();
+    for (let i = 0; ; i++) {
+      const id = `shard-${Date.now()}-${i}`;
+      const k = healthShardOf(id);
+      const list = [...(byShard.get(k) ?? []), id];
+      byShard.set(k, list);
+      if (list.length === n) return { shard: k, tenantIds: list };
+    }
+  }
+
+  it('runs the checks of a shard’s due loops as one activity, reports only what monitors need, and continues-as-new with every loop', async () => {
+    const client = env.client;
+    const graph = fakeGraph();
+    const taskQueue = uniqueTaskQueue('shard');
+    const worker = await makeWorker(env, graph, taskQueue);
+    const { shard, tenantIds } = tenantsOfOneShard(3);
+    const shardId = healthShardWorkflowId(shard);
+    await worker.runUntil(async () => {
+      // the shard with a short run (2 batches), so the test sees a continue-as-new
+      await client.workflow.start('healthShard', {
+        workflowId: shardId,
+        taskQueue,
+        args: [{ shard, batchesPerRun: 2 }],
+      });
+      for (const tenantId of tenantIds)
+        await createOrUpdateHealthSchedule(client, {
+          tenant: { tenantId },
+          settings: onboardInput(tenantId).settings,
+          consentUrl: 'https://consent.test/adminconsent',
+          taskQueue,
+        });
+      for (let round = 1; round <= 3; round++) {
+        expect(await triggerAllHealthChecks(client)).toBeGreaterThanOrEqual(1);
+        await eventually(async () => {
+          const s = (await healthShardSummaries(client)).find((x) => x.shard === shard);
+          return s && s.checksRun >= round * 3 && s.checking === 0 ? s : undefined;
+        }, `round ${round} of the shard's checks`);
+      }
+      for (const tenantId of tenantIds) {
+        const d = (await describeHealthSchedule(client, tenantId)) as ShardLoopInfo;
+        expect(d.runsIn).toBe(shardId);
+        // carried across the continue-as-new, with each check's outcome
+        expect(d.recentRuns.map((r) => [r.cls, r.reported])).toEqual([
+          ['healthy', true],
+          ['healthy', true],
+          ['healthy', false],
+        ]);
+        expect(Date.parse(d.nextRunAt!)).toBeGreaterThan(Date.now());
+        const m = await getMonitorState(client, tenantId);
+        expect(m?.history).toHaveLength(2);
+      }
+      const runIds: string[] = [];
+      for await (const w of client.workflow.list({ query: `WorkflowId = '${shardId}'` }))
+        runIds.push(w.runId);
+      expect(runIds).toHaveLength(2);
+      const first = await client.workflow.getHandle(shardId, runIds[runIds.length - 1]).fetchHistory();
+      if (recordingHistories()) writeReplayHistory('health-shard', first);
+      // one activity per batch for all three tenants
+      expect(activityRuns(first.events ?? [], 'runShardChecks')).toHaveLength(2);
+      await client.workflow.getHandle(shardId).terminate('test done');
+      for (const tenantId of tenantIds)
+        await client.workflow.getHandle(monitorWorkflowId(tenantId)).terminate('test done');
+    });
+  });
+
+  it('moves a loop an earlier version ran in the monitor to the shard (no check runs twice)', async () => {
+    const client = env.client;
+    const graph = fakeGraph();
+    const taskQueue = uniqueTaskQueue('migrate');
+    const worker = await makeWorker(env, graph, taskQueue);
+    const tenantId = `migrate-${Date.now()}`;
+    await worker.runUntil(async () => {
+      await createLegacyLoop(client, tenantId, taskQueue);
+      expect((await describeHealthSchedule(client, tenantId))?.runsIn).toBe(monitorWorkflowId(tenantId));
+      await createOrUpdateHealthSchedule(client, {
+        tenant: { tenantId },
+        settings: onboardInput(tenantId).settings,
+        consentUrl: 'https://consent.test/adminconsent',
+        taskQueue,
+      });
+      expect((await describeHealthSchedule(client, tenantId))?.runsIn).toBe(
+        healthShardWorkflowId(healthShardOf(tenantId)),
+      );
+      await eventually(
+        async () =>
+          (await client.workflow.getHandle(monitorWorkflowId(tenantId)).query(healthLoopQuery)) === null,
+        'the monitor to stop its own loop',
+      );
+      await client.workflow.getHandle(monitorWorkflowId(tenantId)).terminate('test done');
+      expect(await deleteHealthSchedule(client, tenantId)).toBe(true);
+      expect(await describeHealthSchedule(client, tenantId)).toBeNull();
     });
   });
 });

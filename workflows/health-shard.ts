@@ -1,0 +1,183 @@
+/**
+ * healthShard: the health-check loops of the tenants whose id hashes to this shard (contracts/health-shard.ts).
+ *
+ *   wait (one timer: the earliest due loop, or a command) ─▶ run every loop due within the batch window as one
+ *   activity (runShardChecks) ─▶ record each outcome, set each loop's next due time on its grid ─▶ wait …
+ *
+ * Each loop keeps the per-tenant rules of workflows/health-loop.ts (interval, the tenant's phase, pause with a
+ * note, trigger = due now, a check never overlapping the previous one, one late check after an outage). The
+ * activity signals a tenant's monitor only when the monitor needs the result (`shouldReport`), and says so in the
+ * outcome; the shard keeps what each monitor last heard. Continues-as-new every RUN_BATCHES batches (or when the
+ * server suggests it), carrying every loop.
+ */
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  log,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { TemporalActivities } from '../contracts/health';
+import {
+  healthShardLoopQuery,
+  healthShardSignal,
+  healthShardSummaryQuery,
+  healthShardWorkflowId,
+  nextLastReport,
+  type HealthShardInput,
+  type ShardCheck,
+  type ShardCheckOutcome,
+  type ShardLoopInfo,
+  type ShardTenant,
+} from '../contracts/health-shard';
+import { afterShardCheck, applyHealthLoopCommand, healthLoopInfo } from './health-loop';
+
+const MINUTE = 60_000;
+/** Loops due within this much of the earliest one run in the same batch (a quarter of a shorter interval). */
+const BATCH_WINDOW_MS = 5 * MINUTE;
+/** Checks per activity: keeps an activity's input and result small in history (~100 × 0.5 KB). */
+const CHECKS_PER_ACTIVITY = 100;
+/** Batches per run: a shard's history stays short (each batch is ~10 events) and its carried state is one input. */
+const RUN_BATCHES = 50;
+
+/**
+ * The batch's activity: a regular activity, not a local one, because a batch may wait for the worker-wide cap on
+ * concurrent checks behind other shards' batches for minutes. It heartbeats the outcomes so far (a retry after a
+ * worker crash skips the tenants already checked); heartbeats are throttled by the SDK to one per ~48 s at this
+ * timeout, so a batch of a minute records one or two. A retried check is harmless: its monitor ignores a check id
+ * it has seen (workflows/tenant-monitor.ts).
+ */
+const { runShardChecks } = proxyActivities<TemporalActivities>({
+  startToCloseTimeout: '1 hour',
+  heartbeatTimeout: '1 minute',
+  retry: { maximumAttempts: 3, initialInterval: '30 seconds' },
+});
+
+export async function healthShard(input: HealthShardInput): Promise<void> {
+  const shardId = healthShardWorkflowId(input.shard);
+  const tenants = new Map<string, ShardTenant>(Object.entries(input.carried?.tenants ?? {}));
+  let checksRun = input.carried?.checksRun ?? 0;
+  let checking = 0;
+  let changed = false;
+  let batchesThisRun = 0;
+
+  setHandler(healthShardSignal, ({ tenantId, cmd }) => {
+    const now = Date.now();
+    if (tenantId === undefined) {
+      if (cmd.kind !== 'trigger') {
+        log.warn('ignored a shard-wide command other than trigger', { shard: input.shard, kind: cmd.kind });
+        return;
+      }
+      for (const [id, t] of tenants) t.loop = applyHealthLoopCommand(t.loop, cmd, now, id)!;
+    } else {
+      const t = tenants.get(tenantId);
+      const loop = applyHealthLoopCommand(t?.loop, cmd, now, tenantId);
+      if (!loop) tenants.delete(tenantId);
+      else tenants.set(tenantId, { ...t, loop });
+    }
+    changed = true;
+  });
+  setHandler(healthShardLoopQuery, (tenantId): ShardLoopInfo | null => {
+    const t = tenants.get(tenantId);
+    const info = healthLoopInfo(t?.loop, tenantId, shardId);
+    if (!info) return null;
+    return {
+      ...info,
+      recentRuns: info.recentRuns.map((r) => ({ ...r, ...t?.outcomes?.[r.checkId] })),
+    };
+  });
+  setHandler(healthShardSummaryQuery, () => ({
+    shard: input.shard,
+    tenants: tenants.size,
+    checksRun,
+    checking,
+  }));
+
+  const dueAt = (t: ShardTenant) => (t.loop.nextRunAt ? Date.parse(t.loop.nextRunAt) : Infinity);
+  const windowOf = (t: ShardTenant) => Math.min(BATCH_WINDOW_MS, (t.loop.intervalMinutes * MINUTE) / 4);
+
+  async function runBatch(due: [string, ShardTenant][]): Promise<void> {
+    const info = workflowInfo();
+    const at = new Map<string, number>();
+    const checks: ShardCheck[] = due.map(([tenantId, t]) => {
+      at.set(tenantId, dueAt(t));
+      return {
+        checkId: `${shardId}/${tenantId}/check-${t.loop.runs + 1}`,
+        check: t.loop.check,
+        ...(t.lastReport ? { lastReport: t.lastReport } : {}),
+      };
+    });
+    checking = checks.length;
+    const chunks: ShardCheck[][] = [];
+    for (let i = 0; i < checks.length; i += CHECKS_PER_ACTIVITY)
+      chunks.push(checks.slice(i, i + CHECKS_PER_ACTIVITY));
+    const outcomes = await Promise.all(
+      chunks.map((c) =>
+        runShardChecks({ shard: input.shard, checks: c, taskQueue: input.taskQueue ?? info.taskQueue }).catch(
+          (err: unknown) => {
+            // Retries exhausted: each loop moves on to its next due time, recorded as not run.
+            log.warn('health checks of a batch failed after retries; the next ones run on schedule', {
+              shard: input.shard,
+              error: String(err),
+            });
+            return c.map((ch): ShardCheckOutcome => ({
+              tenantId: ch.check.tenant.tenantId,
+              checkId: ch.checkId,
+              at: new Date().toISOString(),
+              error: String(err).slice(0, 300),
+            }));
+          },
+        ),
+      ),
+    );
+    checking = 0;
+    for (const o of outcomes.flat()) {
+      checksRun++;
+      // The loop may have changed (or been stopped) while the check ran: a trigger meanwhile is skipped, like
+      // overlap SKIP; a new interval applies from now on.
+      const t = tenants.get(o.tenantId);
+      if (!t) continue;
+      t.loop = afterShardCheck(
+        t.loop,
+        at.get(o.tenantId) ?? Date.now(),
+        Date.parse(o.at),
+        o.checkId,
+        o.tenantId,
+      );
+      if (o.reported && o.cls) t.lastReport = nextLastReport(o.cls, o.at, t.lastReport);
+      const kept = new Set(t.loop.recentRuns.map((r) => r.checkId));
+      const outcome = { ...o } as Partial<ShardCheckOutcome>;
+      delete outcome.tenantId;
+      delete outcome.checkId;
+      delete outcome.at;
+      t.outcomes = Object.fromEntries(
+        [...Object.entries(t.outcomes ?? {}), [o.checkId, outcome] as const].filter(([id]) => kept.has(id)),
+      );
+    }
+  }
+
+  const canSuggested = () => workflowInfo().continueAsNewSuggested;
+  for (;;) {
+    const now = Date.now();
+    let earliest = Infinity;
+    for (const t of tenants.values()) earliest = Math.min(earliest, dueAt(t));
+    const due = [...tenants].filter(([, t]) => dueAt(t) <= Math.max(now, earliest) + windowOf(t));
+    if (earliest <= now && due.length > 0) {
+      await runBatch(due);
+      batchesThisRun++;
+    } else {
+      changed = false;
+      const wake = () => changed || canSuggested();
+      if (earliest === Infinity) await condition(wake);
+      else await condition(wake, earliest - now);
+    }
+    if ((canSuggested() || batchesThisRun >= (input.batchesPerRun ?? RUN_BATCHES)) && allHandlersFinished()) {
+      await continueAsNew<typeof healthShard>({
+        ...input,
+        carried: { tenants: Object.fromEntries(tenants), checksRun },
+      });
+    }
+  }
+}
