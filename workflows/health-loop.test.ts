@@ -3,6 +3,7 @@ import type { HealthLoopState } from '../contracts/health-loop';
 import {
   afterHealthCheck,
   afterShardCheck,
+  dueBatch,
   applyHealthLoopCommand,
   healthLoopInfo,
   nextRunAfter,
@@ -95,5 +96,28 @@ describe('health-check loop rules (the monitor’s timer loop)', () => {
     expect(Date.parse(late.nextRunAt!)).toBe(due + 180 * MIN);
     // paused (a triggered paused loop): no next due time
     expect(afterShardCheck({ ...l, paused: true }, due, due, 'c3', T).nextRunAt).toBeUndefined();
+  });
+
+  it('a shard’s batch: nothing before the earliest due time, then every loop due within the window of it', () => {
+    const loop = (dueMin: number, intervalMinutes = 60): { loop: HealthLoopState } => ({
+      loop: {
+        intervalMinutes,
+        check,
+        paused: false,
+        runs: 0,
+        recentRuns: [],
+        nextRunAt: new Date(t0 + dueMin * MIN).toISOString(),
+      },
+    });
+    const tenants: [string, { loop: HealthLoopState }][] = [
+      ['a', loop(10)],
+      ['b', loop(13)],
+      ['c', loop(16)],
+      ['d', loop(11, 8)], // an 8-minute interval: its window is 2 minutes
+      ['p', { loop: { ...loop(0).loop, paused: true, nextRunAt: undefined } }],
+    ];
+    expect(dueBatch(tenants, t0)).toEqual({ earliest: t0 + 10 * MIN, due: [] });
+    expect(dueBatch(tenants, t0 + 10 * MIN).due.map(([id]) => id)).toEqual(['a', 'b', 'd']);
+    expect(dueBatch([['p', tenants[4]![1]]], t0).earliest).toBe(Infinity);
   });
 });

@@ -123,3 +123,24 @@ export function healthLoopInfo(
     recentRuns: loop.recentRuns,
   };
 }
+
+/** Loops due within this much of the earliest one run in the same shard batch (a quarter of a shorter interval). */
+export const BATCH_WINDOW_MS = 5 * MINUTE;
+
+/**
+ * A health shard's next batch at `nowMs` (pure; workflows/health-shard.ts, and the bench's model of production
+ * batching): `earliest` is the earliest due time of any loop (Infinity: none due ever); when it has come, every
+ * loop due within its window of `nowMs` runs in this batch.
+ */
+export function dueBatch<T extends { loop: HealthLoopState }>(
+  tenants: Iterable<[string, T]>,
+  nowMs: number,
+): { earliest: number; due: [string, T][] } {
+  const all = [...tenants];
+  const dueAt = (t: T) => (t.loop.nextRunAt ? Date.parse(t.loop.nextRunAt) : Infinity);
+  let earliest = Infinity;
+  for (const [, t] of all) earliest = Math.min(earliest, dueAt(t));
+  if (earliest > nowMs) return { earliest, due: [] };
+  const windowOf = (t: T) => Math.min(BATCH_WINDOW_MS, (t.loop.intervalMinutes * MINUTE) / 4);
+  return { earliest, due: all.filter(([, t]) => dueAt(t) <= nowMs + windowOf(t)) };
+}

@@ -32,11 +32,8 @@ import {
   type ShardLoopInfo,
   type ShardTenant,
 } from '../contracts/health-shard';
-import { afterShardCheck, applyHealthLoopCommand, healthLoopInfo } from './health-loop';
+import { afterShardCheck, applyHealthLoopCommand, dueBatch, healthLoopInfo } from './health-loop';
 
-const MINUTE = 60_000;
-/** Loops due within this much of the earliest one run in the same batch (a quarter of a shorter interval). */
-const BATCH_WINDOW_MS = 5 * MINUTE;
 /** Checks per activity: keeps an activity's input and result small in history (~100 × 0.5 KB). */
 const CHECKS_PER_ACTIVITY = 100;
 /** Batches per run: a shard's history stays short (each batch is ~10 events) and its carried state is one input. */
@@ -96,7 +93,6 @@ export async function healthShard(input: HealthShardInput): Promise<void> {
   }));
 
   const dueAt = (t: ShardTenant) => (t.loop.nextRunAt ? Date.parse(t.loop.nextRunAt) : Infinity);
-  const windowOf = (t: ShardTenant) => Math.min(BATCH_WINDOW_MS, (t.loop.intervalMinutes * MINUTE) / 4);
 
   async function runBatch(due: [string, ShardTenant][]): Promise<void> {
     const info = workflowInfo();
@@ -161,10 +157,8 @@ export async function healthShard(input: HealthShardInput): Promise<void> {
   const canSuggested = () => workflowInfo().continueAsNewSuggested;
   for (;;) {
     const now = Date.now();
-    let earliest = Infinity;
-    for (const t of tenants.values()) earliest = Math.min(earliest, dueAt(t));
-    const due = [...tenants].filter(([, t]) => dueAt(t) <= Math.max(now, earliest) + windowOf(t));
-    if (earliest <= now && due.length > 0) {
+    const { earliest, due } = dueBatch(tenants, now);
+    if (due.length > 0) {
       await runBatch(due);
       batchesThisRun++;
     } else {

@@ -86,11 +86,13 @@ describe('runShardChecks (a shard’s batch)', () => {
     expect(peak).toBe(3);
   });
 
-  it('a retried batch skips the checks its previous attempt heartbeated, and heartbeats each outcome', async () => {
+  it('a retried batch skips the checks its previous attempt heartbeated; a long batch heartbeats its outcomes on a timer', async () => {
     const ran: string[] = [];
     const run = createShardChecks({
+      heartbeatEveryMs: 10,
       runHealthCheck: async (i) => {
         ran.push(i.tenant.tenantId);
+        await new Promise((r) => setTimeout(r, 50));
         return result(i.tenant.tenantId, i.checkId);
       },
       reportToMonitor: async () => {},
@@ -109,5 +111,17 @@ describe('runShardChecks (a shard’s batch)', () => {
     expect(ran).toEqual(['b']);
     expect(out.find((o) => o.tenantId === 'a')).toEqual(earlier);
     expect(beats.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('a short batch sends no heartbeat (each one reaching the server is billed)', async () => {
+    const run = createShardChecks({
+      runHealthCheck: async (i) => result(i.tenant.tenantId, i.checkId),
+      reportToMonitor: async () => {},
+    });
+    const env = new MockActivityEnvironment();
+    const beats: unknown[] = [];
+    env.on('heartbeat', (d: unknown) => beats.push(d));
+    await env.run(run, { shard: 0, checks: [check('a'), check('b')] });
+    expect(beats).toEqual([]);
   });
 });
