@@ -1,11 +1,11 @@
 /**
- * Health checks as a durable timer loop inside the tenant's monitor (issue 15): the monitor waits on one timer
- * and runs one local activity per check in the workflow task the timer wakes, so a healthy check costs 2 Temporal
- * Cloud actions (timer + that workflow task's local activity; no heartbeat, no signal) instead of 6 through a Schedule (2 schedule + 1 workflow start + activity + heartbeat +
- * signal). See docs/workflows.md "Health checks" for why not a Schedule.
- *
- * The loop keeps the meaning of the CLI's `schedule` commands: its name is still `health-<tenant>`
- * (healthScheduleId), it has an interval, can be paused with a note, triggered now, and deleted.
+ * The per-tenant health-check loop (issue 15): an interval, a phase, pause with a note, trigger, stop — the meaning
+ * of the CLI's `schedule` commands (the loop's name is still `health-<tenant>`, healthScheduleId). Since the health
+ * shards (contracts/health-shard.ts) a loop lives in its tenant's shard, which runs the checks of all its loops due
+ * together as one activity. Loops created by earlier versions live inside the tenant's monitor, which waits on one
+ * timer and runs one local activity per check (2 actions per healthy check); the monitor still runs them (and the
+ * signal and query below still reach them) until `schedule create` moves them to their shard. See docs/workflows.md
+ * "Health checks" for why not a Schedule.
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { HealthCheckInput } from './health';

@@ -96,13 +96,20 @@ function shard(client: Client, tenantId: string): WorkflowHandle {
   return client.workflow.getHandle(healthShardWorkflowId(healthShardOf(tenantId)));
 }
 
-/** A query of a workflow that may not exist or may have closed: null then. */
-async function queryOrNull<T>(ask: () => Promise<T>): Promise<T | null> {
+/**
+ * A query of a workflow that may not exist or may have closed: null then. A closed workflow runs no checks, and
+ * its query would need a worker on its task queue to replay it (a queue that may have no worker any more), so it
+ * is asked only while running.
+ */
+async function queryOrNull<T>(
+  handle: WorkflowHandle,
+  ask: (h: WorkflowHandle) => Promise<T>,
+): Promise<T | null> {
   try {
-    return await ask();
+    if ((await handle.describe()).status.name !== 'RUNNING') return null;
+    return await ask(handle);
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return null;
-    // A closed workflow (e.g. terminated) runs no checks either.
     if (err instanceof Error && /workflow.*(closed|completed|terminated)|not found/i.test(err.message))
       return null;
     throw err;
@@ -111,7 +118,7 @@ async function queryOrNull<T>(ask: () => Promise<T>): Promise<T | null> {
 
 /** A loop an earlier version created inside the tenant's monitor (null when there is none). */
 const legacyLoop = (client: Client, tenantId: string) =>
-  queryOrNull(() => monitor(client, tenantId).query(healthLoopQuery));
+  queryOrNull(monitor(client, tenantId), (h) => h.query(healthLoopQuery));
 
 /**
  * Creates the tenant's health-check loop in its shard (starting the shard if needed) or updates it in place. A loop
@@ -141,13 +148,13 @@ export async function describeHealthSchedule(
   tenantId: string,
 ): Promise<HealthScheduleDescription | null> {
   return (
-    (await queryOrNull(() => shard(client, tenantId).query(healthShardLoopQuery, tenantId))) ??
+    (await queryOrNull(shard(client, tenantId), (h) => h.query(healthShardLoopQuery, tenantId))) ??
     (await legacyLoop(client, tenantId))
   );
 }
 
 async function send(client: Client, tenantId: string, cmd: HealthLoopCommand): Promise<boolean> {
-  if (await queryOrNull(() => shard(client, tenantId).query(healthShardLoopQuery, tenantId))) {
+  if (await queryOrNull(shard(client, tenantId), (h) => h.query(healthShardLoopQuery, tenantId))) {
     await shard(client, tenantId).signal(healthShardSignal, { tenantId, cmd });
     return true;
   }
@@ -160,7 +167,9 @@ async function send(client: Client, tenantId: string, cmd: HealthLoopCommand): P
 export async function healthShardSummaries(client: Client): Promise<HealthShardSummary[]> {
   const all = await Promise.all(
     Array.from({ length: HEALTH_SHARDS }, (_, k) =>
-      queryOrNull(() => client.workflow.getHandle(healthShardWorkflowId(k)).query(healthShardSummaryQuery)),
+      queryOrNull(client.workflow.getHandle(healthShardWorkflowId(k)), (h) =>
+        h.query(healthShardSummaryQuery),
+      ),
     ),
   );
   return all.filter((s): s is HealthShardSummary => s !== null);

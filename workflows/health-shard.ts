@@ -41,10 +41,10 @@ const RUN_BATCHES = 50;
 
 /**
  * The batch's activity: a regular activity, not a local one, because a batch may wait for the worker-wide cap on
- * concurrent checks behind other shards' batches for minutes. It heartbeats the outcomes so far (a retry after a
- * worker crash skips the tenants already checked); heartbeats are throttled by the SDK to one per ~48 s at this
- * timeout, so a batch of a minute records one or two. A retried check is harmless: its monitor ignores a check id
- * it has seen (workflows/tenant-monitor.ts).
+ * concurrent checks behind other shards' batches for minutes. A batch running longer than 20 s heartbeats its
+ * outcomes every 20 s (activities/temporal/shard-checks.ts), so a worker crash is noticed within a minute and the
+ * retry skips the tenants already checked; a short batch sends none (each heartbeat is billed). A retried check is
+ * harmless: its monitor ignores a check id it has seen (workflows/tenant-monitor.ts).
  */
 const { runShardChecks } = proxyActivities<TemporalActivities>({
   startToCloseTimeout: '1 hour',
