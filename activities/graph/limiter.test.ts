@@ -5,7 +5,7 @@ const tick = (ms = 1) => new Promise((r) => setTimeout(r, ms));
 
 describe('KeyedLimiter', () => {
   it('never lets more than perKey run for one key, and others proceed', async () => {
-    const l = new KeyedLimiter(4);
+    const l = new KeyedLimiter(4, { trackPeak: true });
     let active = 0;
     let peak = 0;
     const jobs = Array.from({ length: 25 }, () =>
@@ -38,6 +38,17 @@ describe('KeyedLimiter', () => {
     await expect(l.run(['k'], async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
     expect(l.inFlight('k')).toBe(0);
     await expect(l.run(['k'], async () => 1)).resolves.toBe(1);
+  });
+});
+
+describe('KeyedLimiter memory', () => {
+  it('keeps nothing for a mailbox once its requests are done (a fleet probes 200,000 mailboxes)', async () => {
+    const l = new KeyedLimiter(4);
+    await Promise.all(
+      Array.from({ length: 1000 }, (_, i) => l.run([`user${i}@tenant${i % 50}`], async () => i)),
+    );
+    expect(l.trackedKeys).toBe(0);
+    expect(l.peak.size).toBe(0);
   });
 });
 

@@ -10,11 +10,25 @@
 export class KeyedLimiter {
   private readonly active = new Map<string, number>();
   private readonly waiters = new Map<string, (() => void)[]>();
-  /** Highest in-flight count seen per key (for tests and diagnostics). */
+  /**
+   * Highest in-flight count seen per key, only with `trackPeak` (tests and diagnostics). Off in the worker-wide
+   * limiter: it would keep an entry for every mailbox the worker ever probed (200,000 at a 10,000-tenant fleet,
+   * ~30 MB that only grew; found by the fleet bench's per-round RSS).
+   */
   readonly peak = new Map<string, number>();
+  private readonly trackPeak: boolean;
 
-  constructor(readonly perKey: number) {
+  constructor(
+    readonly perKey: number,
+    opts: { trackPeak?: boolean } = {},
+  ) {
     if (!Number.isInteger(perKey) || perKey < 1) throw new RangeError('perKey must be a positive integer');
+    this.trackPeak = opts.trackPeak ?? false;
+  }
+
+  /** Mailboxes with a request in flight or waiting: the limiter keeps nothing for an idle mailbox. */
+  get trackedKeys(): number {
+    return new Set([...this.active.keys(), ...this.waiters.keys()]).size;
   }
 
   inFlight(key: string): number {
@@ -26,7 +40,7 @@ export class KeyedLimiter {
       const n = this.active.get(key) ?? 0;
       if (n + slots <= this.perKey) {
         this.active.set(key, n + slots);
-        if ((this.peak.get(key) ?? 0) < n + slots) this.peak.set(key, n + slots);
+        if (this.trackPeak && (this.peak.get(key) ?? 0) < n + slots) this.peak.set(key, n + slots);
         return;
       }
       await new Promise<void>((resolve) => {

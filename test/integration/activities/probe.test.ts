@@ -192,7 +192,7 @@ describe('throttling and faults', () => {
       return { runs, log };
     };
 
-    const shared = new KeyedLimiter(4);
+    const shared = new KeyedLimiter(4, { trackPeak: true });
     const limited = await sixConcurrentProbes(
       Array.from({ length: 6 }, () => h.activities({ mailboxLimiter: shared })),
     );
