@@ -43,7 +43,13 @@ import { healthLoopQuery, healthLoopSignal, type HealthLoopState } from '../cont
 import { healthResultSignal, monitorWorkflowId, type TenantSettings } from '../contracts/messages';
 import type { FixtureObject } from '../emulator/fixture';
 import { graphEnvFor, ids, startTestEmulator } from '../test/helpers/emulator';
-import { activityRuns, countActions, createLocalTestEnv, eventually } from '../test/helpers/temporal';
+import {
+  activityRuns,
+  countActions,
+  createLocalTestEnv,
+  eventually,
+  signalsCarrying,
+} from '../test/helpers/temporal';
 import { build } from '../dev/build';
 import { WORKER_HEAP_MB, WORKER_MAX_CACHED_WORKFLOWS } from '../contracts/worker-config';
 import { load } from './load';
@@ -351,13 +357,7 @@ async function actionsOfPeriodicCheck(
   const slice = events.slice(timerAt, completedAt + 1);
   const counted = countActions(slice);
   // A signal carrying the check's result would be billed too (the loop sends none; counted to prove it).
-  const signals = events.filter(
-    (e) =>
-      e.workflowExecutionSignaledEventAttributes?.signalName === healthResultSignal.name &&
-      Buffer.from(e.workflowExecutionSignaledEventAttributes.input?.payloads?.[0]?.data ?? [])
-        .toString()
-        .includes(checkId),
-  ).length;
+  const signals = signalsCarrying(events, healthResultSignal.name, checkId);
   return {
     total: counted.total + signals,
     kinds: { ...counted.byKind, ...(signals ? { signal: signals } : {}) },

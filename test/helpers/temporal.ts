@@ -92,6 +92,17 @@ const EventType = temporal.api.enums.v1.EventType;
  * received, child starts (2 each), search-attribute upserts, local-activity markers, accepted updates,
  * continue-as-new. Heartbeats and queries are not in history (none are used by a healthy health check).
  */
+/** How many signals named `signalName` in `events` carry `text` in their first payload (e.g. a check id). */
+export function signalsCarrying(events: HistoryEvent[], signalName: string, text: string): number {
+  return events.filter(
+    (e) =>
+      e.workflowExecutionSignaledEventAttributes?.signalName === signalName &&
+      Buffer.from(e.workflowExecutionSignaledEventAttributes.input?.payloads?.[0]?.data ?? [])
+        .toString()
+        .includes(text),
+  ).length;
+}
+
 export function countActions(events: HistoryEvent[]): { total: number; byKind: Record<string, number> } {
   const byKind: Record<string, number> = {};
   const add = (k: string, n = 1) => (byKind[k] = (byKind[k] ?? 0) + n);

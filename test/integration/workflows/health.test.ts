@@ -40,6 +40,7 @@ import {
 import {
   activityRuns,
   countActions,
+  signalsCarrying,
   createLocalTestEnv,
   eventually,
   uniqueTaskQueue,
@@ -181,15 +182,9 @@ describe('health on the dev server', () => {
           ),
         )
       ).flat();
-      const signalsFor = (checkId: string) =>
-        monitorEvents.filter(
-          (e) =>
-            e.workflowExecutionSignaledEventAttributes?.signalName === healthResultSignal.name &&
-            Buffer.from(e.workflowExecutionSignaledEventAttributes.input?.payloads?.[0]?.data ?? [])
-              .toString()
-              .includes(checkId),
-        ).length;
-      expect(runs.map((r) => signalsFor(r.checkId))).toEqual([1, 1, 0]);
+      expect(runs.map((r) => signalsCarrying(monitorEvents, healthResultSignal.name, r.checkId))).toEqual([
+        1, 1, 0,
+      ]);
       console.log('shard actions', countActions(shardEvents).byKind);
 
       // visibility: listTenants finds it by workflow type, TenantId set
@@ -335,7 +330,7 @@ async function createLegacyLoop(client: Client, tenantId: string, taskQueue: str
   });
 }
 
-describe('health loop runs (no server suggestion)', () => {
+describe('health loops without an early continue-as-new suggestion: shards, and loops left in monitors', () => {
   let env: TestWorkflowEnvironment;
   beforeAll(async () => {
     env = await createLocalTestEnv();
@@ -388,17 +383,6 @@ describe('health loop runs (no server suggestion)', () => {
       expect(loop.recentRuns).toHaveLength(6); // carried across the continue-as-new
       await client.workflow.getHandle(monitorWorkflowId(tenantId)).terminate('test done');
     });
-  });
-});
-
-describe('health shards', () => {
-  let env: TestWorkflowEnvironment;
-  beforeAll(async () => {
-    env = await createLocalTestEnv();
-    await workflowBundle();
-  });
-  afterAll(async () => {
-    await env?.teardown();
   });
 
   /** `n` tenant ids that hash to one shard. */
