@@ -12,9 +12,9 @@ export { EMAIL };
 // The worker settings the fleet benchmark measured (bench/health.bench.ts, docs/benchmarks.md, issue 15), shared by
 // the benchmark and the deployment (infra/appService.ts) so both run the same worker.
 /**
- * Workflows kept in the worker's sticky cache. A health check is one workflow task (the check runs as a local
- * activity), so the cache needs to hold the monitors in a task at once, not the fleet: a fleet larger than the
- * cache misses on every check whatever the cache's size, and each cached monitor costs ~0.5 MB.
+ * Workflows kept in the worker's sticky cache: the 64 health shards (contracts/health-shard.ts), which wake for
+ * every batch and should never be replayed, plus the monitors handling a result at once. A monitor is woken only
+ * when a result changes something, so the cache need not hold the fleet; each cached monitor costs ~0.5 MB.
  */
 export const WORKER_MAX_CACHED_WORKFLOWS = 100;
 /** V8 heap cap (MB): enough for 10,000 tenants' checks and sample tests of 1,000 users; raise it for much larger samples. */
