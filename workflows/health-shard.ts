@@ -38,6 +38,13 @@ import { afterShardCheck, applyHealthLoopCommand, dueBatch, healthLoopInfo } fro
 const CHECKS_PER_ACTIVITY = 100;
 /** Batches per run: a shard's history stays short (each batch is ~10 events) and its carried state is one input. */
 const RUN_BATCHES = 50;
+/**
+ * History events per run, whatever caused them (a burst of loop commands is ~4 events each): a shard stays in the
+ * worker's cache for its whole run, and the SDK's per-run state grows with every activation (measured: ~12 KB of
+ * worker memory per signal into one cached shard, and at ~4,000 events a workflow task of 11 s that timed out and
+ * was replayed). Continuing as new starts a fresh, small run; it costs one action.
+ */
+const RUN_HISTORY_EVENTS = 1_000;
 
 /**
  * The batch's activity: a regular activity, not a local one, because a batch may wait for the worker-wide cap on
@@ -167,7 +174,13 @@ export async function healthShard(input: HealthShardInput): Promise<void> {
       if (earliest === Infinity) await condition(wake);
       else await condition(wake, earliest - now);
     }
-    if ((canSuggested() || batchesThisRun >= (input.batchesPerRun ?? RUN_BATCHES)) && allHandlersFinished()) {
+    const runLong =
+      batchesThisRun >= (input.batchesPerRun ?? RUN_BATCHES) ||
+      workflowInfo().historyLength >= RUN_HISTORY_EVENTS;
+    if (canSuggested() || runLong) {
+      // A wake caused by a signal sees its handler still counted as in progress; checked only then, a shard woken by
+      // a stream of commands would never continue-as-new (measured: 4,000 events, then workflow tasks timing out).
+      await condition(allHandlersFinished);
       await continueAsNew<typeof healthShard>({
         ...input,
         carried: { tenants: Object.fromEntries(tenants), checksRun },
