@@ -37,7 +37,7 @@ import {
   healthShardSummaryQuery,
   healthShardWorkflowId,
 } from '../contracts/health-shard';
-import { dueBatch, nextRunAfter } from '../workflows/health-loop';
+import { afterShardCheck, dueBatch, nextRunAfter } from '../workflows/health-loop';
 import type { HealthCheckInput } from '../contracts/health';
 import { healthLoopQuery, healthLoopSignal, type HealthLoopState } from '../contracts/health-loop';
 import { healthResultSignal, monitorWorkflowId, type TenantSettings } from '../contracts/messages';
@@ -237,12 +237,9 @@ export function checksPerBatch(n: number, intervalMinutes = 60): number {
       const { due } = dueBatch(tenants, earliest);
       batches++;
       checks += due.length;
-      for (const [id, t] of due) {
-        const dueMs = Date.parse(t.loop.nextRunAt!);
-        t.loop.nextRunAt = new Date(
-          nextRunAfter(Math.max(dueMs, earliest), intervalMinutes, id),
-        ).toISOString();
-      }
+      // The shard's own rule for the next due time (an early run keeps its rhythm).
+      for (const [id, t] of due)
+        t.loop = afterShardCheck(t.loop, Date.parse(t.loop.nextRunAt!), earliest, 'simulated', id);
     }
   }
   return checks / batches;

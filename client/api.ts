@@ -87,7 +87,7 @@ function scheduleInfo(
     ...(d.note ? { note: d.note } : {}),
     intervalMinutes: d.intervalMinutes,
     ...(d.nextRunAt ? { nextRunAt: d.nextRunAt } : {}),
-    recentRuns: (d.recentRuns as ShardLoopInfo['recentRuns']).map((r, i) => {
+    recentRuns: d.recentRuns.map((r, i) => {
       const next = d.recentRuns[i + 1]?.at;
       const point = history.find((p) => p.at >= r.at && (next === undefined || p.at < next));
       const own =

@@ -9,6 +9,8 @@
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { HealthCheckInput } from './health';
+import type { HealthClass } from './health-class';
+import type { Verdict } from './messages';
 
 /** What one check runs (the old schedule's action args). */
 export type HealthLoopCheck = Omit<HealthCheckInput, 'taskQueue'>;
@@ -23,6 +25,21 @@ export type HealthLoopCommand =
   /** Delete: no more checks until the next `set`. */
   | { kind: 'stop' };
 
+/** How a check of the loop ended, as far as it is recorded (a health shard records it; a loop in a monitor does not). */
+export interface LoopRunOutcome {
+  cls?: HealthClass;
+  verdict?: Verdict;
+  accessible?: number;
+  sampled?: number;
+  /** The result was signalled to the tenant's monitor. */
+  reported?: boolean;
+  /** The check could not run (the activity's error); the next one runs on schedule. */
+  error?: string;
+}
+
+/** One recent check of the loop. */
+export type LoopRun = { at: string; checkId: string } & LoopRunOutcome;
+
 /** The loop's state, carried across continue-as-new. */
 export interface HealthLoopState {
   intervalMinutes: number;
@@ -33,7 +50,7 @@ export interface HealthLoopState {
   nextRunAt?: string;
   /** Checks run by this loop so far (makes check ids unique). */
   runs: number;
-  recentRuns: { at: string; checkId: string }[];
+  recentRuns: LoopRun[];
 }
 
 /** What `schedule show` prints. */
@@ -47,7 +64,7 @@ export interface HealthLoopInfo {
   paused: boolean;
   note?: string;
   nextRunAt?: string;
-  recentRuns: { at: string; checkId: string }[];
+  recentRuns: LoopRun[];
 }
 
 export const healthLoopSignal = defineSignal<[HealthLoopCommand]>('healthChecks');

@@ -18,8 +18,13 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { HealthClass } from './health-class';
 import type { HealthResult } from './health';
-import type { HealthLoopCheck, HealthLoopCommand, HealthLoopInfo, HealthLoopState } from './health-loop';
-import type { Verdict } from './messages';
+import type {
+  HealthLoopCheck,
+  HealthLoopCommand,
+  HealthLoopInfo,
+  HealthLoopState,
+  LoopRunOutcome,
+} from './health-loop';
 
 /**
  * Shards in a namespace. Fixed: a tenant's shard is a hash of its id modulo this number, so changing it moves
@@ -41,24 +46,13 @@ export function fnv1a(s: string): number {
 export const healthShardOf = (tenantId: string): number => fnv1a(tenantId) % HEALTH_SHARDS;
 export const healthShardWorkflowId = (shard: number): string => `health-shard-${shard}`;
 
-/** How a recent check of the loop ended (the shard records it: the monitor hears only about changes). */
-export interface ShardRunOutcome {
-  cls?: HealthClass;
-  verdict?: Verdict;
-  accessible?: number;
-  sampled?: number;
-  /** The result was signalled to the tenant's monitor. */
-  reported?: boolean;
-  /** The check could not run (the activity's error); the next one runs on schedule. */
-  error?: string;
-}
+/** How a check ended (recorded with the loop's recent runs: the monitor hears only changes). */
+export type ShardRunOutcome = LoopRunOutcome;
 
 /** One tenant's loop in a shard, with what its monitor last heard. */
 export interface ShardTenant {
   loop: HealthLoopState;
   lastReport?: LastReport;
-  /** Outcomes of `loop.recentRuns`, by check id. */
-  outcomes?: Record<string, ShardRunOutcome>;
 }
 
 export interface HealthShardInput {
@@ -82,9 +76,8 @@ export const healthShardLoopQuery = defineQuery<ShardLoopInfo | null, [string]>(
 /** The shard at a glance: tenants, checks run since it started, checks running now. */
 export const healthShardSummaryQuery = defineQuery<HealthShardSummary>('healthShardSummary');
 
-export interface ShardLoopInfo extends HealthLoopInfo {
-  recentRuns: ({ at: string; checkId: string } & ShardRunOutcome)[];
-}
+/** One tenant's loop as a shard answers for it (its recent runs carry their outcomes). */
+export type ShardLoopInfo = HealthLoopInfo;
 
 export interface HealthShardSummary {
   shard: number;

@@ -6,7 +6,12 @@
  * hash of the tenant id) so thousands of tenants do not fire at once; a check never overlaps the previous one;
  * after an outage at most one late check runs (the timer fires once), then the rhythm resumes.
  */
-import type { HealthLoopCommand, HealthLoopInfo, HealthLoopState } from '../contracts/health-loop';
+import type {
+  HealthLoopCommand,
+  HealthLoopInfo,
+  HealthLoopState,
+  LoopRunOutcome,
+} from '../contracts/health-loop';
 import { healthScheduleId, monitorWorkflowId } from '../contracts/ids';
 import { fnv1a } from '../contracts/health-shard';
 
@@ -69,14 +74,17 @@ export function applyHealthLoopCommand(
   }
 }
 
-/** After a check ran at `atMs`: record it and set the next due time on the grid. */
+/** After a check ran at `atMs`: record it (with its outcome, when known) and set the next due time on the grid. */
 export function afterHealthCheck(
   loop: HealthLoopState,
   atMs: number,
   checkId: string,
   tenantId: string,
+  outcome: LoopRunOutcome = {},
 ): HealthLoopState {
-  const recentRuns = [...loop.recentRuns, { at: new Date(atMs).toISOString(), checkId }].slice(-RECENT_RUNS);
+  const recentRuns = [...loop.recentRuns, { at: new Date(atMs).toISOString(), checkId, ...outcome }].slice(
+    -RECENT_RUNS,
+  );
   const base = { ...loop, runs: loop.runs + 1, recentRuns };
   return loop.paused
     ? { ...base, nextRunAt: undefined }
@@ -94,8 +102,9 @@ export function afterShardCheck(
   atMs: number,
   checkId: string,
   tenantId: string,
+  outcome: LoopRunOutcome = {},
 ): HealthLoopState {
-  const after = afterHealthCheck(loop, atMs, checkId, tenantId);
+  const after = afterHealthCheck(loop, atMs, checkId, tenantId, outcome);
   return loop.paused
     ? after
     : {

@@ -87,10 +87,7 @@ export async function healthShard(input: HealthShardInput): Promise<void> {
     const t = tenants.get(tenantId);
     const info = healthLoopInfo(t?.loop, tenantId, shardId);
     if (!info) return null;
-    return {
-      ...info,
-      recentRuns: info.recentRuns.map((r) => ({ ...r, ...t?.outcomes?.[r.checkId] })),
-    };
+    return info;
   });
   setHandler(healthShardSummaryQuery, () => ({
     shard: input.shard,
@@ -142,22 +139,16 @@ export async function healthShard(input: HealthShardInput): Promise<void> {
       // overlap SKIP; a new interval applies from now on.
       const t = tenants.get(o.tenantId);
       if (!t) continue;
+      const { tenantId, checkId, at: ranAt, ...outcome } = o;
       t.loop = afterShardCheck(
         t.loop,
-        at.get(o.tenantId) ?? Date.now(),
-        Date.parse(o.at),
-        o.checkId,
-        o.tenantId,
+        at.get(tenantId) ?? Date.now(),
+        Date.parse(ranAt),
+        checkId,
+        tenantId,
+        outcome,
       );
-      if (o.reported && o.cls) t.lastReport = nextLastReport(o.cls, o.at, t.lastReport);
-      const kept = new Set(t.loop.recentRuns.map((r) => r.checkId));
-      const outcome = { ...o } as Partial<ShardCheckOutcome>;
-      delete outcome.tenantId;
-      delete outcome.checkId;
-      delete outcome.at;
-      t.outcomes = Object.fromEntries(
-        [...Object.entries(t.outcomes ?? {}), [o.checkId, outcome] as const].filter(([id]) => kept.has(id)),
-      );
+      if (o.reported && o.cls) t.lastReport = nextLastReport(o.cls, ranAt, t.lastReport);
     }
   }
 
