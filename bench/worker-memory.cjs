@@ -7,9 +7,34 @@
  */
 'use strict';
 const fs = require('node:fs');
+const workerThreads = require('node:worker_threads');
 
 const file = process.env.BENCH_MEMORY_LOG;
 if (file) {
+  // The SDK starts its workflow thread with `new Worker(...)` read off this module at call time: remember each one
+  // so its V8 heap can be read from here (worker.getHeapStatistics(), Node >= 22.16).
+  const threads = [];
+  const OriginalWorker = workerThreads.Worker;
+  workerThreads.Worker = class extends OriginalWorker {
+    constructor(...args) {
+      super(...args);
+      threads.push(this);
+      this.once('exit', () => threads.splice(threads.indexOf(this), 1));
+    }
+  };
+  let threadHeaps = [];
+  const readThreadHeaps = () => {
+    Promise.all(threads.map((t) => (t.getHeapStatistics ? t.getHeapStatistics().catch(() => null) : null))).then(
+      (stats) => {
+        threadHeaps = stats.filter(Boolean).map((h) => ({
+          totalMb: Math.round(h.total_heap_size / 1048576),
+          usedMb: Math.round(h.used_heap_size / 1048576),
+          limitMb: Math.round(h.heap_size_limit / 1048576),
+          mallocedMb: Math.round(h.malloced_memory / 1048576),
+        }));
+      },
+    );
+  };
   const kb = (status, field) => Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
   const timer = setInterval(() => {
     const m = process.memoryUsage();
@@ -19,6 +44,8 @@ if (file) {
       file,
       JSON.stringify({
         at: Date.now(),
+        // The preload runs in the workflow thread too: there process.memoryUsage() reports that thread's heap.
+        thread: workerThreads.isMainThread ? 'main' : 'workflow',
         rssMb: mb(m.rss),
         heapTotalMb: mb(m.heapTotal),
         heapUsedMb: mb(m.heapUsed),
@@ -26,8 +53,10 @@ if (file) {
         arrayBuffersMb: mb(m.arrayBuffers),
         anonMb: Math.round(kb(status, 'RssAnon') / 1024),
         fileMb: Math.round(kb(status, 'RssFile') / 1024),
+        threads: threadHeaps,
       }) + '\n',
     );
+    readThreadHeaps();
   }, 1000);
   timer.unref();
 }

@@ -52,6 +52,11 @@ class FakeApi extends FakeBackend implements TogetherApi {
   async triggerSchedule(tenantId: string) {
     this.calls.push(`trigger ${tenantId}`);
   }
+  shardsRunning = 2;
+  async triggerAllSchedules() {
+    this.calls.push('trigger --all');
+    return { shards: this.shardsRunning, tenants: this.shardsRunning * 3 };
+  }
   async deleteSchedule(tenantId: string) {
     this.calls.push(`delete ${tenantId}`);
   }
@@ -681,5 +686,19 @@ describe('schedule', () => {
       `delete ${FAKE_TENANT}`,
     ]);
     expect(await run(['schedule', 'trigger'])).toBe(EXIT.badInput);
+  });
+
+  it("trigger --all runs every tenant's check through the health shards, and refuses --tenant beside it", async () => {
+    expect(await run(['schedule', 'trigger', '--all'])).toBe(0);
+    expect(out).toContain("Triggered 6 tenants' health checks in 2 health shards");
+    expect(api.calls).toEqual(['trigger --all']);
+    out = '';
+    api.shardsRunning = 0;
+    expect(await run(['schedule', 'trigger', '--all'])).toBe(0);
+    expect(out).toContain('No health checks run yet');
+    err = '';
+    expect(await run(['schedule', 'trigger', '--all', '--tenant', FAKE_TENANT])).toBe(EXIT.badInput);
+    expect(err).toContain('either --tenant <id> or --all');
+    expect(api.calls).toEqual(['trigger --all', 'trigger --all']);
   });
 });

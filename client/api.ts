@@ -25,6 +25,7 @@ import {
   SettingsError,
   startOnboarding,
   TenantNotFoundError,
+  triggerAllHealthChecks,
   triggerHealthSchedule,
   UpdateRejectedError,
   updateSettings,
@@ -343,6 +344,7 @@ export async function createTemporalApi(env: NodeJS.ProcessEnv = process.env): P
     unpauseSchedule: (tenantId, note) =>
       guard(() => pauseHealthSchedule(client, tenantId, { paused: false, note })),
     triggerSchedule: (tenantId) => guard(() => triggerHealthSchedule(client, tenantId)),
+    triggerAllSchedules: () => guard(() => triggerAllHealthChecks(client)),
     deleteSchedule: (tenantId) =>
       guard(async () => {
         if (!(await deleteHealthSchedule(client, tenantId))) {

@@ -175,8 +175,12 @@ export async function healthShardSummaries(client: Client): Promise<HealthShardS
   return all.filter((s): s is HealthShardSummary => s !== null);
 }
 
-/** Runs every tenant's health check now (each shard at once; a loop whose check is running skips it). Returns the shards signalled. */
-export async function triggerAllHealthChecks(client: Client): Promise<number> {
+/**
+ * Runs every tenant's health check now: one signal per running shard (a loop whose check is running skips it, like
+ * a Schedule's overlap SKIP; a paused loop runs one check, as a triggered paused Schedule does). Loops still inside a
+ * monitor (created by an earlier version) are not reached: `schedule create` moves them to their shard.
+ */
+export async function triggerAllHealthChecks(client: Client): Promise<{ shards: number; tenants: number }> {
   const shards = await healthShardSummaries(client);
   await Promise.all(
     shards.map((s) =>
@@ -185,7 +189,7 @@ export async function triggerAllHealthChecks(client: Client): Promise<number> {
         .signal(healthShardSignal, { cmd: { kind: 'trigger' } }),
     ),
   );
-  return shards.length;
+  return { shards: shards.length, tenants: shards.reduce((n, s) => n + s.tenants, 0) };
 }
 
 class NoHealthSchedule extends ScheduleNotFoundError {

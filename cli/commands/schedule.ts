@@ -1,4 +1,4 @@
-/** `together-o365 schedule show|create|pause|trigger|delete`: a tenant's health-check schedule. */
+/** `together-o365 schedule show|create|pause|trigger|delete`: a tenant's health-check schedule (trigger --all: every tenant's). */
 import type { Command } from 'commander';
 import { healthScheduleId } from '../../contracts/ids';
 import type { CommandContext } from '../context';
@@ -62,8 +62,22 @@ export function register(program: Command, ctx: CommandContext): void {
       });
     });
   scheduleTenant(schedule.command('trigger'))
-    .description('Run a health check now')
-    .action(async (opts: { tenant?: string }) => {
+    .description("Run a health check now (--all: every tenant's)")
+    .option('--all', "every tenant's health check now, e.g. after fixing a problem they all share")
+    .action(async (opts: { tenant?: string; all?: boolean }) => {
+      if (opts.all) {
+        if (opts.tenant)
+          throw new CliError('Pass either --tenant <id> or --all, not both.', EXIT.badInput);
+        await ctx.withApi(async (api) => {
+          const { shards, tenants } = await api.triggerAllSchedules();
+          process.stdout.write(
+            shards === 0
+              ? 'No health checks run yet: they start when a tenant completes onboarding (or with schedule create).\n'
+              : `Triggered ${tenants} tenants' health checks in ${shards} health shards; see together-o365 schedule show --tenant <id>.\n`,
+          );
+        });
+        return;
+      }
       const tenantId = requireTenant(opts, ctx.env);
       await ctx.withApi(async (api) => {
         await api.triggerSchedule(tenantId);

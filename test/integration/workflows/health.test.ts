@@ -419,7 +419,9 @@ describe('health loops without an early continue-as-new suggestion: shards, and 
           taskQueue,
         });
       for (let round = 1; round <= 3; round++) {
-        expect(await triggerAllHealthChecks(client)).toBeGreaterThanOrEqual(1);
+        const reached = await triggerAllHealthChecks(client);
+        expect(reached.shards).toBeGreaterThanOrEqual(1);
+        expect(reached.tenants).toBeGreaterThanOrEqual(3);
         await eventually(async () => {
           const s = (await healthShardSummaries(client)).find((x) => x.shard === shard);
           return s && s.checksRun >= round * 3 && s.checking === 0 ? s : undefined;
