@@ -22,18 +22,30 @@ if (file) {
       this.once('exit', () => threads.splice(threads.indexOf(this), 1));
     }
   };
+  // kill -USR2 <worker pid>: a V8 heap snapshot of each workflow thread, written next to the log (what fills it).
+  if (workerThreads.isMainThread)
+    process.on('SIGUSR2', () => {
+      for (const [i, t] of threads.entries()) {
+        t.getHeapSnapshot()
+          .then((stream) => {
+            const out = `${file}.${process.pid}.thread${i}.${Date.now()}.heapsnapshot`;
+            stream.pipe(fs.createWriteStream(out));
+          })
+          .catch(() => undefined);
+      }
+    });
   let threadHeaps = [];
   const readThreadHeaps = () => {
-    Promise.all(threads.map((t) => (t.getHeapStatistics ? t.getHeapStatistics().catch(() => null) : null))).then(
-      (stats) => {
-        threadHeaps = stats.filter(Boolean).map((h) => ({
-          totalMb: Math.round(h.total_heap_size / 1048576),
-          usedMb: Math.round(h.used_heap_size / 1048576),
-          limitMb: Math.round(h.heap_size_limit / 1048576),
-          mallocedMb: Math.round(h.malloced_memory / 1048576),
-        }));
-      },
-    );
+    Promise.all(
+      threads.map((t) => (t.getHeapStatistics ? t.getHeapStatistics().catch(() => null) : null)),
+    ).then((stats) => {
+      threadHeaps = stats.filter(Boolean).map((h) => ({
+        totalMb: Math.round(h.total_heap_size / 1048576),
+        usedMb: Math.round(h.used_heap_size / 1048576),
+        limitMb: Math.round(h.heap_size_limit / 1048576),
+        mallocedMb: Math.round(h.malloced_memory / 1048576),
+      }));
+    });
   };
   const kb = (status, field) => Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
   const timer = setInterval(() => {

@@ -114,8 +114,8 @@ export interface TogetherApi extends ConsoleBackend {
   pauseSchedule(tenantId: string, note: string): Promise<void>;
   unpauseSchedule(tenantId: string, note: string): Promise<void>;
   triggerSchedule(tenantId: string): Promise<void>;
-  /** Runs every tenant's health check now (one signal per health shard); returns the shards and loops reached. */
-  triggerAllSchedules(): Promise<{ shards: number; tenants: number }>;
+  /** Runs every tenant's health check now (one signal per running health shard); returns the shards signalled. */
+  triggerAllSchedules(): Promise<{ shards: number }>;
   deleteSchedule(tenantId: string): Promise<void>;
   /** Individual mode: starts the tenant's connections sweep unless it runs already (never a duplicate). */
   startConnectionsSweep(input: IndividualSweepInput): Promise<{ workflowId: string; started: boolean }>;

@@ -69,11 +69,11 @@ export function register(program: Command, ctx: CommandContext): void {
         if (opts.tenant)
           throw new CliError('Pass either --tenant <id> or --all, not both.', EXIT.badInput);
         await ctx.withApi(async (api) => {
-          const { shards, tenants } = await api.triggerAllSchedules();
+          const { shards } = await api.triggerAllSchedules();
           process.stdout.write(
             shards === 0
               ? 'No health checks run yet: they start when a tenant completes onboarding (or with schedule create).\n'
-              : `Triggered ${tenants} tenants' health checks in ${shards} health shards; see together-o365 schedule show --tenant <id>.\n`,
+              : `Triggered every tenant's health check (${shards} health shards); see together-o365 schedule show --tenant <id>.\n`,
           );
         });
         return;
