@@ -51,7 +51,12 @@ import {
   signalsCarrying,
 } from '../test/helpers/temporal';
 import { build } from '../dev/build';
-import { WORKER_HEAP_MB, WORKER_MAX_CACHED_WORKFLOWS } from '../contracts/worker-config';
+import {
+  WORKER_HEAP_MB,
+  WORKER_MALLOC_ARENA_MAX,
+  WORKER_MAX_CACHED_WORKFLOWS,
+  WORKER_SEMI_SPACE_MB,
+} from '../contracts/worker-config';
 import { load } from './load';
 import { cpuMs } from './setup';
 import type { BenchRow } from './types';
@@ -76,6 +81,8 @@ export const FLEET_SETTINGS = {
   // cache misses (each a replay of the monitor's history) at a fraction of the time.
   maxCachedWorkflows: Number(process.env.BENCH_HEALTH_MAX_CACHED ?? WORKER_MAX_CACHED_WORKFLOWS),
   heapMb: WORKER_HEAP_MB,
+  semiSpaceMb: WORKER_SEMI_SPACE_MB,
+  mallocArenaMax: WORKER_MALLOC_ARENA_MAX,
 };
 
 function tenantGuid(i: number): string {
@@ -179,6 +186,10 @@ interface WorkerVariant {
   heapMb?: number;
   /** Extra environment of the worker process (e.g. glibc's MALLOC_ARENA_MAX). */
   env?: Record<string, string>;
+  /** V8's young generation cap, MB per semi-space (--max-semi-space-size); absent: Node's default (16). */
+  semiSpaceMb?: number;
+  /** glibc's MALLOC_ARENA_MAX; absent: glibc's default (8 per core). */
+  mallocArenaMax?: number;
 }
 
 /** Health checks completed by every health shard so far (their summary queries; a shard not started counts 0). */
@@ -257,6 +268,7 @@ async function startWorkerProcess(
     process.execPath,
     [
       ...(v.heapMb ? [`--max-old-space-size=${v.heapMb}`] : []),
+      ...(v.semiSpaceMb ? [`--max-semi-space-size=${v.semiSpaceMb}`] : []),
       // BENCH_CPU_PROF=<dir>: a V8 CPU profile of each worker process, written when it exits (scripts/cpuprofile-top.ts reads it).
       ...(process.env.BENCH_CPU_PROF
         ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(process.env.BENCH_CPU_PROF)]
@@ -281,6 +293,7 @@ async function startWorkerProcess(
         ...(v.maxCachedWorkflows !== undefined
           ? { TOGETHER_MAX_CACHED_WORKFLOWS: String(v.maxCachedWorkflows) }
           : {}),
+        ...(v.mallocArenaMax ? { MALLOC_ARENA_MAX: String(v.mallocArenaMax) } : {}),
         ...v.env,
       },
       stdio: ['ignore', 'ignore', 'pipe'],
@@ -606,6 +619,8 @@ export default async function healthBench(): Promise<BenchRow[]> {
     bundle: true,
     maxCachedWorkflows: FLEET_SETTINGS.maxCachedWorkflows,
     heapMb: FLEET_SETTINGS.heapMb,
+    semiSpaceMb: FLEET_SETTINGS.semiSpaceMb,
+    mallocArenaMax: FLEET_SETTINGS.mallocArenaMax,
   };
   try {
     // 1. actions per healthy periodic check: a health shard's timer-driven batch (3 tenants of one shard with
@@ -781,7 +796,7 @@ export default async function healthBench(): Promise<BenchRow[]> {
         target: '≤ 450, flat',
         load: loadAfterFleet,
         met: peak <= 450 && growth <= Math.max(20, peaks[0]! * 0.05),
-        note: `settings: the built package (compiled worker/main.js, no tsx) with its pre-built bundle, maxCachedWorkflows ${FLEET_SETTINGS.maxCachedWorkflows}, --max-old-space-size=${FLEET_SETTINGS.heapMb}, ${FLEET_SETTINGS.maxConcurrentActivities} activity slots; process high-water mark ${fleet.hwmMb} MB`,
+        note: `settings: the built package (compiled worker/main.js, no tsx) with its pre-built bundle, maxCachedWorkflows ${FLEET_SETTINGS.maxCachedWorkflows}, --max-old-space-size=${FLEET_SETTINGS.heapMb}, --max-semi-space-size=${FLEET_SETTINGS.semiSpaceMb}, MALLOC_ARENA_MAX=${FLEET_SETTINGS.mallocArenaMax}, ${FLEET_SETTINGS.maxConcurrentActivities} activity slots; process high-water mark ${fleet.hwmMb} MB`,
       },
     ];
 
@@ -839,11 +854,13 @@ export default async function healthBench(): Promise<BenchRow[]> {
           bundle: false,
           fromSources: true,
         },
-        { label: 'SDK default workflow cache', bundle: true, heapMb: prod.heapMb },
-        { label: 'no heap cap', bundle: true, maxCachedWorkflows: prod.maxCachedWorkflows },
+        { ...prod, label: 'SDK default workflow cache', maxCachedWorkflows: undefined },
+        { ...prod, label: 'no heap cap', heapMb: undefined },
+        // Node's default young generation: up to 3 × 16 MB of new space in each of the worker's two isolates.
+        { ...prod, label: "V8's default young generation (no --max-semi-space-size)", semiSpaceMb: undefined },
         // glibc keeps up to 8 malloc arenas per core for the SDK's native threads (tokio, the workflow thread);
-        // freed memory in them stays in RSS. Two arenas is the usual remedy for Node processes with native threads.
-        { ...prod, label: 'glibc malloc arenas capped (MALLOC_ARENA_MAX=2)', env: { MALLOC_ARENA_MAX: '2' } },
+        // freed memory in them stays in RSS.
+        { ...prod, label: "glibc's default malloc arenas (no MALLOC_ARENA_MAX)", mallocArenaMax: undefined },
       ];
       // BENCH_HEALTH_VARIANTS=<comma-separated label prefixes>: run only those variants.
       const only = process.env.BENCH_HEALTH_VARIANTS?.split(',').map((x) => x.trim().toLowerCase());

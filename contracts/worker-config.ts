@@ -19,6 +19,23 @@ export { EMAIL };
 export const WORKER_MAX_CACHED_WORKFLOWS = 100;
 /** V8 heap cap (MB): enough for 10,000 tenants' checks and sample tests of 1,000 users; raise it for much larger samples. */
 export const WORKER_HEAP_MB = 192;
+/**
+ * V8 young generation cap (MB per semi-space, `--max-semi-space-size`): Node's default lets each isolate's new space
+ * grow to 3 × 16 MB, and the worker has two isolates (main thread: activities; workflow thread: every cached
+ * workflow). Short-lived garbage (activations, Graph responses) then sits in RSS until a scavenge; 4 MB keeps it small.
+ */
+export const WORKER_SEMI_SPACE_MB = 4;
+/**
+ * glibc malloc arenas (`MALLOC_ARENA_MAX`): by default up to 8 per core, one per thread that mallocs (the SDK core's
+ * tokio threads, the workflow thread, libuv's pool); memory freed in an arena stays resident. Two is the usual cap for
+ * Node processes with native threads.
+ */
+export const WORKER_MALLOC_ARENA_MAX = 2;
+/** The worker's NODE_OPTIONS (App Service app setting; the bench starts its worker with the same flags). */
+export const WORKER_NODE_FLAGS = [
+  `--max-old-space-size=${WORKER_HEAP_MB}`,
+  `--max-semi-space-size=${WORKER_SEMI_SPACE_MB}`,
+];
 
 /** Same values as infra/config.ts MAILBOX_SCOPES / CREDENTIAL_KINDS; tsc checks infra's output against these types. */
 export const MAILBOX_SCOPES = ['tenant', 'group'] as const;

@@ -120,11 +120,12 @@ describe('publisher runtime (App Service for Linux, Node 22)', () => {
       TOGETHER_WORKER_HEALTH: '0.0.0.0:8080',
       TOGETHER_WORKER_METRICS: '127.0.0.1:9464',
     });
-    // The worker runs with the settings the fleet benchmark measured (a sized workflow cache, a heap cap); the
-    // console does not need them.
+    // The worker runs with the settings the fleet benchmark measured (a sized workflow cache, a heap cap, a small
+    // young generation, two malloc arenas); the console does not need them.
     expect(settings(site('rt-worker'))).toMatchObject({
       TOGETHER_MAX_CACHED_WORKFLOWS: '100',
-      NODE_OPTIONS: '--max-old-space-size=192',
+      NODE_OPTIONS: '--max-old-space-size=192 --max-semi-space-size=4',
+      MALLOC_ARENA_MAX: '2',
     });
     expect(settings(site('rt-console')).NODE_OPTIONS).toBeUndefined();
   });

@@ -45,7 +45,11 @@ import {
   STORAGE_TABLE_DATA_CONTRIBUTOR_ROLE_ID,
 } from './constants';
 import { type DerivedNames } from './names';
-import { WORKER_HEAP_MB, WORKER_MAX_CACHED_WORKFLOWS } from '../contracts/worker-config';
+import {
+  WORKER_MALLOC_ARENA_MAX,
+  WORKER_MAX_CACHED_WORKFLOWS,
+  WORKER_NODE_FLAGS,
+} from '../contracts/worker-config';
 
 /** The table holding individual mode's encrypted MSAL token cache, one partition per user. */
 export const TOKEN_TABLE_NAME = 'togethertokens';
@@ -385,7 +389,8 @@ export function declareRuntime(
     // monitors in a task at once, not the fleet (each check is one workflow task), and a capped V8 heap so the
     // garbage collector keeps it small; the pre-built workflow bundle ships in the package (dist/workflow-bundle.js).
     setting('TOGETHER_MAX_CACHED_WORKFLOWS', String(WORKER_MAX_CACHED_WORKFLOWS)),
-    setting('NODE_OPTIONS', `--max-old-space-size=${WORKER_HEAP_MB}`),
+    setting('NODE_OPTIONS', WORKER_NODE_FLAGS.join(' ')),
+    setting('MALLOC_ARENA_MAX', String(WORKER_MALLOC_ARENA_MAX)),
   ]);
 
   for (const [role, s] of [

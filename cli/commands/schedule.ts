@@ -66,8 +66,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--all', "every tenant's health check now, e.g. after fixing a problem they all share")
     .action(async (opts: { tenant?: string; all?: boolean }) => {
       if (opts.all) {
-        if (opts.tenant)
-          throw new CliError('Pass either --tenant <id> or --all, not both.', EXIT.badInput);
+        if (opts.tenant) throw new CliError('Pass either --tenant <id> or --all, not both.', EXIT.badInput);
         await ctx.withApi(async (api) => {
           const { shards } = await api.triggerAllSchedules();
           process.stdout.write(

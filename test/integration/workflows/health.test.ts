@@ -450,7 +450,9 @@ describe('health loops without an early continue-as-new suggestion: shards, and 
     // With no worker running, trigger-all still reaches the shard: it signals (the server accepts a signal alone),
     // where asking the shards' summaries first would wait for a worker to answer the queries.
     expect((await triggerAllHealthChecks(client)).shards).toBeGreaterThanOrEqual(1);
-    await (await makeWorker(env, graph, taskQueue)).runUntil(async () => {
+    await (
+      await makeWorker(env, graph, taskQueue)
+    ).runUntil(async () => {
       await eventually(async () => {
         const s = (await healthShardSummaries(client)).find((x) => x.shard === shard);
         return s && s.checksRun >= 4 * 3 && s.checking === 0 ? s : undefined;
