@@ -13,7 +13,7 @@
  *     design before the shards, still run for loops created by earlier versions) and the former Schedule path
  *     (schedule 2 + workflow start + activity + signal + heartbeats).
  *  2. Monthly cost of hourly checks for 1,000 and 10,000 tenants at $50 per million actions (temporal.md §6).
- *  3. Fleet: N tenants' checks on one worker (default N = 10,000: BENCH_HEALTH_TENANTS), R rounds (default 4:
+ *  3. Fleet: N tenants' checks on one worker (default N = 10,000: BENCH_HEALTH_TENANTS), R rounds (default 6:
  *     BENCH_HEALTH_ROUNDS): checks/s over all rounds and in steady state (from round 3 on: the first result of a
  *     loop and the one after it go to the tenant's monitor, later healthy ones do not), CPU per check of each
  *     process, peak RSS per round (sampled from /proc every 200 ms). Each round triggers every loop with one signal
@@ -84,6 +84,8 @@ export const FLEET_SETTINGS = {
   semiSpaceMb: WORKER_SEMI_SPACE_MB,
   mallocArenaMax: WORKER_MALLOC_ARENA_MAX,
 };
+
+const sign = (mb: number) => `${mb >= 0 ? '+' : ''}${mb}`;
 
 function tenantGuid(i: number): string {
   return `7e5a0000-0000-4000-8000-${i.toString(16).padStart(12, '0')}`;
@@ -588,7 +590,8 @@ export default async function healthBench(): Promise<BenchRow[]> {
   const n = Number(process.env.BENCH_HEALTH_TENANTS ?? 10_000);
   // Two rounds in which every result reaches its monitor (a loop's first result and the one after it), then two in
   // steady state.
-  const rounds = Number(process.env.BENCH_HEALTH_ROUNDS ?? 4);
+  // Six rounds: the two reporting ones, then four in steady state (enough to see whether memory keeps growing).
+  const rounds = Number(process.env.BENCH_HEALTH_ROUNDS ?? 6);
   const variantN = Number(process.env.BENCH_HEALTH_VARIANT_TENANTS ?? 1000);
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'together-bench-health-'));
   const fixtureTenants = Math.max(n, variantN, 200);
@@ -716,6 +719,11 @@ export default async function healthBench(): Promise<BenchRow[]> {
     const peaks = fleet.rounds.map((r) => r.peakRssMb);
     const peak = Math.max(...peaks);
     const growth = peaks.at(-1)! - peaks[0]!;
+    // "Does not grow round after round" is judged over the steady rounds (3 on) when there are at least two: rounds
+    // 1–2 are a different regime (every result goes to a monitor, the bench starts 10,000 monitors, and their churn
+    // through the workflow cache evicts the shards; from round 3 the 64 shards stay cached with every loop's state).
+    const steadyPeaks = peaks.length >= 4 ? peaks.slice(2) : peaks;
+    const steadyGrowth = steadyPeaks.at(-1)! - steadyPeaks[0]!;
     const slowest = Math.min(...rates);
     // Throughput over the whole run of rounds (every round has n checks): the steady state of a full cycle.
     const cycle = (n * rates.length) / fleet.rounds.reduce((a, r) => a + r.seconds, 0);
@@ -792,10 +800,10 @@ export default async function healthBench(): Promise<BenchRow[]> {
         unit: 'MB',
         baseline: fleet.idleRssMb,
         baselineLabel: 'after creating the loops',
-        ratio: `rounds ${peaks.join(' / ')} MB; last − first ${growth >= 0 ? '+' : ''}${growth} MB`,
+        ratio: `rounds ${peaks.join(' / ')} MB; ${steadyPeaks === peaks ? 'last − first' : `steady rounds 3–${rounds}: last − first`} ${sign(steadyGrowth)} MB${steadyPeaks === peaks ? '' : `; all rounds ${sign(growth)} MB`}`,
         target: '≤ 450, flat',
         load: loadAfterFleet,
-        met: peak <= 450 && growth <= Math.max(20, peaks[0]! * 0.05),
+        met: peak <= 450 && steadyGrowth <= Math.max(20, steadyPeaks[0]! * 0.05),
         note: `settings: the built package (compiled worker/main.js, no tsx) with its pre-built bundle, maxCachedWorkflows ${FLEET_SETTINGS.maxCachedWorkflows}, --max-old-space-size=${FLEET_SETTINGS.heapMb}, --max-semi-space-size=${FLEET_SETTINGS.semiSpaceMb}, MALLOC_ARENA_MAX=${FLEET_SETTINGS.mallocArenaMax}, ${FLEET_SETTINGS.maxConcurrentActivities} activity slots; process high-water mark ${fleet.hwmMb} MB`,
       },
     ];

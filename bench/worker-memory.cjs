@@ -22,18 +22,20 @@ if (file) {
       this.once('exit', () => threads.splice(threads.indexOf(this), 1));
     }
   };
-  // kill -USR2 <worker pid>: a V8 heap snapshot of each workflow thread, written next to the log (what fills it).
-  if (workerThreads.isMainThread)
-    process.on('SIGUSR2', () => {
-      for (const [i, t] of threads.entries()) {
-        t.getHeapSnapshot()
-          .then((stream) => {
-            const out = `${file}.${process.pid}.thread${i}.${Date.now()}.heapsnapshot`;
-            stream.pipe(fs.createWriteStream(out));
-          })
-          .catch(() => undefined);
-      }
-    });
+  // `touch <log>.snapshot`: a V8 heap snapshot of each workflow thread, written next to the log (what fills it).
+  // A file, not a signal: the SDK's Runtime shuts the worker down on SIGUSR2 (its default shutdownSignals), and
+  // Node's inspector owns SIGUSR1. Writing a snapshot stalls the thread for seconds (queries time out meanwhile).
+  const snapshotIfAsked = () => {
+    if (!workerThreads.isMainThread || !fs.existsSync(`${file}.snapshot`)) return;
+    fs.rmSync(`${file}.snapshot`, { force: true });
+    for (const [i, t] of threads.entries()) {
+      t.getHeapSnapshot()
+        .then((stream) =>
+          stream.pipe(fs.createWriteStream(`${file}.${process.pid}.thread${i}.${Date.now()}.heapsnapshot`)),
+        )
+        .catch(() => undefined);
+    }
+  };
   let threadHeaps = [];
   const readThreadHeaps = () => {
     Promise.all(
@@ -69,6 +71,7 @@ if (file) {
       }) + '\n',
     );
     readThreadHeaps();
+    snapshotIfAsked();
   }, 1000);
   timer.unref();
 }
