@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { HealthLoopState } from '../contracts/health-loop';
+import { decodeRun, encodeRun, type HealthLoopState } from '../contracts/health-loop';
 import {
   afterHealthCheck,
   afterShardCheck,
@@ -64,18 +64,10 @@ describe('health-check loop rules (the monitor’s timer loop)', () => {
     )!;
     for (let i = 1; i <= 12; i++) l = afterHealthCheck(l, t0 + i * 60 * MIN, `c${i}`, T);
     expect(l.runs).toBe(12);
-    expect(l.recentRuns.map((r) => r.checkId)).toEqual([
-      'c3',
-      'c4',
-      'c5',
-      'c6',
-      'c7',
-      'c8',
-      'c9',
-      'c10',
-      'c11',
-      'c12',
-    ]);
+    // check ids rebuilt from each check's number and where the loop runs (here: the monitor)
+    expect(healthLoopInfo(l, T)!.recentRuns.map((r) => r.checkId)).toEqual(
+      [3, 4, 5, 6, 7, 8, 9, 10, 11, 12].map((n) => `monitor-${T}/check-${n}`),
+    );
     expect(Date.parse(l.nextRunAt!)).toBe(nextRunAfter(t0 + 12 * 60 * MIN, 60, T));
     expect(healthLoopInfo(l, T)).toMatchObject({
       scheduleId: `health-${T}`,
@@ -85,12 +77,34 @@ describe('health-check loop rules (the monitor’s timer loop)', () => {
     expect(healthLoopInfo(undefined, T)).toBeNull();
   });
 
+  it('stores each run as one line and reads it back with its outcome and check id; objects of earlier versions read as they are', () => {
+    const at = '2026-12-01T01:00:00.000Z';
+    const outcome = { cls: 'healthy', verdict: 'pass', accessible: 9, sampled: 10, reported: false } as const;
+    const line = encodeRun(12, at, outcome);
+    expect(line).toBe(`12 ${at} healthy pass 9/10 unreported`);
+    expect(decodeRun(line, (n) => `s/t/check-${n}`)).toEqual({ at, checkId: 's/t/check-12', ...outcome });
+    // an error with spaces, no outcome
+    const failed = encodeRun(3, at, { error: 'ActivityFailure: retries exhausted / 3 attempts' });
+    expect(decodeRun(failed, (n) => `c${n}`)).toEqual({
+      at,
+      checkId: 'c3',
+      error: 'ActivityFailure: retries exhausted / 3 attempts',
+    });
+    // a loop inside a monitor records no outcome
+    expect(decodeRun(encodeRun(1, at, {}), (n) => `c${n}`)).toEqual({ at, checkId: 'c1' });
+    const old = { at, checkId: 'health-shard-3/x/check-2', cls: 'healthy' as const, reported: true };
+    expect(decodeRun(old, () => 'unused')).toBe(old);
+  });
+
   it('a shard’s check run a little before its due time moves the loop one interval on, not back to the same due time', () => {
     const l = applyHealthLoopCommand(undefined, { kind: 'set', intervalMinutes: 60, check }, t0, T)!;
     const due = Date.parse(l.nextRunAt!);
     const early = afterShardCheck(l, due, due - 4 * MIN, 'c1', T);
     expect(Date.parse(early.nextRunAt!)).toBe(due + 60 * MIN);
-    expect(early.recentRuns.at(-1)).toEqual({ at: new Date(due - 4 * MIN).toISOString(), checkId: 'c1' });
+    expect(healthLoopInfo(early, T, 'health-shard-7')!.recentRuns.at(-1)).toEqual({
+      at: new Date(due - 4 * MIN).toISOString(),
+      checkId: `health-shard-7/${T}/check-1`,
+    });
     // late (an outage): one check, then back on the grid after it
     const late = afterShardCheck(l, due, due + 150 * MIN, 'c2', T);
     expect(Date.parse(late.nextRunAt!)).toBe(due + 180 * MIN);

@@ -6,11 +6,13 @@
  * hash of the tenant id) so thousands of tenants do not fire at once; a check never overlaps the previous one;
  * after an outage at most one late check runs (the timer fires once), then the rhythm resumes.
  */
-import type {
-  HealthLoopCommand,
-  HealthLoopInfo,
-  HealthLoopState,
-  LoopRunOutcome,
+import {
+  decodeRun,
+  encodeRun,
+  type HealthLoopCommand,
+  type HealthLoopInfo,
+  type HealthLoopState,
+  type LoopRunOutcome,
 } from '../contracts/health-loop';
 import { healthScheduleId, monitorWorkflowId } from '../contracts/ids';
 import { fnv1a } from '../contracts/health-shard';
@@ -82,7 +84,9 @@ export function afterHealthCheck(
   tenantId: string,
   outcome: LoopRunOutcome = {},
 ): HealthLoopState {
-  const recentRuns = [...loop.recentRuns, { at: new Date(atMs).toISOString(), checkId, ...outcome }].slice(
+  // The check's number is the end of its id (`…/check-<n>`); a loop replaced while its check ran counts on.
+  const n = Number(/(\d+)$/.exec(checkId)?.[1] ?? loop.runs + 1);
+  const recentRuns = [...loop.recentRuns, encodeRun(n, new Date(atMs).toISOString(), outcome)].slice(
     -RECENT_RUNS,
   );
   const base = { ...loop, runs: loop.runs + 1, recentRuns };
@@ -129,7 +133,13 @@ export function healthLoopInfo(
     paused: loop.paused,
     ...(loop.note ? { note: loop.note } : {}),
     ...(loop.nextRunAt ? { nextRunAt: loop.nextRunAt } : {}),
-    recentRuns: loop.recentRuns,
+    // A check id names where the loop runs: `<shard>/<tenant>/check-<n>` in a health shard, `<monitor>/check-<n>`
+    // for a loop an earlier version runs inside the tenant's monitor (workflows/tenant-monitor.ts).
+    recentRuns: loop.recentRuns.map((r) =>
+      decodeRun(r, (n) =>
+        runsIn === monitorWorkflowId(tenantId) ? `${runsIn}/check-${n}` : `${runsIn}/${tenantId}/check-${n}`,
+      ),
+    ),
   };
 }
 
