@@ -865,7 +865,11 @@ export default async function healthBench(): Promise<BenchRow[]> {
         { ...prod, label: 'SDK default workflow cache', maxCachedWorkflows: undefined },
         { ...prod, label: 'no heap cap', heapMb: undefined },
         // Node's default young generation: up to 3 × 16 MB of new space in each of the worker's two isolates.
-        { ...prod, label: "V8's default young generation (no --max-semi-space-size)", semiSpaceMb: undefined },
+        {
+          ...prod,
+          label: "V8's default young generation (no --max-semi-space-size)",
+          semiSpaceMb: undefined,
+        },
         // glibc keeps up to 8 malloc arenas per core for the SDK's native threads (tokio, the workflow thread);
         // freed memory in them stays in RSS.
         { ...prod, label: "glibc's default malloc arenas (no MALLOC_ARENA_MAX)", mallocArenaMax: undefined },
