@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  fromCarried,
   HEALTH_SHARDS,
   healthShardOf,
   nextLastReport,
@@ -66,5 +67,45 @@ describe('which results a shard reports to the tenant’s monitor', () => {
       per[healthShardOf(`7e5a0000-0000-4000-8000-${i.toString(16).padStart(12, '0')}`)]++;
     expect(Math.max(...per)).toBeLessThan((10_000 / HEALTH_SHARDS) * 1.5);
     expect(Math.min(...per)).toBeGreaterThan(0);
+  });
+});
+
+describe('a tenant carried by an earlier version of the shard', () => {
+  const loop = {
+    intervalMinutes: 60,
+    check: {
+      tenant: { tenantId: 't' },
+      owner: 'o@x.test',
+      consentUrl: 'https://c.test',
+      sampleSize: 10,
+      threshold: 0.9,
+    },
+    paused: false,
+    runs: 2,
+    recentRuns: [
+      { at: at(1), checkId: 'health-shard-3/t/check-1' },
+      { at: at(2), checkId: 'health-shard-3/t/check-2' },
+    ],
+  };
+  it('folds the old map of outcomes into its runs and drops the map', () => {
+    const carried = {
+      loop,
+      lastReport: { cls: 'healthy' as const, at: at(2), healthyStreak: 2 },
+      outcomes: {
+        'health-shard-3/t/check-1': { cls: 'healthy' as const, verdict: 'pass' as const, reported: true },
+        'health-shard-3/t/check-2': { cls: 'healthy' as const, verdict: 'pass' as const, reported: false },
+      },
+    };
+    const t = fromCarried(carried);
+    expect(t).not.toHaveProperty('outcomes');
+    expect(t.lastReport).toEqual(carried.lastReport);
+    expect(t.loop.recentRuns).toEqual([
+      { at: at(1), checkId: 'health-shard-3/t/check-1', cls: 'healthy', verdict: 'pass', reported: true },
+      { at: at(2), checkId: 'health-shard-3/t/check-2', cls: 'healthy', verdict: 'pass', reported: false },
+    ]);
+  });
+  it('leaves a tenant of this version as it is', () => {
+    const t = { loop };
+    expect(fromCarried(t)).toBe(t);
   });
 });

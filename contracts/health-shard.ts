@@ -55,6 +55,20 @@ export interface ShardTenant {
   lastReport?: LastReport;
 }
 
+/**
+ * A tenant as a continue-as-new brought it. The version of 2026-11-30 evening kept each check's outcome in a second
+ * map (`outcomes`, by check id) beside the loop's runs: folded into those runs here and dropped, so an upgraded shard
+ * neither loses their outcomes in `schedule show` nor carries the map forever.
+ */
+export function fromCarried(t: ShardTenant & { outcomes?: Record<string, LoopRunOutcome> }): ShardTenant {
+  const { outcomes, ...tenant } = t;
+  if (!outcomes) return t;
+  const recentRuns = t.loop.recentRuns.map((r) =>
+    typeof r === 'string' ? r : { ...r, ...outcomes[r.checkId] },
+  );
+  return { ...tenant, loop: { ...t.loop, recentRuns } };
+}
+
 export interface HealthShardInput {
   shard: number;
   /** Task queue of the checks and the monitors (default: the workflow's own). */

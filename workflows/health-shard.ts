@@ -21,6 +21,7 @@ import {
 } from '@temporalio/workflow';
 import type { TemporalActivities } from '../contracts/health';
 import {
+  fromCarried,
   healthShardLoopQuery,
   healthShardSignal,
   healthShardSummaryQuery,
@@ -61,7 +62,9 @@ const { runShardChecks } = proxyActivities<TemporalActivities>({
 
 export async function healthShard(input: HealthShardInput): Promise<void> {
   const shardId = healthShardWorkflowId(input.shard);
-  const tenants = new Map<string, ShardTenant>(Object.entries(input.carried?.tenants ?? {}));
+  const tenants = new Map<string, ShardTenant>(
+    Object.entries(input.carried?.tenants ?? {}).map(([id, t]) => [id, fromCarried(t)]),
+  );
   let checksRun = input.carried?.checksRun ?? 0;
   let checking = 0;
   let changed = false;
@@ -85,9 +88,7 @@ export async function healthShard(input: HealthShardInput): Promise<void> {
   });
   setHandler(healthShardLoopQuery, (tenantId): ShardLoopInfo | null => {
     const t = tenants.get(tenantId);
-    const info = healthLoopInfo(t?.loop, tenantId, shardId);
-    if (!info) return null;
-    return info;
+    return healthLoopInfo(t?.loop, tenantId, shardId);
   });
   setHandler(healthShardSummaryQuery, () => ({
     shard: input.shard,
