@@ -75,6 +75,8 @@ export interface HealthShardInput {
   taskQueue?: string;
   /** Batches per run before continuing as new (default 50; tests use fewer). */
   batchesPerRun?: number;
+  /** History bytes a run may add before continuing as new (default 512 KiB; tests use less). */
+  historyBytesPerRun?: number;
   carried?: { tenants: Record<string, ShardTenant>; checksRun: number };
 }
 

@@ -15,6 +15,7 @@ import {
   condition,
   continueAsNew,
   log,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -46,6 +47,17 @@ const RUN_BATCHES = 50;
  * was replayed). Continuing as new starts a fresh, small run; it costs one action.
  */
 const RUN_HISTORY_EVENTS = 1_000;
+/**
+ * History bytes a run may add before continuing as new. The SDK core keeps one state machine per command for the
+ * whole run, and an activity's machine holds its full `ScheduleActivity` attributes, input payload included
+ * (sdk-core crates/sdk-core/src/worker/workflow/machines/activity_state_machine.rs: `SharedState.attrs`; machines
+ * leave `all_machines` only when the run ends). So a cached shard's native memory grows by every batch's input, ~0.6
+ * KB per check: at 10,000 tenants with every loop due at once, ~100 KB per shard per round, ~6 MB a round across
+ * the 64 shards, for 50 batches (measured: worker RSS +10–12 MB a round). Bounding the bytes a run adds (inputs and
+ * results) bounds that memory whatever the batch size; with hourly loops spread over the hour a run still lasts
+ * ~25 batches, so the extra continue-as-new costs well under 0.01 action per check.
+ */
+const RUN_HISTORY_BYTES = 512 * 1024;
 
 /**
  * The batch's activity: a regular activity, not a local one, because a batch may wait for the worker-wide cap on
@@ -69,6 +81,9 @@ export async function healthShard(input: HealthShardInput): Promise<void> {
   let checking = 0;
   let changed = false;
   let batchesThisRun = 0;
+  // The run's history size at its first workflow task: the start event carries every loop (~2 KB each), which is
+  // not what grows.
+  const historyBytesAtStart = workflowInfo().historySize;
 
   setHandler(healthShardSignal, ({ tenantId, cmd }) => {
     const now = Date.now();
@@ -168,7 +183,10 @@ export async function healthShard(input: HealthShardInput): Promise<void> {
     }
     const runLong =
       batchesThisRun >= (input.batchesPerRun ?? RUN_BATCHES) ||
-      workflowInfo().historyLength >= RUN_HISTORY_EVENTS;
+      workflowInfo().historyLength >= RUN_HISTORY_EVENTS ||
+      // Behind patched(): a run recorded before this rule continued later, and replays as it ran.
+      (workflowInfo().historySize - historyBytesAtStart >= (input.historyBytesPerRun ?? RUN_HISTORY_BYTES) &&
+        patched('shard-continue-as-new-by-history-bytes'));
     if (canSuggested() || runLong) {
       // A wake caused by a signal sees its handler still counted as in progress; checked only then, a shard woken by
       // a stream of commands would never continue-as-new (measured: 4,000 events, then workflow tasks timing out).

@@ -463,6 +463,56 @@ describe('health loops without an early continue-as-new suggestion: shards, and 
     });
   });
 
+  it('continues a shard as new once its run has added the history bytes it may (the SDK keeps each batch input until the run ends)', async () => {
+    const client = env.client;
+    const taskQueue = uniqueTaskQueue('shard-bytes');
+    const worker = await makeWorker(env, fakeGraph(), taskQueue);
+    const { shard, tenantIds } = tenantsOfOneShard(2);
+    const shardId = healthShardWorkflowId(shard);
+    await worker.runUntil(async () => {
+      // batches alone would never end the run here; one batch's bytes do
+      await client.workflow.start('healthShard', {
+        workflowId: shardId,
+        taskQueue,
+        args: [{ shard, batchesPerRun: 1_000, historyBytesPerRun: 1 }],
+      });
+      for (const tenantId of tenantIds)
+        await createOrUpdateHealthSchedule(client, {
+          tenant: { tenantId },
+          settings: onboardInput(tenantId).settings,
+          consentUrl: 'https://consent.test/adminconsent',
+          taskQueue,
+        });
+      for (let round = 1; round <= 2; round++) {
+        await triggerAllHealthChecks(client);
+        await eventually(async () => {
+          const s = (await healthShardSummaries(client)).find((x) => x.shard === shard);
+          return s && s.checksRun >= round * 2 && s.checking === 0 ? s : undefined;
+        }, `round ${round} of the shard's checks`);
+      }
+      const runIds: string[] = [];
+      for await (const w of client.workflow.list({ query: `WorkflowId = '${shardId}'` }))
+        runIds.push(w.runId);
+      // Every wake adds bytes (a loop's creation signal, a batch), so each run ended after one: at least one run per
+      // batch plus the one now waiting, and no run holds more than one batch.
+      expect(runIds.length).toBeGreaterThanOrEqual(3);
+      for (const runId of runIds.slice(1)) {
+        const events = (await client.workflow.getHandle(shardId, runId).fetchHistory()).events ?? [];
+        expect(events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
+        expect(activityRuns(events, 'runShardChecks').length).toBeLessThanOrEqual(1);
+        // the patched() marker, recorded where the rule applied
+        expect(events.filter((e) => e.markerRecordedEventAttributes)).toHaveLength(1);
+      }
+      for (const tenantId of tenantIds) {
+        const d = (await describeHealthSchedule(client, tenantId)) as ShardLoopInfo;
+        expect(d.recentRuns).toHaveLength(2); // carried across both continues-as-new
+      }
+      await client.workflow.getHandle(shardId).terminate('test done');
+      for (const tenantId of tenantIds)
+        await client.workflow.getHandle(monitorWorkflowId(tenantId)).terminate('test done');
+    });
+  });
+
   it('moves a loop an earlier version ran in the monitor to the shard (no check runs twice)', async () => {
     const client = env.client;
     const graph = fakeGraph();
