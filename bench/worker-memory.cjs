@@ -58,6 +58,7 @@ if (file) {
       file,
       JSON.stringify({
         at: Date.now(),
+        pid: process.pid,
         // The preload runs in the workflow thread too: there process.memoryUsage() reports that thread's heap.
         thread: workerThreads.isMainThread ? 'main' : 'workflow',
         rssMb: mb(m.rss),

@@ -69,13 +69,27 @@ export function fromCarried(t: ShardTenant & { outcomes?: Record<string, LoopRun
   return { ...tenant, loop: { ...t.loop, recentRuns } };
 }
 
+/** Batches per run: a shard's history stays short (each batch is ~10 events) and its carried state is one input. */
+export const SHARD_RUN_BATCHES = 50;
+/**
+ * History bytes a run may add before continuing as new. The SDK core keeps one state machine per command for the
+ * whole run, and an activity's machine holds its full `ScheduleActivity` attributes, input payload included
+ * (sdk-core crates/sdk-core/src/worker/workflow/machines/activity_state_machine.rs: `SharedState.attrs`; machines
+ * leave `all_machines` only when the run ends). So a cached shard's native memory grows with every batch's input:
+ * a batch adds ~570 B of history per check (bench: input and result), so at 10,000 tenants with every loop due at
+ * once ~90 KB per shard per round, ~6 MB a round across the 64 shards, for 50 batches. Bounding the bytes a run adds
+ * bounds that memory whatever the batch size. With hourly loops spread over the hour (~21 checks per batch at
+ * 10,000 tenants) a run still lasts ~42 batches: the continue-as-new costs ~0.001 action per check.
+ */
+export const SHARD_RUN_HISTORY_BYTES = 512 * 1024;
+
 export interface HealthShardInput {
   shard: number;
   /** Task queue of the checks and the monitors (default: the workflow's own). */
   taskQueue?: string;
-  /** Batches per run before continuing as new (default 50; tests use fewer). */
+  /** Batches per run before continuing as new (default SHARD_RUN_BATCHES; tests use fewer). */
   batchesPerRun?: number;
-  /** History bytes a run may add before continuing as new (default 512 KiB; tests use less). */
+  /** History bytes a run may add before continuing as new (default SHARD_RUN_HISTORY_BYTES; tests use less). */
   historyBytesPerRun?: number;
   carried?: { tenants: Record<string, ShardTenant>; checksRun: number };
 }

@@ -28,6 +28,8 @@ import {
   healthShardSummaryQuery,
   healthShardWorkflowId,
   nextLastReport,
+  SHARD_RUN_BATCHES,
+  SHARD_RUN_HISTORY_BYTES,
   type HealthShardInput,
   type ShardCheck,
   type ShardCheckOutcome,
@@ -38,8 +40,6 @@ import { afterShardCheck, applyHealthLoopCommand, dueBatch, healthLoopInfo } fro
 
 /** Checks per activity: keeps an activity's input and result small in history (~100 × 0.5 KB). */
 const CHECKS_PER_ACTIVITY = 100;
-/** Batches per run: a shard's history stays short (each batch is ~10 events) and its carried state is one input. */
-const RUN_BATCHES = 50;
 /**
  * History events per run, whatever caused them (a burst of loop commands is ~4 events each): a shard stays in the
  * worker's cache for its whole run, and the SDK's per-run state grows with every activation (measured: ~12 KB of
@@ -47,17 +47,6 @@ const RUN_BATCHES = 50;
  * was replayed). Continuing as new starts a fresh, small run; it costs one action.
  */
 const RUN_HISTORY_EVENTS = 1_000;
-/**
- * History bytes a run may add before continuing as new. The SDK core keeps one state machine per command for the
- * whole run, and an activity's machine holds its full `ScheduleActivity` attributes, input payload included
- * (sdk-core crates/sdk-core/src/worker/workflow/machines/activity_state_machine.rs: `SharedState.attrs`; machines
- * leave `all_machines` only when the run ends). So a cached shard's native memory grows by every batch's input, ~0.6
- * KB per check: at 10,000 tenants with every loop due at once, ~100 KB per shard per round, ~6 MB a round across
- * the 64 shards, for 50 batches (measured: worker RSS +10–12 MB a round). Bounding the bytes a run adds (inputs and
- * results) bounds that memory whatever the batch size; with hourly loops spread over the hour a run still lasts
- * ~25 batches, so the extra continue-as-new costs well under 0.01 action per check.
- */
-const RUN_HISTORY_BYTES = 512 * 1024;
 
 /**
  * The batch's activity: a regular activity, not a local one, because a batch may wait for the worker-wide cap on
@@ -182,10 +171,11 @@ export async function healthShard(input: HealthShardInput): Promise<void> {
       else await condition(wake, earliest - now);
     }
     const runLong =
-      batchesThisRun >= (input.batchesPerRun ?? RUN_BATCHES) ||
+      batchesThisRun >= (input.batchesPerRun ?? SHARD_RUN_BATCHES) ||
       workflowInfo().historyLength >= RUN_HISTORY_EVENTS ||
       // Behind patched(): a run recorded before this rule continued later, and replays as it ran.
-      (workflowInfo().historySize - historyBytesAtStart >= (input.historyBytesPerRun ?? RUN_HISTORY_BYTES) &&
+      (workflowInfo().historySize - historyBytesAtStart >=
+        (input.historyBytesPerRun ?? SHARD_RUN_HISTORY_BYTES) &&
         patched('shard-continue-as-new-by-history-bytes'));
     if (canSuggested() || runLong) {
       // A wake caused by a signal sees its handler still counted as in progress; checked only then, a shard woken by
