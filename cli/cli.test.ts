@@ -693,12 +693,16 @@ describe('schedule', () => {
     expect(out).toContain("Triggered every tenant's health check (2 health shards)");
     expect(api.calls).toEqual(['trigger --all']);
     out = '';
+    api.shardsRunning = 1;
+    expect(await run(['schedule', 'trigger', '--all'])).toBe(0);
+    expect(out).toContain("Triggered every tenant's health check (1 health shard);");
+    out = '';
     api.shardsRunning = 0;
     expect(await run(['schedule', 'trigger', '--all'])).toBe(0);
     expect(out).toContain('No health checks run yet');
     err = '';
     expect(await run(['schedule', 'trigger', '--all', '--tenant', FAKE_TENANT])).toBe(EXIT.badInput);
     expect(err).toContain('either --tenant <id> or --all');
-    expect(api.calls).toEqual(['trigger --all', 'trigger --all']);
+    expect(api.calls).toEqual(['trigger --all', 'trigger --all', 'trigger --all']); // not a fourth: refused
   });
 });

@@ -72,7 +72,7 @@ export function register(program: Command, ctx: CommandContext): void {
           process.stdout.write(
             shards === 0
               ? 'No health checks run yet: they start when a tenant completes onboarding (or with schedule create).\n'
-              : `Triggered every tenant's health check (${shards} health shards); see together-o365 schedule show --tenant <id>.\n`,
+              : `Triggered every tenant's health check (${shards} health shard${shards === 1 ? '' : 's'}); see together-o365 schedule show --tenant <id>.\n`,
           );
         });
         return;
