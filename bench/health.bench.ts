@@ -306,13 +306,12 @@ async function startWorkerProcess(
   );
   let stderr = '';
   // With BENCH_MEMORY_LOG, the worker's whole stderr (its warnings) goes next to the memory log.
-  const stderrLog = process.env.BENCH_MEMORY_LOG
-    ? `${process.env.BENCH_MEMORY_LOG}.${child.pid}.stderr`
-    : undefined;
-  child.stderr!.on('data', (d: Buffer) => {
-    stderr = (stderr + d.toString()).slice(-4000);
-    if (stderrLog) fs.appendFileSync(stderrLog, d);
-  });
+  // (A stream, not a synchronous append: the bench process also serves the emulator.)
+  if (process.env.BENCH_MEMORY_LOG)
+    child.stderr!.pipe(
+      fs.createWriteStream(`${process.env.BENCH_MEMORY_LOG}.${child.pid}.stderr`, { flags: 'a' }),
+    );
+  child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
   return { child, stderr: () => stderr, metricsUrl: `http://127.0.0.1:${metricsPort}/metrics` };
 }
 
@@ -729,8 +728,8 @@ export default async function healthBench(): Promise<BenchRow[]> {
     }
     // Per check in production: the batch's actions over the checks a batch holds for N tenants' hourly loops (the
     // shards' own batching rule over a simulated day), a healthy unchanged tenant's daily report to its monitor
-    // (one signal per 24 hourly checks), and the shard's continue-as-new (one workflow start) after 50 batches or
-    // once its run has added 512 KiB of history, whichever comes first (the batch's bytes measured above).
+    // (one signal per 24 hourly checks), and the shard's continue-as-new (one workflow start) after SHARD_RUN_BATCHES
+    // batches or once its run has added SHARD_RUN_HISTORY_BYTES, whichever comes first (the batch's bytes measured above).
     const batchActions = batch.total + hbBatch;
     const perCheckFor = (tenants: number) => {
       const size = checksPerBatch(tenants);
@@ -787,7 +786,7 @@ export default async function healthBench(): Promise<BenchRow[]> {
           target: '≤ 3',
           met: p.actions <= 3,
           load: loadAfterActions,
-          note: `a periodic batch measured from the shard's history: ${batch.total} actions ${JSON.stringify(batch.kinds)} + ${hbBatch} heartbeats (server counter) for ${batch.checks} checks; ${p.size.toFixed(1)} checks per batch for ${t} tenants' hourly loops (the shards' batching rule over a simulated day); + 1/24 (a healthy tenant's daily report to its monitor) + 1/${p.batchesPerRun} batch (the shard's continue-as-new: 50 batches or 512 KiB of history; a batch adds ${(p.batchBytes / 1024).toFixed(1)} KiB, ${Math.round(batch.bytes.perCheck)} B per check). Monitor loop: ${JSON.stringify(monitorLoop.kinds)} + 1/${CHECKS_PER_RUN} continue-as-new.`,
+          note: `a periodic batch measured from the shard's history: ${batch.total} actions ${JSON.stringify(batch.kinds)} + ${hbBatch} heartbeats (server counter) for ${batch.checks} checks; ${p.size.toFixed(1)} checks per batch for ${t} tenants' hourly loops (the shards' batching rule over a simulated day); + 1/24 (a healthy tenant's daily report to its monitor) + 1/${p.batchesPerRun} batch (the shard's continue-as-new: ${SHARD_RUN_BATCHES} batches or ${SHARD_RUN_HISTORY_BYTES / 1024} KiB of history; a batch adds ${(p.batchBytes / 1024).toFixed(1)} KiB, ${Math.round(batch.bytes.perCheck)} B per check). Monitor loop: ${JSON.stringify(monitorLoop.kinds)} + 1/${CHECKS_PER_RUN} continue-as-new.`,
         };
       }),
       ...[1000, 10_000].map((t) => {

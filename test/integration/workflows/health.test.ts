@@ -397,6 +397,32 @@ describe('health loops without an early continue-as-new suggestion: shards, and 
     }
   }
 
+  /** A loop for each tenant, created as onboarding creates it (a signal-with-start to the tenant's shard). */
+  async function createLoops(client: Client, tenantIds: string[], taskQueue: string): Promise<void> {
+    for (const tenantId of tenantIds)
+      await createOrUpdateHealthSchedule(client, {
+        tenant: { tenantId },
+        settings: onboardInput(tenantId).settings,
+        consentUrl: 'https://consent.test/adminconsent',
+        taskQueue,
+      });
+  }
+
+  /** Waits until the shard has run `checks` checks in all and none is running. */
+  function shardHasRun(client: Client, shard: number, checks: number, what: string) {
+    return eventually(async () => {
+      const s = (await healthShardSummaries(client)).find((x) => x.shard === shard);
+      return s && s.checksRun >= checks && s.checking === 0 ? s : undefined;
+    }, what);
+  }
+
+  /** Ends the shard and the monitors its checks started. */
+  async function endShardAndMonitors(client: Client, shardId: string, tenantIds: string[]): Promise<void> {
+    await client.workflow.getHandle(shardId).terminate('test done');
+    for (const tenantId of tenantIds)
+      await client.workflow.getHandle(monitorWorkflowId(tenantId)).terminate('test done');
+  }
+
   it('runs the checks of a shard’s due loops as one activity, reports only what monitors need, and continues-as-new with every loop', async () => {
     const client = env.client;
     const graph = fakeGraph();
@@ -411,19 +437,10 @@ describe('health loops without an early continue-as-new suggestion: shards, and 
         taskQueue,
         args: [{ shard, batchesPerRun: 2 }],
       });
-      for (const tenantId of tenantIds)
-        await createOrUpdateHealthSchedule(client, {
-          tenant: { tenantId },
-          settings: onboardInput(tenantId).settings,
-          consentUrl: 'https://consent.test/adminconsent',
-          taskQueue,
-        });
+      await createLoops(client, tenantIds, taskQueue);
       for (let round = 1; round <= 3; round++) {
         expect((await triggerAllHealthChecks(client)).shards).toBeGreaterThanOrEqual(1);
-        await eventually(async () => {
-          const s = (await healthShardSummaries(client)).find((x) => x.shard === shard);
-          return s && s.checksRun >= round * 3 && s.checking === 0 ? s : undefined;
-        }, `round ${round} of the shard's checks`);
+        await shardHasRun(client, shard, round * 3, `round ${round} of the shard's checks`);
       }
       for (const tenantId of tenantIds) {
         const d = (await describeHealthSchedule(client, tenantId)) as ShardLoopInfo;
@@ -453,13 +470,8 @@ describe('health loops without an early continue-as-new suggestion: shards, and 
     await (
       await makeWorker(env, graph, taskQueue)
     ).runUntil(async () => {
-      await eventually(async () => {
-        const s = (await healthShardSummaries(client)).find((x) => x.shard === shard);
-        return s && s.checksRun >= 4 * 3 && s.checking === 0 ? s : undefined;
-      }, 'the checks triggered while no worker ran');
-      await client.workflow.getHandle(shardId).terminate('test done');
-      for (const tenantId of tenantIds)
-        await client.workflow.getHandle(monitorWorkflowId(tenantId)).terminate('test done');
+      await shardHasRun(client, shard, 4 * 3, 'the checks triggered while no worker ran');
+      await endShardAndMonitors(client, shardId, tenantIds);
     });
   });
 
@@ -476,19 +488,10 @@ describe('health loops without an early continue-as-new suggestion: shards, and 
         taskQueue,
         args: [{ shard, batchesPerRun: 1_000, historyBytesPerRun: 1 }],
       });
-      for (const tenantId of tenantIds)
-        await createOrUpdateHealthSchedule(client, {
-          tenant: { tenantId },
-          settings: onboardInput(tenantId).settings,
-          consentUrl: 'https://consent.test/adminconsent',
-          taskQueue,
-        });
+      await createLoops(client, tenantIds, taskQueue);
       for (let round = 1; round <= 2; round++) {
-        await triggerAllHealthChecks(client);
-        await eventually(async () => {
-          const s = (await healthShardSummaries(client)).find((x) => x.shard === shard);
-          return s && s.checksRun >= round * 2 && s.checking === 0 ? s : undefined;
-        }, `round ${round} of the shard's checks`);
+        expect((await triggerAllHealthChecks(client)).shards).toBeGreaterThanOrEqual(1);
+        await shardHasRun(client, shard, round * 2, `round ${round} of the shard's checks`);
       }
       const runIds: string[] = [];
       for await (const w of client.workflow.list({ query: `WorkflowId = '${shardId}'` }))
@@ -507,9 +510,7 @@ describe('health loops without an early continue-as-new suggestion: shards, and 
         const d = (await describeHealthSchedule(client, tenantId)) as ShardLoopInfo;
         expect(d.recentRuns).toHaveLength(2); // carried across both continues-as-new
       }
-      await client.workflow.getHandle(shardId).terminate('test done');
-      for (const tenantId of tenantIds)
-        await client.workflow.getHandle(monitorWorkflowId(tenantId)).terminate('test done');
+      await endShardAndMonitors(client, shardId, tenantIds);
     });
   });
 
